@@ -1,0 +1,64 @@
+// Builds the shipped bundles (dist/) and a transpiled copy of sources, tests, scripts and benchmarks (out/)
+// so that mocha, the benchmarks and the in-editor suite run plain JavaScript without a TS loader.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+function tsFiles(dir) {
+  const full = join(root, dir);
+  let entries;
+  try { entries = readdirSync(full); } catch { return []; }
+  return entries.flatMap((name) => {
+    const p = join(full, name);
+    if (statSync(p).isDirectory()) return tsFiles(relative(root, p));
+    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+const common = {
+  absWorkingDir: root,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+};
+
+const bundles = [
+  // The extension: vscode is provided by the host. dockerode is not here: it lives in dist/docker.js and is
+  // required only when Docker is first used, so activation never parses it.
+  { entryPoints: { extension: 'src/extension/extension.ts' }, external: ['vscode', './docker.js'] },
+  { entryPoints: { cli: 'src/cli/main.ts' }, external: ['./docker.js'], banner: { js: '#!/usr/bin/env node' } },
+];
+const dockerEntry = 'src/core/docker/dockerodeClient.ts';
+try {
+  statSync(join(root, dockerEntry));
+  // ssh2's optional native helpers are loaded in try/catch by ssh2 itself; leaving them out keeps the bundle pure JS.
+  bundles.push({ entryPoints: { docker: dockerEntry }, external: ['cpu-features', '*.node'] });
+} catch { /* the Docker adapter is not written yet */ }
+
+const contexts = [];
+for (const b of bundles) {
+  contexts.push(await esbuild.context({
+    ...common, ...b, bundle: true, outdir: 'dist', minify: production, metafile: true,
+  }));
+}
+if (!production) {
+  // Tests and tools: one output file per source, same tree under out/, dependencies left to node_modules.
+  const entries = ['src', 'test', 'scripts', 'bench'].flatMap(tsFiles);
+  rmSync(join(root, 'out'), { recursive: true, force: true });
+  contexts.push(await esbuild.context({ ...common, entryPoints: entries, outdir: 'out', outbase: '.', bundle: false }));
+}
+
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching for changes');
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}
