@@ -1,0 +1,191 @@
+// `federation init | persona | task | lock | artifact`: the shared-state commands, over the same core as the extension.
+import { Federation, effectiveStatus } from '../../core/federation';
+import { Persona, ResourceLock, Task } from '../../core/state/schemas';
+import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
+import { CliCommand, CliContext, EXIT, UsageError } from '../types';
+
+function open(ctx: CliContext): Federation {
+  return new Federation(ctx.root);
+}
+
+function taskLine(t: Task): string {
+  const who = t.assignee ? ` @${t.assignee}` : '';
+  const skills = t.skills.length ? ` [${t.skills.join(',')}]` : '';
+  return `${t.id.padEnd(6)} P${t.priority} ${t.status.padEnd(11)} ${t.title}${skills}${who}`;
+}
+
+function lockLine(l: ResourceLock & { expired: boolean }): string {
+  return `${l.resource.padEnd(20)} ${l.holder.padEnd(12)} ${l.task ?? '-'} until ${l.expiresAt}${l.expired ? ' (expired)' : ''} ${l.host}/${l.pid}`;
+}
+
+export const initCommand: CliCommand = {
+  name: 'init',
+  usage: ['init'],
+  async run(ctx) {
+    const created = await open(ctx).init();
+    ctx.print({ root: ctx.root, created }, () => (created.length ? `Initialized .federation/ (created ${created.join(', ')})` : '.federation/ is already complete; nothing changed'));
+    return EXIT.ok;
+  },
+};
+
+export const personaCommand: CliCommand = {
+  name: 'persona',
+  usage: ['persona register ID --skills a,b [--name "Display Name"] [--runs-in window|terminal|agent]', 'persona list', 'persona heartbeat ID'],
+  async run(ctx, args) {
+    const fed = open(ctx);
+    const sub = positional(args, 0, 'a persona subcommand (register, list, heartbeat)');
+    if (sub === 'register') {
+      const runsIn = stringFlag(args, 'runs-in');
+      if (runsIn && !['window', 'terminal', 'agent'].includes(runsIn)) throw new UsageError('--runs-in is window, terminal or agent');
+      const name = stringFlag(args, 'name');
+      const result = await fed.registerPersona({
+        id: positional(args, 1, 'persona id'),
+        skills: listFlag(args, 'skills'),
+        ...(name ? { displayName: name } : {}),
+        ...(runsIn ? { runsIn: runsIn as Persona['runsIn'] } : {}),
+      });
+      ctx.print(result, () => `${result.created ? 'Registered' : 'Updated'} ${result.persona.id} (skills: ${result.persona.skills.join(', ') || 'none'})`);
+      return EXIT.ok;
+    }
+    if (sub === 'list') {
+      const offlineMs = (await fed.config()).heartbeat.offlineAfterSeconds * 1000;
+      const now = new Date();
+      const personas = (await fed.listPersonas()).map((p) => ({ ...p, effectiveStatus: effectiveStatus(p, now, offlineMs) }));
+      ctx.print({ personas }, () => personas.map((p) => `${p.id.padEnd(14)} ${p.effectiveStatus.padEnd(8)} ${p.skills.join(',')}`).join('\n') || 'No personas registered.');
+      return EXIT.ok;
+    }
+    if (sub === 'heartbeat') {
+      const persona = await fed.heartbeat(positional(args, 1, 'persona id'));
+      ctx.print({ persona }, () => `${persona.id} heartbeat at ${persona.lastHeartbeat}`);
+      return EXIT.ok;
+    }
+    throw new UsageError(`unknown persona subcommand "${sub}"`);
+  },
+};
+
+export const taskCommand: CliCommand = {
+  name: 'task',
+  usage: [
+    'task add TITLE [--priority N] [--skills a,b] [--description TEXT] [--by WHO]',
+    'task list [--status S]',
+    'task claim --persona ID',
+    'task start ID --persona ID',
+    'task complete ID --persona ID [--note TEXT]',
+    'task fail ID --persona ID --reason TEXT',
+    'task cancel ID [--by WHO] [--reason TEXT]',
+    'task handoff ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
+  ],
+  async run(ctx, args) {
+    const fed = open(ctx);
+    const sub = positional(args, 0, 'a task subcommand');
+    const one = (task: Task) => {
+      ctx.print({ task }, () => taskLine(task));
+      return EXIT.ok;
+    };
+    switch (sub) {
+      case 'add': {
+        const description = stringFlag(args, 'description');
+        return one(
+          await fed.addTask({
+            title: args.positionals.slice(1).join(' ') || positional(args, 1, 'task title'),
+            priority: intFlag(args, 'priority') ?? 3,
+            skills: listFlag(args, 'skills'),
+            by: stringFlag(args, 'by') ?? 'cli',
+            ...(description !== undefined ? { description } : {}),
+          }),
+        );
+      }
+      case 'list': {
+        const status = stringFlag(args, 'status');
+        const tasks = (await fed.listTasks()).filter((t) => !status || t.status === status);
+        ctx.print({ tasks }, () => tasks.map(taskLine).join('\n') || 'The queue is empty.');
+        return EXIT.ok;
+      }
+      case 'claim': {
+        const result = await fed.claimNext(stringFlag(args, 'persona', true));
+        if (!result.task) {
+          ctx.print({ task: null, explanation: result.explanation }, () => result.explanation ?? 'Nothing to claim.');
+          return EXIT.nothingToDo;
+        }
+        return one(result.task);
+      }
+      case 'start':
+        return one(await fed.startTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true)));
+      case 'complete':
+        return one(await fed.completeTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true), stringFlag(args, 'note')));
+      case 'fail':
+        return one(await fed.failTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true), stringFlag(args, 'reason', true)));
+      case 'cancel':
+        return one(await fed.cancelTask(positional(args, 1, 'task id'), stringFlag(args, 'by') ?? 'cli', stringFlag(args, 'reason')));
+      case 'handoff': {
+        const context = stringFlag(args, 'context');
+        const result = await fed.handoff(positional(args, 1, 'task id'), {
+          from: stringFlag(args, 'from', true),
+          to: stringFlag(args, 'to', true),
+          ...(context !== undefined ? { context } : {}),
+          done: listFlagRaw(args, 'done'),
+          nextSteps: listFlagRaw(args, 'next'),
+          files: listFlag(args, 'files'),
+        });
+        ctx.print(result, () => `${taskLine(result.task)}\nHandoff written to .federation/${result.document}`);
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError(`unknown task subcommand "${sub}"`);
+    }
+  },
+};
+
+/** Repeatable free-text flags (--done, --next) keep their commas. */
+function listFlagRaw(args: Parameters<CliCommand['run']>[1], name: string): string[] {
+  const v = args.flags.get(name);
+  if (v === undefined || v === true) return [];
+  return Array.isArray(v) ? v : [String(v)];
+}
+
+export const lockCommand: CliCommand = {
+  name: 'lock',
+  usage: ['lock acquire RESOURCE --persona ID [--task ID] [--ttl MINUTES]', 'lock release RESOURCE --persona ID [--force]', 'lock list'],
+  async run(ctx, args) {
+    const fed = open(ctx);
+    const sub = positional(args, 0, 'a lock subcommand (acquire, release, list)');
+    if (sub === 'acquire') {
+      const task = stringFlag(args, 'task');
+      const ttl = intFlag(args, 'ttl');
+      const result = await fed.acquireLock(positional(args, 1, 'resource name'), stringFlag(args, 'persona', true), {
+        ...(task ? { task } : {}),
+        ...(ttl !== undefined ? { ttlMinutes: ttl } : {}),
+      });
+      ctx.print(result, () => `Locked ${result.lock.resource} for ${result.lock.holder} until ${result.lock.expiresAt}${result.recovered ? ` (recovered from ${result.recovered.holder}, expired)` : ''}`);
+      return EXIT.ok;
+    }
+    if (sub === 'release') {
+      const released = await fed.releaseLock(positional(args, 1, 'resource name'), stringFlag(args, 'persona', true), { force: boolFlag(args, 'force') });
+      ctx.print({ released }, () => `Released ${released.resource}`);
+      return EXIT.ok;
+    }
+    if (sub === 'list') {
+      const now = new Date();
+      const locks = (await fed.listLocks()).map((l) => ({ ...l, expired: fed.isExpired(l, now) }));
+      ctx.print({ locks }, () => locks.map(lockLine).join('\n') || 'No resource locks are held.');
+      return EXIT.ok;
+    }
+    throw new UsageError(`unknown lock subcommand "${sub}"`);
+  },
+};
+
+export const artifactCommand: CliCommand = {
+  name: 'artifact',
+  usage: ['artifact route FILE...'],
+  async run(ctx, args) {
+    const fed = open(ctx);
+    const sub = positional(args, 0, 'an artifact subcommand (route)');
+    if (sub !== 'route') throw new UsageError(`unknown artifact subcommand "${sub}"`);
+    const files = args.positionals.slice(1);
+    if (files.length === 0) throw new UsageError('missing FILE');
+    const routed = [];
+    for (const f of files) routed.push(await fed.routeArtifact(f));
+    ctx.print({ routed }, () => routed.map((r) => (r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`)).join('\n'));
+    return EXIT.ok;
+  },
+};

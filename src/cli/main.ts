@@ -1,0 +1,74 @@
+// `federation` — the command-line front over the core, for CI jobs and scripts.
+// Exit codes: 0 ok, 1 failure (with the reason on stderr), 2 usage error, 3 nothing to claim.
+import * as path from 'node:path';
+import { isFederationError } from '../core/errors';
+import { parseArgs } from './args';
+import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
+import { CliCommand, CliContext, EXIT, UsageError } from './types';
+
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand];
+
+function usage(commands: CliCommand[]): string {
+  return [
+    'Usage: federation [--root DIR] [--json] <command> ...',
+    '',
+    ...commands.flatMap((c) => c.usage.map((u) => `  federation ${u}`)),
+    '',
+    'Global flags may stand before or after the command. Exit codes: 0 ok, 1 error, 2 usage, 3 nothing to claim.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n'), cwd: process.cwd() }): Promise<number> {
+  const args = parseArgs(argv);
+  const json = args.flags.get('json') === true;
+  const rootFlag = args.flags.get('root');
+  args.flags.delete('json');
+  args.flags.delete('root');
+  const ctx: CliContext = {
+    root: path.resolve(io.cwd, typeof rootFlag === 'string' ? rootFlag : '.'),
+    json,
+    out: io.out,
+    err: io.err,
+    print: (value, human) => io.out(json ? JSON.stringify(value, null, 2) : human()),
+  };
+  const name = args.positionals.shift();
+  if (!name) {
+    (args.flags.get('help') === true ? io.out : io.err)(usage(COMMANDS));
+    return args.flags.get('help') === true ? EXIT.ok : EXIT.usage;
+  }
+  if (name === 'help') {
+    io.out(usage(COMMANDS));
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`federation: unknown command "${name}"\n\n${usage(COMMANDS)}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(ctx, args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`federation ${name}: ${e.message}\n\n${usage([command])}`);
+      return EXIT.usage;
+    }
+    if (isFederationError(e)) {
+      io.err(json ? JSON.stringify({ error: e.toJSON() }, null, 2) : `federation ${name}: ${e.message}`);
+      return EXIT.error;
+    }
+    io.err(`federation ${name}: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    return EXIT.error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`federation: ${String(e)}\n`);
+      process.exitCode = EXIT.error;
+    },
+  );
+}

@@ -1,0 +1,62 @@
+// .federation/config.yaml: artifact routing rules and the shared timings. Missing file = defaults.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseDocument } from 'yaml';
+import { StateFileError } from './errors';
+import { ConfigFile, ConfigFileSchema } from './state/schemas';
+
+export const CONFIG_FILE = 'config.yaml';
+
+export const DEFAULT_CONFIG_YAML = `# Agent Federation configuration. Schema: schemas/config.schema.json
+version: 1
+heartbeat:
+  # A persona whose last heartbeat is older than this shows as offline.
+  offlineAfterSeconds: 120
+locks:
+  # A resource lock expires unless its holder renews it; then anyone may take it.
+  resourceTtlMinutes: 30
+artifacts:
+  # First matching rule wins. A glob without a slash matches the file name anywhere.
+  rules:
+    - kind: zettel
+      glob: "*.zettel.md"
+      folder: Zettelkasten
+    - kind: doc
+      glob: "*.doc.md"
+      folder: OUT
+    - kind: report
+      glob: "*.report.{md,json,html}"
+      folder: OUT/reports
+`;
+
+export function parseConfig(text: string, file: string): ConfigFile {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const pos = err.linePos?.[0];
+    throw new StateFileError(file, '', `not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${err.code}`);
+  }
+  const parsed = ConfigFileSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new StateFileError(file, issue.path.map(String).join('.') || '(root)', issue.message);
+  }
+  for (const [i, rule] of parsed.data.artifacts.rules.entries()) {
+    const folder = rule.folder.replace(/\\/g, '/');
+    if (path.posix.isAbsolute(folder) || /^[A-Za-z]:/.test(folder) || folder.split('/').includes('..')) {
+      throw new StateFileError(file, `artifacts.rules.${i}.folder`, `"${rule.folder}" must be a folder inside the workspace (no absolute path, no "..")`);
+    }
+  }
+  return parsed.data;
+}
+
+export async function readConfig(federationDir: string): Promise<ConfigFile> {
+  const file = path.join(federationDir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return ConfigFileSchema.parse({});
+  }
+  return parseConfig(text, file);
+}

@@ -1,0 +1,245 @@
+// The one way shared state in .federation/ is read and changed. Every change runs inside the state lock
+// (proper-lockfile, one lock for the whole folder so that multi-file changes such as a handoff are atomic for
+// readers that hold the lock), reads inside the lock, writes a temp file, fsyncs and renames it into place, and bumps
+// the file's revision. A file that does not parse is never overwritten: a copy is kept aside and the change refused.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
+import { FederationError, StateFileError } from '../errors';
+import { Logger, silentLogger } from '../ports';
+import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';
+
+export const FEDERATION_DIR = '.federation';
+
+/**
+ * One set of lock timings for every process that touches the state (extension windows and CLI alike): a holder
+ * refreshes the lock every `updateMs`; a lock not refreshed for `staleMs` (its holder crashed) is taken over.
+ * Waiters retry with short randomized backoff so that claim latency stays low under contention, for longer than
+ * the stale window so that a crashed holder never makes them give up.
+ */
+export const LOCK_TIMINGS = {
+  staleMs: 5_000,
+  updateMs: 1_000,
+  retry: { retries: 1_500, factor: 1.25, minTimeout: 1, maxTimeout: 15, randomize: true },
+} as const;
+
+export interface StoreOptions {
+  logger?: Logger;
+}
+
+type Pending =
+  | { kind: 'state'; name: StateFileName; value: { revision: number } }
+  | { kind: 'text'; rel: string; content: string; exclusive: boolean }
+  | { kind: 'remove'; rel: string };
+
+/** What a transaction callback may do. Reads see the files as they are inside the lock. */
+export interface Transaction {
+  get<K extends StateFileName>(name: K): Promise<StateOf<K>>;
+  /** Stages a new value; written with revision + 1 when the callback returns. */
+  set<K extends StateFileName>(name: K, value: StateOf<K>): void;
+  readText(rel: string): Promise<string | undefined>;
+  /** Stages a text file (relative to .federation/). `exclusive` refuses to replace an existing file. */
+  writeText(rel: string, content: string, options?: { exclusive?: boolean }): void;
+  remove(rel: string): void;
+  listDir(rel: string): Promise<string[]>;
+}
+
+export class FederationStore {
+  readonly dir: string;
+  private readonly logger: Logger;
+
+  constructor(readonly root: string, options: StoreOptions = {}) {
+    this.dir = path.join(root, FEDERATION_DIR);
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  pathOf(rel: string): string {
+    return path.join(this.dir, rel);
+  }
+
+  async isInitialized(): Promise<boolean> {
+    return exists(this.pathOf(STATE_FILES.personas.file));
+  }
+
+  /** Reads a state file without the lock (rename is atomic, so a reader never sees a half-written file). */
+  async read<K extends StateFileName>(name: K): Promise<StateOf<K>> {
+    return this.readFile(name);
+  }
+
+  async readText(rel: string): Promise<string | undefined> {
+    return readOptional(this.pathOf(rel));
+  }
+
+  async listDir(rel: string): Promise<string[]> {
+    try {
+      return (await fs.readdir(this.pathOf(rel))).sort();
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Runs `fn` inside the state lock and applies what it staged. Nothing is written when `fn` throws, and a write
+   * is refused when the lock was compromised (another process took it over as stale) before it lands.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
+    if (!(await exists(this.dir))) {
+      throw new FederationError('not-initialized', `No federation here: ${this.dir} does not exist. Run "federation init" or the "Initialize Federation" command.`, { dir: this.dir });
+    }
+    let compromised: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.dir, {
+        lockfilePath: this.pathOf('state.lock'),
+        realpath: false,
+        stale: LOCK_TIMINGS.staleMs,
+        update: LOCK_TIMINGS.updateMs,
+        retries: { ...LOCK_TIMINGS.retry },
+        // The default throws from a timer and would crash the host; record it and refuse to write instead.
+        onCompromised: (err) => {
+          compromised = err;
+          this.logger.warn(`state lock compromised: ${err.message}`);
+        },
+      });
+    } catch (e) {
+      throw new FederationError('lock-timeout', `Could not take the federation state lock (${this.pathOf('state.lock')}): another process holds it.`, { lock: this.pathOf('state.lock') }, { cause: e });
+    }
+
+    const cache = new Map<StateFileName, unknown>();
+    const pending: Pending[] = [];
+    const tx: Transaction = {
+      get: async <K extends StateFileName>(name: K) => {
+        if (!cache.has(name)) cache.set(name, await this.readFile(name));
+        return structuredClone(cache.get(name)) as StateOf<K>;
+      },
+      set: (name, value) => {
+        pending.push({ kind: 'state', name, value });
+      },
+      readText: (rel) => readOptional(this.pathOf(rel)),
+      writeText: (rel, content, options) => {
+        pending.push({ kind: 'text', rel, content, exclusive: options?.exclusive ?? false });
+      },
+      remove: (rel) => {
+        pending.push({ kind: 'remove', rel });
+      },
+      listDir: (rel) => this.listDir(rel),
+    };
+
+    try {
+      const result = await fn(tx);
+      const checkLock = () => {
+        if (compromised) {
+          throw new FederationError('lock-compromised', 'The federation state lock was lost while changing state (the process stalled past the stale window); the change was not written. Try again.', {});
+        }
+      };
+      for (const p of pending) {
+        checkLock();
+        if (p.kind === 'state') {
+          const current = cache.has(p.name) ? (cache.get(p.name) as { revision: number }) : await this.readFile(p.name);
+          const next = { ...p.value, revision: current.revision + 1 };
+          await this.writeAtomic(STATE_FILES[p.name].file, JSON.stringify(next, null, 2) + '\n', false, checkLock);
+          cache.set(p.name, next);
+        } else if (p.kind === 'text') {
+          await this.writeAtomic(p.rel, p.content, p.exclusive, checkLock);
+        } else {
+          await fs.rm(this.pathOf(p.rel), { force: true });
+        }
+      }
+      return result;
+    } finally {
+      await release().catch((e: unknown) => this.logger.warn(`releasing the state lock: ${String(e)}`));
+    }
+  }
+
+  private async writeAtomic(rel: string, content: string, exclusive: boolean, beforeRename: () => void): Promise<void> {
+    const target = this.pathOf(rel);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    if (exclusive && (await exists(target))) {
+      throw new FederationError('already-exists', `${target} already exists; it was not overwritten.`, { file: target });
+    }
+    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const handle = await fs.open(tmp, 'w', 0o644);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      beforeRename();
+      await fs.rename(tmp, target);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  private async readFile<K extends StateFileName>(name: K): Promise<StateOf<K>> {
+    const { file, schema } = STATE_FILES[name];
+    const full = this.pathOf(file);
+    const text = await readOptional(full);
+    if (text === undefined) return emptyState(name);
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      const where = jsonErrorLocation(text, e);
+      throw new StateFileError(full, '', `not valid JSON${where}${text.trim() === '' ? ' (the file is empty or truncated)' : ''}`, await this.keepAside(full, text));
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.map(String).join('.');
+      throw new StateFileError(full, field || '(root)', issue.message, await this.keepAside(full, text));
+    }
+    return parsed.data as StateOf<K>;
+  }
+
+  /** Keeps one copy of a bad file per distinct content, so repeated reads don't pile up copies. */
+  private async keepAside(full: string, text: string): Promise<string | undefined> {
+    const hash = createHash('sha1').update(text).digest('hex').slice(0, 10);
+    const copy = path.join(this.dir, 'corrupt', `${path.basename(full)}.${hash}`);
+    try {
+      await fs.mkdir(path.dirname(copy), { recursive: true });
+      await fs.writeFile(copy, text, { flag: 'wx' });
+      this.logger.warn(`kept a copy of unreadable ${full} at ${copy}`);
+    } catch (e) {
+      if (errno(e) !== 'EEXIST') return undefined;
+    }
+    return copy;
+  }
+}
+
+function jsonErrorLocation(text: string, e: unknown): string {
+  const m = /position (\d+)/.exec(e instanceof Error ? e.message : '');
+  if (!m) return '';
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${col}`;
+}
+
+export function errno(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readOptional(p: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(p, 'utf8');
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
