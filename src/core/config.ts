@@ -1,7 +1,6 @@
 // .federation/config.yaml: artifact routing rules and the shared timings. Missing file = defaults.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
 import { StateFileError } from './errors';
 import { ConfigFile, ConfigFileSchema } from './state/schemas';
 
@@ -29,8 +28,13 @@ artifacts:
       folder: OUT/reports
 `;
 
+/** yaml is required on first use, not at load: it costs ~10 ms to evaluate, and activation never needs it. */
+function yaml(): typeof import('yaml') {
+  return require('yaml') as typeof import('yaml');
+}
+
 export function parseConfig(text: string, file: string): ConfigFile {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = yaml().parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = err.linePos?.[0];

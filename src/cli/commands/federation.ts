@@ -1,5 +1,5 @@
 // `federation init | persona | task | lock | artifact`: the shared-state commands, over the same core as the extension.
-import { Federation, effectiveStatus } from '../../core/federation';
+import { Federation, RouteResult, effectiveStatus } from '../../core/federation';
 import { Persona, ResourceLock, Task } from '../../core/state/schemas';
 import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, UsageError } from '../types';
@@ -183,7 +183,7 @@ export const artifactCommand: CliCommand = {
     if (sub !== 'route') throw new UsageError(`unknown artifact subcommand "${sub}"`);
     const files = args.positionals.slice(1);
     if (files.length === 0) throw new UsageError('missing FILE');
-    const routed = [];
+    const routed: RouteResult[] = [];
     for (const f of files) routed.push(await fed.routeArtifact(f));
     ctx.print({ routed }, () => routed.map((r) => (r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`)).join('\n'));
     return EXIT.ok;

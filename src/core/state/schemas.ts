@@ -1,164 +1,135 @@
 // The single definition of every file in .federation/. schemas/*.schema.json are generated from these
 // (scripts/gen-schemas.ts) and a unit test fails when they are stale.
-import { z } from 'zod';
+// zod/mini rather than classic zod: the same validation, but it tree-shakes to ~16 KB and evaluates in ~3 ms
+// instead of ~450 KB and ~22 ms, which matters for the extension's activation time.
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
+
+z.config(en());
 
 export const ID_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/;
-const id = z.string().regex(ID_PATTERN, 'lowercase letters, digits, - and _, starting with a letter (at most 40)');
-const skill = z.string().regex(/^[a-z0-9][a-z0-9_.+-]{0,39}$/, 'a lowercase skill name');
+const id = z.string().check(z.regex(ID_PATTERN, 'lowercase letters, digits, - and _, starting with a letter (at most 40)'));
+const skill = z.string().check(z.regex(/^[a-z0-9][a-z0-9_.+-]{0,39}$/, 'a lowercase skill name'));
 const isoDate = z.iso.datetime({ offset: true });
 
 export const PERSONA_STATUSES = ['active', 'idle', 'offline'] as const;
 export const PERSONA_RUNTIMES = ['window', 'terminal', 'agent'] as const;
 
-export const PersonaSchema = z
-  .object({
-    id,
-    displayName: z.string().min(1).max(80),
-    skills: z.array(skill),
-    status: z.enum(PERSONA_STATUSES),
-    runsIn: z.enum(PERSONA_RUNTIMES),
-    lastHeartbeat: isoDate.nullable(),
-    registeredAt: isoDate,
-  })
-  .strict();
+export const PersonaSchema = z.strictObject({
+  id,
+  displayName: z.string().check(z.minLength(1), z.maxLength(80)),
+  skills: z.array(skill),
+  status: z.enum(PERSONA_STATUSES),
+  runsIn: z.enum(PERSONA_RUNTIMES),
+  lastHeartbeat: z.nullable(isoDate),
+  registeredAt: isoDate,
+});
 export type Persona = z.infer<typeof PersonaSchema>;
 
-export const PersonasFileSchema = z
-  .object({
-    version: z.literal(1),
-    revision: z.number().int().nonnegative(),
-    personas: z.array(PersonaSchema),
-  })
-  .strict();
+export const PersonasFileSchema = z.strictObject({
+  version: z.literal(1),
+  revision: z.int().check(z.nonnegative()),
+  personas: z.array(PersonaSchema),
+});
 export type PersonasFile = z.infer<typeof PersonasFileSchema>;
 
 export const TASK_STATUSES = ['queued', 'claimed', 'in_progress', 'done', 'failed', 'handed_off', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TaskEventSchema = z
-  .object({
-    at: isoDate,
-    by: z.string(),
-    action: z.enum(['created', 'claimed', 'started', 'completed', 'failed', 'handed_off', 'acknowledged', 'cancelled', 'requeued']),
-    from: z.enum(TASK_STATUSES).nullable(),
-    to: z.enum(TASK_STATUSES),
-    note: z.string().optional(),
-  })
-  .strict();
+export const TaskEventSchema = z.strictObject({
+  at: isoDate,
+  by: z.string(),
+  action: z.enum(['created', 'claimed', 'started', 'completed', 'failed', 'handed_off', 'acknowledged', 'cancelled', 'requeued']),
+  from: z.nullable(z.enum(TASK_STATUSES)),
+  to: z.enum(TASK_STATUSES),
+  note: z.optional(z.string()),
+});
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 
-export const TaskSchema = z
-  .object({
-    id: z.string().regex(/^T\d+$/),
-    title: z.string().min(1).max(200),
-    description: z.string().default(''),
-    priority: z.number().int().min(1).max(9),
-    skills: z.array(skill),
-    status: z.enum(TASK_STATUSES),
-    assignee: id.nullable(),
-    createdAt: isoDate,
-    updatedAt: isoDate,
-    createdBy: z.string(),
-    failureReason: z.string().optional(),
-    handoff: z
-      .object({
-        from: id,
-        to: id,
-        document: z.string(),
-        at: isoDate,
-        acknowledgedAt: isoDate.nullable(),
-      })
-      .strict()
-      .optional(),
-    history: z.array(TaskEventSchema),
-  })
-  .strict();
+export const TaskSchema = z.strictObject({
+  id: z.string().check(z.regex(/^T\d+$/, 'a task id like T12')),
+  title: z.string().check(z.minLength(1), z.maxLength(200)),
+  description: z._default(z.string(), ''),
+  priority: z.int().check(z.gte(1), z.lte(9)),
+  skills: z.array(skill),
+  status: z.enum(TASK_STATUSES),
+  assignee: z.nullable(id),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  createdBy: z.string(),
+  failureReason: z.optional(z.string()),
+  handoff: z.optional(
+    z.strictObject({
+      from: id,
+      to: id,
+      document: z.string(),
+      at: isoDate,
+      acknowledgedAt: z.nullable(isoDate),
+    }),
+  ),
+  history: z.array(TaskEventSchema),
+});
 export type Task = z.infer<typeof TaskSchema>;
 
-export const QueueFileSchema = z
-  .object({
-    version: z.literal(1),
-    revision: z.number().int().nonnegative(),
-    nextId: z.number().int().positive(),
-    tasks: z.array(TaskSchema),
-  })
-  .strict();
+export const QueueFileSchema = z.strictObject({
+  version: z.literal(1),
+  revision: z.int().check(z.nonnegative()),
+  nextId: z.int().check(z.positive()),
+  tasks: z.array(TaskSchema),
+});
 export type QueueFile = z.infer<typeof QueueFileSchema>;
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
-const hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'a time as HH:MM');
+const hhmm = z.string().check(z.regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'a time as HH:MM'));
 
-export const AvailabilityWindowSchema = z
-  .object({ days: z.array(z.enum(WEEKDAYS)).min(1), start: hhmm, end: hhmm })
-  .strict();
-export const CalendarExceptionSchema = z
-  .object({
-    from: isoDate,
-    to: isoDate,
-    available: z.boolean(),
-    note: z.string().optional(),
-  })
-  .strict();
-export const PersonaCalendarSchema = z
-  .object({
-    /** IANA time zone the windows are written in; the machine's zone when absent. */
-    timezone: z.string().optional(),
-    weekly: z.array(AvailabilityWindowSchema),
-    exceptions: z.array(CalendarExceptionSchema).default([]),
-  })
-  .strict();
+export const AvailabilityWindowSchema = z.strictObject({ days: z.array(z.enum(WEEKDAYS)).check(z.minLength(1)), start: hhmm, end: hhmm });
+export const CalendarExceptionSchema = z.strictObject({
+  from: isoDate,
+  to: isoDate,
+  available: z.boolean(),
+  note: z.optional(z.string()),
+});
+export const PersonaCalendarSchema = z.strictObject({
+  /** IANA time zone the windows are written in; the machine's zone when absent. */
+  timezone: z.optional(z.string()),
+  weekly: z.array(AvailabilityWindowSchema),
+  exceptions: z._default(z.array(CalendarExceptionSchema), []),
+});
 export type PersonaCalendar = z.infer<typeof PersonaCalendarSchema>;
 
-export const CalendarFileSchema = z
-  .object({
-    version: z.literal(1),
-    revision: z.number().int().nonnegative(),
-    calendars: z.record(id, PersonaCalendarSchema),
-  })
-  .strict();
+export const CalendarFileSchema = z.strictObject({
+  version: z.literal(1),
+  revision: z.int().check(z.nonnegative()),
+  calendars: z.record(id, PersonaCalendarSchema),
+});
 export type CalendarFile = z.infer<typeof CalendarFileSchema>;
 
-export const ResourceLockSchema = z
-  .object({
-    resource: z.string(),
-    holder: id,
-    task: z.string().nullable(),
-    host: z.string(),
-    pid: z.number().int(),
-    acquiredAt: isoDate,
-    expiresAt: isoDate,
-  })
-  .strict();
+export const ResourceLockSchema = z.strictObject({
+  resource: z.string(),
+  holder: id,
+  task: z.nullable(z.string()),
+  host: z.string(),
+  pid: z.int(),
+  acquiredAt: isoDate,
+  expiresAt: isoDate,
+});
 export type ResourceLock = z.infer<typeof ResourceLockSchema>;
 
-export const ArtifactRuleSchema = z
-  .object({
-    kind: z.string().min(1),
-    glob: z.string().min(1),
-    folder: z.string().min(1),
-  })
-  .strict();
+export const ArtifactRuleSchema = z.strictObject({
+  kind: z.string().check(z.minLength(1)),
+  glob: z.string().check(z.minLength(1)),
+  folder: z.string().check(z.minLength(1)),
+});
 export type ArtifactRule = z.infer<typeof ArtifactRuleSchema>;
 
-export const ConfigFileSchema = z
-  .object({
-    version: z.literal(1).default(1),
-    heartbeat: z
-      .object({ offlineAfterSeconds: z.number().int().positive().default(120) })
-      .strict()
-      .default({ offlineAfterSeconds: 120 }),
-    locks: z
-      .object({ resourceTtlMinutes: z.number().positive().default(30) })
-      .strict()
-      .default({ resourceTtlMinutes: 30 }),
-    artifacts: z
-      .object({ rules: z.array(ArtifactRuleSchema).default([]) })
-      .strict()
-      .default({ rules: [] }),
-  })
+export const ConfigFileSchema = z.looseObject({
+  version: z._default(z.literal(1), 1),
+  heartbeat: z._default(z.strictObject({ offlineAfterSeconds: z._default(z.int().check(z.positive()), 120) }), { offlineAfterSeconds: 120 }),
+  locks: z._default(z.strictObject({ resourceTtlMinutes: z._default(z.number().check(z.positive()), 30) }), { resourceTtlMinutes: 30 }),
+  artifacts: z._default(z.strictObject({ rules: z._default(z.array(ArtifactRuleSchema), []) }), { rules: [] }),
   // Later capabilities (confidentiality rules, agents, matrix) add their own sections; unknown ones are kept.
-  .loose();
+});
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
 /** File name (relative to .federation/) to schema: what the store reads and the schema generator writes. */

@@ -1,0 +1,46 @@
+// Everything the views show, read in one go. Each part loads on its own, so one bad file shows as an error
+// where it belongs while the rest of the federation stays visible.
+import { FederationError, describeError, isFederationError } from './errors';
+import { Federation } from './federation';
+import { CalendarFile, ConfigFile, PersonasFile, QueueFile, ResourceLock } from './state/schemas';
+
+export type Part<T> = { ok: true; value: T } | { ok: false; error: { reason: string; message: string; file?: string } };
+
+export interface FederationSnapshot {
+  root: string;
+  initialized: boolean;
+  loadedAt: Date;
+  personas: Part<PersonasFile>;
+  queue: Part<QueueFile>;
+  calendar: Part<CalendarFile>;
+  locks: Part<ResourceLock[]>;
+  config: Part<ConfigFile>;
+}
+
+async function part<T>(load: () => Promise<T>): Promise<Part<T>> {
+  try {
+    return { ok: true, value: await load() };
+  } catch (e) {
+    const file = isFederationError(e) && typeof e.details['file'] === 'string' ? e.details['file'] : undefined;
+    const reason = isFederationError(e) ? e.reason : 'unexpected';
+    return { ok: false, error: { reason, message: describeError(e), ...(file ? { file } : {}) } };
+  }
+}
+
+export async function loadSnapshot(fed: Federation, now: Date = new Date()): Promise<FederationSnapshot> {
+  const initialized = await fed.isInitialized();
+  const [personas, queue, calendar, locks, config] = await Promise.all([
+    part(() => fed.store.read('personas')),
+    part(() => fed.store.read('queue')),
+    part(() => fed.store.read('calendar')),
+    part(() => fed.listLocks()),
+    part(() => fed.config()),
+  ]);
+  return { root: fed.root, initialized, loadedAt: now, personas, queue, calendar, locks, config };
+}
+
+export function valueOr<T>(p: Part<T>, fallback: T): T {
+  return p.ok ? p.value : fallback;
+}
+
+export { FederationError };

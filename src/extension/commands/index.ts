@@ -1,0 +1,23 @@
+import { acquireLock } from './acquireLock';
+import { addTask } from './addTask';
+import { cancelTask } from './cancelTask';
+import { claimNextTask } from './claimNextTask';
+import { CommandDef } from './common';
+import { completeTask } from './completeTask';
+import { failTask } from './failTask';
+import { handoffTask } from './handoffTask';
+import { identifyPersona } from './identifyPersona';
+import { initialize } from './initialize';
+import { openHandoff } from './openHandoff';
+import { openPersonaTerminal } from './openPersonaTerminal';
+import { refresh } from './refresh';
+import { registerPersona } from './registerPersona';
+import { releaseLock } from './releaseLock';
+import { routeArtifact } from './routeArtifact';
+import { showLog } from './showLog';
+import { startTask } from './startTask';
+
+export const ALL_COMMANDS: CommandDef[] = [
+  initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, startTask, completeTask,
+  failTask, cancelTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
+];

@@ -1,0 +1,8 @@
+import { CommandDef } from './common';
+
+export const refresh: CommandDef = {
+  id: 'agentFederation.refresh',
+  async run(s) {
+    s.refreshViews();
+  },
+};

@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import { valueOr } from '../../core/snapshot';
+import { CommandDef, actingPersona, argField, isFromUi } from './common';
+
+export const releaseLock: CommandDef = {
+  id: 'agentFederation.releaseLock',
+  async run(s, arg) {
+    const persona = await actingPersona(s, argField(arg, 'persona'));
+    if (!persona) return undefined;
+    let resource = argField(arg, 'resource');
+    if (!resource) {
+      const locks = valueOr((await s.state.snapshot()).locks, []);
+      if (locks.length === 0) {
+        void vscode.window.showInformationMessage('No resource locks are held.');
+        return undefined;
+      }
+      resource = (await vscode.window.showQuickPick(locks.map((l) => ({ label: l.resource, description: `${l.holder}${l.task ? ` · ${l.task}` : ''}` })), { placeHolder: 'Lock to release' }))?.label;
+      if (!resource) return undefined;
+    }
+    const holder = valueOr((await s.state.snapshot()).locks, []).find((l) => l.resource === resource)?.holder;
+    let force = arg !== null && typeof arg === 'object' && (arg as { force?: unknown }).force === true;
+    if (holder && holder !== persona && isFromUi(arg)) {
+      const ok = await vscode.window.showWarningMessage(`${resource} is held by ${holder}, not ${persona}. Release it anyway?`, { modal: true }, 'Release');
+      if (!ok) return undefined;
+      force = true;
+    }
+    return s.fed.releaseLock(resource, persona, { force });
+  },
+};

@@ -1,0 +1,120 @@
+// The composition root: builds the services once, wires views, commands and watchers, and hands every
+// disposable to VS Code. Activation reads nothing heavy: no Docker, no network; state loads in the background.
+import * as vscode from 'vscode';
+import { Federation } from '../core/federation';
+import { Logger } from '../core/ports';
+import { FederationSnapshot, valueOr } from '../core/snapshot';
+import { ALL_COMMANDS } from './commands';
+import { Services, register } from './commands/common';
+import { FederationState } from './federationState';
+import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
+import { TaskTreeNode, buildTaskTree } from './models/taskQueueModel';
+import { SnapshotTreeProvider } from './views/treeProvider';
+import { WindowPersona } from './windowPersona';
+
+declare const __AF_LOAD_START__: number | undefined;
+
+/** What activate() returns: used by the in-editor tests and by other extensions. */
+export interface FederationExtensionApi {
+  readonly root: string | undefined;
+  snapshot(): Promise<FederationSnapshot | undefined>;
+  readonly onDidChangeState: vscode.Event<FederationSnapshot>;
+  readonly personasTree: vscode.TreeDataProvider<PersonasTreeNode> | undefined;
+  readonly taskQueueTree: vscode.TreeDataProvider<TaskTreeNode> | undefined;
+  /** Bundle evaluation plus activate(), in milliseconds. */
+  readonly activationMs: number;
+  readonly windowPersona: () => string | undefined;
+}
+
+function loggerFrom(channel: vscode.LogOutputChannel): Logger {
+  return {
+    debug: (m) => channel.debug(m),
+    info: (m) => channel.info(m),
+    warn: (m) => channel.warn(m),
+    error: (m) => channel.error(m),
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): FederationExtensionApi {
+  const started = typeof __AF_LOAD_START__ === 'number' ? __AF_LOAD_START__ : performance.now();
+  const log = vscode.window.createOutputChannel('Agent Federation', { log: true });
+  context.subscriptions.push(log);
+
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const emptyEvent = new vscode.EventEmitter<FederationSnapshot>();
+  context.subscriptions.push(emptyEvent);
+  if (!folder || folder.uri.scheme !== 'file') {
+    // No folder: the welcome view offers to open one; commands explain why they cannot run.
+    void vscode.commands.executeCommand('setContext', 'agentFederation.initialized', false);
+    for (const c of ALL_COMMANDS) {
+      context.subscriptions.push(
+        vscode.commands.registerCommand(c.id, () => vscode.window.showWarningMessage('Agent Federation needs an open folder: its state lives in .federation/ in the workspace.')),
+      );
+    }
+    return {
+      root: undefined,
+      snapshot: async () => undefined,
+      onDidChangeState: emptyEvent.event,
+      personasTree: undefined,
+      taskQueueTree: undefined,
+      activationMs: performance.now() - started,
+      windowPersona: () => undefined,
+    };
+  }
+
+  const logger = loggerFrom(log);
+  const fed = new Federation(folder.uri.fsPath, { logger });
+  const state = new FederationState(fed, logger);
+  const persona = new WindowPersona(state, context.workspaceState, log);
+  const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;
+
+  const personasTree = new SnapshotTreeProvider<PersonasTreeNode>(state, (snap) =>
+    buildPersonasTree(snap, {
+      now: new Date(),
+      offlineAfterMs: snap.config.ok ? Math.min(offlineAfterMs(), snap.config.value.heartbeat.offlineAfterSeconds * 1000) : offlineAfterMs(),
+      ...(persona.id ? { windowPersona: persona.id } : {}),
+    }),
+  );
+  const taskQueueTree = new SnapshotTreeProvider<TaskTreeNode>(state, buildTaskTree);
+  const personasView = vscode.window.createTreeView('agentFederation.personas', { treeDataProvider: personasTree, showCollapseAll: false });
+  const taskView = vscode.window.createTreeView('agentFederation.taskQueue', { treeDataProvider: taskQueueTree, showCollapseAll: true });
+  context.subscriptions.push(state, persona, personasTree, taskQueueTree, personasView, taskView);
+
+  // View badges: open work at a glance without expanding anything.
+  context.subscriptions.push(
+    state.onDidChange((snap) => {
+      const tasks = valueOr(snap.queue, { version: 1, revision: 0, nextId: 1, tasks: [] }).tasks;
+      const queued = tasks.filter((t) => t.status === 'queued').length;
+      taskView.badge = queued ? { value: queued, tooltip: `${queued} queued task${queued > 1 ? 's' : ''}` } : undefined;
+      taskView.message = snap.queue.ok ? undefined : snap.queue.error.message;
+    }),
+    persona.onDidChange(() => personasTree.update()),
+  );
+
+  const services: Services = {
+    state,
+    fed,
+    persona,
+    log,
+    refreshViews: () => {
+      void state.reload();
+    },
+  };
+  register(context, services, ALL_COMMANDS);
+
+  const activationMs = performance.now() - started;
+  log.info(`activated for ${fed.root} in ${activationMs.toFixed(1)} ms`);
+  return {
+    root: fed.root,
+    snapshot: () => state.snapshot(),
+    onDidChangeState: state.onDidChange,
+    personasTree,
+    taskQueueTree,
+    activationMs,
+    windowPersona: () => persona.id,
+  };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

@@ -1,0 +1,109 @@
+// The Task Queue tree as plain data: tasks grouped by status in working order, most urgent first in each group.
+import { FederationSnapshot } from '../../core/snapshot';
+import { TASK_STATUSES, Task, TaskStatus } from '../../core/state/schemas';
+import { ErrorNode, IconSpec, errorNode } from './personasModel';
+
+export interface GroupNode {
+  kind: 'group';
+  id: string;
+  status: TaskStatus;
+  label: string;
+  description: string;
+  expanded: boolean;
+  contextValue: string;
+  icon: IconSpec;
+  children: TaskNode[];
+}
+
+export interface TaskNode {
+  kind: 'task';
+  id: string;
+  taskId: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  contextValue: string;
+  icon: IconSpec;
+  handoffDocument?: string;
+  children: [];
+}
+
+export type TaskTreeNode = GroupNode | TaskNode | ErrorNode;
+
+export const GROUP_ORDER: readonly TaskStatus[] = ['in_progress', 'claimed', 'handed_off', 'queued', 'failed', 'done', 'cancelled'];
+
+const GROUP_LABEL: Record<TaskStatus, string> = {
+  in_progress: 'In progress',
+  claimed: 'Claimed',
+  handed_off: 'Handed off',
+  queued: 'Queued',
+  failed: 'Failed',
+  done: 'Done',
+  cancelled: 'Cancelled',
+};
+
+const STATUS_ICON: Record<TaskStatus, IconSpec> = {
+  in_progress: { id: 'sync', color: 'charts.blue' },
+  claimed: { id: 'pass', color: 'charts.blue' },
+  handed_off: { id: 'arrow-swap', color: 'charts.purple' },
+  queued: { id: 'circle-large-outline' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  done: { id: 'check', color: 'testing.iconPassed' },
+  cancelled: { id: 'circle-slash', color: 'disabledForeground' },
+};
+
+/** Priority 1 is most urgent; shown as a flame for 1, otherwise as text. */
+function priorityIcon(t: Task): IconSpec {
+  if (t.status === 'queued' && t.priority === 1) return { id: 'flame', color: 'charts.red' };
+  return STATUS_ICON[t.status];
+}
+
+export function taskNode(t: Task): TaskNode {
+  const desc = [`P${t.priority}`, t.assignee ? `@${t.assignee}` : '', t.skills.length ? t.skills.join(', ') : ''].filter(Boolean).join(' · ');
+  const handoff = t.handoff
+    ? `\nHandoff: ${t.handoff.from} → ${t.handoff.to} (${t.handoff.acknowledgedAt ? `acknowledged ${t.handoff.acknowledgedAt}` : 'not yet acknowledged'})`
+    : '';
+  return {
+    kind: 'task',
+    id: `task:${t.id}`,
+    taskId: t.id,
+    label: t.title,
+    description: `${t.id} · ${desc}`,
+    tooltip:
+      `${t.id}: ${t.title}\nStatus: ${t.status}\nPriority: ${t.priority}\nSkills: ${t.skills.join(', ') || 'any'}\n` +
+      `Assignee: ${t.assignee ?? 'nobody'}\nUpdated: ${t.updatedAt}` +
+      (t.failureReason ? `\nFailure: ${t.failureReason}` : '') +
+      handoff +
+      (t.description ? `\n\n${t.description}` : ''),
+    contextValue: `task:${t.status}${t.handoff ? ':handoff' : ''}`,
+    icon: priorityIcon(t),
+    ...(t.handoff ? { handoffDocument: t.handoff.document } : {}),
+    children: [],
+  };
+}
+
+export function buildTaskTree(snapshot: FederationSnapshot): TaskTreeNode[] {
+  if (!snapshot.queue.ok) return [errorNode('queue', snapshot.queue.error)];
+  const buckets = new Map<TaskStatus, Task[]>(TASK_STATUSES.map((s) => [s, []]));
+  for (const t of snapshot.queue.value.tasks) buckets.get(t.status)!.push(t);
+  const groups: GroupNode[] = [];
+  for (const status of GROUP_ORDER) {
+    const tasks = buckets.get(status)!;
+    if (tasks.length === 0) continue;
+    // Sort keys are precomputed: comparing numeric ids from strings dominates for 10,000 tasks otherwise.
+    const keyed = tasks.map((t) => ({ t, n: Number(t.id.slice(1)) }));
+    keyed.sort((a, b) => a.t.priority - b.t.priority || a.n - b.n);
+    groups.push({
+      kind: 'group',
+      id: `group:${status}`,
+      status,
+      label: GROUP_LABEL[status],
+      description: String(tasks.length),
+      expanded: status !== 'done' && status !== 'cancelled',
+      contextValue: `group:${status}`,
+      icon: STATUS_ICON[status],
+      children: keyed.map((k) => taskNode(k.t)),
+    });
+  }
+  return groups;
+}

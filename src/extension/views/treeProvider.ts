@@ -1,0 +1,69 @@
+// One TreeDataProvider for both views: the model (a pure function of the snapshot) decides what is shown,
+// this class only turns plain nodes into TreeItems.
+import * as vscode from 'vscode';
+import { FederationSnapshot } from '../../core/snapshot';
+import { IconSpec } from '../models/personasModel';
+
+export interface PlainNode {
+  kind: string;
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  contextValue: string;
+  icon: IconSpec;
+  expanded?: boolean;
+  children: PlainNode[];
+  /** Set on error nodes: clicking opens the bad file. */
+  file?: string;
+}
+
+export class SnapshotTreeProvider<N extends PlainNode> implements vscode.TreeDataProvider<N>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<N | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private roots: Promise<N[]>;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly source: { snapshot(): Promise<FederationSnapshot>; onDidChange: vscode.Event<FederationSnapshot> },
+    private readonly build: (snapshot: FederationSnapshot) => N[],
+  ) {
+    this.roots = source.snapshot().then(build);
+    this.subscription = source.onDidChange((snap) => this.update(snap));
+  }
+
+  /** Rebuilds from the snapshot (also when something else the model reads, like the window's persona, changed). */
+  update(snapshot?: FederationSnapshot): void {
+    this.roots = snapshot ? Promise.resolve(this.build(snapshot)) : this.source.snapshot().then(this.build);
+    this.emitter.fire(undefined);
+  }
+
+  async getChildren(element?: N): Promise<N[]> {
+    if (element) return element.children as N[];
+    return this.roots;
+  }
+
+  getTreeItem(node: N): vscode.TreeItem {
+    const state =
+      node.children.length === 0
+        ? vscode.TreeItemCollapsibleState.None
+        : node.expanded === false
+          ? vscode.TreeItemCollapsibleState.Collapsed
+          : vscode.TreeItemCollapsibleState.Expanded;
+    const item = new vscode.TreeItem(node.label, state);
+    item.id = node.id;
+    if (node.description) item.description = node.description;
+    if (node.tooltip) item.tooltip = node.tooltip;
+    item.contextValue = node.contextValue;
+    item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+    if (node.file) {
+      item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
