@@ -1,0 +1,44 @@
+// Loads the dockerode-backed client only when Docker is first used. In the shipped extension and CLI it is the
+// separate bundle dist/docker.js next to the running bundle; in transpiled tests (out/) it is the module itself.
+// The require path is computed at run time so esbuild never pulls dockerode into the bundle that loads this.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FederationError } from '../errors';
+import type { DockerClient, DockerClientOptions } from './client';
+
+export type DockerClientFactory = (opts?: DockerClientOptions) => Promise<DockerClient>;
+
+interface AdapterModule {
+  createDockerodeClient(options?: DockerClientOptions): DockerClient;
+}
+
+/** Where the adapter may live, first match wins: the bundle beside us, then the transpiled source beside us. */
+export function adapterCandidates(dir: string = __dirname): string[] {
+  return [join(dir, 'docker.js'), join(dir, 'dockerodeClient.js')];
+}
+
+let adapter: AdapterModule | undefined;
+
+function loadAdapter(): AdapterModule {
+  if (adapter) return adapter;
+  const candidates = adapterCandidates();
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) {
+    throw new FederationError(
+      'docker-unavailable',
+      `The Docker support of this installation is missing (looked for ${candidates.join(', ')}). Reinstall the extension.`,
+      { candidates },
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see above
+  const loaded = require(file) as Partial<AdapterModule>;
+  if (typeof loaded.createDockerodeClient !== 'function') {
+    throw new FederationError('docker-unavailable', `${file} does not provide a Docker client. Reinstall the extension.`, { file });
+  }
+  adapter = loaded as AdapterModule;
+  return adapter;
+}
+
+/** The real engine client, loaded on first call. */
+export const loadDockerClient: DockerClientFactory = async (opts) => loadAdapter().createDockerodeClient(opts);
