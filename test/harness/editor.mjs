@@ -1,0 +1,97 @@
+// Shared pieces of the real-editor harness and the UI tests: a throwaway copy of the fixture workspace,
+// code-server with the extension under development, headless Debian chromium via playwright-core, and log capture.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, createWriteStream, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  ROOT, installCodeServer, isInstalled, startCodeServer,
+} from '../../scripts/code-server.mjs';
+
+export { ROOT };
+export const RESULTS_DIR = join(ROOT, 'test-results');
+export const DEFAULT_FIXTURE = join(ROOT, 'demo');
+export const RESULTS_ENV = 'FEDERATION_TEST_RESULTS';
+
+/** Chromium: $CHROMIUM_PATH, else Debian's /usr/bin/chromium. Never playwright's own download. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  '--disable-features=Translate,MediaRouter,OptimizationHints', '--no-default-browser-check',
+];
+
+/** Copies a fixture folder to a fresh temp folder (tests mutate it; the committed fixture stays untouched). */
+export function copyFixture(fixture = DEFAULT_FIXTURE, prefix = 'federation-workspace-') {
+  if (!existsSync(fixture)) throw new Error(`fixture workspace ${fixture} does not exist`);
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  const dest = join(base, 'workspace');
+  cpSync(fixture, dest, { recursive: true });
+  return { dir: dest, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+export async function ensureCodeServer() {
+  if (!isInstalled()) {
+    console.error('[harness] code-server is not installed yet; installing (about a minute)…');
+    await installCodeServer({ quiet: true });
+  }
+}
+
+/** Launches headless chromium through playwright-core. */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/** Writes every console message, page error and failed request of `page` to `file`. */
+export function captureConsole(page, file) {
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  const out = createWriteStream(file, { flags: 'w' });
+  const t = () => new Date().toISOString();
+  // The workbench styles its log lines ("%c INFO color: #33f %s…"): drop the styling.
+  const clean = (s) => s.replace(/%c\s*/g, '').replace(/\bcolor: #[0-9a-f]{3,6}\s*/gi, '').replace(/%s/g, '');
+  page.on('console', (m) => out.write(`${t()} [${m.type()}] ${clean(m.text())}\n`));
+  page.on('pageerror', (e) => out.write(`${t()} [pageerror] ${e.stack ?? e.message}\n`));
+  page.on('requestfailed', (r) => out.write(`${t()} [requestfailed] ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}\n`));
+  page.on('crash', () => out.write(`${t()} [crash] page crashed\n`));
+  return { close: () => new Promise((r) => out.end(r)) };
+}
+
+/** Copies the editor's own logs (extension host, server, window) from the user-data dir to `dest`. */
+export function copyEditorLogs(userDataDir, dest) {
+  const logs = join(userDataDir, 'logs');
+  if (!existsSync(logs)) return [];
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  cpSync(logs, dest, { recursive: true });
+  const found = [];
+  const walk = (d) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p); else found.push(p);
+    }
+  };
+  walk(dest);
+  return found;
+}
+
+/**
+ * Starts code-server (env goes to the server and, through it, to the extension host) and returns it with a
+ * function that builds the URL opening `folder` with the extension under development (and optionally tests).
+ */
+export async function startEditor({ env = {}, logFile, workDir, settings } = {}) {
+  await ensureCodeServer();
+  return startCodeServer({ env, logFile, workDir, settings });
+}
+
+/** Waits until the workbench is rendered (and, when asked, the "[Extension Development Host]" title). */
+export async function waitForWorkbench(page, { timeoutMs = 90_000, devHost = true } = {}) {
+  await page.waitForSelector('.monaco-workbench', { timeout: timeoutMs });
+  if (devHost) {
+    await page.waitForFunction(() => document.title.includes('Extension Development Host'), null, { timeout: timeoutMs });
+  }
+}
+
+export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }

@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// Runs the in-editor suite (out/test/vscode/**/*.test.js) in a real VS Code: code-server 4.100.3 + headless
+// Debian chromium. It builds nothing: run `node scripts/build.mjs` first (`npm run test:vscode` does).
+//
+//   node test/harness/run.mjs [--timeout SECONDS] [--grep PATTERN] [--keep]
+//                             [--extension DIR] [--tests FILE] [--workspace DIR]
+//
+//   --timeout    whole run, from starting code-server to the results file (default 180, env FEDERATION_TEST_TIMEOUT)
+//   --grep       only tests whose full title matches (passed to mocha in the extension host)
+//   --keep       keep the temp workspace and code-server dirs (paths are printed)
+//   --extension  extension under development (default: this repository)
+//   --tests      extensionTestsPath module (default: <repo>/out/test/vscode/index.js)
+//   --workspace  fixture folder copied to a temp folder and opened (default: <repo>/demo)
+//
+// The extension host gets the results path from FEDERATION_TEST_RESULTS, set on the code-server process:
+// the server passes its environment on to the extension hosts it spawns.
+// Writes test-results/vscode-results.json (the suite's JSON) and test-results/vscode/ (browser console,
+// code-server output, editor logs including the extension host's, and a screenshot at the end or on timeout).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join, resolve, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  ROOT, RESULTS_DIR, RESULTS_ENV, DEFAULT_FIXTURE, copyFixture, launchChromium, captureConsole, copyEditorLogs,
+  startEditor, sleep,
+} from './editor.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    timeout: { type: 'string', default: process.env.FEDERATION_TEST_TIMEOUT ?? '180' },
+    grep: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    extension: { type: 'string', default: ROOT },
+    tests: { type: 'string' },
+    workspace: { type: 'string', default: DEFAULT_FIXTURE },
+  },
+});
+const timeoutMs = Number(opts.timeout) * 1000;
+if (!(timeoutMs > 0)) { console.error(`bad --timeout ${opts.timeout}`); process.exit(2); }
+const extensionPath = resolve(opts.extension);
+const testsPath = resolve(opts.tests ?? join(ROOT, 'out', 'test', 'vscode', 'index.js'));
+const logDir = join(RESULTS_DIR, 'vscode');
+const resultsCopy = join(RESULTS_DIR, 'vscode-results.json');
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const say = (m) => console.error(`[harness ${elapsed()}] ${m}`);
+
+function preflight() {
+  const problems = [];
+  if (!existsSync(testsPath)) problems.push(`${relative(ROOT, testsPath)} is missing: run \`node scripts/build.mjs\` first`);
+  const manifest = join(extensionPath, 'package.json');
+  if (!existsSync(manifest)) problems.push(`${manifest} is missing`);
+  else {
+    const main = JSON.parse(readFileSync(manifest, 'utf8')).main;
+    if (main && !existsSync(resolve(extensionPath, main)) && !existsSync(resolve(extensionPath, `${main}.js`))) {
+      problems.push(`the extension's main ${main} is missing: run \`node scripts/build.mjs\` first`);
+    }
+  }
+  if (!existsSync(opts.workspace)) problems.push(`fixture workspace ${opts.workspace} is missing`);
+  return problems;
+}
+
+// ---- mocha-style report ----------------------------------------------------------------------------------
+function report(results) {
+  const tests = results.tests ?? [];
+  const suiteOf = (t) => (t.fullTitle.endsWith(t.title) ? t.fullTitle.slice(0, -t.title.length).trim() : '');
+  let lastSuite = null;
+  let n = 0;
+  console.log('');
+  for (const t of tests) {
+    const suite = suiteOf(t);
+    if (suite !== lastSuite) { if (suite) console.log(`  ${suite}`); lastSuite = suite; }
+    const ind = suite ? '    ' : '  ';
+    if (t.state === 'passed') console.log(`${ind}✔ ${t.title}${t.durationMs > 75 ? ` (${t.durationMs}ms)` : ''}`);
+    else if (t.state === 'pending') console.log(`${ind}- ${t.title}`);
+    else console.log(`${ind}${++n}) ${t.title}`);
+  }
+  console.log('');
+  console.log(`  ${results.passed} passing (${Math.round((results.durationMs ?? 0) / 1000)}s)`);
+  if (results.pending) console.log(`  ${results.pending} pending`);
+  if (results.failed) console.log(`  ${results.failed} failing`);
+  tests.filter((t) => t.state === 'failed').forEach((t, i) => {
+    console.log('');
+    console.log(`  ${i + 1}) ${t.fullTitle}:`);
+    const e = t.error ?? { message: 'failed' };
+    const text = e.stack && e.stack.includes(e.message) ? e.stack : `${e.message}\n${e.stack ?? ''}`.trim();
+    console.log(`     ${text.split('\n').join('\n     ')}`);
+    if (e.expected !== undefined || e.actual !== undefined) {
+      console.log(`     expected: ${e.expected}\n     actual:   ${e.actual}`);
+    }
+  });
+  console.log('');
+}
+
+/** A synthetic one-test failure in the suite's JSON format, for problems outside the suite. */
+function harnessFailure(title, message) {
+  return { passed: 0, failed: 1, pending: 0, durationMs: Date.now() - started,
+    tests: [{ title, fullTitle: `harness ${title}`, state: 'failed', durationMs: 0, error: { message } }] };
+}
+
+async function main() {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  rmSync(resultsCopy, { force: true });
+  const problems = preflight();
+  if (problems.length) {
+    const r = harnessFailure('preflight', problems.join('\n'));
+    writeFileSync(resultsCopy, JSON.stringify(r, null, 2));
+    report(r);
+    return 1;
+  }
+
+  const workspace = copyFixture(resolve(opts.workspace));
+  const resultsFile = join(workspace.dir, '..', 'results.json');
+  say(`workspace copy: ${workspace.dir}`);
+  if (!opts.keep) process.on('exit', workspace.cleanup); // also after Ctrl-C
+  let editor;
+  let browser;
+  let consoleLog;
+  let page;
+  let results;
+  const deadline = started + timeoutMs;
+  try {
+    editor = await startEditor({
+      env: { [RESULTS_ENV]: resultsFile, ...(opts.grep ? { FEDERATION_TEST_GREP: opts.grep } : {}) },
+      logFile: join(logDir, 'code-server.log'),
+      workDir: join(workspace.dir, '..', 'editor'),
+    });
+    const url = editor.editorUrl({ folder: workspace.dir, extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath });
+    say(`code-server ${editor.url} (pid ${editor.pid})`);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    consoleLog = captureConsole(page, join(logDir, 'browser-console.log'));
+    say(`opening ${url}`);
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: Math.max(1000, deadline - Date.now()) });
+
+    let serverExited = false;
+    editor.process.on('exit', () => { serverExited = true; });
+    while (!existsSync(resultsFile)) {
+      if (serverExited) { results = harnessFailure('code-server', `code-server exited early; see ${relative(ROOT, join(logDir, 'code-server.log'))}`); break; }
+      if (Date.now() > deadline) {
+        results = harnessFailure('timeout', `no results after ${opts.timeout} s (window title: ${JSON.stringify(await page.title().catch(() => '?'))}); ` +
+          `see ${relative(ROOT, logDir)}/ (browser-console.log, code-server.log, logs/)`);
+        break;
+      }
+      await sleep(250);
+    }
+    if (!results) {
+      results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+      say('results received');
+    }
+    await page.screenshot({ path: join(logDir, 'final.png') }).catch(() => {});
+  } catch (e) {
+    results = harnessFailure('error', e instanceof Error ? (e.stack ?? e.message) : String(e));
+    if (page) await page.screenshot({ path: join(logDir, 'final.png') }).catch(() => {});
+  } finally {
+    await browser?.close().catch(() => {});
+    await consoleLog?.close();
+    if (editor) {
+      await editor.stop();
+      copyEditorLogs(editor.userDataDir, join(logDir, 'logs'));
+    }
+    if (existsSync(resultsFile)) copyFileSync(resultsFile, resultsCopy);
+    if (opts.keep) say(`kept ${join(workspace.dir, '..')}`);
+    else workspace.cleanup();
+  }
+  if (!existsSync(resultsCopy)) writeFileSync(resultsCopy, JSON.stringify(results, null, 2));
+  report(results);
+  say(`done; logs in ${relative(ROOT, logDir)}/`);
+  return results.failed > 0 || results.passed + results.pending === 0 ? 1 : 0;
+}
+
+// Ctrl-C / kill: exit through process.exit so the 'exit' handlers kill code-server's process tree.
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (e) {
+  console.error(e);
+}
+process.exit(exitCode);
