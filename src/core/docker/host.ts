@@ -18,11 +18,17 @@ export interface ParseHostOptions {
   platform?: string;
 }
 
+/** The value as it may be shown: a password in it is masked. */
+function redact(value: string): string {
+  return value.replace(/^([a-z]+:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+}
+
 function invalid(value: string, why: string): FederationError {
+  const shown = redact(value);
   return new FederationError(
     'invalid-input',
-    `Docker host "${value}" is not usable: ${why}. Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.`,
-    { host: value },
+    `Docker host "${shown}" is not usable: ${why}. Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.`,
+    { host: shown },
   );
 }
 
