@@ -28,26 +28,27 @@ async function main(): Promise<number> {
     console.error(`${extensionTestsPath} is missing: run \`node scripts/build.mjs\` first`);
     return 1;
   }
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'federation-electron-'));
-  const workspace = path.join(scratch, 'workspace');
-  fs.cpSync(path.join(root, 'demo'), workspace, { recursive: true });
-  const userDataDir = path.join(scratch, 'user-data');
-  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'git.enabled': false,
-  }, null, 2));
   const resultsDir = path.join(root, 'test-results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const resultsFile = path.join(resultsDir, 'vscode-electron-results.json');
   fs.rmSync(resultsFile, { force: true });
 
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'federation-electron-'));
   let exitCode = 1;
   try {
+    // The tests mutate their workspace: give them a copy of the fixture, never demo/ itself.
+    const workspace = path.join(scratch, 'workspace');
+    fs.cpSync(path.join(root, 'demo'), workspace, { recursive: true });
+    const userDataDir = path.join(scratch, 'user-data');
+    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'git.enabled': false,
+    }, null, 2));
     exitCode = await runTests({
       version: process.env.VSCODE_TEST_VERSION || '1.100.3',
       extensionDevelopmentPath: root,

@@ -42,7 +42,15 @@ export async function launchChromium() {
     throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   }
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  // Chromium keeps its crash database under $XDG_CONFIG_HOME/chromium whatever the profile: use a temp home.
+  const xdg = mkdtempSync(join(tmpdir(), 'federation-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000,
+    env: { ...process.env, XDG_CONFIG_HOME: join(xdg, 'config'), XDG_CACHE_HOME: join(xdg, 'cache') },
+  }).catch((e) => { rmSync(xdg, { recursive: true, force: true }); throw e; });
+  browser.on('disconnected', () => rmSync(xdg, { recursive: true, force: true }));
+  process.on('exit', () => rmSync(xdg, { recursive: true, force: true }));
+  return browser;
 }
 
 /** Writes every console message, page error and failed request of `page` to `file`. */

@@ -135,8 +135,17 @@ async function main() {
 
     let serverExited = false;
     editor.process.on('exit', () => { serverExited = true; });
+    let hostExitedAt = 0;
     while (!existsSync(resultsFile)) {
       if (serverExited) { results = harnessFailure('code-server', `code-server exited early; see ${relative(ROOT, join(logDir, 'code-server.log'))}`); break; }
+      // The extension host that runs the tests exits when run() settles; without a results file it crashed or
+      // run() was never called. Give the file a moment, then fail instead of waiting for the timeout.
+      if (!hostExitedAt && /Extension Host Process exited with code/.test(readFileSync(editor.logFile, 'utf8'))) hostExitedAt = Date.now();
+      if (hostExitedAt && Date.now() - hostExitedAt > 5000) {
+        results = harnessFailure('extension host', 'the extension host exited without writing results (crash, or run() threw before writing); ' +
+          `see ${relative(ROOT, logDir)}/logs/*/exthost*/remoteexthost.log and browser-console.log`);
+        break;
+      }
       if (Date.now() > deadline) {
         results = harnessFailure('timeout', `no results after ${opts.timeout} s (window title: ${JSON.stringify(await page.title().catch(() => '?'))}); ` +
           `see ${relative(ROOT, logDir)}/ (browser-console.log, code-server.log, logs/)`);
