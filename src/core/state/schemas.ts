@@ -10,7 +10,12 @@ z.config(en());
 export const ID_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/;
 const id = z.string().check(z.regex(ID_PATTERN, 'lowercase letters, digits, - and _, starting with a letter (at most 40)'));
 const skill = z.string().check(z.regex(/^[a-z0-9][a-z0-9_.+-]{0,39}$/, 'a lowercase skill name'));
-const isoDate = z.iso.datetime({ offset: true });
+// A plain ISO-8601 timestamp check: zod's own datetime check (calendar-exact, with leap years) dominated the time
+// to validate a large queue inside the lock; Date.parse below rejects impossible dates just as well.
+const isoDate = z.string().check(
+  z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/, 'an ISO-8601 date and time, e.g. 2026-11-21T09:00:00Z'),
+  z.refine((v) => !Number.isNaN(Date.parse(v)), 'a real date and time'),
+);
 
 export const PERSONA_STATUSES = ['active', 'idle', 'offline'] as const;
 export const PERSONA_RUNTIMES = ['window', 'terminal', 'agent'] as const;

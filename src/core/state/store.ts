@@ -108,11 +108,18 @@ export class FederationStore {
     }
 
     const cache = new Map<StateFileName, unknown>();
+    const revisions = new Map<StateFileName, number>();
     const pending: Pending[] = [];
     const tx: Transaction = {
+      // The value read inside the lock is handed out as is (no copy: copying a large queue cost more than the
+      // whole write); the revision is remembered separately so a callback that edits it cannot skew the counter.
       get: async <K extends StateFileName>(name: K) => {
-        if (!cache.has(name)) cache.set(name, await this.readFile(name));
-        return structuredClone(cache.get(name)) as StateOf<K>;
+        if (!cache.has(name)) {
+          const value = await this.readFile(name);
+          cache.set(name, value);
+          revisions.set(name, value.revision);
+        }
+        return cache.get(name) as StateOf<K>;
       },
       set: (name, value) => {
         pending.push({ kind: 'state', name, value });
@@ -137,10 +144,10 @@ export class FederationStore {
       for (const p of pending) {
         checkLock();
         if (p.kind === 'state') {
-          const current = cache.has(p.name) ? (cache.get(p.name) as { revision: number }) : await this.readFile(p.name);
-          const next = { ...p.value, revision: current.revision + 1 };
+          const revision = revisions.get(p.name) ?? (await this.readFile(p.name)).revision;
+          const next = { ...p.value, revision: revision + 1 };
           await this.writeAtomic(STATE_FILES[p.name].file, JSON.stringify(next, null, 2) + '\n', false, checkLock);
-          cache.set(p.name, next);
+          revisions.set(p.name, revision + 1);
         } else if (p.kind === 'text') {
           await this.writeAtomic(p.rel, p.content, p.exclusive, checkLock);
         } else {

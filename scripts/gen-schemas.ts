@@ -1,0 +1,59 @@
+// Writes schemas/*.schema.json from the zod definitions (the single source). `--check` exits 1 when any
+// committed file differs, which is what the staleness unit test and CI rely on.
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { toJSONSchema } from 'zod/v4/core';
+import {
+  CalendarFileSchema,
+  ConfigFileSchema,
+  PersonasFileSchema,
+  QueueFileSchema,
+  ResourceLockSchema,
+} from '../src/core/state/schemas';
+
+type AnySchema = Parameters<typeof toJSONSchema>[0];
+
+const DEFINITIONS: { file: string; title: string; description: string; schema: AnySchema }[] = [
+  { file: 'personas.schema.json', title: 'Agent Federation personas', description: '.federation/personas.json: the persona registry.', schema: PersonasFileSchema },
+  { file: 'queue.schema.json', title: 'Agent Federation task queue', description: '.federation/queue.json: the task queue, the source of truth for who does what.', schema: QueueFileSchema },
+  { file: 'calendar.schema.json', title: 'Agent Federation calendar', description: '.federation/calendar.json: weekly availability windows and exceptions per persona.', schema: CalendarFileSchema },
+  { file: 'resource-lock.schema.json', title: 'Agent Federation resource lock', description: '.federation/locks/<resource>.lock: a named resource lock.', schema: ResourceLockSchema },
+  { file: 'config.schema.json', title: 'Agent Federation configuration', description: '.federation/config.yaml: timings and artifact routing rules.', schema: ConfigFileSchema },
+];
+
+export function generatedSchemas(): { file: string; json: string }[] {
+  return DEFINITIONS.map((d) => {
+    // io 'input': what a person may write by hand (fields with defaults are optional).
+    const schema = toJSONSchema(d.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const { $schema, ...rest } = schema;
+    const json = { $schema, $id: `https://agent-federation.dev/schemas/${d.file}`, title: d.title, description: d.description, ...rest };
+    return { file: d.file, json: JSON.stringify(json, null, 2) + '\n' };
+  });
+}
+
+export function staleSchemas(schemasDir: string): string[] {
+  return generatedSchemas()
+    .filter(({ file, json }) => {
+      try {
+        return readFileSync(path.join(schemasDir, file), 'utf8') !== json;
+      } catch {
+        return true;
+      }
+    })
+    .map((s) => s.file);
+}
+
+if (require.main === module) {
+  const dir = path.resolve(__dirname, '..', '..', 'schemas');
+  if (process.argv.includes('--check')) {
+    const stale = staleSchemas(dir);
+    if (stale.length) {
+      console.error(`stale: ${stale.join(', ')} — run npm run gen:schemas`);
+      process.exit(1);
+    }
+    console.log('schemas are up to date');
+  } else {
+    for (const { file, json } of generatedSchemas()) writeFileSync(path.join(dir, file), json);
+    console.log(`wrote ${DEFINITIONS.length} schemas to ${dir}`);
+  }
+}

@@ -1,0 +1,41 @@
+// A separate OS process hammering the shared state, for the stress test and the benchmarks.
+// argv: ROOT PERSONA COUNT MODE   (MODE: mixed = add,claim,add,claim… | add | hold-lock)
+// Prints one JSON line: { claimed: string[], added: number, latenciesMs: { add: number[], claim: number[] } }.
+import { Federation } from '../../src/core/federation';
+
+async function main(): Promise<void> {
+  const [root, persona, countText, mode] = process.argv.slice(2);
+  const fed = new Federation(root!);
+  const count = Number(countText);
+  if (mode === 'hold-lock') {
+    // Takes the state lock and never lets go: the parent SIGKILLs this process while it holds it.
+    await fed.store.transaction(async () => {
+      process.stdout.write('holding\n');
+      // A live handle: proper-lockfile unrefs its refresh timer, so without one Node would exit and release.
+      await new Promise(() => setInterval(() => undefined, 60_000));
+    });
+    return;
+  }
+  const claimed: string[] = [];
+  const lat = { add: [] as number[], claim: [] as number[] };
+  let added = 0;
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    if (mode === 'add' || i % 2 === 0) {
+      await fed.addTask({ title: `${persona} task ${i}`, priority: 1 + (i % 3), skills: ['stress'], by: persona! });
+      added++;
+      lat.add.push(performance.now() - t0);
+    } else {
+      const r = await fed.claimNext(persona!);
+      if (!r.task) throw new Error(`nothing to claim at step ${i}: ${r.explanation}`);
+      claimed.push(r.task.id);
+      lat.claim.push(performance.now() - t0);
+    }
+  }
+  process.stdout.write(JSON.stringify({ claimed, added, latenciesMs: lat }) + '\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
