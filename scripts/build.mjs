@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// --outdir DIR: bundles go elsewhere (the benchmark measures a production bundle without touching dist/).
+const outdirArg = process.argv.indexOf('--outdir');
+const distDir = outdirArg > 0 ? process.argv[outdirArg + 1] : 'dist';
 
 function tsFiles(dir) {
   const full = join(root, dir);
@@ -43,11 +46,11 @@ try {
   bundles.push({ entryPoints: { docker: dockerEntry }, external: ['cpu-features', '*.node'] });
 } catch { /* the Docker adapter is not written yet */ }
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(join(root, distDir), { recursive: true, force: true });
 const contexts = [];
 for (const b of bundles) {
   contexts.push(await esbuild.context({
-    ...common, ...b, bundle: true, outdir: 'dist', minify: production, metafile: true,
+    ...common, ...b, bundle: true, outdir: distDir, minify: production, metafile: true,
   }));
 }
 if (!production) {

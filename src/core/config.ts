@@ -37,8 +37,10 @@ export function parseConfig(text: string, file: string): ConfigFile {
   const doc = yaml().parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    const pos = err.linePos?.[0];
-    throw new StateFileError(file, '', `not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${err.code}`);
+    const before = text.slice(0, err.pos[0]);
+    const line = before.split('\n').length;
+    const col = err.pos[0] - before.lastIndexOf('\n');
+    throw new StateFileError(file, '', `not valid YAML at line ${line}, column ${col}: ${err.message.split('\n')[0]}`);
   }
   const parsed = ConfigFileSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {

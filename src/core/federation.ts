@@ -22,6 +22,7 @@ import {
   TaskStatus,
   emptyState,
 } from './state/schemas';
+import { serialize } from './state/codec';
 import { FederationStore, Transaction, errno, exists } from './state/store';
 
 export interface FederationOptions {
@@ -99,15 +100,15 @@ export class Federation {
       }
     }
     const files: [string, string][] = [
-      [STATE_FILES.queue.file, JSON.stringify(emptyState('queue'), null, 2) + '\n'],
-      [STATE_FILES.calendar.file, JSON.stringify(emptyState('calendar'), null, 2) + '\n'],
+      [STATE_FILES.queue.file, serialize('queue', emptyState('queue'))],
+      [STATE_FILES.calendar.file, serialize('calendar', emptyState('calendar'))],
       [CONFIG_FILE, DEFAULT_CONFIG_YAML],
       [
         '.gitignore',
-        '# Process-local files of Agent Federation\nstate.lock/\ncorrupt/\n*.tmp\n',
+        '# Process-local files of Agent Federation\nstate.lock/\nstate.waiting/\ncorrupt/\n*.tmp\n',
       ],
       // personas.json last: its presence is what "initialized" means (and what activates the extension).
-      [STATE_FILES.personas.file, JSON.stringify(emptyState('personas'), null, 2) + '\n'],
+      [STATE_FILES.personas.file, serialize('personas', emptyState('personas'))],
     ];
     for (const [rel, content] of files) {
       try {

@@ -22,7 +22,7 @@ export class FederationState implements vscode.Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     const onEvent = (uri: vscode.Uri) => {
       // The lock directory and temp files change on every write; the rename that follows is the real change.
-      if (/[\\/]state\.lock([\\/]|$)|\.tmp$/.test(uri.fsPath)) return;
+      if (/[\\/]state\.(lock|waiting)([\\/]|$)|\.tmp$/.test(uri.fsPath)) return;
       this.scheduleReload();
     };
     this.disposables.push(watcher, watcher.onDidChange(onEvent), watcher.onDidCreate(onEvent), watcher.onDidDelete(onEvent));

@@ -137,11 +137,15 @@ export const ConfigFileSchema = z.looseObject({
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
-/** File name (relative to .federation/) to schema: what the store reads and the schema generator writes. */
+/**
+ * File name (relative to .federation/) to schema: what the store reads and the schema generator writes.
+ * `items` marks a file stored one item per line (still plain JSON): the store validates only lines it has
+ * not seen before, which keeps a mutation of a large queue cheap inside the lock.
+ */
 export const STATE_FILES = {
-  personas: { file: 'personas.json', schema: PersonasFileSchema },
-  queue: { file: 'queue.json', schema: QueueFileSchema },
-  calendar: { file: 'calendar.json', schema: CalendarFileSchema },
+  personas: { file: 'personas.json', schema: PersonasFileSchema, items: undefined },
+  queue: { file: 'queue.json', schema: QueueFileSchema, items: { key: 'tasks', schema: TaskSchema } },
+  calendar: { file: 'calendar.json', schema: CalendarFileSchema, items: undefined },
 } as const;
 export type StateFileName = keyof typeof STATE_FILES;
 export type StateOf<K extends StateFileName> = z.infer<(typeof STATE_FILES)[K]['schema']>;

@@ -5,9 +5,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as lockfile from 'proper-lockfile';
 import { FederationError, StateFileError } from '../errors';
 import { Logger, silentLogger } from '../ports';
+import { serialize, validate } from './codec';
+import { FairLockTimeout, acquireFair } from './fairLock';
 import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';
 
 export const FEDERATION_DIR = '.federation';
@@ -15,13 +16,13 @@ export const FEDERATION_DIR = '.federation';
 /**
  * One set of lock timings for every process that touches the state (extension windows and CLI alike): a holder
  * refreshes the lock every `updateMs`; a lock not refreshed for `staleMs` (its holder crashed) is taken over.
- * Waiters retry with short randomized backoff so that claim latency stays low under contention, for longer than
- * the stale window so that a crashed holder never makes them give up.
+ * Waiters queue in arrival order (fairLock.ts) and give up after `timeoutMs`, well past the stale window so that
+ * a crashed holder never makes them give up.
  */
 export const LOCK_TIMINGS = {
   staleMs: 5_000,
   updateMs: 1_000,
-  retry: { retries: 1_500, factor: 1.25, minTimeout: 1, maxTimeout: 15, randomize: true },
+  timeoutMs: 30_000,
 } as const;
 
 export interface StoreOptions {
@@ -91,12 +92,10 @@ export class FederationStore {
     let compromised: Error | undefined;
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(this.dir, {
-        lockfilePath: this.pathOf('state.lock'),
-        realpath: false,
-        stale: LOCK_TIMINGS.staleMs,
-        update: LOCK_TIMINGS.updateMs,
-        retries: { ...LOCK_TIMINGS.retry },
+      release = await acquireFair(this.dir, this.pathOf('state.lock'), this.pathOf('state.waiting'), {
+        staleMs: LOCK_TIMINGS.staleMs,
+        updateMs: LOCK_TIMINGS.updateMs,
+        timeoutMs: LOCK_TIMINGS.timeoutMs,
         // The default throws from a timer and would crash the host; record it and refuse to write instead.
         onCompromised: (err) => {
           compromised = err;
@@ -104,7 +103,10 @@ export class FederationStore {
         },
       });
     } catch (e) {
-      throw new FederationError('lock-timeout', `Could not take the federation state lock (${this.pathOf('state.lock')}): another process holds it.`, { lock: this.pathOf('state.lock') }, { cause: e });
+      if (e instanceof FairLockTimeout) {
+        throw new FederationError('lock-timeout', `Could not take the federation state lock (${this.pathOf('state.lock')}) within ${LOCK_TIMINGS.timeoutMs / 1000} s: another process holds it.`, { lock: this.pathOf('state.lock') }, { cause: e });
+      }
+      throw e;
     }
 
     const cache = new Map<StateFileName, unknown>();
@@ -146,7 +148,7 @@ export class FederationStore {
         if (p.kind === 'state') {
           const revision = revisions.get(p.name) ?? (await this.readFile(p.name)).revision;
           const next = { ...p.value, revision: revision + 1 };
-          await this.writeAtomic(STATE_FILES[p.name].file, JSON.stringify(next, null, 2) + '\n', false, checkLock);
+          await this.writeAtomic(STATE_FILES[p.name].file, serialize(p.name, next as StateOf<typeof p.name>), false, checkLock);
           revisions.set(p.name, revision + 1);
         } else if (p.kind === 'text') {
           await this.writeAtomic(p.rel, p.content, p.exclusive, checkLock);
@@ -184,7 +186,7 @@ export class FederationStore {
   }
 
   private async readFile<K extends StateFileName>(name: K): Promise<StateOf<K>> {
-    const { file, schema } = STATE_FILES[name];
+    const { file } = STATE_FILES[name];
     const full = this.pathOf(file);
     const text = await readOptional(full);
     if (text === undefined) return emptyState(name);
@@ -195,13 +197,7 @@ export class FederationStore {
       const where = jsonErrorLocation(text, e);
       throw new StateFileError(full, '', `not valid JSON${where}${text.trim() === '' ? ' (the file is empty or truncated)' : ''}`, await this.keepAside(full, text));
     }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.map(String).join('.');
-      throw new StateFileError(full, field || '(root)', issue.message, await this.keepAside(full, text));
-    }
-    return parsed.data as StateOf<K>;
+    return validate(name, text, data, full, () => this.keepAside(full, text));
   }
 
   /** Keeps one copy of a bad file per distinct content, so repeated reads don't pile up copies. */

@@ -1,0 +1,81 @@
+// Shared-state benchmarks: throughput with 1 and 8 writer processes, claim latency under contention,
+// and the time to build the Task Queue tree model for 10,000 tasks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FederationSnapshot } from '../src/core/snapshot';
+import { Task } from '../src/core/state/schemas';
+import { buildTaskTree } from '../src/extension/models/taskQueueModel';
+import { percentile, runWorker, setupFederation } from '../test/stress/run';
+
+async function writers(n: number, perWriter: number): Promise<{ perSecond: number; claimMs: number[] }> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fed-bench-'));
+  try {
+    await setupFederation(root, n);
+    const t0 = performance.now();
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => runWorker(root, `w${i}`, perWriter, 'mixed')));
+    const seconds = (performance.now() - t0) / 1000;
+    return { perSecond: (n * perWriter) / seconds, claimMs: results.flatMap((r) => r.latenciesMs.claim) };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function syntheticSnapshot(count: number): FederationSnapshot {
+  const statuses: Task['status'][] = ['queued', 'queued', 'queued', 'claimed', 'in_progress', 'done', 'done', 'failed', 'handed_off', 'cancelled'];
+  const at = '2026-11-21T10:00:00.000Z';
+  const tasks: Task[] = Array.from({ length: count }, (_, i) => ({
+    id: `T${i + 1}`,
+    title: `Task number ${i + 1} with a realistic title`,
+    description: i % 5 === 0 ? 'Some description text for the tooltip.' : '',
+    priority: 1 + (i % 5),
+    skills: i % 3 === 0 ? ['research'] : ['ci', 'docker'],
+    status: statuses[i % statuses.length]!,
+    assignee: i % 10 >= 3 ? `p${i % 7}` : null,
+    createdAt: at,
+    updatedAt: at,
+    createdBy: 'bench',
+    history: [{ at, by: 'bench', action: 'created', from: null, to: 'queued' }],
+  }));
+  return {
+    root: '/bench', initialized: true, loadedAt: new Date(),
+    personas: { ok: true, value: { version: 1, revision: 1, personas: [] } },
+    queue: { ok: true, value: { version: 1, revision: 1, nextId: count + 1, tasks } },
+    calendar: { ok: true, value: { version: 1, revision: 1, calendars: {} } },
+    locks: { ok: true, value: [] },
+    config: { ok: true, value: { version: 1, heartbeat: { offlineAfterSeconds: 120 }, locks: { resourceTtlMinutes: 30 }, artifacts: { rules: [] } } },
+  };
+}
+
+export async function benchFederation(): Promise<Record<string, number>> {
+  const one = await writers(1, 500);
+  const eight = await writers(8, 250);
+  const snap = syntheticSnapshot(10_000);
+  for (let i = 0; i < 5; i++) buildTaskTree(snap); // warm up the JIT as a long-running extension host would be
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    buildTaskTree(snap);
+    times.push(performance.now() - t0);
+  }
+  return {
+    mutationsPerSecond_1writer: round(one.perSecond),
+    mutationsPerSecond_8writers: round(eight.perSecond),
+    claimLatencyMs_p50_8writers: round(percentile(eight.claimMs, 50)),
+    claimLatencyMs_p99_8writers: round(percentile(eight.claimMs, 99)),
+    taskTreeBuildMs_10000tasks_median: round(percentile(times, 50)),
+    taskTreeBuildMs_10000tasks_cold: round(coldTreeBuild()),
+  };
+}
+
+/** The first build in a fresh process (no JIT warm-up), for the worst case a user sees. */
+function coldTreeBuild(): number {
+  const snap = syntheticSnapshot(10_000);
+  const t0 = performance.now();
+  buildTaskTree(snap);
+  return performance.now() - t0;
+}
+
+export function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

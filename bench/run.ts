@@ -1,0 +1,75 @@
+// `npm run bench`: runs every benchmark and writes bench/results.json (figures, targets, pass/fail).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchFederation, round } from './federation';
+
+const repo = path.resolve(__dirname, '..', '..');
+
+interface Target {
+  metric: string;
+  op: '<=' | '>=';
+  value: number;
+}
+
+const TARGETS: Target[] = [
+  { metric: 'federation.claimLatencyMs_p99_8writers', op: '<=', value: 100 },
+  { metric: 'federation.taskTreeBuildMs_10000tasks_median', op: '<=', value: 50 },
+  { metric: 'extension.activationMs', op: '<=', value: 50 },
+];
+
+function bundleSizes(): Record<string, number> {
+  const out = path.join(repo, '.tmp', 'bench-dist');
+  execFileSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs'), '--production', '--outdir', out], { cwd: repo, stdio: 'inherit' });
+  const sizes: Record<string, number> = {};
+  for (const f of ['extension.js', 'cli.js', 'docker.js']) {
+    if (existsSync(path.join(out, f))) sizes[`${f.replace('.js', '')}Bytes_minified`] = statSync(path.join(out, f)).size;
+  }
+  rmSync(out, { recursive: true, force: true });
+  return sizes;
+}
+
+/** Activation time as measured inside the real editor by the last in-editor test run, if there was one. */
+function activation(): Record<string, number> {
+  const file = path.join(repo, 'test-results', 'activation.json');
+  if (!existsSync(file)) return {};
+  const data = JSON.parse(readFileSync(file, 'utf8')) as { activationMs: number };
+  return { activationMs: round(data.activationMs) };
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, Record<string, number>> = {};
+  const only = process.argv.slice(2);
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  if (want('federation')) {
+    console.log('bench: federation (1 and 8 writer processes, tree build)…');
+    results['federation'] = await benchFederation();
+  }
+  if (want('bundle')) {
+    console.log('bench: bundle sizes…');
+    results['extension'] = { ...bundleSizes(), ...activation() };
+  }
+  const checks = TARGETS.flatMap((t) => {
+    const [group, key] = t.metric.split('.') as [string, string];
+    const actual = results[group]?.[key];
+    if (actual === undefined) return [];
+    return [{ ...t, actual, pass: t.op === '<=' ? actual <= t.value : actual >= t.value }];
+  });
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    results,
+    targets: checks,
+  };
+  mkdirSync(path.join(repo, 'bench'), { recursive: true });
+  writeFileSync(path.join(repo, 'bench', 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  console.log(JSON.stringify(report.results, null, 2));
+  for (const c of checks) console.log(`${c.pass ? 'PASS' : 'MISS'} ${c.metric} = ${c.actual} (target ${c.op} ${c.value})`);
+  console.log('wrote bench/results.json');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
