@@ -140,7 +140,11 @@ async function main() {
       if (serverExited) { results = harnessFailure('code-server', `code-server exited early; see ${relative(ROOT, join(logDir, 'code-server.log'))}`); break; }
       // The extension host that runs the tests exits when run() settles; without a results file it crashed or
       // run() was never called. Give the file a moment, then fail instead of waiting for the timeout.
-      if (!hostExitedAt && /Extension Host Process exited with code/.test(readFileSync(editor.logFile, 'utf8'))) hostExitedAt = Date.now();
+      // (Counted, so that an extension host restarted by the window is not taken for a crash.)
+      const serverLog = readFileSync(editor.logFile, 'utf8');
+      const launched = serverLog.split('Launched Extension Host Process').length - 1;
+      const exited = serverLog.split('Extension Host Process exited').length - 1;
+      if (launched > 0 && exited >= launched) hostExitedAt ||= Date.now(); else hostExitedAt = 0;
       if (hostExitedAt && Date.now() - hostExitedAt > 5000) {
         results = harnessFailure('extension host', 'the extension host exited without writing results (crash, or run() threw before writing); ' +
           `see ${relative(ROOT, logDir)}/logs/*/exthost*/remoteexthost.log and browser-console.log`);

@@ -34,6 +34,18 @@ describe('Federation UI in the browser editor', function () {
     has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^\\s*${escape(title)}\\s*$`, 'i') }),
   });
   const treeRow = (pane, label) => pane.locator('.monaco-list-row', { hasText: label }).first();
+  /** Waits for a row labelled `label` in view `title`; on timeout fails with the rows that are there. */
+  async function expectRow(title, label, timeout = 30_000) {
+    const pane = viewPane(title);
+    try {
+      await treeRow(pane, label).waitFor({ timeout });
+    } catch {
+      const rows = await pane.locator('.monaco-list-row')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent || '')).catch(() => []);
+      assert.fail(`"${label}" is not shown in the ${title} view after ${timeout / 1000} s; ` +
+        `rows: ${rows.length ? rows.map((r) => JSON.stringify(r.replace(/\s+/g, ' '))).join(', ') : '(none)'}`);
+    }
+  }
   const quickInput = () => page.locator('.quick-input-widget');
 
   async function openFederation() {
@@ -97,14 +109,12 @@ describe('Federation UI in the browser editor', function () {
 
   it('shows the fixture personas in the Personas view', async () => {
     await openFederation();
-    const pane = viewPane('Personas');
-    for (const name of PERSONAS) await treeRow(pane, name).waitFor({ timeout: 30_000 });
+    for (const name of PERSONAS) await expectRow('Personas', name);
   });
 
   it('shows the fixture tasks in the Task Queue view', async () => {
     await openFederation();
-    const pane = viewPane('Task Queue');
-    for (const title of TASKS) await treeRow(pane, title).waitFor({ timeout: 30_000 });
+    for (const title of TASKS) await expectRow('Task Queue', title);
     await page.screenshot({ path: join(RESULTS_DIR, 'federation-sidebar.png') });
   });
 
@@ -115,8 +125,8 @@ describe('Federation UI in the browser editor', function () {
     await row.click();
     await quickInput().waitFor({ state: 'hidden', timeout: 10_000 });
     // The views still show the fixture after the refresh.
-    await treeRow(viewPane('Personas'), PERSONAS[0]).waitFor({ timeout: 15_000 });
-    await treeRow(viewPane('Task Queue'), TASKS[0]).waitFor({ timeout: 15_000 });
+    await expectRow('Personas', PERSONAS[0], 15_000);
+    await expectRow('Task Queue', TASKS[0], 15_000);
   });
 
   it('starts "Federation: Add Task", which asks for input, and Escape cancels it', async () => {
