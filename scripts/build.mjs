@@ -48,6 +48,12 @@ try {
 
 rmSync(join(root, distDir), { recursive: true, force: true });
 const contexts = [];
+let pruneOut = () => {};
+function allFiles(dir) {
+  let names;
+  try { names = readdirSync(dir); } catch { return []; }
+  return names.flatMap((n) => (statSync(join(dir, n)).isDirectory() ? allFiles(join(dir, n)) : [join(dir, n)]));
+}
 for (const b of bundles) {
   contexts.push(await esbuild.context({
     ...common, ...b, bundle: true, outdir: distDir, minify: production, metafile: true,
@@ -56,8 +62,16 @@ for (const b of bundles) {
 if (!production) {
   // Tests and tools: one output file per source, same tree under out/, dependencies left to node_modules.
   const entries = ['src', 'test', 'scripts', 'bench'].flatMap(tsFiles);
-  rmSync(join(root, 'out'), { recursive: true, force: true });
   contexts.push(await esbuild.context({ ...common, entryPoints: entries, outdir: 'out', outbase: '.', bundle: false }));
+  // Outputs whose source is gone are removed after the build (a deleted test must not keep running); out/ is
+  // never wiped first, so a test run in progress elsewhere keeps its files.
+  const expected = new Set(entries.map((e) => join(root, 'out', relative(root, e)).replace(/\.ts$/, '.js')));
+  pruneOut = () => {
+    for (const f of allFiles(join(root, 'out'))) {
+      const js = f.replace(/\.js\.map$/, '.js');
+      if (js.endsWith('.js') && !expected.has(js)) rmSync(f, { force: true });
+    }
+  };
 }
 
 if (watch) {
@@ -66,4 +80,5 @@ if (watch) {
 } else {
   await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  pruneOut();
 }
