@@ -46,7 +46,9 @@ try {
   bundles.push({ entryPoints: { docker: dockerEntry }, external: ['cpu-features', '*.node'] });
 } catch { /* the Docker adapter is not written yet */ }
 
-rmSync(join(root, distDir), { recursive: true, force: true });
+// Only a release build starts clean (no stale source maps); a dev build overwrites in place so that an editor
+// already running on dist/ keeps working.
+if (production) rmSync(join(root, distDir), { recursive: true, force: true });
 const contexts = [];
 let pruneOut = () => {};
 function allFiles(dir) {
