@@ -142,22 +142,23 @@ describe('Docker boundary: containers (real engine)', function () {
     assert.equal(exitCode, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
 
     const m = markers(stdout);
-    assert.equal(m['CapEff'], '0000000000000000', stdout);
-    assert.equal(m['CapPrm'], '0000000000000000', stdout);
-    assert.equal(m['CapBnd'], '0000000000000000', stdout);
-    assert.equal(m['NoNewPrivs'], '1', stdout);
-    assert.equal(m['UID'], '65534 GID=65534');
-    assert.equal(m['ROOT_WRITE'], 'denied');
-    assert.equal(m['SECRETS_WRITE'], 'denied');
-    assert.equal(m['SECRET'], 's3cret');
-    assert.equal(m['OUTPUT_WRITE'], 'ok');
-    assert.equal(m['TMP_WRITE'], 'ok');
-    assert.equal(m['GREETING'], 'hello there');
-    assert.equal(m['PWD'], '/output');
-    assert.equal(m['IFACES'], 'lo', 'network none leaves only loopback');
-    assert.equal(m['MEM_LIMIT'], String(64 * MiB));
-    assert.equal(m['PIDS_MAX'], '32');
-    assert.equal(stderr, 'to-stderr\n');
+    const seen = `stdout:\n${stdout}\nstderr:\n${stderr}`;
+    assert.equal(m['CapEff'], '0000000000000000', seen);
+    assert.equal(m['CapPrm'], '0000000000000000', seen);
+    assert.equal(m['CapBnd'], '0000000000000000', seen);
+    assert.equal(m['NoNewPrivs'], '1', seen);
+    assert.equal(m['UID'], '65534 GID=65534', seen);
+    assert.equal(m['ROOT_WRITE'], 'denied', seen);
+    assert.equal(m['SECRETS_WRITE'], 'denied', seen);
+    assert.equal(m['SECRET'], 's3cret', seen);
+    assert.equal(m['OUTPUT_WRITE'], 'ok', seen);
+    assert.equal(m['TMP_WRITE'], 'ok', seen);
+    assert.equal(m['GREETING'], 'hello there', seen);
+    assert.equal(m['PWD'], '/output', seen);
+    assert.equal(m['IFACES'], 'lo', seen); // network none: loopback only
+    assert.equal(m['MEM_LIMIT'], String(64 * MiB), seen);
+    assert.equal(m['PIDS_MAX'], '32', seen);
+    assert.equal(stderr, 'to-stderr\n', seen);
 
     // What it wrote is on the host, owned by the unprivileged user; the read-only mount is untouched.
     const result = join(output, 'result.txt');
@@ -170,7 +171,9 @@ describe('Docker boundary: containers (real engine)', function () {
     assert.equal(after.running, false);
     assert.equal(after.exitCode, 0);
     assert.equal(after.oomKilled, false);
-    assert.ok(after.startedAt && after.finishedAt && after.startedAt <= after.finishedAt);
+    // Both are set, but not necessarily in order: the engine stamps StartedAt itself after the runtime reports the
+    // start, while FinishedAt comes from the runtime's exit event, which for a short run under load can be earlier.
+    assert.ok(after.startedAt && after.finishedAt);
   });
 
   it('starts, stops, restarts and removes, treating repeats as no-ops', async () => {
@@ -224,7 +227,7 @@ describe('Docker boundary: containers (real engine)', function () {
     it('come back demultiplexed into stdout and stderr, ordered within each stream, UTF-8 intact', async () => {
       const run = await runToExit(client, {
         image, hardening: { network: 'none' },
-        cmd: ['sh', '-c', "echo out1; echo err1 >&2; echo out2; printf 'no-newline'; printf 'ünïcödé ✓\\n'; echo err2 >&2"],
+        cmd: ['sh', '-c', "echo out1; echo err1 >&2; echo out2; printf 'no-newline'; printf 'ünïcödé ✓\\n'; sleep 0.2; echo err2 >&2"],
       });
       assert.equal(run.exitCode, 0);
       assert.equal(run.stdout, 'out1\nout2\nno-newlineünïcödé ✓\n');
@@ -232,6 +235,7 @@ describe('Docker boundary: containers (real engine)', function () {
       // Order holds within each stream only: the engine copies stdout and stderr concurrently.
       assert.ok(run.chunks.every((c) => c.stream === 'stdout' || c.stream === 'stderr'));
 
+      // The pause before err2 makes it the last line of the log whatever the streams' relative timing.
       const last = await collect(client.logs(run.id, { tail: 1 }));
       assert.deepEqual(last, [{ stream: 'stderr', text: 'err2\n' }]);
       assert.deepEqual(await collect(client.logs(run.id, { since: new Date(Date.now() + 60_000) })), []);
