@@ -314,6 +314,21 @@ export class Federation {
     });
   }
 
+  /** Puts a failed or cancelled task back in the queue, unassigned (its history is kept). */
+  async requeueTask(taskId: string, by: string, note?: string): Promise<Task> {
+    return this.store.transaction(async (tx) => {
+      const queue = await tx.get('queue');
+      const task = requireTask(queue.tasks, taskId);
+      if (task.status !== 'failed' && task.status !== 'cancelled') throw transitionError(task, 'queued');
+      this.transition(task, 'queued', by, 'requeued', this.nowIso(), note);
+      task.assignee = null;
+      delete task.failureReason;
+      delete task.handoff;
+      tx.set('queue', queue);
+      return task;
+    });
+  }
+
   private async changeAssigned(
     taskId: string,
     personaId: string,

@@ -73,6 +73,7 @@ export const taskCommand: CliCommand = {
     'task complete ID --persona ID [--note TEXT]',
     'task fail ID --persona ID --reason TEXT',
     'task cancel ID [--by WHO] [--reason TEXT]',
+    'task requeue ID [--by WHO] [--note TEXT]',
     'task handoff ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
   ],
   async run(ctx, args) {
@@ -117,6 +118,8 @@ export const taskCommand: CliCommand = {
         return one(await fed.failTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true), stringFlag(args, 'reason', true)));
       case 'cancel':
         return one(await fed.cancelTask(positional(args, 1, 'task id'), stringFlag(args, 'by') ?? 'cli', stringFlag(args, 'reason')));
+      case 'requeue':
+        return one(await fed.requeueTask(positional(args, 1, 'task id'), stringFlag(args, 'by') ?? 'cli', stringFlag(args, 'note')));
       case 'handoff': {
         const context = stringFlag(args, 'context');
         const result = await fed.handoff(positional(args, 1, 'task id'), {

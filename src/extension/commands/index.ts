@@ -2,6 +2,7 @@ import { acquireLock } from './acquireLock';
 import { addTask } from './addTask';
 import { cancelTask } from './cancelTask';
 import { claimNextTask } from './claimNextTask';
+import { claimTask } from './claimTask';
 import { CommandDef } from './common';
 import { completeTask } from './completeTask';
 import { failTask } from './failTask';
@@ -13,11 +14,12 @@ import { openPersonaTerminal } from './openPersonaTerminal';
 import { refresh } from './refresh';
 import { registerPersona } from './registerPersona';
 import { releaseLock } from './releaseLock';
+import { requeueTask } from './requeueTask';
 import { routeArtifact } from './routeArtifact';
 import { showLog } from './showLog';
 import { startTask } from './startTask';
 
 export const ALL_COMMANDS: CommandDef[] = [
-  initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, startTask, completeTask,
-  failTask, cancelTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
+  initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
+  failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
 ];

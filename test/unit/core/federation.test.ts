@@ -219,3 +219,21 @@ describe('Federation', () => {
     });
   });
 });
+
+describe('Federation requeue', () => {
+  const tmp = useTempDir();
+  it('puts a failed task back in the queue, unassigned, keeping its history', async () => {
+    const fed = new Federation(tmp.path);
+    await fed.init();
+    await fed.registerPersona({ id: 'a', skills: [] });
+    const t = await fed.addTask({ title: 'x' });
+    await fed.claimTask(t.id, 'a');
+    await fed.failTask(t.id, 'a', 'boom');
+    const again = await fed.requeueTask(t.id, 'a', 'retry');
+    assert.equal(again.status, 'queued');
+    assert.equal(again.assignee, null);
+    assert.equal(again.failureReason, undefined);
+    assert.deepEqual(again.history.map((h) => h.action), ['created', 'claimed', 'failed', 'requeued']);
+    await assert.rejects(fed.requeueTask(t.id, 'a'), reason('invalid-transition'));
+  });
+});
