@@ -14,7 +14,7 @@
 //   - @vscode/ripgrep's postinstall downloads rg from GitHub unless it finds its tarball in its cache folder
 //     `$TMPDIR/vscode-ripgrep-cache-<pkg version>/`; we put a tarball with the system `rg` there first.
 //   - a nested `npx node-gyp` stops at an "Ok to proceed?" prompt unless npm_config_yes=true.
-//   - as root, npm < 7 drops privileges for lifecycle scripts unless --unsafe-perm (added only for such npm).
+//   - as root, code-server's postinstall.sh exits unless npm runs it with --unsafe-perm.
 //
 // CLI:  node scripts/code-server.mjs install [--force]   install (reused when the marker file is present)
 //       node scripts/code-server.mjs path                 print the entry script path (after install)
@@ -112,10 +112,9 @@ export async function installCodeServer({ force = false, quiet = false } = {}) {
   const headers = resolve(dirname(process.execPath), '..', 'include', 'node');
   if (!env.npm_config_nodedir && existsSync(join(headers, 'node.h'))) env.npm_config_nodedir = resolve(headers, '..', '..');
   const args = ['install', '--no-save', '--no-package-lock', '--loglevel=warn', `code-server@${CODE_SERVER_VERSION}`];
-  // npm < 7 drops root privileges for lifecycle scripts unless --unsafe-perm; newer npm runs them as root anyway
-  // and only warns about the unknown option (an error in a future npm), so pass it only where it matters.
-  const npmMajor = Number(spawnSync('npm', ['--version'], { encoding: 'utf8' }).stdout?.split('.')[0]);
-  if (process.getuid && process.getuid() === 0 && npmMajor < 7) args.splice(1, 0, '--unsafe-perm');
+  // As root, code-server's own postinstall.sh refuses to run unless npm_config_unsafe_perm=true, which
+  // `--unsafe-perm` sets for lifecycle scripts (npm 11 also warns that it does not know the option: harmless).
+  if (process.getuid && process.getuid() === 0) args.splice(1, 0, '--unsafe-perm');
   log(`installing code-server@${CODE_SERVER_VERSION} into ${INSTALL_DIR} (npm ${args.join(' ')})`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const code = await new Promise((res) => {
