@@ -276,7 +276,7 @@ function declareSecret(ctx: Ctx, name: string): TextEdit[] | undefined {
   const { doc, text, eol, } = ctx;
   if (!name) return undefined;
   const fm = doc.frontMatter;
-  if (!fm) return [edit(ctx, 0, 0, `---${eol}secrets: [${name}]${eol}---${eol}`)];
+  if (!fm) return [edit(ctx, 0, 0, `---${eol}secrets: [${name}]${eol}---${eol}${eol}`)];
   if (!fm.closed || fm.errors.length || !fm.data) return undefined;
   const entry = findEntry(doc, 'secrets');
   if (!entry) return [edit(ctx, fm.contentEnd, fm.contentEnd, `secrets: [${name}]${eol}`)];

@@ -68,8 +68,14 @@ const SHAPES: Record<string, Shape[]> = {
   e: [{ kind: 'jwt', label: 'a JSON Web Token', name: 'JWT', re: /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/y, prefix: 3 }],
 };
 
+// The first two characters of every shape, as (c1 << 8 | c2): ordinary words skip the regular expressions.
+const SHAPE_PREFIX = new Set(
+  ['AK', 'AS', 'AG', 'AI', 'AR', 'AN', 'gh', 'gi', 'gl', 'np', 'sk', 'rk', 'xo', 'ey'].map((p) => (p.charCodeAt(0) << 8) | p.charCodeAt(1)),
+);
+
 // Token characters: base64/base64url alphabet. "=" only as trailing padding, so `KEY=value` splits.
-const TOKEN = new Uint8Array(128);
+// A table over all UTF-16 code units spares a range check per character.
+const TOKEN = new Uint8Array(65536);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') TOKEN[c.charCodeAt(0)] = 1;
 
 const MIN_GENERIC = 20;
@@ -83,45 +89,54 @@ export function findSecretValues(text: string): SecretValueMatch[] {
   found.push(...blocks);
   let b = 0;
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || !TOKEN[c]) {
-      i++;
+  let start = -1;
+  // i runs to n inclusive so that a token at the very end is closed like any other.
+  for (let i = 0; i <= n; i++) {
+    if (i < n && TOKEN[text.charCodeAt(i)]) {
+      if (start < 0) start = i;
       continue;
     }
-    const start = i;
-    while (i < n) {
-      const d = text.charCodeAt(i);
-      if (d >= 128 || !TOKEN[d]) break;
-      i++;
+    if (start < 0) continue;
+    const s = start;
+    start = -1;
+    const len = i - s;
+    // Most tokens are short words: they cost a table lookup unless ":" or "=" follows (an assignment).
+    if (len >= 3 && KEYWORD_LAST[text.charCodeAt(i - 1)]) {
+      let j = i;
+      while (j < n && j - i < 4 && ASSIGN_GAP[text.charCodeAt(j)]) j++;
+      const cj = text.charCodeAt(j);
+      if (cj === 58 || cj === 61) {
+        const assigned = matchAssignment(text, s, i, j);
+        if (assigned) {
+          found.push(assigned);
+          i = assigned.end - 1;
+          continue;
+        }
+      }
     }
+    if (len < 8) continue;
+    while (b < blocks.length && blocks[b]!.end <= s) b++;
+    if (b < blocks.length && blocks[b]!.start <= s) {
+      i = Math.max(i, blocks[b]!.end) - 1;
+      continue;
+    }
+    if (SHAPE_PREFIX.has((text.charCodeAt(s) << 8) | text.charCodeAt(s + 1))) {
+      const shaped = matchShape(text, s);
+      if (shaped) {
+        found.push(shaped);
+        i = Math.max(i, shaped.end) - 1;
+        continue;
+      }
+    }
+    if (len < MIN_GENERIC) continue;
     // Trailing base64 padding, unless it starts an assignment (`A=b`).
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
-    if (end > i && end < n && text.charCodeAt(end) < 128 && TOKEN[text.charCodeAt(end)]) end = i;
-    while (b < blocks.length && blocks[b]!.end <= start) b++;
-    if (b < blocks.length && blocks[b]!.start <= start) {
-      i = Math.max(i, blocks[b]!.end);
-      continue;
+    if (end > i && end < n && TOKEN[text.charCodeAt(end)]) end = i;
+    if (end - s <= MAX_GENERIC && looksRandom(text, s, end)) {
+      found.push({ start: s, end, kind: 'high-entropy', label: 'a random-looking token (a key or password?)', suggestedName: 'SECRET' });
     }
-    const assigned = end === i ? matchAssignment(text, start, i) : undefined;
-    if (assigned) {
-      found.push(assigned);
-      i = Math.max(i, assigned.end);
-      continue;
-    }
-    const shaped = matchShape(text, start);
-    if (shaped) {
-      found.push(shaped);
-      i = Math.max(i, shaped.end);
-      continue;
-    }
-    const len = end - start;
-    if (len >= MIN_GENERIC && len <= MAX_GENERIC && looksRandom(text, start, end)) {
-      found.push({ start, end, kind: 'high-entropy', label: 'a random-looking token (a key or password?)', suggestedName: 'SECRET' });
-    }
-    i = Math.max(i, end);
+    i = end;
   }
   return found.sort((x, y) => x.start - y.start);
 }
@@ -159,13 +174,16 @@ function matchShape(text: string, start: number): SecretValueMatch | undefined {
 // `password: hunter22`, `DB_PASSWORD=…`, `api_key = "…"`: a short secret that is not random enough for the
 // generic check, recognised by the word in front of it.
 const KEYWORD = /(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)$/i;
-const KEYWORD_LAST = new Set(['d', 'D', 'e', 'E', 't', 'T', 'n', 'N', 'y', 'Y', 's', 'S']);
+const KEYWORD_LAST = new Uint8Array(65536);
+for (const c of 'dDeEtTnNyYsS') KEYWORD_LAST[c.charCodeAt(0)] = 1;
+// What may stand between the keyword and its ":" or "=": spaces, quotes, Markdown emphasis.
+const ASSIGN_GAP = new Uint8Array(65536);
+for (const c of ' "\'*') ASSIGN_GAP[c.charCodeAt(0)] = 1;
 
-function matchAssignment(text: string, start: number, end: number): SecretValueMatch | undefined {
-  if (end - start < 3 || end - start > 40 || !KEYWORD_LAST.has(text[end - 1]!)) return undefined;
-  let j = end;
-  while (j < text.length && (text[j] === '"' || text[j] === "'" || text[j] === '*' || text[j] === ' ')) j++;
-  if (text[j] !== ':' && text[j] !== '=') return undefined;
+/** `start..end` is the keyword token, `op` the offset of its ":" or "=". */
+function matchAssignment(text: string, start: number, end: number, op: number): SecretValueMatch | undefined {
+  if (end - start > 40) return undefined;
+  let j = op;
   const keyword = text.slice(start, end);
   if (!KEYWORD.test(keyword)) return undefined;
   j++;
@@ -175,7 +193,7 @@ function matchAssignment(text: string, start: number, end: number): SecretValueM
   const value = text.slice(j, k);
   if (value.length < 8 || value.length > 128 || /^[$/<{%[(~.]/.test(value) || /^[A-Z][A-Z0-9_]*$/.test(value) || isPlaceholder(value)) return undefined;
   const classes = Number(/[a-z]/.test(value)) + Number(/[A-Z]/.test(value)) + Number(/\d/.test(value)) + Number(/[^A-Za-z0-9]/.test(value));
-  if (classes < 2 || wordShare(value) > 0.6) return undefined;
+  if (classes < 2 || (wordShare(value) > 0.6 && !/\d/.test(value))) return undefined;
   const name = keyword.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
   return { start: j, end: k, kind: 'password-assignment', label: `a value assigned to "${keyword}"`, suggestedName: /^[A-Z_]/.test(name) ? name : 'SECRET' };
 }

@@ -9,6 +9,7 @@ import {
   FRONT_MATTER_KEYS,
   KEY_DOCS,
   RESOURCE_KEYS,
+  SECRET_NAME_PATTERN,
   SECTION_DOCS,
   SECTION_NAMES,
   SectionName,
@@ -108,24 +109,30 @@ class Validator {
       return;
     }
     for (const e of fm.errors.slice(0, 5)) {
-      this.add('MB010', this.range(e.start, e.end), `The front matter is not valid YAML: ${e.message}. Write one "key: value" per line.`);
+      // YAML points at one character; the rest of that line is what a reader needs to see.
+      const line = this.doc.lines.lineOf(e.start);
+      const end = Math.max(e.end, this.doc.lines.lineEnd(line));
+      this.add('MB010', this.range(e.start, end), `The front matter is not valid YAML: ${e.message.replace(/\.$/, '')}. Write one "key: value" per line.`);
     }
     if (fm.errors.length) return;
     if (!fm.data || typeof fm.data !== 'object' || Array.isArray(fm.data)) {
-      this.add('MB010', this.range(fm.contentStart, fm.contentEnd), 'The front matter must be a YAML mapping of keys (role: …, persona: …), not a list or a single value.');
+      this.add('MB010', this.range(fm.contentStart, this.doc.lines.lineEnd(fm.closeLine! - 1)), 'The front matter must be a YAML mapping of keys (role: …, persona: …), not a list or a single value.');
       return;
     }
     const data = fm.data;
     const outputDone = this.outputKey(data.output);
     const parsed = BriefFrontMatterSchema.safeParse(data);
+    // Keys whose value is malformed get the schema's finding only, not a registry warning on top.
+    const malformed = new Set<string>();
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
+        malformed.add(String(issue.path[0] ?? ''));
         if (outputDone && issue.path[0] === 'output') continue;
         this.schemaIssue(issue as unknown as ZodIssueLike, data);
       }
     }
     if (Array.isArray(data.secrets)) this.declared = data.secrets.filter((s): s is string => typeof s === 'string');
-    if (this.registry) this.registryChecks(data);
+    if (this.registry) this.registryChecks(data, malformed);
   }
 
   /** MB030–MB032 on `output`; true when one was reported, so the schema's generic pattern error is not repeated. */
@@ -162,12 +169,17 @@ class Validator {
       const known: readonly string[] = parent === 'resources.' ? RESOURCE_KEYS : FRONT_MATTER_KEYS;
       for (const key of issue.keys ?? []) {
         const entry = findEntry(this.doc, parent + key);
-        const suggestion = closest(key, known, Math.max(2, Math.floor(key.length / 3)));
+        // Never suggest a key that is already there: the rename would make a duplicate key.
+        const siblings = parent ? findEntry(this.doc, parent.slice(0, -1))?.children ?? [] : this.doc.frontMatter!.entries;
+        const free = known.filter((k) => !siblings.some((e) => e.key === k));
+        const suggestion = closest(key, free, key.length >= 6 ? 2 : 0);
         const range = entry ? entry.keyRange : this.nodeRange(path);
+        const twin = siblings.find((e) => normalizeName(e.key) === normalizeName(key) && e.key !== key);
+        const hint = suggestion ? ` Did you mean "${suggestion}"?` : twin ? ` It repeats "${twin.key}"; remove one of the two.` : '';
         this.add(
           'MB011',
           range,
-          `Unknown key "${parent}${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} Known keys${parent ? ` under ${parent.slice(0, -1)}` : ''}: ${known.join(', ')}.`,
+          `Unknown key "${parent}${key}".${hint} Known keys${parent ? ` under ${parent.slice(0, -1)}` : ''}: ${known.join(', ')}.`,
           { key: parent + key, ...(suggestion ? { suggestion } : {}) },
         );
       }
@@ -205,12 +217,12 @@ class Validator {
     });
   }
 
-  private registryChecks(data: Record<string, unknown>): void {
-    if (typeof data.persona === 'string') {
+  private registryChecks(data: Record<string, unknown>, malformed: Set<string>): void {
+    if (typeof data.persona === 'string' && !malformed.has('persona')) {
       const entry = findEntry(this.doc, 'persona');
       if (entry) this.checkPersona(data.persona, entry.valueRange);
     }
-    if (typeof data.role === 'string') {
+    if (typeof data.role === 'string' && !malformed.has('role')) {
       const entry = findEntry(this.doc, 'role');
       if (entry) this.checkRole(data.role, entry.valueRange);
     }
@@ -300,7 +312,7 @@ class Validator {
       );
     }
     for (const [name, s] of first) {
-      if (s.empty) this.add('MB002', s.heading.range, `"## ${name}" is empty. ${SECTION_DOCS[name]}`, { section: name });
+      if (s.empty) this.add('MB002', s.heading.range, `"## ${name}" is empty. Write what belongs here: ${lowerFirst(SECTION_DOCS[name])}`, { section: name });
     }
     this.order(first);
   }
@@ -381,15 +393,21 @@ class Validator {
     const { doc } = this;
     const outputs = doc.sections.filter((s) => s.known === 'Output');
     for (const p of scan.paths) {
+      // Cheap tests first: most paths in a brief are fine and cost no allocation.
+      const host = isHostPath(p.value);
+      const parent = !host && p.value.includes('..') && hasParentSegment(p.value);
       const inOutput = outputs.some((s) => p.start >= s.bodyStart && p.start < s.end);
+      const outside = !host && !parent && inOutput && p.value.charCodeAt(0) === 47 && !isUnderOutput(p.value);
+      if (!host && !parent && !outside) continue;
+      if (outside && NEGATED_LINE.test(doc.lines.lineText(doc.lines.lineOf(p.start)))) continue;
       const moved = moveUnderOutput(p.value);
       const data: FindingData = { path: p.value, ...(inOutput ? { suggestion: moved } : {}) };
       const range = this.range(p.start, p.end);
-      if (isHostPath(p.value)) {
+      if (host) {
         this.add('MB031', range, `"${p.value}" is a path on your machine; it does not exist where the agent runs.${inOutput ? ` Write to ${moved} instead.` : ' Refer to the input by its place in the container, or describe it.'}`, data);
-      } else if (hasParentSegment(p.value)) {
+      } else if (parent) {
         this.add('MB032', range, `"${p.value}" uses "..", which climbs out of the folder it starts from.${inOutput ? ` Write to ${moved} instead.` : ' Name the location directly.'}`, data);
-      } else if (inOutput && p.value.startsWith('/') && !isUnderOutput(p.value) && !NEGATED_LINE.test(doc.lines.lineText(doc.lines.lineOf(p.start)))) {
+      } else {
         this.add('MB030', range, `"${p.value}" is outside /output, and only /output is kept after the run. Write to ${moved} instead.`, data);
       }
     }
@@ -418,7 +436,7 @@ class Validator {
     if (!seq?.items || !this.declared) return;
     for (const [i, name] of this.declared.entries()) {
       const item = seq.items[i];
-      if (used.has(name) || !item) continue;
+      if (used.has(name) || !item || !SECRET_NAME_PATTERN.test(name)) continue;
       this.add('MB042', this.range(item.start, item.end), `Secret "${name}" is declared but never referenced. Refer to it as /secrets/${name} where the agent needs it, or remove it from secrets:.`, { secret: name });
     }
   }
