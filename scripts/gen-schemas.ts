@@ -2,7 +2,7 @@
 // committed file differs, which is what the staleness unit test and CI rely on.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { toJSONSchema } from 'zod/v4/core';
+import { type $ZodType, toJSONSchema } from 'zod/v4/core';
 import {
   CalendarFileSchema,
   ConfigFileSchema,
@@ -11,7 +11,7 @@ import {
   ResourceLockSchema,
 } from '../src/core/state/schemas';
 
-type AnySchema = Parameters<typeof toJSONSchema>[0];
+type AnySchema = $ZodType;
 
 const DEFINITIONS: { file: string; title: string; description: string; schema: AnySchema }[] = [
   { file: 'personas.schema.json', title: 'Agent Federation personas', description: '.federation/personas.json: the persona registry.', schema: PersonasFileSchema },

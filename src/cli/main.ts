@@ -18,7 +18,19 @@ function usage(commands: CliCommand[]): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n'), cwd: process.cwd() }): Promise<number> {
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  cwd: string;
+}
+
+const processIo: CliIo = {
+  out: (s) => void process.stdout.write(s + '\n'),
+  err: (s) => void process.stderr.write(s + '\n'),
+  cwd: process.cwd(),
+};
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const args = parseArgs(argv);
   const json = args.flags.get('json') === true;
   const rootFlag = args.flags.get('root');
