@@ -24,7 +24,7 @@ function keySymbols(entries: FrontMatterEntry[], doc: BriefDocument): BriefSymbo
     name: e.key,
     detail: e.children ? '' : typeof e.value === 'string' || typeof e.value === 'number' ? String(e.value) : Array.isArray(e.value) ? e.value.join(', ') : '',
     kind: 'key' as const,
-    range: doc.lines.range(e.keyStart, Math.max(e.valueEnd, e.keyEnd)),
+    range: doc.lines.range(e.keyStart, contentEnd(doc.text, e.keyEnd, Math.max(e.valueEnd, e.keyEnd))),
     selectionRange: e.keyRange,
     children: keySymbols(e.children ?? [], doc),
   }));

@@ -133,12 +133,33 @@ export function findSecretValues(text: string): SecretValueMatch[] {
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
     if (end > i && end < n && TOKEN[text.charCodeAt(end)]) end = i;
-    if (end - s <= MAX_GENERIC && looksRandom(text, s, end)) {
-      found.push({ start: s, end, kind: 'high-entropy', label: 'a random-looking token (a key or password?)', suggestedName: 'SECRET' });
+    if (end - s <= MAX_GENERIC) {
+      for (const [a, z] of pieces(text, s, end)) {
+        if (z - a >= MIN_GENERIC && looksRandom(text, a, z)) found.push({ start: a, end: z, kind: 'high-entropy', label: 'a random-looking token (a key or password?)', suggestedName: 'SECRET' });
+      }
     }
     i = end;
   }
   return found.sort((x, y) => x.start - y.start);
+}
+
+/**
+ * A token with "/" is a path or URL when one of its parts is a plain word (`repo/commit/<sha>`): then each part
+ * is judged on its own, with what precedes it as context. Otherwise (base64 with "/") it is judged whole.
+ */
+function pieces(text: string, start: number, end: number): [number, number][] {
+  if (text.indexOf('/', start) === -1 || text.indexOf('/', start) >= end) return [[start, end]];
+  const parts: [number, number][] = [];
+  let a = start;
+  let wordy = false;
+  for (let k = start; k <= end; k++) {
+    if (k === end || text.charCodeAt(k) === 47) {
+      if (/^[A-Za-z]?[a-z]{2,}$/.test(text.slice(a, k))) wordy = true;
+      parts.push([a, k]);
+      a = k + 1;
+    }
+  }
+  return wordy ? parts : [[start, end]];
 }
 
 function privateKeyBlocks(text: string): SecretValueMatch[] {
