@@ -13,7 +13,8 @@
 // (extensionDevelopmentPath=<repo>), so always open the printed URL. After a rebuild (`npm run watch` in another
 // terminal), run "Developer: Reload Window" in the editor.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { prepareDemo } from './prepare-demo.mjs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, CACHE_DIR, installCodeServer, startCodeServer, CODE_SERVER_VERSION } from './code-server.mjs';
@@ -44,9 +45,8 @@ if (opts.folder) {
   folder = join(CACHE_DIR, 'demo-workspace');
   if (!opts.keep || !existsSync(folder)) {
     if (!existsSync(demo)) { console.error(`${demo} does not exist`); process.exit(1); }
-    rmSync(folder, { recursive: true, force: true });
     mkdirSync(CACHE_DIR, { recursive: true });
-    cpSync(demo, folder, { recursive: true });
+    prepareDemo(folder);
   }
 }
 

@@ -9,6 +9,8 @@ import {
 
 export { ROOT };
 export const RESULTS_DIR = join(ROOT, 'test-results');
+import { refreshDemo } from '../../scripts/prepare-demo.mjs';
+
 export const DEFAULT_FIXTURE = join(ROOT, 'demo');
 export const RESULTS_ENV = 'FEDERATION_TEST_RESULTS';
 
@@ -26,6 +28,8 @@ export function copyFixture(fixture = DEFAULT_FIXTURE, prefix = 'federation-work
   const base = mkdtempSync(join(tmpdir(), prefix));
   const dest = join(base, 'workspace');
   cpSync(fixture, dest, { recursive: true });
+  // A federation fixture gets fresh heartbeats and lock expiries, so it shows what a live federation shows.
+  refreshDemo(dest);
   return { dir: dest, cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }
 
