@@ -124,3 +124,18 @@ export function personaFromArg(arg: unknown): string | undefined {
   if (arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'persona') return argField(arg, 'id')?.replace(/^persona:/, '');
   return argField(arg, 'persona');
 }
+
+/**
+ * Every entry point that runs something (a terminal, a container, a workspace-defined command) calls this, not
+ * only the menus: in an untrusted workspace the views still show state, but nothing runs.
+ */
+export class UntrustedWorkspaceError extends Error {
+  override readonly name = 'UntrustedWorkspaceError';
+  readonly reason = 'untrusted-workspace';
+}
+
+export function requireTrust(what: string): void {
+  if (!vscode.workspace.isTrusted) {
+    throw new UntrustedWorkspaceError(`${what} is disabled in an untrusted workspace: it would run code the workspace defines. Trust the workspace (Manage Workspace Trust) to allow it.`);
+  }
+}
