@@ -31,7 +31,7 @@ const STOP = new Uint8Array(128);
 for (const c of ' \t\r\n"\'`)]}<>|*,;') STOP[c.charCodeAt(0)] = 1;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 // First characters of everything the scan looks for: / ~ . \ : $ T
-const CANDIDATE = new Uint8Array(128);
+const CANDIDATE = new Uint8Array(65536);
 for (const c of '/~.\\:$T') CANDIDATE[c.charCodeAt(0)] = 1;
 const SECRET_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
@@ -69,7 +69,7 @@ export function scanBody(doc: BriefDocument): BodyScan {
   let i = doc.bodyStart;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c >= 128 || !CANDIDATE[c]) {
+    if (!CANDIDATE[c]) {
       i++;
       continue;
     }

@@ -133,7 +133,7 @@ export function findSecretValues(text: string): SecretValueMatch[] {
     let end = i;
     while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
     if (end > i && end < n && TOKEN[text.charCodeAt(end)]) end = i;
-    if (end - s <= MAX_GENERIC) {
+    if (end - s <= MAX_GENERIC && hasDigit(text, s, end)) {
       for (const [a, z] of pieces(text, s, end)) {
         if (z - a >= MIN_GENERIC && looksRandom(text, a, z)) found.push({ start: a, end: z, kind: 'high-entropy', label: 'a random-looking token (a key or password?)', suggestedName: 'SECRET' });
       }
@@ -154,12 +154,32 @@ function pieces(text: string, start: number, end: number): [number, number][] {
   let wordy = false;
   for (let k = start; k <= end; k++) {
     if (k === end || text.charCodeAt(k) === 47) {
-      if (/^[A-Za-z]?[a-z]{2,}$/.test(text.slice(a, k))) wordy = true;
+      if (!wordy && isWord(text, a, k)) wordy = true;
       parts.push([a, k]);
       a = k + 1;
     }
   }
   return wordy ? parts : [[start, end]];
+}
+
+/** `[A-Za-z]?[a-z]{2,}`: a plain word such as "repo" or "Commit". */
+function isWord(text: string, a: number, z: number): boolean {
+  if (z - a < 2) return false;
+  const first = text.charCodeAt(a);
+  if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90))) return false;
+  for (let k = a + 1; k < z; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 97 || c > 122) return false;
+  }
+  return z - a >= 3 || (first >= 97 && first <= 122);
+}
+
+function hasDigit(text: string, a: number, z: number): boolean {
+  for (let k = a; k < z; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 function privateKeyBlocks(text: string): SecretValueMatch[] {
