@@ -3,10 +3,11 @@
 import * as path from 'node:path';
 import { isFederationError } from '../core/errors';
 import { parseArgs } from './args';
+import { briefCommand } from './commands/brief';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
-export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand];
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand];
 
 function usage(commands: CliCommand[]): string {
   return [
