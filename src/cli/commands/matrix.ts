@@ -1,0 +1,245 @@
+// `federation matrix …`: validate, plan, set up, run and report the CI matrix of .github/multi-agent-config.yml,
+// and write its GitHub Actions workflow. Exit codes: 0 ok, 1 bad config or a blocking task failure, 2 usage
+// (and features not available yet), 130 cancelled by SIGINT. JSON shapes: docs/matrix.md.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { FederationError } from '../../core/errors';
+import { loadMatrixConfig, LoadedMatrixConfig } from '../../core/matrix/load';
+import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
+import { LocalProcessRunner } from '../../core/matrix/process';
+import { renderJsonReport, renderMarkdownReport, statusLabel } from '../../core/matrix/report';
+import { listRuns, readRun, RUN_ID_PATTERN, RUNS_DIR } from '../../core/matrix/results';
+import { MatrixEvent, runMatrix } from '../../core/matrix/runner';
+import { runSetup } from '../../core/matrix/setup';
+import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
+import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from '../../core/matrix/workflow';
+import { intFlag, listFlag, positional, stringFlag } from '../args';
+import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
+
+export const EXIT_CANCELLED = 130;
+
+function printFindings(ctx: CliContext, findings: MatrixFinding[]): void {
+  for (const f of findings) ctx.err(formatFinding(f));
+}
+
+/** Loads the config; on error findings prints them (or their JSON) and returns undefined: the caller exits 1. */
+async function load(ctx: CliContext, args: ParsedArgs, checkModules = true): Promise<(LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> }) | undefined> {
+  const loaded = await loadMatrixConfig(ctx.root, stringFlag(args, 'config'), { checkModules });
+  if (!loaded.config) {
+    if (ctx.json) ctx.out(JSON.stringify({ valid: false, findings: loaded.findings }, null, 2));
+    printFindings(ctx, loaded.findings);
+    return undefined;
+  }
+  printFindings(ctx, loaded.findings.filter((f) => f.severity === 'warning'));
+  return loaded as LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> };
+}
+
+/** A bare flag parsed with a following word as its value: give the word back, it was not meant for the flag. */
+function bareFlag(args: ParsedArgs, name: string): boolean {
+  const v = args.flags.get(name);
+  if (v === undefined) return false;
+  if (typeof v === 'string') args.positionals.push(v);
+  if (Array.isArray(v)) args.positionals.push(...v.filter((x) => x !== 'true'));
+  return true;
+}
+
+function noExtraWords(args: ParsedArgs, from: number): void {
+  const extra = args.positionals.slice(from);
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+}
+
+function planFrom(loaded: LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> }, args: ParsedArgs): MatrixPlan {
+  const only = [...listFlag(args, 'only'), ...(args.flags.has('only') ? args.positionals.slice(1) : [])];
+  if (!args.flags.has('only')) noExtraWords(args, 1);
+  const priority = stringFlag(args, 'priority');
+  const maxParallel = intFlag(args, 'max-parallel');
+  if (maxParallel !== undefined && maxParallel < 1) throw new UsageError('--max-parallel must be at least 1');
+  if (priority !== undefined && !/^(priority_)?\d+$/.test(priority)) throw new UsageError(`--priority takes a number or priority_N, got "${priority}"`);
+  let plan = planMatrix(loaded.config, {
+    configFile: loaded.shownAs.split(path.sep).join('/'),
+    ...(only.length ? { only } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+    ...(maxParallel !== undefined ? { maxParallel } : {}),
+  });
+  const unit = stringFlag(args, 'unit');
+  if (unit !== undefined) {
+    // One unit (a GitHub worker): the waves stay, empty but for it, so wave numbers match the leader's plan.
+    if (!plan.waves.some((w) => w.units.some((u) => u.id === unit))) {
+      throw new FederationError('not-found', `--unit: no unit "${unit}" in the plan (units: ${plan.waves.flatMap((w) => w.units.map((u) => u.id)).join(', ')})`, { unit });
+    }
+    const waves = plan.waves.map((w) => {
+      const units = w.units.filter((u) => u.id === unit);
+      return { ...w, units, agents: Math.min(w.agents, units.length), assignment: units.length ? [[unit]] : [] };
+    });
+    plan = { ...plan, waves, unitCount: 1, taskCount: 1, maxAgents: 1 };
+  }
+  return plan;
+}
+
+function humanPlan(plan: MatrixPlan): string {
+  const lines = [`${plan.unitCount} unit(s) from ${plan.taskCount} task(s) in ${plan.waves.length} wave(s), up to ${plan.maxAgents} agent(s) at once`];
+  for (const w of plan.waves) {
+    lines.push(`wave ${w.index + 1}: ${w.priority} "${w.name}"${w.dependsOn.length ? ` after ${w.dependsOn.join(', ')}` : ''}: ${w.units.length} unit(s) on ${w.agents} agent(s)${w.failFast ? ', fail_fast' : ''}${w.parallel ? '' : ', one at a time'}`);
+    for (const u of w.units) lines.push(`  ${u.id.padEnd(28)} ${u.module.padEnd(14)} ${u.command}  (${u.timeoutMinutes} min${u.retry.maxAttempts > 1 ? `, ${u.retry.maxAttempts} attempts` : ''}${u.allowWarnings ? ', allow_warnings' : ''})`);
+  }
+  return lines.join('\n');
+}
+
+function progressLine(e: MatrixEvent): string | undefined {
+  switch (e.type) {
+    case 'setup-finished':
+      return e.results.length ? `setup: ${e.results.map((r) => `${r.module} ${r.action}${r.error ? ` (${r.error})` : ''}`).join(', ')}` : undefined;
+    case 'wave-started':
+      return `wave ${e.wave + 1} ${e.priority} "${e.name}": ${e.units} unit(s) on ${e.agents} agent(s)`;
+    case 'task-retrying':
+      return `  ${e.unit}: ${e.previous === 'timed_out' ? 'timed out' : 'failed'}, attempt ${e.nextAttempt} in ${(e.delayMs / 1000).toFixed(1)} s`;
+    case 'task-finished': {
+      const r = e.result;
+      return `  ${r.unit}: ${statusLabel(r)}${r.reason ? ` (${r.reason})` : ''} in ${(r.durationMs / 1000).toFixed(1)} s${r.log ? `, log ${r.log}` : ''}`;
+    }
+    case 'wave-finished':
+      return `wave ${e.wave.index + 1} done in ${(e.wave.durationMs / 1000).toFixed(1)} s: ${e.wave.passed} passed, ${e.wave.failed} failed${e.wave.stopped ? ' (fail_fast)' : ''}`;
+    default:
+      return undefined;
+  }
+}
+
+export const matrixCommand: CliCommand = {
+  name: 'matrix',
+  usage: [
+    'matrix validate [--config F]',
+    'matrix plan [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--github-output FILE]',
+    'matrix setup [--config F] [--only TASK…] [--unit ID] [--install-command CMD]',
+    'matrix run [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation local]',
+    'matrix runs',
+    'matrix report [--run ID] [--format json|md] [--out FILE]',
+    `matrix workflow [--config F] [--out FILE] [--cli CMD]   (default out: ${WORKFLOW_FILE})`,
+  ],
+  async run(ctx, args) {
+    const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, runs, report, workflow)');
+    switch (sub) {
+      case 'validate': {
+        noExtraWords(args, 1);
+        const loaded = await loadMatrixConfig(ctx.root, stringFlag(args, 'config'));
+        const valid = loaded.config !== undefined;
+        if (ctx.json) ctx.out(JSON.stringify({ valid, findings: loaded.findings }, null, 2));
+        printFindings(ctx, loaded.findings);
+        if (!ctx.json && valid) ctx.out(`${loaded.shownAs}: valid (${Object.keys(loaded.config!.tasks).length} tasks, ${Object.keys(loaded.config!.priorities).length} priorities)`);
+        return valid ? EXIT.ok : EXIT.error;
+      }
+      case 'plan': {
+        const loaded = await load(ctx, args, false);
+        if (!loaded) return EXIT.error;
+        const githubOutput = stringFlag(args, 'github-output');
+        const plan = planFrom(loaded, args);
+        if (githubOutput !== undefined) await fs.appendFile(path.resolve(ctx.root, githubOutput), githubOutputLines(plan).join('\n') + '\n');
+        ctx.print(plan, () => humanPlan(plan));
+        return EXIT.ok;
+      }
+      case 'setup': {
+        const loaded = await load(ctx, args);
+        if (!loaded) return EXIT.error;
+        const plan = planFrom(loaded, args);
+        const logsDir = path.join(ctx.root, '.federation', 'cache', 'logs');
+        const install = stringFlag(args, 'install-command');
+        const results = await runSetup({ root: ctx.root, plan, runner: new LocalProcessRunner(), logsDir, ...(install !== undefined ? { installCommand: install } : {}) });
+        ctx.print({ setup: results }, () => results.map((r) => `${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`).join('\n') || 'No modules.');
+        return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
+      }
+      case 'run': {
+        const isolation = stringFlag(args, 'isolation') ?? 'local';
+        if (isolation === 'docker') {
+          ctx.err('federation matrix: --isolation docker is not available yet; run with --isolation local (the default)');
+          return EXIT.usage;
+        }
+        if (isolation !== 'local') throw new UsageError(`--isolation is local (docker comes later), got "${isolation}"`);
+        const noSetup = bareFlag(args, 'no-setup');
+        const loaded = await load(ctx, args);
+        if (!loaded) return EXIT.error;
+        const plan = planFrom(loaded, args);
+        const runId = stringFlag(args, 'run-id');
+        if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) throw new UsageError(`--run-id must be letters, digits, ., _ and -, got "${runId}"`);
+        const grace = stringFlag(args, 'grace');
+        if (grace !== undefined && !(Number(grace) >= 0)) throw new UsageError(`--grace takes seconds, got "${grace}"`);
+        const install = stringFlag(args, 'install-command');
+        const controller = new AbortController();
+        const onSigint = () => {
+          ctx.err('federation matrix: interrupted, stopping every task…');
+          controller.abort();
+        };
+        process.once('SIGINT', onSigint);
+        try {
+          const outcome = await runMatrix({
+            root: ctx.root,
+            plan,
+            signal: controller.signal,
+            setup: noSetup ? false : install !== undefined ? { installCommand: install } : {},
+            ...(runId !== undefined ? { runId } : {}),
+            ...(grace !== undefined ? { graceMs: Number(grace) * 1000 } : {}),
+            onEvent: (e) => {
+              if (ctx.json) return;
+              const line = progressLine(e);
+              if (line) ctx.err(line);
+            },
+          });
+          const s = outcome.summary;
+          ctx.print({ runId: outcome.runId, dir: path.relative(ctx.root, outcome.dir), summary: s }, () =>
+            [
+              `run ${outcome.runId}: ${s.status}: ${s.counts.passed}/${s.counts.units} passed, ${s.counts.blockingFailures} blocking failure(s), ${s.counts.allowedFailures} allowed`,
+              `  ${(s.totalMs / 1000).toFixed(1)} s in all, waves ${(s.executionMs / 1000).toFixed(1)} s (lower bound ${(s.criticalPathMs / 1000).toFixed(1)} s), speedup ${s.speedup.toFixed(2)}×, efficiency ${Math.round(s.efficiency * 100)}%`,
+              `  results in ${path.relative(ctx.root, outcome.dir)}; "federation matrix report" shows them`,
+            ].join('\n'),
+          );
+          if (s.status === 'cancelled') return EXIT_CANCELLED;
+          return s.status === 'passed' ? EXIT.ok : EXIT.error;
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
+      }
+      case 'runs': {
+        noExtraWords(args, 1);
+        const runs = await listRuns(ctx.root);
+        ctx.print({ runs: runs.map((r) => ({ ...r, dir: path.relative(ctx.root, r.dir) })) }, () => runs.map((r) => `${r.runId.padEnd(28)} ${r.status.padEnd(10)} ${r.startedAt}`).join('\n') || `No runs under ${RUNS_DIR}.`);
+        return EXIT.ok;
+      }
+      case 'report': {
+        noExtraWords(args, 1);
+        const format = stringFlag(args, 'format') ?? (ctx.json ? 'json' : 'md');
+        if (format === 'html') {
+          ctx.err('federation matrix: --format html is not available yet; use json or md');
+          return EXIT.usage;
+        }
+        if (format !== 'json' && format !== 'md') throw new UsageError(`--format is json or md, got "${format}"`);
+        const run = stringFlag(args, 'run');
+        if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
+        const { summary, tasks } = await readRun(ctx.root, run);
+        const text = format === 'json' ? renderJsonReport(summary, tasks) : renderMarkdownReport(summary, tasks);
+        const out = stringFlag(args, 'out');
+        if (out !== undefined) {
+          const file = path.resolve(ctx.root, out);
+          await fs.mkdir(path.dirname(file), { recursive: true });
+          await fs.writeFile(file, text);
+          if (!ctx.json) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
+          else ctx.out(JSON.stringify({ runId: summary.runId, out: file, format }, null, 2));
+        } else {
+          ctx.out(text.replace(/\n$/, ''));
+        }
+        return EXIT.ok;
+      }
+      case 'workflow': {
+        noExtraWords(args, 1);
+        const loaded = await load(ctx, args, false);
+        if (!loaded) return EXIT.error;
+        const plan = planFrom(loaded, args);
+        const text = generateWorkflow(plan, { configFile: loaded.shownAs.split(path.sep).join('/'), cli: stringFlag(args, 'cli') ?? DEFAULT_CLI });
+        const file = path.resolve(ctx.root, stringFlag(args, 'out') ?? WORKFLOW_FILE);
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(file, text);
+        ctx.print({ out: path.relative(ctx.root, file), jobs: ['leader', 'setup', ...plan.waves.map((w) => w.priority), 'report'] }, () => `wrote ${path.relative(ctx.root, file)}`);
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError(`unknown matrix subcommand "${sub}"`);
+    }
+  },
+};

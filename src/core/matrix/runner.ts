@@ -1,0 +1,273 @@
+// The local matrix runner: setup once, then the plan's waves in order, at most `agents` units at a time per wave,
+// each unit through the process-runner port with its timeout and retries. Results go to .federation/runs/RUN_ID/
+// as they happen and every step is reported to onEvent (the editor's Runs view listens there).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
+import { IsolationStrategy, LocalProcessRunner, ProcessRunner } from './process';
+import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson } from './results';
+import { runSetup } from './setup';
+import { moduleDir } from './validate';
+
+export type MatrixEvent =
+  | { type: 'run-started'; runId: string; dir: string; plan: MatrixPlan; at: string }
+  | { type: 'setup-started'; modules: string[]; at: string }
+  | { type: 'setup-finished'; results: ModuleSetupResult[]; at: string }
+  | { type: 'wave-started'; wave: number; priority: string; name: string; units: number; agents: number; at: string }
+  | { type: 'task-started'; unit: string; task: string; wave: number; attempt: number; maxAttempts: number; at: string }
+  | { type: 'task-retrying'; unit: string; nextAttempt: number; delayMs: number; previous: 'failed' | 'timed_out'; at: string }
+  | { type: 'task-finished'; result: TaskResult; at: string }
+  | { type: 'wave-finished'; wave: WaveTiming; at: string }
+  | { type: 'run-finished'; summary: RunSummary; at: string };
+
+export interface RunOptions {
+  root: string;
+  plan: MatrixPlan;
+  /** Default: a new time-ordered id. */
+  runId?: string;
+  /** One runner for every unit, or a strategy choosing per unit. Default: LocalProcessRunner. */
+  isolation?: ProcessRunner | IsolationStrategy;
+  signal?: AbortSignal;
+  onEvent?: (e: MatrixEvent) => void;
+  /** false skips the setup step (a GitHub worker whose setup job already ran). */
+  setup?: false | { installCommand?: string; timeoutMs?: number };
+  /** Between SIGTERM and SIGKILL on timeout or cancellation. Default 5000. */
+  graceMs?: number;
+  /** Base environment of every unit. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunOutcome {
+  runId: string;
+  dir: string;
+  summary: RunSummary;
+  results: TaskResult[];
+}
+
+const ARTIFACT_FOLDERS = ['dist', 'build', 'out'];
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
+  const { root, plan } = opts;
+  const runId = opts.runId ?? newRunId();
+  const dir = runDir(root, runId);
+  const logsDir = path.join(dir, 'logs');
+  const tasksDir = path.join(dir, 'tasks');
+  await fs.mkdir(logsDir, { recursive: true });
+  await fs.mkdir(tasksDir, { recursive: true });
+  await writeJson(path.join(dir, 'plan.json'), plan);
+  const emit = (e: MatrixEvent) => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      // A listener's bug must not break the run.
+    }
+  };
+  const now = () => new Date().toISOString();
+  const graceMs = opts.graceMs ?? 5000;
+  const baseEnv = opts.env ?? process.env;
+  const local = new LocalProcessRunner();
+  const runnerFor: IsolationStrategy =
+    opts.isolation === undefined ? () => local : typeof opts.isolation === 'function' ? opts.isolation : ((r: ProcessRunner) => () => r)(opts.isolation);
+  const startedAt = new Date();
+  emit({ type: 'run-started', runId, dir, plan, at: now() });
+
+  let setup: ModuleSetupResult[] = [];
+  let setupMs = 0;
+  if (opts.setup !== false) {
+    const t0 = Date.now();
+    emit({ type: 'setup-started', modules: [...new Set(plan.waves.flatMap((w) => w.units.map((u) => u.module)))], at: now() });
+    setup = await runSetup({
+      root,
+      plan,
+      runner: local,
+      logsDir,
+      env: baseEnv,
+      graceMs,
+      ...(opts.setup?.installCommand !== undefined ? { installCommand: opts.setup.installCommand } : {}),
+      ...(opts.setup?.timeoutMs !== undefined ? { timeoutMs: opts.setup.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    setupMs = Date.now() - t0;
+    emit({ type: 'setup-finished', results: setup, at: now() });
+  }
+  const setupFailed = new Map(setup.filter((s) => s.action === 'failed').map((s) => [s.module, s.error ?? 'setup failed']));
+
+  const results: TaskResult[] = [];
+  const waveTimes = new Map<number, { start: number; end: number; stopped: boolean }>();
+  let stoppedBy: string | undefined;
+
+  const record = async (r: TaskResult) => {
+    results.push(r);
+    await writeJson(path.join(tasksDir, `${r.unit}.json`), r);
+    emit({ type: 'task-finished', result: r, at: now() });
+  };
+  const notRun = (unit: MatrixUnit, wave: MatrixWave, status: 'skipped' | 'cancelled', reason: string, blocking = false): TaskResult => ({
+    version: 1,
+    runId,
+    unit: unit.id,
+    task: unit.task,
+    shard: unit.shard,
+    priority: unit.priority,
+    wave: wave.index,
+    module: unit.module,
+    command: unit.command,
+    status,
+    allowed: null,
+    blocking,
+    exitCode: null,
+    signal: null,
+    attempts: 0,
+    maxAttempts: unit.retry.maxAttempts,
+    startedAt: null,
+    endedAt: null,
+    durationMs: 0,
+    log: null,
+    artifacts: [],
+    reason,
+    attemptDetails: [],
+  });
+
+  const runUnit = async (unit: MatrixUnit, wave: MatrixWave, signal: AbortSignal): Promise<TaskResult> => {
+    const cwd = moduleDir(root, unit.module);
+    const setupError = setupFailed.get(unit.module);
+    if (setupError !== undefined) return notRun(unit, wave, 'skipped', `setup failed: ${setupError}`, true);
+    if (cwd === undefined) return notRun(unit, wave, 'skipped', `module "${unit.module}" is outside the repository`, true);
+    const logFile = path.join(logsDir, `${unit.id}.log`);
+    const runner = runnerFor(unit);
+    const attempts: AttemptResult[] = [];
+    const first = Date.now();
+    let status: TaskResult['status'] = 'failed';
+    let last: AttemptResult | undefined;
+    for (let attempt = 1; attempt <= unit.retry.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        const delayMs = retryDelayMs(unit.retry, attempt);
+        emit({ type: 'task-retrying', unit: unit.id, nextAttempt: attempt, delayMs, previous: status === 'timed_out' ? 'timed_out' : 'failed', at: now() });
+        await abortableSleep(delayMs, signal);
+      }
+      if (signal.aborted) {
+        status = 'cancelled';
+        break;
+      }
+      emit({ type: 'task-started', unit: unit.id, task: unit.task, wave: wave.index, attempt, maxAttempts: unit.retry.maxAttempts, at: now() });
+      const t0 = Date.now();
+      await fs.appendFile(logFile, `${attempt > 1 ? '\n' : ''}=== ${unit.id} attempt ${attempt}/${unit.retry.maxAttempts} in ${unit.module}: ${unit.command} (${new Date(t0).toISOString()})\n`);
+      const outcome = await runner.run({
+        command: unit.command,
+        cwd,
+        env: { ...baseEnv, ...unit.env, FEDERATION_RUN_ID: runId, FEDERATION_TASK_ID: unit.task, FEDERATION_UNIT_ID: unit.id, FEDERATION_ATTEMPT: String(attempt) },
+        logFile,
+        timeoutMs: Math.round(unit.timeoutMinutes * 60_000),
+        graceMs,
+        signal,
+      });
+      const t1 = Date.now();
+      last = {
+        attempt,
+        startedAt: new Date(t0).toISOString(),
+        endedAt: new Date(t1).toISOString(),
+        durationMs: t1 - t0,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        timedOut: outcome.timedOut,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      };
+      attempts.push(last);
+      if (outcome.cancelled) {
+        status = 'cancelled';
+        break;
+      }
+      if (outcome.exitCode === 0 && !outcome.timedOut) {
+        status = 'passed';
+        break;
+      }
+      status = outcome.timedOut ? 'timed_out' : 'failed';
+    }
+    const failed = status === 'failed' || status === 'timed_out';
+    const allowed = !failed ? null : status === 'failed' && unit.allowWarnings ? 'allow_warnings' : unit.continueOnError ? 'continue_on_error' : null;
+    const artifacts: string[] = [];
+    if (unit.producesArtifacts && status === 'passed') {
+      for (const f of ARTIFACT_FOLDERS) {
+        const p = path.join(cwd, f);
+        if (await fs.stat(p).then((s) => s.isDirectory(), () => false)) artifacts.push(path.relative(root, p) || '.');
+      }
+    }
+    const end = last ? Date.parse(last.endedAt) : Date.now();
+    return {
+      version: 1,
+      runId,
+      unit: unit.id,
+      task: unit.task,
+      shard: unit.shard,
+      priority: unit.priority,
+      wave: wave.index,
+      module: unit.module,
+      command: unit.command,
+      status,
+      allowed,
+      blocking: failed && allowed === null,
+      exitCode: last?.exitCode ?? null,
+      signal: last?.signal ?? null,
+      attempts: attempts.length,
+      maxAttempts: unit.retry.maxAttempts,
+      startedAt: attempts.length ? attempts[0]!.startedAt : null,
+      endedAt: last ? last.endedAt : null,
+      durationMs: attempts.length ? end - first : 0,
+      log: path.relative(root, logFile),
+      artifacts,
+      ...(status === 'cancelled' ? { reason: stoppedBy ?? 'the run was cancelled' } : last?.error ? { reason: last.error } : {}),
+      attemptDetails: attempts,
+    };
+  };
+
+  for (const wave of plan.waves) {
+    if (opts.signal?.aborted || stoppedBy !== undefined) {
+      const [status, reason] = opts.signal?.aborted ? (['cancelled', 'the run was cancelled'] as const) : (['skipped', stoppedBy!] as const);
+      for (const u of wave.units) await record(notRun(u, wave, status, reason));
+      continue;
+    }
+    if (wave.units.length === 0) continue;
+    const waveStop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, waveStop.signal]) : waveStop.signal;
+    const start = Date.now();
+    emit({ type: 'wave-started', wave: wave.index, priority: wave.priority, name: wave.name, units: wave.units.length, agents: wave.agents, at: now() });
+    let next = 0;
+    const agent = async () => {
+      // Bounded: each pass takes one unit off the wave's list.
+      while (next < wave.units.length) {
+        const unit = wave.units[next++]!;
+        if (signal.aborted) {
+          await record(notRun(unit, wave, opts.signal?.aborted ? 'cancelled' : 'skipped', opts.signal?.aborted ? 'the run was cancelled' : stoppedBy ?? 'stopped'));
+          continue;
+        }
+        const r = await runUnit(unit, wave, signal);
+        await record(r);
+        if (r.blocking && wave.failFast && stoppedBy === undefined) {
+          stoppedBy = `fail_fast: ${unit.id} ${r.status === 'timed_out' ? 'timed out' : 'failed'} in ${wave.priority}`;
+          waveStop.abort();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, wave.agents) }, agent));
+    waveTimes.set(wave.index, { start, end: Date.now(), stopped: stoppedBy !== undefined });
+    const partial = summarizeRun({ runId, plan, results, waveTimes });
+    emit({ type: 'wave-finished', wave: partial.waves[wave.index]!, at: now() });
+  }
+
+  const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: new Date(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
+  await writeJson(path.join(dir, 'summary.json'), summary);
+  emit({ type: 'run-finished', summary, at: now() });
+  return { runId, dir, summary, results };
+}

@@ -1,0 +1,194 @@
+// The GitHub Actions workflow for a matrix config: a leader job plans (one matrix per priority as job outputs), a
+// setup job fills the dependency cache once, one job per priority runs its matrix, and a report job gathers every
+// worker's result file. Nothing masks a failure: a worker fails its job unless its failure is allowed, and then
+// the job says so with continue-on-error.
+import { MatrixPlan, MatrixUnit } from './plan';
+
+export const WORKFLOW_FILE = '.github/workflows/multi-agent-deploy.yml';
+export const DEFAULT_CLI = 'npx --no-install federation';
+
+export interface WorkflowOptions {
+  /** The config path as the workflow passes it to the CLI (relative to the repository root). */
+  configFile: string;
+  /** How a job calls the federation CLI. */
+  cli?: string;
+  nodeVersion?: string;
+  runsOn?: string;
+  branches?: string[];
+}
+
+/** One GitHub matrix entry: only what a worker job needs; the worker re-plans from the config for the rest. */
+export interface GithubMatrixEntry {
+  id: string;
+  task: string;
+  module: string;
+  continue_on_error: boolean;
+  timeout_minutes: number;
+  produces_artifacts: boolean;
+}
+
+function yaml(): typeof import('yaml') {
+  return require('yaml') as typeof import('yaml');
+}
+
+export function jobTimeoutMinutes(u: MatrixUnit): number {
+  const waits = (u.retry.maxDelaySeconds * Math.max(0, u.retry.maxAttempts - 1)) / 60;
+  return Math.ceil(u.timeoutMinutes * u.retry.maxAttempts + waits + 10);
+}
+
+export function githubMatrix(plan: MatrixPlan): Record<string, { include: GithubMatrixEntry[] }> {
+  return Object.fromEntries(
+    plan.waves.map((w) => [
+      w.priority,
+      {
+        include: w.units.map((u) => ({
+          id: u.id,
+          task: u.task,
+          module: u.module,
+          continue_on_error: u.allowWarnings || u.continueOnError,
+          timeout_minutes: jobTimeoutMinutes(u),
+          produces_artifacts: u.producesArtifacts,
+        })),
+      },
+    ]),
+  );
+}
+
+/** Lines for $GITHUB_OUTPUT: PRIORITY=<matrix JSON> and PRIORITY_count=<units>. */
+export function githubOutputLines(plan: MatrixPlan): string[] {
+  const m = githubMatrix(plan);
+  return plan.waves.flatMap((w) => [`${w.priority}=${JSON.stringify(m[w.priority])}`, `${w.priority}_count=${w.units.length}`]);
+}
+
+const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
+
+function modulePath(module: string): string {
+  return module === '.' || module === 'root' ? '' : `${module.replace(/\/+$/, '')}/`;
+}
+
+/** Double quotes for a shell word holding a path from the config. */
+function sh(word: string): string {
+  return `"${word.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): string {
+  const cli = opts.cli ?? DEFAULT_CLI;
+  const node = opts.nodeVersion ?? '20';
+  const runsOn = opts.runsOn ?? 'ubuntu-latest';
+  const branches = opts.branches ?? ['main', 'develop'];
+  const modules = [...new Set(plan.waves.flatMap((w) => w.units.map((u) => u.module)))];
+  const runDir = '.federation/runs/${{ env.FEDERATION_RUN_ID }}';
+  const caching = plan.caching.enabled;
+  const hashArgs = modules.flatMap((m) => LOCKFILES.map((l) => `'${modulePath(m)}${l}'`)).join(', ');
+  const cacheKey = plan.caching.cacheKey ?? `matrix-deps-\${{ runner.os }}-node${node}-\${{ hashFiles(${hashArgs || "'**/package-lock.json'"}) }}`;
+  const cachePaths = modules.map((m) => `${modulePath(m)}node_modules`).join('\n');
+  const cacheWith: Record<string, unknown> = { path: cachePaths, key: cacheKey };
+  if (plan.caching.restoreKeys.length) cacheWith['restore-keys'] = plan.caching.restoreKeys.join('\n');
+  const checkout = { name: 'Check out', uses: 'actions/checkout@v4' };
+  const setupNode = { name: 'Set up Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': node } };
+  const config = sh(opts.configFile);
+
+  const jobs: Record<string, unknown> = {};
+  jobs['leader'] = {
+    name: 'Leader: plan the matrix',
+    'runs-on': runsOn,
+    outputs: Object.fromEntries(plan.waves.flatMap((w) => [[w.priority, `\${{ steps.plan.outputs.${w.priority} }}`], [`${w.priority}_count`, `\${{ steps.plan.outputs.${w.priority}_count }}`]])),
+    steps: [
+      checkout,
+      setupNode,
+      {
+        name: 'Plan',
+        id: 'plan',
+        run: `mkdir -p "${runDir}"\n${cli} matrix plan --config ${config} --json --github-output "$GITHUB_OUTPUT" > "${runDir}/plan.json"`,
+      },
+      { name: 'Upload the plan', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-plan', path: `${runDir}/plan.json` } },
+    ],
+  };
+  jobs['setup'] = {
+    name: 'Setup: install dependencies once',
+    needs: ['leader'],
+    'runs-on': runsOn,
+    steps: [
+      checkout,
+      setupNode,
+      ...(caching
+        ? [
+            { name: 'Dependency cache', id: 'deps', uses: 'actions/cache@v4', with: cacheWith },
+            { name: 'Install dependencies', if: "steps.deps.outputs.cache-hit != 'true'", run: `${cli} matrix setup --config ${config}` },
+          ]
+        : [{ name: 'Check that dependencies install', run: `${cli} matrix setup --config ${config}` }]),
+    ],
+  };
+  const waveJobs: string[] = [];
+  for (const w of plan.waves) {
+    const earlierFailFast = plan.waves.filter((x) => x.index < w.index && x.failFast).map((x) => `needs.${x.priority}.result != 'failure'`);
+    const condition = ['!cancelled()', "needs.setup.result == 'success'", `needs.leader.outputs.${w.priority}_count != '0'`, ...earlierFailFast].join(' && ');
+    jobs[w.priority] = {
+      name: `${w.name} (\${{ matrix.id }})`,
+      needs: ['leader', 'setup', ...waveJobs],
+      if: `\${{ ${condition} }}`,
+      'runs-on': runsOn,
+      'timeout-minutes': '${{ matrix.timeout_minutes }}',
+      'continue-on-error': '${{ matrix.continue_on_error }}',
+      strategy: {
+        'fail-fast': w.failFast,
+        'max-parallel': Math.max(1, w.agents),
+        matrix: `\${{ fromJSON(needs.leader.outputs.${w.priority}) }}`,
+      },
+      steps: [
+        checkout,
+        setupNode,
+        ...(caching
+          ? [
+              { name: 'Restore dependencies', id: 'deps', uses: 'actions/cache/restore@v4', with: { path: cachePaths, key: cacheKey } },
+              { name: 'Install dependencies (cache miss)', if: "steps.deps.outputs.cache-hit != 'true'", run: `${cli} matrix setup --config ${config} --unit "\${{ matrix.id }}"` },
+            ]
+          : []),
+        {
+          name: 'Run ${{ matrix.id }}',
+          run: `${cli} matrix run --config ${config} --unit "\${{ matrix.id }}" --run-id "$FEDERATION_RUN_ID"${caching ? ' --no-setup' : ''}`,
+        },
+        {
+          name: 'Upload the result',
+          if: 'always()',
+          uses: 'actions/upload-artifact@v4',
+          with: { name: 'matrix-result-${{ matrix.id }}', path: `${runDir}/tasks/\${{ matrix.id }}.json\n${runDir}/logs/\${{ matrix.id }}.log`, 'if-no-files-found': 'error' },
+        },
+        {
+          name: 'Upload build output',
+          if: 'success() && matrix.produces_artifacts',
+          uses: 'actions/upload-artifact@v4',
+          with: { name: 'build-${{ matrix.id }}', path: '${{ matrix.module }}/dist\n${{ matrix.module }}/build', 'if-no-files-found': 'warn' },
+        },
+      ],
+    };
+    waveJobs.push(w.priority);
+  }
+  jobs['report'] = {
+    name: 'Leader: report',
+    needs: ['leader', ...waveJobs],
+    if: 'always()',
+    'runs-on': runsOn,
+    steps: [
+      checkout,
+      setupNode,
+      { name: 'Download the plan', uses: 'actions/download-artifact@v4', with: { name: 'matrix-plan', path: runDir } },
+      { name: 'Download the results', uses: 'actions/download-artifact@v4', with: { pattern: 'matrix-result-*', path: runDir, 'merge-multiple': true } },
+      {
+        name: 'Report',
+        run: `${cli} matrix report --run "$FEDERATION_RUN_ID" --format md --out matrix-report.md\ncat matrix-report.md >> "$GITHUB_STEP_SUMMARY"\n${cli} matrix report --run "$FEDERATION_RUN_ID" --format json --out matrix-report.json`,
+      },
+      { name: 'Upload the report', if: 'always()', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-report', path: 'matrix-report.md\nmatrix-report.json' } },
+    ],
+  };
+  const workflow = {
+    name: 'Multi-Agent Parallel Deployment',
+    on: { push: { branches }, pull_request: { branches }, workflow_dispatch: null },
+    permissions: { contents: 'read' },
+    concurrency: { group: 'multi-agent-${{ github.ref }}', 'cancel-in-progress': true },
+    env: { FEDERATION_RUN_ID: 'gh-${{ github.run_id }}-${{ github.run_attempt }}' },
+    jobs,
+  };
+  const header = `# Generated by "federation matrix workflow" from ${opts.configFile}: edit the config and generate again.\n# Docs: docs/matrix.md\n`;
+  return header + yaml().stringify(workflow, { lineWidth: 0, nullStr: '' });
+}
