@@ -132,7 +132,7 @@ export function validateMatrixConfig(text: string, file: string): MatrixValidati
   const loc = new Locator(doc, lines);
   const findings: MatrixFinding[] = [];
   const add = (severity: MatrixFinding['severity'], code: FindingCode, segments: (string | number)[], message: string, range?: Range) =>
-    findings.push({ severity, code, message, file, path: segments, range: range ?? loc.at(segments) });
+    findings.push({ severity, code, message, file, path: segments, range: range ?? loc.at(segments, code === 'unknown-key' || code === 'bad-id' ? 'key' : 'value') });
 
   for (const e of doc.errors) add('error', 'yaml-syntax', [], `YAML: ${e.message.split('\n')[0]}`, loc.range(e.pos[0], e.pos[1]));
   for (const w of doc.warnings) add('warning', 'yaml-warning', [], `YAML: ${w.message.split('\n')[0]}`, loc.range(w.pos[0], w.pos[1]));

@@ -1,0 +1,106 @@
+// The generated workflow is parsed by GitHub's own parser (@actions/workflow-parser) and must have no error.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { planMatrix } from '../../../src/core/matrix/plan';
+import { generateWorkflow, githubOutputLines } from '../../../src/core/matrix/workflow';
+import { config, simpleConfig } from './helpers';
+
+const repo = path.resolve(__dirname, '..', '..', '..', '..');
+const FIXTURE_CONFIG = readFileSync(path.join(repo, 'test', 'fixtures', 'monorepo', '.github', 'multi-agent-config.yml'), 'utf8');
+
+type Parser = typeof import('@actions/workflow-parser');
+let parser: Parser | undefined;
+/**
+ * The package is ESM meant for bundlers (it imports its JSON schema without an import attribute, which Node
+ * refuses), so it is bundled here with esbuild into one CommonJS module, unchanged otherwise.
+ */
+async function loadParser(): Promise<Parser> {
+  if (parser) return parser;
+  const esbuild = await import('esbuild');
+  const out = await esbuild.build({ stdin: { contents: "export * from '@actions/workflow-parser';", resolveDir: repo }, bundle: true, format: 'cjs', platform: 'node', target: 'node20', write: false, logLevel: 'silent' });
+  const mod = { exports: {} as Parser };
+  new Function('module', 'exports', 'require', out.outputFiles[0]!.text)(mod, mod.exports, require);
+  parser = mod.exports;
+  return parser;
+}
+
+async function githubErrors(text: string): Promise<string[]> {
+  const p = await loadParser();
+  const result = p.parseWorkflow({ name: 'multi-agent-deploy.yml', content: text }, new p.NoOperationTraceWriter());
+  const errors = result.context.errors.getErrors().map((e) => e.message);
+  if (errors.length || !result.value) return errors.length ? errors : ['no workflow value'];
+  const template = await p.convertWorkflowTemplate(result.context, result.value);
+  return [...result.context.errors.getErrors().map((e) => e.message), ...(template.errors ?? []).map((e) => e.Message)];
+}
+
+const CONFIGS: Record<string, string> = {
+  'the demo monorepo': FIXTURE_CONFIG,
+  'fail_fast waves, caching off, root module': simpleConfig([['a', 'b'], ['c'], ['d']], { extraPriority: (i) => (i < 2 ? '    fail_fast: true\n' : ''), extraTop: 'optimization:\n  caching:\n    enabled: false\n' }),
+  'shards, continue_on_error, custom cache key, depends_on reorder': simpleConfig([['lint'], ['test']], {
+    extraTop: `failure_handling:\n  continue_on_error: true\noptimization:\n  caching:\n    cache_key: "deps-\${{ hashFiles('**/package-lock.json') }}"\n    restore_keys: ["deps-"]\n`,
+    extraPriority: (i) => (i === 0 ? '    depends_on: [priority_2]\n' : ''),
+  }).replace('  test:\n    module: .\n', '  test:\n    module: packages/api\n    shards: 4\n'),
+  'a single priority with one task': simpleConfig([['only']]),
+};
+
+describe('GitHub Actions workflow', () => {
+  for (const [name, text] of Object.entries(CONFIGS)) {
+    it(`parses with zero errors in GitHub's parser: ${name}`, async function () {
+      this.timeout(30_000);
+      const plan = planMatrix(config(text));
+      const yml = generateWorkflow(plan, { configFile: '.github/multi-agent-config.yml' });
+      assert.deepEqual(await githubErrors(yml), [], yml);
+      assert.doesNotMatch(yml, /\|\|\s*(true|echo|:)/, 'no failure may be masked');
+    });
+  }
+
+  it('the parser does report errors (the check can fail)', async () => {
+    const errors = await githubErrors('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      fail-fast: maybe\n    steps:\n      - run: echo\n');
+    assert.ok(errors.length > 0);
+  });
+
+  it('has the leader, setup, one job per priority and the report, wired as documented', async () => {
+    const plan = planMatrix(config(CONFIGS['fail_fast waves, caching off, root module']!));
+    const yml = generateWorkflow(plan, { configFile: '.github/multi-agent-config.yml', cli: 'node tools/federation.js' });
+    const wf = (require('yaml') as typeof import('yaml')).parse(yml) as { jobs: Record<string, Record<string, unknown>> };
+    assert.deepEqual(Object.keys(wf.jobs), ['leader', 'setup', 'priority_1', 'priority_2', 'priority_3', 'report']);
+    const p3 = wf.jobs['priority_3']!;
+    assert.deepEqual(p3['needs'], ['leader', 'setup', 'priority_1', 'priority_2']);
+    assert.equal(
+      p3['if'],
+      "${{ !cancelled() && needs.setup.result == 'success' && needs.leader.outputs.priority_3_count != '0' && needs.priority_1.result != 'failure' && needs.priority_2.result != 'failure' }}",
+    );
+    assert.deepEqual(p3['strategy'], { 'fail-fast': false, 'max-parallel': 1, matrix: '${{ fromJSON(needs.leader.outputs.priority_3) }}' });
+    assert.equal((wf.jobs['priority_1']!['strategy'] as Record<string, unknown>)['fail-fast'], true);
+    assert.equal(p3['continue-on-error'], '${{ matrix.continue_on_error }}');
+    assert.equal(wf.jobs['report']!['if'], 'always()');
+    const reportSteps = JSON.stringify(wf.jobs['report']!['steps']);
+    assert.match(reportSteps, /GITHUB_STEP_SUMMARY/);
+    assert.match(reportSteps, /node tools\/federation\.js matrix report/);
+    const workerSteps = p3['steps'] as { uses?: string; if?: string; with?: Record<string, unknown> }[];
+    const upload = workerSteps.find((s) => s.uses === 'actions/upload-artifact@v4' && s.if === 'always()')!;
+    assert.equal(upload.with!['name'], 'matrix-result-${{ matrix.id }}');
+    const leader = JSON.stringify(wf.jobs['leader']);
+    assert.match(leader, /matrix plan --config \\".github\/multi-agent-config.yml\\" --json --github-output/);
+  });
+
+  it('uses actions/cache keyed by the lockfiles of the modules, and restores it in workers', () => {
+    const plan = planMatrix(config(FIXTURE_CONFIG));
+    const yml = generateWorkflow(plan, { configFile: '.github/multi-agent-config.yml' });
+    assert.match(yml, /uses: actions\/cache@v4/);
+    assert.match(yml, /uses: actions\/cache\/restore@v4/);
+    assert.match(yml, /hashFiles\('backend\/package-lock\.json', .*'frontend\/pnpm-lock\.yaml'\)/);
+    assert.match(yml, /path: \|-?\n\s+backend\/node_modules\n\s+frontend\/node_modules/);
+  });
+
+  it('leader outputs: one matrix per priority with per-task continue_on_error, and a unit count', () => {
+    const plan = planMatrix(config(FIXTURE_CONFIG));
+    const lines = githubOutputLines(plan);
+    assert.deepEqual(lines.filter((l) => l.includes('_count=')), ['priority_1_count=4', 'priority_2_count=3', 'priority_3_count=2']);
+    const p1 = JSON.parse(lines[0]!.slice('priority_1='.length)) as { include: { id: string; continue_on_error: boolean }[] };
+    assert.deepEqual(p1.include.map((e) => [e.id, e.continue_on_error]), [['lint-backend', true], ['lint-frontend', true], ['type-check-backend', false], ['type-check-frontend', false]]);
+    const p2 = JSON.parse(lines[2]!.slice('priority_2='.length)) as { include: { id: string }[] };
+    assert.deepEqual(p2.include.map((e) => e.id), ['test-backend.shard-1-of-2', 'test-backend.shard-2-of-2', 'test-frontend']);
+  });
+});
