@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
 import { Logger } from '../core/ports';
 import { FederationSnapshot, valueOr } from '../core/snapshot';
+import type { BriefOptions } from '../core/brief';
+import { BriefDiagnostics } from './brief/diagnostics';
+import { registerBriefProviders } from './brief/providers';
 import { ALL_COMMANDS } from './commands';
 import { Services, register } from './commands/common';
 import { FederationState } from './federationState';
@@ -45,6 +48,14 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const log = vscode.window.createOutputChannel('Agent Federation', { log: true });
   context.subscriptions.push(log);
 
+  // Mission briefs work with or without a federation; the registry sharpens validation when there is one.
+  let briefOptions: BriefOptions = {};
+  const briefs = new BriefDiagnostics(() => briefOptions, loggerFrom(log));
+  context.subscriptions.push(briefs, ...registerBriefProviders(() => briefOptions));
+  // The workspace scan reads files: after activation, never during it.
+  const scan = setTimeout(() => void briefs.validateWorkspace(), 250);
+  context.subscriptions.push({ dispose: () => clearTimeout(scan) });
+
   const folder = vscode.workspace.workspaceFolders?.[0];
   const emptyEvent = new vscode.EventEmitter<FederationSnapshot>();
   context.subscriptions.push(emptyEvent);
@@ -82,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     }),
   );
   const taskQueueTree = new SnapshotTreeProvider<TaskTreeNode>(state, buildTaskTree);
+  let registryKey = '';
   const personasView = vscode.window.createTreeView('agentFederation.personas', { treeDataProvider: personasTree, showCollapseAll: false });
   const taskView = vscode.window.createTreeView('agentFederation.taskQueue', { treeDataProvider: taskQueueTree, showCollapseAll: true });
   context.subscriptions.push(state, persona, personasTree, taskQueueTree, personasView, taskView);
@@ -95,6 +107,15 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       taskView.message = snap.queue.ok ? undefined : snap.queue.error.message;
     }),
     persona.onDidChange(() => personasTree.update()),
+    state.onDidChange((snap) => {
+      const registry = snap.initialized && snap.personas.ok ? { personas: snap.personas.value.personas.map((p) => ({ id: p.id, skills: p.skills })) } : undefined;
+      const key = JSON.stringify(registry ?? null);
+      if (key !== registryKey) {
+        registryKey = key;
+        briefOptions = registry ? { registry } : {};
+        briefs.revalidateAll();
+      }
+    }),
   );
 
   const services: Services = {
@@ -102,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     fed,
     persona,
     log,
+    briefs,
     refreshViews: () => {
       void state.reload();
     },

@@ -6,6 +6,7 @@ import { Federation } from '../../core/federation';
 import { valueOr } from '../../core/snapshot';
 import { Persona, Task, TaskStatus } from '../../core/state/schemas';
 import { FederationState } from '../federationState';
+import { BriefDiagnostics } from '../brief/diagnostics';
 import { WindowPersona } from '../windowPersona';
 
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   fed: Federation;
   persona: WindowPersona;
   log: vscode.LogOutputChannel;
+  /** Brief diagnostics (absent when no folder is open). */
+  briefs?: BriefDiagnostics;
   refreshViews(): void;
 }
 

@@ -18,8 +18,11 @@ import { requeueTask } from './requeueTask';
 import { routeArtifact } from './routeArtifact';
 import { showLog } from './showLog';
 import { startTask } from './startTask';
+import { newMissionBrief } from './newMissionBrief';
+import { validateBrief } from './validateBrief';
 
 export const ALL_COMMANDS: CommandDef[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
+  newMissionBrief, validateBrief,
 ];

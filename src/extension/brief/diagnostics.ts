@@ -1,0 +1,94 @@
+// Brief diagnostics: as you type (debounced, stale results dropped) for open briefs, and for every brief in the
+// workspace at start-up and when files change, so the Problems panel lists briefs that are not open.
+import * as vscode from 'vscode';
+import { BRIEF_GLOB, BriefOptions, isBriefFileName, validateBrief } from '../../core/brief';
+import { Logger } from '../../core/ports';
+import { toDiagnostic } from './convert';
+
+const TYPING_DEBOUNCE_MS = 200;
+
+export class BriefDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('mission-brief');
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+
+  constructor(private readonly options: () => BriefOptions, private readonly logger: Logger) {
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument((d) => this.validateDocument(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        // A closed brief keeps its diagnostics from disk (the Problems panel lists every brief).
+        if (isBrief(d.uri)) void this.validateFile(d.uri);
+      }),
+    );
+    const watcher = vscode.workspace.createFileSystemWatcher(BRIEF_GLOB);
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((u) => void this.validateFile(u)),
+      watcher.onDidChange((u) => {
+        if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === u.toString())) void this.validateFile(u);
+      }),
+      watcher.onDidDelete((u) => this.collection.delete(u)),
+    );
+    for (const d of vscode.workspace.textDocuments) this.validateDocument(d);
+  }
+
+  /** Every brief in the workspace; run after activation, never during it. */
+  async validateWorkspace(): Promise<number> {
+    const uris = await vscode.workspace.findFiles(BRIEF_GLOB, '**/node_modules/**');
+    for (const uri of uris) {
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (open) this.validateDocument(open);
+      else await this.validateFile(uri);
+    }
+    return uris.length;
+  }
+
+  /** Re-validates everything (the persona registry changed). */
+  revalidateAll(): void {
+    void this.validateWorkspace();
+  }
+
+  private schedule(doc: vscode.TextDocument): void {
+    if (!isBrief(doc.uri)) return;
+    const key = doc.uri.toString();
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.validateDocument(doc);
+      }, TYPING_DEBOUNCE_MS),
+    );
+  }
+
+  validateDocument(doc: vscode.TextDocument): vscode.Diagnostic[] {
+    if (!isBrief(doc.uri) && !(doc.isUntitled && doc.languageId === 'markdown' && /^## Mission\b/m.test(doc.getText()))) return [];
+    const version = doc.version;
+    const diagnostics = validateBrief(doc.getText(), this.options()).map(toDiagnostic);
+    // Validation is synchronous today; the check keeps a result for an older text from landing if that changes.
+    if (doc.version === version) this.collection.set(doc.uri, diagnostics);
+    return diagnostics;
+  }
+
+  private async validateFile(uri: vscode.Uri): Promise<void> {
+    try {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (open) return void this.validateDocument(open);
+      this.collection.set(uri, validateBrief(new TextDecoder().decode(bytes), this.options()).map(toDiagnostic));
+    } catch (e) {
+      this.logger.warn(`validating ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+export function isBrief(uri: vscode.Uri): boolean {
+  return uri.scheme === 'file' && isBriefFileName(uri.path.slice(uri.path.lastIndexOf('/') + 1));
+}
