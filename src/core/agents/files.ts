@@ -1,0 +1,282 @@
+// The host side of an agent: its folder under .federation/agents/<id>/ (brief copy, secrets, output, workspace
+// copy), and reading back what it wrote. An agent controls everything in its output folder, so nothing read back
+// from there follows a symlink or a ".." out of it: every component is checked, the file is opened without
+// following links, and (on Linux) the opened file's real path is checked once more against the folder.
+import { constants as C, promises as fs, type Dirent } from 'node:fs';
+import * as path from 'node:path';
+import { FederationError } from '../errors';
+import { AGENTS_DIR } from './schema';
+
+export interface AgentFolders {
+  dir: string;
+  briefDir: string;
+  briefFile: string;
+  secretsDir: string;
+  outputDir: string;
+  workspaceDir: string;
+}
+
+export function agentFolders(federationDir: string, agentId: string): AgentFolders {
+  const dir = path.join(federationDir, AGENTS_DIR, agentId);
+  return {
+    dir,
+    briefDir: path.join(dir, 'brief'),
+    briefFile: path.join(dir, 'brief', 'MISSION_BRIEF.md'),
+    secretsDir: path.join(dir, 'secrets'),
+    outputDir: path.join(dir, 'output'),
+    workspaceDir: path.join(dir, 'workspace'),
+  };
+}
+
+/** .federation/agents/ with a .gitignore that keeps secrets and outputs out of version control. */
+export async function ensureAgentsDir(federationDir: string): Promise<string> {
+  const dir = path.join(federationDir, AGENTS_DIR);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await fs.writeFile(path.join(dir, '.gitignore'), '# Secrets and agent output: never commit.\n*\n', { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  return dir;
+}
+
+export type Owner = { uid: number; gid: number };
+
+async function chownTree(p: string, owner: Owner): Promise<void> {
+  const st = await fs.lstat(p);
+  await fs.lchown(p, owner.uid, owner.gid);
+  if (st.isDirectory()) {
+    for (const name of await fs.readdir(p)) await chownTree(path.join(p, name), owner);
+  }
+}
+
+/**
+ * Fills the agent's folder (made by the caller): a read-only copy of the brief, an empty output folder owned by
+ * the agent's user and, for the copy mode, copies of the listed workspace folders.
+ */
+export async function prepareAgentFolders(
+  folders: AgentFolders,
+  input: { briefText: string; owner?: Owner; workspaceRoot: string; copy?: string[]; emptyWorkspace?: boolean },
+): Promise<void> {
+  await fs.mkdir(folders.briefDir, { mode: 0o755 });
+  await fs.writeFile(folders.briefFile, input.briefText, { flag: 'wx', mode: 0o444 });
+  await fs.chmod(folders.briefDir, 0o555);
+  await fs.mkdir(folders.outputDir, { mode: 0o700 });
+  if (input.owner) await fs.chown(folders.outputDir, input.owner.uid, input.owner.gid);
+  if (input.copy || input.emptyWorkspace) {
+    await fs.mkdir(folders.workspaceDir, { mode: 0o755 });
+    const realRoot = await fs.realpath(input.workspaceRoot);
+    for (const rel of input.copy ?? []) {
+      const source = await insideWorkspace(realRoot, rel);
+      const target = path.join(folders.workspaceDir, rel);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.cp(source, target, {
+        recursive: true,
+        dereference: false,
+        verbatimSymlinks: true,
+        errorOnExist: true,
+        // The federation's own folder (other agents' secrets) is never part of a copy.
+        filter: (src) => path.basename(src) !== '.federation',
+      });
+    }
+    if (input.owner) await chownTree(folders.workspaceDir, input.owner);
+  }
+}
+
+/** The real path of a workspace folder named by a brief; refuses anything outside the workspace or .federation. */
+async function insideWorkspace(realRoot: string, rel: string): Promise<string> {
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..') || parts[0] === '.federation' || path.isAbsolute(rel)) {
+    throw new FederationError('outside-workspace', `Workspace folder "${rel}" is not a folder inside the workspace.`, { folder: rel });
+  }
+  let real: string;
+  try {
+    real = await fs.realpath(path.join(realRoot, ...parts));
+  } catch {
+    throw new FederationError('not-found', `The brief names /workspace/${rel}, but ${path.join(realRoot, ...parts)} does not exist.`, { folder: rel });
+  }
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+    throw new FederationError('outside-workspace', `Workspace folder "${rel}" leads outside the workspace (${real}).`, { folder: rel });
+  }
+  return real;
+}
+
+/** Removes a folder tree even where the agent's files are read-only to us (0400 secrets, 0500 folders). */
+export async function removeTree(dir: string): Promise<void> {
+  try {
+    await fs.rm(dir, { recursive: true, force: true });
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw e;
+  }
+  const open = async (p: string): Promise<void> => {
+    const st = await fs.lstat(p).catch(() => undefined);
+    if (!st?.isDirectory()) return;
+    await fs.chmod(p, 0o700);
+    for (const name of await fs.readdir(p)) await open(path.join(p, name));
+  };
+  await open(dir);
+  await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** True when the folder holds anything at all. */
+export async function hasEntries(dir: string): Promise<boolean> {
+  try {
+    return (await fs.readdir(dir)).length > 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+function escape(dir: string, rel: string, why: string): FederationError {
+  return new FederationError('outside-workspace', `Refused to read "${rel}" from ${dir}: ${why}.`, { folder: dir, path: rel });
+}
+
+/** "/output/a/b", "a/b", "./a/b" → ['a', 'b']; refuses "..", other absolute paths and NUL. */
+export function outputSegments(rel: string): string[] {
+  let p = rel.replace(/\\/g, '/');
+  if (p === '/output' || p.startsWith('/output/')) p = p.slice('/output'.length);
+  else if (p.startsWith('/')) throw escape('/output', rel, 'it is not under /output');
+  if (p.includes('\0')) throw escape('/output', rel, 'it contains a NUL character');
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  if (parts.includes('..')) throw escape('/output', rel, 'it climbs out with ".."');
+  return parts;
+}
+
+async function procFdPath(fd: number): Promise<string | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return await fs.readlink(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens a regular file inside `dir` without following any link; the caller closes it. */
+async function openInside(dir: string, parts: string[], shown: string): Promise<fs.FileHandle> {
+  if (parts.length === 0) throw escape(dir, shown, 'it names the folder itself');
+  const realDir = await fs.realpath(dir);
+  let at = realDir;
+  for (const part of parts.slice(0, -1)) {
+    at = path.join(at, part);
+    const st = await fs.lstat(at).catch(() => undefined);
+    if (!st) throw new FederationError('not-found', `${shown} does not exist in ${dir}.`, { folder: dir, path: shown });
+    if (st.isSymbolicLink()) throw escape(dir, shown, `${part} is a symbolic link`);
+    if (!st.isDirectory()) throw escape(dir, shown, `${part} is not a folder`);
+  }
+  const file = path.join(at, parts[parts.length - 1] as string);
+  let handle: fs.FileHandle;
+  try {
+    // O_NOFOLLOW: a link as the last component fails (ELOOP); O_NONBLOCK: a FIFO planted there cannot hang us.
+    handle = await fs.open(file, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FederationError('not-found', `${shown} does not exist in ${dir}.`, { folder: dir, path: shown });
+    if (code === 'ELOOP' || code === 'EMLINK') throw escape(dir, shown, 'it is a symbolic link');
+    throw e;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw escape(dir, shown, 'it is not a regular file');
+    // A folder swapped for a link between the checks above and open() is caught here.
+    const real = await procFdPath(handle.fd);
+    if (real !== undefined && !real.startsWith(realDir + path.sep)) throw escape(dir, shown, `it resolves to ${real}`);
+    return handle;
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/** Reads a file the agent wrote, at most maxBytes. */
+export async function readOutputFile(outputDir: string, rel: string, maxBytes = 1024 * 1024): Promise<Buffer> {
+  const handle = await openInside(outputDir, outputSegments(rel), rel);
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxBytes) {
+        throw new FederationError('invalid-input', `${rel} in ${outputDir} is larger than ${maxBytes} bytes.`, { folder: outputDir, path: rel });
+      }
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Size of a regular file in the output folder, or undefined when it is missing or not a plain file inside. */
+export async function outputFileSize(outputDir: string, rel: string): Promise<number | undefined> {
+  try {
+    const handle = await openInside(outputDir, outputSegments(rel), rel);
+    try {
+      return (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (e instanceof FederationError) return undefined;
+    throw e;
+  }
+}
+
+export interface CollectResult {
+  to: string;
+  files: string[];
+  bytes: number;
+  /** Links, devices, FIFOs and sockets: never copied. */
+  skipped: string[];
+}
+
+/** Copies the output folder's plain files and folders to `to` (which must not exist or be empty). */
+export async function copyOutput(outputDir: string, to: string): Promise<CollectResult> {
+  if (await hasEntries(to)) throw new FederationError('already-exists', `${to} is not empty; collect into a new folder.`, { to });
+  await fs.mkdir(to, { recursive: true });
+  const result: CollectResult = { to, files: [], bytes: 0, skipped: [] };
+  const walk = async (parts: string[]): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(path.join(outputDir, ...parts), { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = [...parts, entry.name];
+      const shown = rel.join('/');
+      if (entry.isDirectory()) {
+        await fs.mkdir(path.join(to, ...rel), { recursive: true });
+        await walk(rel);
+      } else if (entry.isFile()) {
+        let handle: fs.FileHandle;
+        try {
+          handle = await openInside(outputDir, rel, shown);
+        } catch (e) {
+          if (e instanceof FederationError) {
+            result.skipped.push(shown);
+            continue;
+          }
+          throw e;
+        }
+        try {
+          const data = await handle.readFile();
+          await fs.writeFile(path.join(to, ...rel), data, { flag: 'wx', mode: 0o644 });
+          result.files.push(shown);
+          result.bytes += data.length;
+        } finally {
+          await handle.close();
+        }
+      } else {
+        result.skipped.push(shown);
+      }
+    }
+  };
+  // The output folder of a running agent is still written to; a copy is what is there now.
+  await walk([]);
+  return result;
+}

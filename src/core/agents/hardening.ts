@@ -1,0 +1,57 @@
+// The hardening list, checked against what the engine reports for a container (not against what we asked
+// for): the editor's "Inspect Hardening" and the real-engine tests use the same list.
+import type { ContainerInfo } from '../docker/client';
+import { MASK_OPTIONS, TMPFS_OPTIONS } from './plan';
+import type { AgentRecord } from './schema';
+import { CONTAINER_PATHS } from './template';
+
+export interface HardeningCheck {
+  /** Stable key, e.g. "capDrop". */
+  check: string;
+  title: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+}
+
+const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+
+function check(list: HardeningCheck[], key: string, title: string, expected: unknown, actual: unknown, ok?: boolean): void {
+  const e = typeof expected === 'string' ? expected : JSON.stringify(expected);
+  const a = typeof actual === 'string' ? actual : JSON.stringify(actual);
+  list.push({ check: key, title, expected: e, actual: a, ok: ok ?? e === a });
+}
+
+/** Every item of the hardening list for one agent container. */
+export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, 'limits' | 'network' | 'workspace'>): HardeningCheck[] {
+  const h = info.hardening;
+  const out: HardeningCheck[] = [];
+  check(out, 'capDrop', 'All capabilities dropped', ['ALL'], h.capDrop);
+  check(out, 'capAdd', 'No capability added back', [], h.capAdd);
+  check(out, 'noNewPrivileges', 'no-new-privileges set', true, h.noNewPrivileges);
+  check(out, 'readOnlyRootfs', 'Root file system read-only', true, h.readOnlyRootfs);
+  check(out, 'tmp', 'Small /tmp tmpfs', TMPFS_OPTIONS, info.tmpfs[CONTAINER_PATHS.tmp] ?? '(none)');
+  const uid = info.user.split(':')[0] ?? '';
+  check(out, 'user', 'Runs as a non-root user', 'a uid other than 0', info.user || '(image default)', /^\d+$/.test(uid) && uid !== '0');
+  const unconfined = h.securityOpt.filter((o) => /^(seccomp|apparmor)[:=]unconfined$/.test(o) || o.startsWith('label=disable') || o.startsWith('label:disable'));
+  check(out, 'securityOpt', 'seccomp and AppArmor left on', 'no *=unconfined', h.securityOpt, unconfined.length === 0);
+  check(out, 'memory', 'Memory limit', record ? record.limits.memoryBytes : 'a limit', h.memoryBytes, record ? h.memoryBytes === record.limits.memoryBytes : h.memoryBytes > 0);
+  check(out, 'pids', 'Process limit', record ? record.limits.pidsLimit : 'a limit', h.pidsLimit, record ? h.pidsLimit === record.limits.pidsLimit : h.pidsLimit > 0);
+  if (record) check(out, 'cpus', 'CPU limit', record.limits.nanoCpus, h.nanoCpus);
+  check(out, 'network', 'Network', record ? record.network : 'none or an internal network', h.network, record ? h.network === record.network : h.network !== 'host' && h.network !== 'bridge');
+
+  const byTarget = new Map(info.mounts.map((m) => [m.target, m]));
+  const expectedTargets = [CONTAINER_PATHS.briefDir, CONTAINER_PATHS.output, CONTAINER_PATHS.secrets, CONTAINER_PATHS.workspace];
+  check(out, 'mounts', 'These mounts and nothing else', expectedTargets, [...byTarget.keys()].sort());
+  check(out, 'dockerSocket', 'Docker socket not mounted', 'not mounted', info.mounts.filter((m) => DOCKER_SOCKETS.includes(m.source)).map((m) => m.source).join(', ') || 'not mounted');
+  check(out, 'secretsReadOnly', '/secrets read-only', true, byTarget.get(CONTAINER_PATHS.secrets)?.readOnly ?? '(missing)');
+  check(out, 'briefReadOnly', '/brief read-only', true, byTarget.get(CONTAINER_PATHS.briefDir)?.readOnly ?? '(missing)');
+  check(out, 'outputWritable', '/output writable', false, byTarget.get(CONTAINER_PATHS.output)?.readOnly ?? '(missing)');
+  if (record) {
+    check(out, 'workspaceReadOnly', `/workspace ${record.workspace.readOnly ? 'read-only' : 'writable (the brief asks so)'}`, record.workspace.readOnly, byTarget.get(CONTAINER_PATHS.workspace)?.readOnly ?? '(missing)');
+    if (record.workspace.mode === 'bind') {
+      check(out, 'federationMasked', ".federation hidden inside /workspace", MASK_OPTIONS, info.tmpfs[`${CONTAINER_PATHS.workspace}/.federation`] ?? '(not hidden)');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { MASK_OPTIONS, TMPFS_OPTIONS } from '../../../src/core/agents';
+import { failure, useWorld } from './helpers';
+
+type Service = Record<string, unknown> & { volumes: Array<Record<string, unknown>>; labels: Record<string, string> };
+
+describe('export to Docker Compose', () => {
+  const world = useWorld();
+
+  it('writes one service per brief with the same hardening, mounts, labels and file secrets', async () => {
+    const { w } = world;
+    const { file, services } = await w.service.compose(['reviewer.brief.md', 'internal.brief.md', 'folders.brief.md'], { out: 'deploy/compose.yaml', secretsDir: 'deploy/secrets' });
+    assert.equal(file, path.join(w.root, 'deploy', 'compose.yaml'));
+    assert.deepEqual(services, ['research', 'builder', 'writer']);
+    const text = readFileSync(file, 'utf8');
+    const doc = parse(text) as { services: Record<string, Service>; secrets: Record<string, { file: string }>; networks: Record<string, { internal: boolean }> };
+    const r = doc.services['research']!;
+    assert.equal(r['read_only'], true);
+    assert.deepEqual(r['cap_drop'], ['ALL']);
+    assert.deepEqual(r['security_opt'], ['no-new-privileges:true']);
+    assert.deepEqual(r['tmpfs'], [`/tmp:${TMPFS_OPTIONS}`, `/workspace/.federation:${MASK_OPTIONS}`]);
+    assert.equal(r['mem_limit'], 64 * 1024 ** 2);
+    assert.equal(r['memswap_limit'], 64 * 1024 ** 2);
+    assert.equal(r['cpus'], 0.5);
+    assert.equal(r['pids_limit'], 64);
+    assert.equal(r['network_mode'], 'none');
+    assert.equal(r['user'], '65534:65534');
+    assert.equal(r['image'], 'agent-federation/test-agent:1');
+    assert.deepEqual(r['command'], ['agent', 'run', '/brief/MISSION_BRIEF.md', '--report', '/output/agent-report.json']);
+    assert.deepEqual(r.volumes.map((v) => [v['source'], v['target'], v['read_only']]), [
+      ['..', '/workspace', true],
+      ['../reviewer.brief.md', '/brief/MISSION_BRIEF.md', true],
+      ['./agent-output/research', '/output', false],
+    ]);
+    assert.deepEqual(r['secrets'], [{ source: 'API_TOKEN', target: '/secrets/API_TOKEN' }]);
+    assert.deepEqual(doc.secrets, { API_TOKEN: { file: './secrets/API_TOKEN' } });
+    assert.equal(r.labels['agent-federation.federation'], w.service.federationHash);
+    assert.equal(r.labels['agent-federation.persona'], 'research');
+    assert.deepEqual(doc.services['builder']!['networks'], ['federation-internal']);
+    assert.equal(doc.networks['federation-internal']!.internal, true);
+    assert.deepEqual(doc.services['writer']!.volumes.slice(0, 2).map((v) => [v['source'], v['target'], v['read_only']]), [
+      ['../docs', '/workspace/docs', false],
+      ['../examples/basic', '/workspace/examples/basic', false],
+    ]);
+    assert.ok(!text.includes('/var/run/docker.sock'));
+    assert.deepEqual(w.fake.calls, [], 'nothing runs');
+  });
+
+  it('refuses briefs with errors like a deployment does', async () => {
+    const { w } = world;
+    assert.equal((await failure(w.service.compose(['broken.brief.md'], { out: 'c.yaml' }))).reason, 'invalid-input');
+  });
+});
