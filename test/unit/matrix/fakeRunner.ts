@@ -1,0 +1,41 @@
+import { ProcessOutcome, ProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
+
+export interface Step {
+  ms: number;
+  exit?: number;
+  timeout?: boolean;
+}
+
+/** A scripted process runner: per unit id, one step per attempt (default: 10 ms, exit 0). Honours the signal. */
+export class FakeRunner implements ProcessRunner {
+  readonly calls: { unit: string; attempt: number; start: number; end: number; cwd: string; env: NodeJS.ProcessEnv }[] = [];
+  running = 0;
+  maxRunning = 0;
+  constructor(private readonly script: Record<string, Step[]> = {}) {}
+
+  async run(spec: ProcessSpec): Promise<ProcessOutcome> {
+    const unit = spec.env['FEDERATION_UNIT_ID']!;
+    const attempt = Number(spec.env['FEDERATION_ATTEMPT']);
+    const step = this.script[unit]?.[attempt - 1] ?? this.script[unit]?.at(-1) ?? { ms: 10, exit: 0 };
+    if (spec.signal?.aborted) return { exitCode: null, signal: null, timedOut: false, cancelled: true, pid: null };
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    const start = Date.now();
+    const cancelled = await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => {
+        spec.signal?.removeEventListener('abort', onAbort);
+        resolve(false);
+      }, step.ms);
+      const onAbort = () => {
+        clearTimeout(t);
+        resolve(true);
+      };
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    this.running--;
+    this.calls.push({ unit, attempt, start, end: Date.now(), cwd: spec.cwd, env: spec.env });
+    if (cancelled) return { exitCode: null, signal: 'SIGTERM', timedOut: false, cancelled: true, pid: 1 };
+    if (step.timeout) return { exitCode: null, signal: 'SIGTERM', timedOut: true, cancelled: false, pid: 1 };
+    return { exitCode: step.exit ?? 0, signal: null, timedOut: false, cancelled: false, pid: 1 };
+  }
+}

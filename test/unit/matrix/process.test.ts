@@ -1,0 +1,131 @@
+// The real process runner: a process group per attempt, and nothing it started outlives it.
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
+import { useTempDir } from '../../helpers/tmp';
+
+/** Alive and not a zombie (an orphan's zombie may linger where init does not reap). */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return process.platform !== 'linux';
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Waits (bounded) for a file the task writes, e.g. its grandchild's pid. */
+export async function waitForFile(file: string, ms = 10_000): Promise<string> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (existsSync(file)) {
+      const t = readFileSync(file, 'utf8');
+      if (t.trim()) return t;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${file} did not appear within ${ms} ms`);
+}
+
+describe('LocalProcessRunner (real processes)', function () {
+  this.timeout(30_000);
+  const tmp = useTempDir('fed-proc-');
+  const started: number[] = [];
+  const runner = new LocalProcessRunner();
+  const spec = (command: string, extra: Partial<ProcessSpec> = {}): ProcessSpec => ({ command, cwd: tmp.path, env: process.env, logFile: path.join(tmp.path, 'task.log'), timeoutMs: 10_000, graceMs: 500, ...extra });
+
+  afterEach(function () {
+    // Whatever a failed test left behind: its groups and recorded pids. Only then: after a pass they are gone,
+    // and their numbers may already belong to someone else's processes.
+    const pids = started.splice(0);
+    if (this.currentTest?.state !== 'failed') return;
+    for (const pid of pids) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+
+  it('runs in the given folder, appends output to the log, reports the exit code', async () => {
+    const out = await runner.run(spec('pwd; echo to-stderr >&2; echo "$MATRIX_X"; exit 3', { env: { ...process.env, MATRIX_X: 'hello' } }));
+    started.push(out.pid!);
+    assert.equal(out.exitCode, 3);
+    assert.equal(out.timedOut, false);
+    const log = readFileSync(path.join(tmp.path, 'task.log'), 'utf8');
+    assert.match(log, new RegExp(`${tmp.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+    assert.match(log, /to-stderr/);
+    assert.match(log, /hello/);
+  });
+
+  it('a timeout kills the whole process group: SIGTERM, then SIGKILL for a grandchild that ignores SIGTERM', async () => {
+    const gc = path.join(tmp.path, 'gc.pid');
+    const t0 = Date.now();
+    const out = await runner.run(spec(`sh -c 'trap "" TERM; exec sleep 30' & echo $! > ${gc}; sleep 30`, { timeoutMs: 400, graceMs: 600 }));
+    const elapsed = Date.now() - t0;
+    started.push(out.pid!);
+    const grandchild = Number(await waitForFile(gc));
+    started.push(grandchild);
+    assert.equal(out.timedOut, true);
+    assert.equal(out.exitCode, null);
+    assert.ok(elapsed >= 400 + 600 - 50, `SIGKILL only after the grace period (took ${elapsed} ms)`);
+    assert.ok(elapsed < 6000, `bounded (took ${elapsed} ms)`);
+    assert.equal(pidAlive(grandchild), false, 'the grandchild is gone');
+    assert.equal(groupAlive(out.pid!), false, 'the group is empty');
+  });
+
+  it('a group that obeys SIGTERM ends right away, well before the grace period', async () => {
+    const t0 = Date.now();
+    const out = await runner.run(spec('sleep 30 & sleep 30', { timeoutMs: 300, graceMs: 5000 }));
+    started.push(out.pid!);
+    assert.equal(out.timedOut, true);
+    assert.equal(out.signal, 'SIGTERM');
+    assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+    assert.equal(groupAlive(out.pid!), false);
+  });
+
+  it('a background process left by a finished task is stopped with it', async () => {
+    const gc = path.join(tmp.path, 'bg.pid');
+    const out = await runner.run(spec(`sleep 30 & echo $! > ${gc}; exit 0`, { graceMs: 300 }));
+    started.push(out.pid!);
+    const bg = Number(await waitForFile(gc));
+    started.push(bg);
+    assert.equal(out.exitCode, 0);
+    assert.equal(pidAlive(bg), false);
+  });
+
+  it('AbortSignal cancels: the group is stopped and the outcome says cancelled', async () => {
+    const gc = path.join(tmp.path, 'c.pid');
+    const ac = new AbortController();
+    const p = runner.run(spec(`sleep 30 & echo $! > ${gc}; sleep 30`, { signal: ac.signal, graceMs: 300 }));
+    const bg = Number(await waitForFile(gc));
+    started.push(bg);
+    ac.abort();
+    const out = await p;
+    started.push(out.pid!);
+    assert.equal(out.cancelled, true);
+    assert.equal(out.timedOut, false);
+    assert.equal(pidAlive(bg), false);
+    assert.equal(groupAlive(out.pid!), false);
+    const already = await runner.run(spec('true', { signal: ac.signal }));
+    assert.deepEqual([already.cancelled, already.pid], [true, null], 'an aborted signal starts nothing');
+  });
+
+  it('a folder that does not exist is an error outcome, not a throw', async () => {
+    const out = await runner.run(spec('true', { cwd: path.join(tmp.path, 'missing') }));
+    assert.equal(out.exitCode, null);
+    assert.ok(out.error);
+  });
+});

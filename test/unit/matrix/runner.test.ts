@@ -1,0 +1,180 @@
+// The matrix runner over a scripted process runner: wave order, parallelism, failures, retries, fail_fast,
+// allowed failures, cancellation, events and the files of a run.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { planMatrix } from '../../../src/core/matrix/plan';
+import { listRuns, readRun, RunSummary, TaskResult } from '../../../src/core/matrix/results';
+import { MatrixEvent, runMatrix } from '../../../src/core/matrix/runner';
+import { useTempDir } from '../../helpers/tmp';
+import { FakeRunner } from './fakeRunner';
+import { config, simpleConfig } from './helpers';
+
+describe('matrix runner (scripted processes)', function () {
+  this.timeout(20_000);
+  const tmp = useTempDir('fed-run-');
+
+  const byUnit = (rs: TaskResult[]) => Object.fromEntries(rs.map((r) => [r.unit, r]));
+
+  it('runs the waves in order, each at most `agents` at a time, and writes every result file', async () => {
+    const ids = Array.from({ length: 7 }, (_, i) => `t${i}`);
+    const plan = planMatrix(config(simpleConfig([ids, ['u1', 'u2']], { extraTop: 'scaling:\n  default_agents: 3\n' })));
+    const fake = new FakeRunner(Object.fromEntries(ids.map((id) => [id, [{ ms: 40 }]])));
+    const events: MatrixEvent[] = [];
+    const out = await runMatrix({ root: tmp.path, plan, isolation: fake, runId: 'r1', onEvent: (e) => events.push(e) });
+    assert.equal(fake.maxRunning, 3);
+    const lastOfWave1 = Math.max(...fake.calls.filter((c) => c.unit.startsWith('t')).map((c) => c.end));
+    const firstOfWave2 = Math.min(...fake.calls.filter((c) => c.unit.startsWith('u')).map((c) => c.start));
+    assert.ok(firstOfWave2 >= lastOfWave1, 'wave 2 starts after wave 1 ends');
+    assert.equal(out.summary.status, 'passed');
+    assert.equal(out.summary.counts.passed, 9);
+    const dir = path.join(tmp.path, '.federation', 'runs', 'r1');
+    const t3 = JSON.parse(readFileSync(path.join(dir, 'tasks', 't3.json'), 'utf8')) as TaskResult;
+    assert.equal(t3.status, 'passed');
+    assert.equal(t3.exitCode, 0);
+    assert.equal(t3.attempts, 1);
+    assert.equal(t3.log, path.join('.federation', 'runs', 'r1', 'logs', 't3.log'));
+    assert.ok(t3.durationMs >= 35);
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    assert.equal(summary.plan.unitCount, 9);
+    assert.equal(summary.waves.length, 2);
+    assert.equal(fake.calls[0]!.env['FEDERATION_RUN_ID'], 'r1');
+    assert.equal(fake.calls[0]!.cwd, tmp.path);
+    const types = events.map((e) => e.type);
+    assert.equal(types[0], 'run-started');
+    assert.equal(types.at(-1), 'run-finished');
+    assert.deepEqual(types.filter((t) => t.startsWith('wave')), ['wave-started', 'wave-finished', 'wave-started', 'wave-finished']);
+    assert.equal(types.filter((t) => t === 'task-started').length, 9);
+    assert.equal(types.filter((t) => t === 'task-finished').length, 9);
+  });
+
+  it('a failed task stops neither its wave nor the next one; the run fails (blocking)', async () => {
+    const plan = planMatrix(config(simpleConfig([['bad', 'ok1', 'ok2'], ['next']], { extraTop: 'scaling:\n  default_agents: 1\n' })));
+    const fake = new FakeRunner({ bad: [{ ms: 5, exit: 2 }] });
+    const out = await runMatrix({ root: tmp.path, plan, isolation: fake });
+    const r = byUnit(out.results);
+    assert.deepEqual([r['bad']!.status, r['ok1']!.status, r['ok2']!.status, r['next']!.status], ['failed', 'passed', 'passed', 'passed']);
+    assert.equal(r['bad']!.exitCode, 2);
+    assert.equal(r['bad']!.blocking, true);
+    assert.equal(out.summary.status, 'failed');
+    assert.equal(out.summary.counts.blockingFailures, 1);
+  });
+
+  it('retries with backoff until it passes; attempts and waits are recorded', async () => {
+    const text = simpleConfig([['flaky', 'stubborn']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 3\n    backoff: exponential\n    initial_delay: 0.1\n' });
+    const fake = new FakeRunner({ flaky: [{ ms: 5, exit: 1 }, { ms: 5, timeout: true }, { ms: 5, exit: 0 }], stubborn: [{ ms: 5, exit: 1 }] });
+    const events: MatrixEvent[] = [];
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake, onEvent: (e) => events.push(e) });
+    const r = byUnit(out.results);
+    assert.equal(r['flaky']!.status, 'passed');
+    assert.equal(r['flaky']!.attempts, 3);
+    assert.deepEqual(r['flaky']!.attemptDetails.map((a) => [a.exitCode, a.timedOut]), [[1, false], [null, true], [0, false]]);
+    const starts = fake.calls.filter((c) => c.unit === 'flaky').map((c) => c.start);
+    assert.ok(starts[1]! - starts[0]! >= 100, `first retry waits 0.1 s (${starts[1]! - starts[0]!} ms)`);
+    assert.ok(starts[2]! - starts[1]! >= 200, `second retry waits 0.2 s (${starts[2]! - starts[1]!} ms)`);
+    assert.ok(r['flaky']!.durationMs >= 300, 'duration includes the waits');
+    assert.equal(r['stubborn']!.status, 'failed');
+    assert.equal(r['stubborn']!.attempts, 3);
+    const retrying = events.filter((e): e is Extract<MatrixEvent, { type: 'task-retrying' }> => e.type === 'task-retrying' && e.unit === 'flaky');
+    assert.deepEqual(retrying.map((e) => [e.nextAttempt, e.delayMs, e.previous]), [[2, 100, 'failed'], [3, 200, 'timed_out']]);
+  });
+
+  it('a timeout is its own status', async () => {
+    const fake = new FakeRunner({ slow: [{ ms: 5, timeout: true }] });
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(simpleConfig([['slow']]))), isolation: fake });
+    assert.equal(out.results[0]!.status, 'timed_out');
+    assert.equal(out.results[0]!.blocking, true);
+    assert.equal(out.summary.counts.timedOut, 1);
+  });
+
+  it('allow_warnings and continue_on_error: failures shown as allowed, the run passes', async () => {
+    const warn = simpleConfig([['lint', 'ok']]).replace('  lint:\n', '  lint:\n    allow_warnings: true\n');
+    let out = await runMatrix({ root: tmp.path, plan: planMatrix(config(warn)), isolation: new FakeRunner({ lint: [{ ms: 5, exit: 1 }] }) });
+    assert.deepEqual([out.results.find((r) => r.unit === 'lint')!.status, out.results.find((r) => r.unit === 'lint')!.allowed], ['failed', 'allow_warnings']);
+    assert.equal(out.summary.status, 'passed');
+    assert.equal(out.summary.counts.allowedFailures, 1);
+    const coe = simpleConfig([['a'], ['b']], { extraTop: 'failure_handling:\n  continue_on_error: true\n' });
+    out = await runMatrix({ root: tmp.path, plan: planMatrix(config(coe)), isolation: new FakeRunner({ a: [{ ms: 5, timeout: true }] }) });
+    const a = byUnit(out.results)['a']!;
+    assert.deepEqual([a.status, a.allowed, a.blocking], ['timed_out', 'continue_on_error', false]);
+    assert.equal(byUnit(out.results)['b']!.status, 'passed');
+    assert.equal(out.summary.status, 'passed');
+  });
+
+  it('fail_fast stops its wave (running cancelled, waiting skipped) and skips every later wave', async () => {
+    const text = simpleConfig([['boom', 'long', 'later1', 'later2'], ['never']], { extraTop: 'scaling:\n  default_agents: 2\n', extraPriority: (i) => (i === 0 ? '    fail_fast: true\n' : '') });
+    const fake = new FakeRunner({ boom: [{ ms: 20, exit: 1 }], long: [{ ms: 5000 }] });
+    const t0 = Date.now();
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake });
+    assert.ok(Date.now() - t0 < 3000, 'the long task was stopped');
+    const r = byUnit(out.results);
+    assert.deepEqual(
+      ['boom', 'long', 'later1', 'later2', 'never'].map((u) => r[u]!.status),
+      ['failed', 'cancelled', 'skipped', 'skipped', 'skipped'],
+    );
+    assert.match(r['never']!.reason!, /fail_fast: boom failed in priority_1/);
+    assert.equal(out.summary.waves[0]!.stopped, true);
+    assert.equal(out.summary.status, 'failed');
+  });
+
+  it('without fail_fast nothing is stopped (the default)', async () => {
+    const text = simpleConfig([['boom', 'x'], ['y']]);
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: new FakeRunner({ boom: [{ ms: 5, exit: 1 }] }) });
+    assert.deepEqual(out.results.map((r) => r.status).sort(), ['failed', 'passed', 'passed']);
+  });
+
+  it('AbortSignal: running units cancelled, the rest never started, run status cancelled', async () => {
+    const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
+    const fake = new FakeRunner({ a: [{ ms: 10_000 }], b: [{ ms: 10_000 }] });
+    const ac = new AbortController();
+    const p = runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake, signal: ac.signal, onEvent: (e) => e.type === 'task-started' && e.unit === 'b' && setTimeout(() => ac.abort(), 20) });
+    const out = await p;
+    const r = byUnit(out.results);
+    assert.deepEqual(['a', 'b', 'c', 'd'].map((u) => r[u]!.status), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(fake.calls.map((c) => c.unit).sort(), ['a', 'b']);
+    assert.equal(out.summary.status, 'cancelled');
+  });
+
+  it('a retry wait is cut short by cancellation', async () => {
+    const text = simpleConfig([['f']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 2\n    backoff: 30\n' });
+    const ac = new AbortController();
+    const t0 = Date.now();
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: new FakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && ac.abort() });
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(out.results[0]!.status, 'cancelled');
+  });
+
+  it('metrics for a known schedule: critical path, speedup, efficiency', async () => {
+    // Wave 1 (2 agents): 300, 100, 100 ms → bound max(300, 500/2) = 300. Wave 2: 200 ms → 200. Total 500.
+    const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
+    const fake = new FakeRunner({ a: [{ ms: 300 }], b: [{ ms: 100 }], c: [{ ms: 100 }], d: [{ ms: 200 }] });
+    const s = (await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake })).summary;
+    assert.ok(Math.abs(s.criticalPathMs - 500) < 80, `critical path ${s.criticalPathMs}`);
+    assert.ok(Math.abs(s.sequentialMs - 700) < 100, `sequential ${s.sequentialMs}`);
+    assert.ok(s.executionMs >= s.criticalPathMs - 5, 'no schedule beats the bound');
+    assert.ok(s.executionMs < s.criticalPathMs * 1.3 + 100, `makespan ${s.executionMs} near the bound ${s.criticalPathMs}`);
+    assert.ok(Math.abs(s.speedup - s.sequentialMs / s.executionMs) < 0.01);
+    assert.ok(Math.abs(s.efficiency - s.sequentialMs / (s.executionMs * 2)) < 0.02);
+    assert.equal(s.successRate, 1);
+    assert.ok(s.throughputPerMinute > 0);
+  });
+
+  it('listRuns newest first; readRun reads a summary, or rebuilds it from plan + task files (GitHub)', async () => {
+    const plan = planMatrix(config(simpleConfig([['a', 'b']])));
+    await runMatrix({ root: tmp.path, plan, isolation: new FakeRunner(), runId: 'older' });
+    await new Promise((r) => setTimeout(r, 20));
+    await runMatrix({ root: tmp.path, plan, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer' });
+    assert.deepEqual((await listRuns(tmp.path)).map((r) => [r.runId, r.status]), [['newer', 'failed'], ['older', 'passed']]);
+    const latest = await readRun(tmp.path);
+    assert.equal(latest.summary.runId, 'newer');
+    assert.equal(latest.tasks.length, 2);
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(tmp.path, '.federation', 'runs', 'older', 'summary.json'));
+    rmSync(path.join(tmp.path, '.federation', 'runs', 'older', 'tasks', 'b.json'));
+    const rebuilt = await readRun(tmp.path, 'older');
+    assert.equal(rebuilt.summary.counts.passed, 1);
+    assert.equal(rebuilt.summary.counts.skipped, 1, 'a unit with no result file counts as skipped');
+    assert.equal(rebuilt.summary.status, 'failed');
+    await assert.rejects(readRun(tmp.path, 'nope'), (e: { reason?: string }) => e.reason === 'not-found');
+  });
+});
