@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchBrief } from './brief';
 import { benchFederation, round } from './federation';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -17,6 +18,10 @@ const TARGETS: Target[] = [
   { metric: 'federation.claimLatencyMs_p99_8writers', op: '<=', value: 100 },
   { metric: 'federation.taskTreeBuildMs_10000tasks_median', op: '<=', value: 50 },
   { metric: 'extension.activationMs', op: '<=', value: 50 },
+  { metric: 'brief.brief.validate.5kb.ms', op: '<=', value: 1 },
+  { metric: 'brief.brief.validate.1mb.ms', op: '<=', value: 20 },
+  { metric: 'brief.brief.ratio.1mb', op: '<=', value: 0.25 },
+  { metric: 'brief.brief.ratio.5kb', op: '<=', value: 0.25 },
 ];
 
 function bundleSizes(): Record<string, number> {
@@ -46,12 +51,23 @@ async function main(): Promise<void> {
     console.log('bench: federation (1 and 8 writer processes, tree build)…');
     results['federation'] = await benchFederation();
   }
+  if (want('brief')) {
+    console.log('bench: brief validation (ours and markdownlint)…');
+    results['brief'] = await benchBrief();
+  }
   if (want('bundle')) {
     console.log('bench: bundle sizes…');
     results['extension'] = { ...bundleSizes(), ...activation() };
   }
+  // A run of some groups (`npm run bench -- brief`) keeps the other groups' last figures.
+  const resultsFile = path.join(repo, 'bench', 'results.json');
+  if (only.length > 0 && existsSync(resultsFile)) {
+    const previous = JSON.parse(readFileSync(resultsFile, 'utf8')) as { results?: Record<string, Record<string, number>> };
+    for (const [group, values] of Object.entries(previous.results ?? {})) if (!(group in results)) results[group] = values;
+  }
   const checks = TARGETS.flatMap((t) => {
-    const [group, key] = t.metric.split('.') as [string, string];
+    const dot = t.metric.indexOf('.');
+    const [group, key] = [t.metric.slice(0, dot), t.metric.slice(dot + 1)];
     const actual = results[group]?.[key];
     if (actual === undefined) return [];
     return [{ ...t, actual, pass: t.op === '<=' ? actual <= t.value : actual >= t.value }];
@@ -63,7 +79,7 @@ async function main(): Promise<void> {
     targets: checks,
   };
   mkdirSync(path.join(repo, 'bench'), { recursive: true });
-  writeFileSync(path.join(repo, 'bench', 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(resultsFile, JSON.stringify(report, null, 2) + '\n');
   console.log(JSON.stringify(report.results, null, 2));
   for (const c of checks) console.log(`${c.pass ? 'PASS' : 'MISS'} ${c.metric} = ${c.actual} (target ${c.op} ${c.value})`);
   console.log('wrote bench/results.json');

@@ -10,6 +10,7 @@ import {
   QueueFileSchema,
   ResourceLockSchema,
 } from '../src/core/state/schemas';
+import { generatedBriefSchemas } from './gen-brief-schema';
 
 type AnySchema = $ZodType;
 
@@ -22,13 +23,13 @@ const DEFINITIONS: { file: string; title: string; description: string; schema: A
 ];
 
 export function generatedSchemas(): { file: string; json: string }[] {
-  return DEFINITIONS.map((d) => {
+  return [...DEFINITIONS.map((d) => {
     // io 'input': what a person may write by hand (fields with defaults are optional).
     const schema = toJSONSchema(d.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     const { $schema, ...rest } = schema;
     const json = { $schema, $id: `https://agent-federation.dev/schemas/${d.file}`, title: d.title, description: d.description, ...rest };
     return { file: d.file, json: JSON.stringify(json, null, 2) + '\n' };
-  });
+  }), ...generatedBriefSchemas()];
 }
 
 export function staleSchemas(schemasDir: string): string[] {
@@ -54,6 +55,6 @@ if (require.main === module) {
     console.log('schemas are up to date');
   } else {
     for (const { file, json } of generatedSchemas()) writeFileSync(path.join(dir, file), json);
-    console.log(`wrote ${DEFINITIONS.length} schemas to ${dir}`);
+    console.log(`wrote ${generatedSchemas().length} schemas to ${dir}`);
   }
 }
