@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { MatrixConfig } from '../../../src/core/matrix/schema';
 import { validateMatrixConfig } from '../../../src/core/matrix/validate';
 
@@ -15,4 +16,32 @@ export function simpleConfig(waves: string[][], opts: { command?: (id: string) =
   const tasks = ids.map((id) => `  ${id}:\n    module: .\n    command: ${JSON.stringify(opts.command ? opts.command(id) : 'true')}\n    timeout: 1\n${opts.extraTask ?? ''}`).join('');
   const prios = waves.map((w, i) => `  priority_${i + 1}:\n    tasks: [${w.join(', ')}]\n${opts.extraPriority?.(i) ?? ''}`).join('');
   return `tasks:\n${tasks}priorities:\n${prios}${opts.extraTop ?? ''}`;
+}
+
+/** Alive and not a zombie (an orphan's zombie may linger where init does not reap). */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return process.platform !== 'linux';
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Waits (bounded) for a file the task writes, e.g. its grandchild's pid. */
+export async function waitForFile(file: string, ms = 10_000): Promise<string> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (existsSync(file)) {
+      const t = readFileSync(file, 'utf8');
+      if (t.trim()) return t;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${file} did not appear within ${ms} ms`);
 }

@@ -1,37 +1,10 @@
 // The real process runner: a process group per attempt, and nothing it started outlives it.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
 import { useTempDir } from '../../helpers/tmp';
-
-/** Alive and not a zombie (an orphan's zombie may linger where init does not reap). */
-export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return process.platform !== 'linux';
-    } catch {
-      return false;
-    }
-  }
-}
-
-/** Waits (bounded) for a file the task writes, e.g. its grandchild's pid. */
-export async function waitForFile(file: string, ms = 10_000): Promise<string> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (existsSync(file)) {
-      const t = readFileSync(file, 'utf8');
-      if (t.trim()) return t;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${file} did not appear within ${ms} ms`);
-}
+import { pidAlive, waitForFile } from './helpers';
 
 describe('LocalProcessRunner (real processes)', function () {
   this.timeout(30_000);

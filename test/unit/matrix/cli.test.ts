@@ -1,0 +1,150 @@
+// `federation matrix …` through the command module, as main.ts will call it.
+import * as assert from 'node:assert/strict';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from '../../../src/cli/args';
+import { matrixCommand } from '../../../src/cli/commands/matrix';
+import { CliContext, UsageError } from '../../../src/cli/types';
+import { isFederationError } from '../../../src/core/errors';
+import { useTempDir } from '../../helpers/tmp';
+import { pidAlive } from './helpers';
+
+const repo = path.resolve(__dirname, '..', '..', '..', '..');
+
+describe('federation matrix (CLI)', function () {
+  this.timeout(60_000);
+  const tmp = useTempDir('fed-mcli-');
+
+  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const args = parseArgs(argv);
+    const json = args.flags.get('json') === true;
+    args.flags.delete('json');
+    let out = '';
+    let err = '';
+    const ctx: CliContext = { root: tmp.path, json, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (v, h) => (out += (json ? JSON.stringify(v, null, 2) : h()) + '\n') };
+    try {
+      return { code: await matrixCommand.run(ctx, args), out, err };
+    } catch (e) {
+      // main.ts maps these: usage → 2, FederationError → 1.
+      if (e instanceof UsageError) return { code: 2, out, err: err + e.message };
+      if (isFederationError(e)) return { code: 1, out, err: err + e.message };
+      throw e;
+    }
+  }
+
+  beforeEach(() => cpSync(path.join(repo, 'test', 'fixtures', 'monorepo'), tmp.path, { recursive: true }));
+
+  it('validate: exit 0 for the demo config; exit 1 with file:line:col for a bad one, nothing run', async () => {
+    assert.equal((await run('validate')).code, 0);
+    const cfg = path.join(tmp.path, '.github', 'multi-agent-config.yml');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('tasks: [test-backend, test-frontend]', 'tasks: [test-backend, test-frontnd]'));
+    const bad = await run('validate');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /^\.github\/multi-agent-config\.yml:\d+:\d+: unknown task "test-frontnd" in priority_2/m);
+    const line = readFileSync(cfg, 'utf8').split('\n').findIndex((l) => l.includes('test-frontnd')) + 1;
+    const col = readFileSync(cfg, 'utf8').split('\n')[line - 1]!.indexOf('test-frontnd') + 1;
+    assert.match(bad.err, new RegExp(`:${line}:${col}: unknown task`));
+    const json = await run('validate', '--json');
+    assert.equal(JSON.parse(json.out).valid, false);
+    const r = await run('run');
+    assert.equal(r.code, 1);
+    assert.equal(existsSync(path.join(tmp.path, '.federation', 'runs')), false, 'nothing ran');
+  });
+
+  it('a module folder that does not exist stops run before anything starts', async () => {
+    const cfg = path.join(tmp.path, '.github', 'multi-agent-config.yml');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('module: frontend\n    command: npm run lint', 'module: fronted\n    command: npm run lint'));
+    const r = await run('run', '--install-command', 'true');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /:\d+:13: module folder "fronted" of task "lint-frontend" does not exist/);
+    assert.equal(existsSync(path.join(tmp.path, '.federation', 'runs')), false);
+  });
+
+  it('plan --json: the documented shape; --only, --priority, --max-parallel; --github-output', async () => {
+    const plan = JSON.parse((await run('plan', '--json')).out);
+    assert.equal(plan.version, 1);
+    assert.equal(plan.configFile, '.github/multi-agent-config.yml');
+    assert.deepEqual(plan.waves.map((w: { priority: string; agents: number }) => [w.priority, w.agents]), [['priority_1', 4], ['priority_2', 3], ['priority_3', 2]]);
+    const only = JSON.parse((await run('plan', '--json', '--only', 'build-frontend', 'lint-backend')).out);
+    assert.deepEqual(only.waves.map((w: { units: { id: string }[] }) => w.units.map((u) => u.id)), [['lint-backend'], [], ['build-frontend']]);
+    const p2 = JSON.parse((await run('plan', '--json', '--priority', '2', '--max-parallel', '1')).out);
+    assert.deepEqual(p2.waves.map((w: { agents: number }) => w.agents), [0, 1, 0]);
+    assert.equal((await run('plan', '--only', 'nope')).code, 1);
+    assert.equal((await run('plan', '--max-parallel', 'x')).code, 2);
+    await run('plan', '--github-output', 'gh-out.txt');
+    assert.match(readFileSync(path.join(tmp.path, 'gh-out.txt'), 'utf8'), /^priority_2_count=3$/m);
+  });
+
+  it('run → runs → report (md, json, --out); exit 1 when a task fails that was not allowed to', async () => {
+    const r = await run('run', '--install-command', 'mkdir -p node_modules', '--run-id', 'first', '--max-parallel', '2');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /wave 3 priority_3 "Build & Package"/);
+    assert.match(r.out, /run first: passed: 9\/9 passed/);
+    const runs = JSON.parse((await run('runs', '--json')).out).runs;
+    assert.deepEqual(runs.map((x: { runId: string }) => x.runId), ['first']);
+    const md = await run('report');
+    assert.match(md.out, /^# Matrix run first: passed/);
+    assert.match(md.out, /\| ✅ test-backend\.shard-1-of-2 \| priority_2 \| backend \| passed/);
+    const json = JSON.parse((await run('report', '--format', 'json', '--run', 'first')).out);
+    assert.equal(json.summary.counts.units, 9);
+    assert.equal(json.tasks.length, 9);
+    assert.equal((await run('report', '--out', 'out/report.md')).code, 0);
+    assert.match(readFileSync(path.join(tmp.path, 'out', 'report.md'), 'utf8'), /## Waves/);
+
+    writeFileSync(path.join(tmp.path, 'backend', 'src', 'bad.js'), 'var x = 1;\nmodule.exports = { tests: { fails: () => false } };\n');
+    const failed = await run('run', '--no-setup', '--run-id', 'second', '--json');
+    assert.equal(failed.code, 1);
+    const s = JSON.parse(failed.out).summary;
+    assert.equal(s.status, 'failed');
+    const tasks = JSON.parse((await run('report', '--format', 'json', '--run', 'second')).out).tasks as { unit: string; status: string; allowed: string | null }[];
+    const lint = tasks.find((t) => t.unit === 'lint-backend')!;
+    assert.deepEqual([lint.status, lint.allowed], ['failed', 'allow_warnings'], 'lint failure allowed as a warning');
+    assert.equal(tasks.find((t) => t.unit === 'build-backend')!.status, 'passed', 'the next waves still ran');
+  });
+
+  it('report --format html and --isolation docker are not available yet: exit 2', async () => {
+    assert.equal((await run('report', '--format', 'html')).code, 2);
+    const d = await run('run', '--isolation', 'docker');
+    assert.equal(d.code, 2);
+    assert.match(d.err, /not available yet/);
+    assert.equal((await run('report', '--run', 'none-such')).code, 1);
+    assert.equal((await run('bogus')).code, 2);
+  });
+
+  it('SIGINT to the CLI stops every process it started and exits 130', async () => {
+    const pids = path.join(tmp.path, 'pids');
+    writeFileSync(
+      path.join(tmp.path, '.github', 'multi-agent-config.yml'),
+      `tasks:\n  a: {module: ., command: "sleep 30 & echo $! >> pids; echo $$ >> pids; wait"}\n  b: {module: ., command: "sleep 30 & echo $! >> pids; echo $$ >> pids; wait"}\npriorities:\n  priority_1: {tasks: [a, b]}\n`,
+    );
+    // The command module in a process of its own, as main.ts runs it.
+    const script = `const { matrixCommand } = require(${JSON.stringify(path.join(repo, 'out', 'src', 'cli', 'commands', 'matrix.js'))});
+      const { parseArgs } = require(${JSON.stringify(path.join(repo, 'out', 'src', 'cli', 'args.js'))});
+      const ctx = { root: process.cwd(), json: false, out: (s) => console.log(s), err: (s) => console.error(s), print: (v, h) => console.log(h()) };
+      matrixCommand.run(ctx, parseArgs(['run', '--grace', '0.3'])).then((c) => { process.exitCode = c; });`;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', script], { cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').length : 0) < 4) await new Promise((r) => setTimeout(r, 20));
+      const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+      assert.equal(started.length, 4);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
+      assert.equal(code, 130);
+      assert.deepEqual(started.filter(pidAlive), []);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('workflow writes .github/workflows/multi-agent-deploy.yml', async () => {
+    const r = await run('workflow', '--json');
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.out).jobs, ['leader', 'setup', 'priority_1', 'priority_2', 'priority_3', 'report']);
+    assert.match(readFileSync(path.join(tmp.path, '.github', 'workflows', 'multi-agent-deploy.yml'), 'utf8'), /^# Generated by "federation matrix workflow"/);
+    assert.equal((await run('workflow', '--out', 'wf.yml', '--cli', 'node cli.js')).code, 0);
+    assert.match(readFileSync(path.join(tmp.path, 'wf.yml'), 'utf8'), /node cli\.js matrix run/);
+  });
+});
