@@ -1,6 +1,7 @@
 // The local matrix runner: setup once, then the plan's waves in order, at most `agents` units at a time per wave,
 // each unit through the process-runner port with its timeout and retries. Results go to .federation/runs/RUN_ID/
 // as they happen and every step is reported to onEvent (the editor's Runs view listens there).
+import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
@@ -241,6 +242,9 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     if (wave.units.length === 0) continue;
     const waveStop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, waveStop.signal]) : waveStop.signal;
+    // One abort listener per running unit: up to `agents` at once, legitimately more than Node's default 10.
+    setMaxListeners(Math.max(10, wave.agents * 2 + 10), signal);
+    if (opts.signal) setMaxListeners(Math.max(10, wave.agents * 2 + 10), opts.signal);
     const start = Date.now();
     emit({ type: 'wave-started', wave: wave.index, priority: wave.priority, name: wave.name, units: wave.units.length, agents: wave.agents, at: now() });
     let next = 0;

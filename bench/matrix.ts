@@ -1,0 +1,83 @@
+// CI matrix benchmarks: the runner's own overhead against `xargs -P` running the same 1,000 no-op commands
+// (each with its output sent to its own log file), and the makespan of a sleep schedule against its
+// critical-path lower bound. Both sides run in the same process run, alternated, best of two.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { planMatrix } from '../src/core/matrix/plan';
+import { runMatrix } from '../src/core/matrix/runner';
+import { validateMatrixConfig } from '../src/core/matrix/validate';
+import { round } from './federation';
+
+const NOOPS = 1000;
+const PARALLEL = 50;
+
+function configFor(waves: { id: string; command: string }[][], agents: number) {
+  const tasks = waves.flat().map((t) => `  ${t.id}:\n    module: .\n    command: ${JSON.stringify(t.command)}\n    timeout: 5\n`).join('');
+  const prios = waves.map((w, i) => `  priority_${i + 1}:\n    tasks: [${w.map((t) => t.id).join(', ')}]\n`).join('');
+  const v = validateMatrixConfig(`tasks:\n${tasks}priorities:\n${prios}scaling:\n  default_agents: ${agents}\n  max_parallel_per_priority: ${agents}\n`, 'bench.yml');
+  if (!v.config) throw new Error(JSON.stringify(v.findings.slice(0, 3)));
+  return v.config;
+}
+
+async function ourRun(root: string): Promise<number> {
+  const plan = planMatrix(configFor([Array.from({ length: NOOPS }, (_, i) => ({ id: `noop${i}`, command: 'true' }))], PARALLEL), { maxParallel: PARALLEL });
+  const t0 = performance.now();
+  const out = await runMatrix({ root, plan, setup: false, runId: `bench-${Date.now()}` });
+  const ms = performance.now() - t0;
+  if (out.summary.counts.passed !== NOOPS) throw new Error(`only ${out.summary.counts.passed} no-op tasks passed`);
+  return ms;
+}
+
+function xargsRun(root: string): Promise<number> {
+  const dir = path.join(root, `xargs-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  const list = path.join(dir, 'ids');
+  writeFileSync(list, Array.from({ length: NOOPS }, (_, i) => `noop${i}`).join('\n') + '\n');
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', `xargs -P ${PARALLEL} -I{} sh -c 'true > ${dir}/{}.log 2>&1' < ${list}`], { timeout: 120_000 }, (err) => (err ? reject(err) : resolve(performance.now() - t0)));
+  });
+}
+
+async function sleepSchedule(root: string): Promise<{ makespanMs: number; criticalPathMs: number; idealMs: number }> {
+  // Wave 1: 16 × 0.5 s on 8 agents (bound 1.0 s); wave 2: 1.0 s and three 0.3 s on 4 agents (bound 1.0 s).
+  const w1 = Array.from({ length: 16 }, (_, i) => ({ id: `s${i}`, command: 'sleep 0.5' }));
+  const w2 = [{ id: 'long', command: 'sleep 1' }, ...Array.from({ length: 3 }, (_, i) => ({ id: `short${i}`, command: 'sleep 0.3' }))];
+  const plan = planMatrix(configFor([w1, w2], 8));
+  const s = (await runMatrix({ root, plan, setup: false, runId: `bench-sleep-${Date.now()}` })).summary;
+  return { makespanMs: s.executionMs, criticalPathMs: s.criticalPathMs, idealMs: 2000 };
+}
+
+export async function benchMatrix(): Promise<Record<string, number>> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fed-bench-matrix-'));
+  try {
+    const ours: number[] = [];
+    const xargs: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      ours.push(await ourRun(root));
+      xargs.push(await xargsRun(root));
+    }
+    const best = (xs: number[]) => Math.min(...xs);
+    const sleep = await sleepSchedule(root);
+    return {
+      noop1000_p50_runnerMs: round(best(ours)),
+      noop1000_p50_xargsMs: round(best(xargs)),
+      noop1000_p50_ratio: round(best(ours) / best(xargs)),
+      sleepSchedule_makespanMs: round(sleep.makespanMs),
+      sleepSchedule_criticalPathMs: round(sleep.criticalPathMs),
+      sleepSchedule_makespanOverCriticalPath: round(sleep.makespanMs / sleep.criticalPathMs),
+      loadAverage1m: round(os.loadavg()[0]!),
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  benchMatrix().then((r) => console.log(JSON.stringify(r, null, 2)), (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
