@@ -67,13 +67,17 @@ export function splitCommand(template: string): string[] {
   return args;
 }
 
-/** Replaces {name} in each argument; an unknown {name} is an error so that typos do not reach the agent. */
+/**
+ * Replaces {name} in each argument. `${name}` is left alone (shell syntax in an `sh -c` script); any other
+ * unknown {name} is an error so that typos do not reach the agent.
+ */
 export function expandCommand(template: string | readonly string[], values: Record<TemplatePlaceholder, string>): string[] {
   const args = typeof template === 'string' ? splitCommand(template) : [...template];
   if (args.length === 0) throw invalid(String(template), 'it is empty');
   const shown = typeof template === 'string' ? template : template.join(' ');
   return args.map((arg) =>
-    arg.replace(/\{([A-Za-z]+)\}/g, (_match, name: string) => {
+    arg.replace(/(\$?)\{([A-Za-z]+)\}/g, (whole, dollar: string, name: string) => {
+      if (dollar) return whole;
       if (!(TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name)) {
         throw invalid(shown, `{${name}} is not a placeholder (use ${TEMPLATE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`);
       }

@@ -31,7 +31,7 @@ export function useWorld(): { readonly w: World } {
   beforeEach(async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'af-agents-'));
     await new Federation(root).init();
-    for (const f of readdirSync(FIXTURES)) copyFileSync(path.join(FIXTURES, f), path.join(root, f));
+    for (const f of readdirSync(FIXTURES).filter((n) => n.endsWith('.md'))) copyFileSync(path.join(FIXTURES, f), path.join(root, f));
     mkdirSync(path.join(root, 'docs'));
     mkdirSync(path.join(root, 'examples', 'basic'), { recursive: true });
     const fakes = new Map<string, FakeDockerClient>();

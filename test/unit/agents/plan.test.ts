@@ -85,6 +85,7 @@ describe('agent plans', () => {
     assert.deepEqual(splitCommand(`a 'b c' "d \\"e\\"" f\\ g`), ['a', 'b c', 'd "e"', 'f g']);
     assert.deepEqual(expandCommand('run {brief} --out={output} "{persona}; rm -rf /"', values), ['run', '/brief/MISSION_BRIEF.md', '--out=/output/x', 'p; rm -rf /']);
     assert.deepEqual(expandCommand(['x', '{agentId}'], values), ['x', 'a-1']);
+    assert.deepEqual(expandCommand(['sh', '-c', 'echo ${cur} {output}'], values), ['sh', '-c', 'echo ${cur} /output/x']);
     assert.match(throws(() => expandCommand('run {breif}', values)).message, /\{breif\} is not a placeholder/);
     assert.match(throws(() => splitCommand('run "open')).message, /not closed/);
     assert.equal(throws(() => splitCommand('   ')).reason, 'invalid-input');
