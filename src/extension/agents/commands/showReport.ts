@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import { AgentCommand, pickAgent } from '../context';
+
+/** The agent's JSON report, validated, as a Markdown document. */
+export const showReport: AgentCommand = {
+  id: 'agentFederation.agents.showReport',
+  async run(ctx, arg) {
+    const id = await pickAgent(ctx, arg, 'Show the report of which agent?');
+    if (!id) return undefined;
+    const { report, deliverables } = await ctx.service().report(id);
+    const lines = [
+      `# Report of ${id}: ${report.status}`,
+      '',
+      `${report.startedAt} → ${report.finishedAt}`,
+      '',
+      report.summary,
+      '',
+      '## Deliverables',
+      '',
+      ...(deliverables.length ? deliverables.map((d) => `- ${d.exists ? '✓' : '✗ (missing)'} \`${d.path}\`${d.description ? ` — ${d.description}` : ''}`) : ['None.']),
+      ...(report.metrics && Object.keys(report.metrics).length
+        ? ['', '## Metrics', '', '| metric | value |', '| --- | --- |', ...Object.entries(report.metrics).map(([k, v]) => `| ${k} | ${v} |`)]
+        : []),
+    ];
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') + '\n' });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return report;
+  },
+};
