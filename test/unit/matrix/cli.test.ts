@@ -111,7 +111,7 @@ describe('federation matrix (CLI)', function () {
     assert.equal((await run('bogus')).code, 2);
   });
 
-  it('SIGINT to the CLI stops every process it started and exits 130', async () => {
+  it('SIGINT (Ctrl-C to the CLI\'s process group) stops every process it started and exits 130', async () => {
     const pids = path.join(tmp.path, 'pids');
     writeFileSync(
       path.join(tmp.path, '.github', 'multi-agent-config.yml'),
@@ -123,19 +123,20 @@ describe('federation matrix (CLI)', function () {
       const ctx = { root: process.cwd(), json: false, out: (s) => console.log(s), err: (s) => console.error(s), print: (v, h) => console.log(h()) };
       matrixCommand.run(ctx, parseArgs(['run', '--grace', '0.3'])).then((c) => { process.exitCode = c; });`;
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['-e', script], { cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In a group of its own, and the SIGINT goes to the whole group, as a terminal's Ctrl-C does.
+    const child = spawn(process.execPath, ['-e', script], { cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     try {
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline && (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').length : 0) < 4) await new Promise((r) => setTimeout(r, 20));
       const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
       assert.equal(started.length, 4);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGINT');
+      process.kill(-child.pid!, 'SIGINT');
       const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
       assert.equal(code, 130);
       assert.deepEqual(started.filter(pidAlive), []);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
     }
   });
 

@@ -6,11 +6,11 @@ import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/m
 import { useTempDir } from '../../helpers/tmp';
 import { pidAlive, waitForFile } from './helpers';
 
-describe('LocalProcessRunner (real processes)', function () {
+for (const launcher of ['spawn', 'fork-server'] as const) describe(`LocalProcessRunner (real processes, ${launcher})`, function () {
   this.timeout(30_000);
   const tmp = useTempDir('fed-proc-');
   const started: number[] = [];
-  const runner = new LocalProcessRunner();
+  const runner = new LocalProcessRunner(launcher);
   const spec = (command: string, extra: Partial<ProcessSpec> = {}): ProcessSpec => ({ command, cwd: tmp.path, env: process.env, logFile: path.join(tmp.path, 'task.log'), timeoutMs: 10_000, graceMs: 500, ...extra });
 
   afterEach(function () {
