@@ -427,6 +427,30 @@ export class Federation {
     });
   }
 
+  /**
+   * Extends the locks a persona holds from this host (called with each heartbeat of a window), so a lock lives as
+   * long as its holder and lapses one TTL after the holder stops renewing it (crashed window, closed terminal).
+   */
+  async renewLocks(personaId: string, options: { ttlMinutes?: number } = {}): Promise<ResourceLock[]> {
+    const ttlMinutes = options.ttlMinutes ?? (await this.config()).locks.resourceTtlMinutes;
+    const held = (await this.listLocks()).filter((l) => l.holder === personaId && l.host === this.identity.host);
+    if (held.length === 0) return [];
+    return this.store.transaction(async (tx) => {
+      const now = this.clock.now();
+      const renewed: ResourceLock[] = [];
+      for (const l of held) {
+        const rel = `${LOCKS_DIR}/${l.resource}.lock`;
+        const current = await this.readLock(tx.readText(rel), `${l.resource}.lock`);
+        // Re-read inside the lock: it may have been released or taken over since the listing.
+        if (!current || current.holder !== personaId) continue;
+        const next = { ...current, expiresAt: new Date(now.getTime() + ttlMinutes * 60_000).toISOString() };
+        tx.writeText(rel, JSON.stringify(next, null, 2) + '\n');
+        renewed.push(next);
+      }
+      return renewed;
+    });
+  }
+
   async releaseLock(resource: string, personaId: string, options: { force?: boolean } = {}): Promise<ResourceLock> {
     requireResourceName(resource);
     return this.store.transaction(async (tx) => {

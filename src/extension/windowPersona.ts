@@ -60,6 +60,7 @@ export class WindowPersona implements vscode.Disposable {
     if (!this.personaId) return;
     try {
       await this.state.fed.heartbeat(this.personaId);
+      await this.state.fed.renewLocks(this.personaId, { ttlMinutes: vscode.workspace.getConfiguration('agentFederation').get<number>('locks.resourceTtlMinutes', 30) });
     } catch (e) {
       this.logger.warn(`heartbeat for ${this.personaId}: ${describeError(e)}`);
     }

@@ -237,3 +237,24 @@ describe('Federation requeue', () => {
     await assert.rejects(fed.requeueTask(t.id, 'a'), reason('invalid-transition'));
   });
 });
+
+describe('Federation lock renewal', () => {
+  const tmp = useTempDir();
+  it('renews only the persona\'s own locks from this host, and a lock it stops renewing lapses', async () => {
+    const clock = new FakeClock();
+    const here = new Federation(tmp.path, { clock, identity: { host: 'here', pid: 1 } });
+    const there = new Federation(tmp.path, { clock, identity: { host: 'there', pid: 2 } });
+    await here.init();
+    await here.registerPersona({ id: 'a', skills: [] });
+    await here.registerPersona({ id: 'b', skills: [] });
+    await here.acquireLock('db', 'a', { ttlMinutes: 1 });
+    await there.acquireLock('cache', 'a', { ttlMinutes: 1 });
+    await here.acquireLock('docs', 'b', { ttlMinutes: 1 });
+    clock.advance(50_000);
+    const renewed = await here.renewLocks('a', { ttlMinutes: 1 });
+    assert.deepEqual(renewed.map((l) => l.resource), ['db']);
+    clock.advance(20_000);
+    const byName = new Map((await here.listLocks()).map((l) => [l.resource, here.isExpired(l)]));
+    assert.deepEqual([...byName.entries()].sort(), [['cache', true], ['db', false], ['docs', true]]);
+  });
+});
