@@ -2,7 +2,7 @@
 // interface, so unit tests use a fake and another isolation strategy (a container through DockerClient) can be
 // plugged in per unit. LocalProcessRunner is the real one: a process group per attempt, whole-group kills.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 
 export interface ProcessSpec {
@@ -13,6 +13,8 @@ export interface ProcessSpec {
   env: NodeJS.ProcessEnv;
   /** stdout and stderr are appended here. */
   logFile: string;
+  /** Written to the log just before the command starts (the runner's attempt header). */
+  preamble?: string;
   /** The whole process group is stopped after this long. */
   timeoutMs: number;
   /** Between SIGTERM and SIGKILL. */
@@ -176,6 +178,7 @@ function spawnLaunch(spec: ProcessSpec): Launch | ProcessOutcome {
   // nothing here and a grandchild that keeps the descriptor open cannot hold up the result.
   const child = (() => {
     try {
+      if (spec.preamble) writeSync(fd, spec.preamble);
       return spawn('/bin/sh', ['-c', spec.command], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
     } finally {
       closeSync(fd);
@@ -200,7 +203,7 @@ function spawnLaunch(spec: ProcessSpec): Launch | ProcessOutcome {
 // The server ignores SIGINT (a Ctrl-C reaches the whole foreground group, and its tasks must be stopped by the
 // runner, which needs the server to hear their exits); the tasks get the default back before exec.
 // Protocol, one tab-separated line each way, fields escaped (\\ \t \n):
-//   in:  ID  CWD  LOG  COMMAND  NAME=VALUE…      out: S ID PID | E ID CODE SIGNAL | F ID MESSAGE
+//   in:  ID  CWD  LOG  PREAMBLE  COMMAND  NAME=VALUE…      out: S ID PID | E ID CODE SIGNAL | F ID MESSAGE
 const FORK_SERVER = String.raw`
 use strict; use warnings; use POSIX ();
 $| = 1;
@@ -225,7 +228,7 @@ while (1) {
   if (!$r) { $eof = 1; next }
   $in .= $chunk;
   while ($in =~ s/^([^\n]*)\n//) {
-    my ($id, $cwd, $log, $cmd, @env) = map { unesc($_) } split(/\t/, $1, -1);
+    my ($id, $cwd, $log, $head, $cmd, @env) = map { unesc($_) } split(/\t/, $1, -1);
     my $pid = fork();
     if (!defined $pid) { print "F\t$id\tfork failed: $!\n"; next }
     if ($pid == 0) {
@@ -234,6 +237,7 @@ while (1) {
       open(STDIN, '<', '/dev/null');
       open(STDOUT, '>>', $log) or POSIX::_exit(126);
       open(STDERR, '>&', \*STDOUT) or POSIX::_exit(126);
+      syswrite(STDOUT, $head) if length $head;
       chdir($cwd) or do { print STDERR "cannot enter $cwd: $!\n"; POSIX::_exit(126) };
       %ENV = map { split(/=/, $_, 2) } @env;
       exec('/bin/sh', '-c', $cmd) or POSIX::_exit(127);
@@ -327,7 +331,7 @@ class ForkServer {
     });
     const env = Object.entries(spec.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('='));
     this.ref();
-    this.child.stdin!.write([id, spec.cwd, spec.logFile, spec.command, ...env.map(([k, v]) => `${k}=${v}`)].map(esc).join('\t') + '\n');
+    this.child.stdin!.write([id, spec.cwd, spec.logFile, spec.preamble ?? '', spec.command, ...env.map(([k, v]) => `${k}=${v}`)].map(esc).join('\t') + '\n');
     return {
       onStart(cb) {
         startCb = cb;

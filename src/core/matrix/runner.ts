@@ -2,7 +2,7 @@
 // each unit through the process-runner port with its timeout and retries. Results go to .federation/runs/RUN_ID/
 // as they happen and every step is reported to onEvent (the editor's Runs view listens there).
 import { setMaxListeners } from 'node:events';
-import { appendFileSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
 import { IsolationStrategy, LocalProcessRunner, ProcessRunner } from './process';
@@ -165,14 +165,13 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
       }
       emit({ type: 'task-started', unit: unit.id, task: unit.task, wave: wave.index, attempt, maxAttempts: unit.retry.maxAttempts, at: now() });
       const t0 = Date.now();
-      // Synchronous on purpose: one small write, cheaper than three thread-pool round trips when hundreds of
-      // short units start per second.
-      appendFileSync(logFile, `${attempt > 1 ? '\n' : ''}=== ${unit.id} attempt ${attempt}/${unit.retry.maxAttempts} in ${unit.module}: ${unit.command} (${new Date(t0).toISOString()})\n`);
       const outcome = await runner.run({
         command: unit.command,
         cwd,
         env: { ...baseEnv, ...unit.env, FEDERATION_RUN_ID: runId, FEDERATION_TASK_ID: unit.task, FEDERATION_UNIT_ID: unit.id, FEDERATION_ATTEMPT: String(attempt) },
         logFile,
+        // Written by the launcher into the log it opens anyway: no extra file operation here per attempt.
+        preamble: `${attempt > 1 ? '\n' : ''}=== ${unit.id} attempt ${attempt}/${unit.retry.maxAttempts} in ${unit.module}: ${unit.command} (${new Date(t0).toISOString()})\n`,
         timeoutMs: Math.round(unit.timeoutMinutes * 60_000),
         graceMs,
         signal,

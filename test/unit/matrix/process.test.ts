@@ -33,12 +33,13 @@ for (const launcher of ['spawn', 'fork-server'] as const) describe(`LocalProcess
   });
 
   it('runs in the given folder, appends output to the log, reports the exit code', async () => {
-    const out = await runner.run(spec('pwd; echo to-stderr >&2; echo "$MATRIX_X"; exit 3', { env: { ...process.env, MATRIX_X: 'hello' } }));
+    const out = await runner.run(spec('pwd; echo to-stderr >&2; echo "$MATRIX_X"; exit 3', { env: { ...process.env, MATRIX_X: 'hello' }, preamble: '=== header\twith tab\n' }));
     started.push(out.pid!);
     assert.equal(out.exitCode, 3);
     assert.equal(out.timedOut, false);
     const log = readFileSync(path.join(tmp.path, 'task.log'), 'utf8');
     assert.match(log, new RegExp(`${tmp.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+    assert.match(log, /^=== header\twith tab\n/, 'the preamble comes first');
     assert.match(log, /to-stderr/);
     assert.match(log, /hello/);
   });

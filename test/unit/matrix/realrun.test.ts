@@ -58,7 +58,7 @@ describe('matrix runner (real processes)', function () {
     const plan = planMatrix(config(simpleConfig([['bad', 'good'], ['after']], { command: (id) => (id === 'bad' ? 'echo broken >&2; exit 4' : 'sleep 0.1') })));
     const out = await runMatrix({ root: tmp.path, plan });
     assert.deepEqual(out.results.map((r) => [r.unit, r.status, r.exitCode]).sort(), [['after', 'passed', 0], ['bad', 'failed', 4], ['good', 'passed', 0]]);
-    assert.match(readFileSync(path.join(tmp.path, out.results.find((r) => r.unit === 'bad')!.log!), 'utf8'), /broken/);
+    assert.match(readFileSync(path.join(tmp.path, out.results.find((r) => r.unit === 'bad')!.log!), 'utf8'), /^=== bad attempt 1\/1 in \.: echo broken >&2; exit 4 \(.+\)\nbroken\n$/);
   });
 
   it('a known sleep schedule: makespan within 10% (+150 ms) of the critical-path lower bound', async () => {
