@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchAgents } from './agents';
 import { benchBrief } from './brief';
 import { benchFederation, round } from './federation';
 
@@ -18,6 +19,7 @@ const TARGETS: Target[] = [
   { metric: 'federation.claimLatencyMs_p99_8writers', op: '<=', value: 100 },
   { metric: 'federation.taskTreeBuildMs_10000tasks_median', op: '<=', value: 50 },
   { metric: 'extension.activationMs', op: '<=', value: 50 },
+  { metric: 'agents.deploy20VsDockerRunLoopRatio', op: '<=', value: 0.5 },
   { metric: 'brief.brief.validate.5kb.ms', op: '<=', value: 1 },
   { metric: 'brief.brief.validate.1mb.ms', op: '<=', value: 20 },
   { metric: 'brief.brief.ratio.1mb', op: '<=', value: 0.25 },
@@ -54,6 +56,14 @@ async function main(): Promise<void> {
   if (want('brief')) {
     console.log('bench: brief validation (ours and markdownlint)…');
     results['brief'] = await benchBrief();
+  }
+  if (want('agents')) {
+    console.log('bench: deploy 20 agents vs a docker run loop (needs a Docker engine)…');
+    try {
+      results['agents'] = await benchAgents();
+    } catch (e) {
+      console.log(`bench: agents skipped: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   if (want('bundle')) {
     console.log('bench: bundle sizes…');

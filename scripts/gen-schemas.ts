@@ -1,4 +1,5 @@
-// Writes schemas/*.schema.json from the zod definitions (the single source). `--check` exits 1 when any
+// Writes every schemas/*.schema.json from its zod definition (the single source): the federation's files here,
+// plus the brief, agent-report and matrix-config schemas from their own modules. `--check` exits 1 when any
 // committed file differs, which is what the staleness unit test and CI rely on.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +11,9 @@ import {
   QueueFileSchema,
   ResourceLockSchema,
 } from '../src/core/state/schemas';
+import { generatedAgentSchemas } from './gen-agent-schema';
 import { generatedBriefSchemas } from './gen-brief-schema';
+import { generateMatrixSchema } from './gen-matrix-schema';
 
 type AnySchema = $ZodType;
 
@@ -29,7 +32,7 @@ export function generatedSchemas(): { file: string; json: string }[] {
     const { $schema, ...rest } = schema;
     const json = { $schema, $id: `https://agent-federation.dev/schemas/${d.file}`, title: d.title, description: d.description, ...rest };
     return { file: d.file, json: JSON.stringify(json, null, 2) + '\n' };
-  }), ...generatedBriefSchemas()];
+  }), ...generatedBriefSchemas(), ...generatedAgentSchemas(), generateMatrixSchema()];
 }
 
 export function staleSchemas(schemasDir: string): string[] {

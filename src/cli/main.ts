@@ -3,11 +3,12 @@
 import * as path from 'node:path';
 import { isFederationError } from '../core/errors';
 import { parseArgs } from './args';
+import { agentCommand } from './commands/agent';
 import { briefCommand } from './commands/brief';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
-export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand];
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand];
 
 function usage(commands: CliCommand[]): string {
   return [

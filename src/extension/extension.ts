@@ -5,6 +5,7 @@ import { Federation } from '../core/federation';
 import { Logger } from '../core/ports';
 import { FederationSnapshot, valueOr } from '../core/snapshot';
 import type { BriefOptions } from '../core/brief';
+import { registerAgents } from './agents';
 import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';
 import { ALL_COMMANDS } from './commands';
@@ -25,6 +26,7 @@ export interface FederationExtensionApi {
   readonly onDidChangeState: vscode.Event<FederationSnapshot>;
   readonly personasTree: vscode.TreeDataProvider<PersonasTreeNode> | undefined;
   readonly taskQueueTree: vscode.TreeDataProvider<TaskTreeNode> | undefined;
+  readonly agentsTree: vscode.TreeDataProvider<unknown> | undefined;
   /** Bundle evaluation plus the activate() call, in milliseconds. */
   readonly activationMs: number;
   readonly loadMs: number;
@@ -73,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       onDidChangeState: emptyEvent.event,
       personasTree: undefined,
       taskQueueTree: undefined,
+      agentsTree: undefined,
       activationMs: elapsed(),
       loadMs,
       windowPersona: () => undefined,
@@ -129,6 +132,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     },
   };
   register(context, services, ALL_COMMANDS);
+  // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
+  const agents = registerAgents(context, { root: fed.root, log, fed });
 
   const activationMs = elapsed();
   log.info(`activated for ${fed.root} in ${activationMs.toFixed(1)} ms (loading the code ${loadMs.toFixed(1)} ms)`);
@@ -138,6 +143,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     onDidChangeState: state.onDidChange,
     personasTree,
     taskQueueTree,
+    agentsTree: agents.tree as vscode.TreeDataProvider<unknown>,
     activationMs,
     loadMs,
     windowPersona: () => persona.id,
