@@ -67,7 +67,7 @@ describe('matrix runner (real processes)', function () {
     const plan = planMatrix(config(simpleConfig([['a', 'b', 'c', 'e'], ['f', 'g']], { command: (id) => `sleep ${d[id]}`, extraTop: 'scaling:\n  default_agents: 3\n' })));
     const s = (await runMatrix({ root: tmp.path, plan })).summary;
     assert.equal(s.status, 'passed');
-    assert.ok(s.criticalPathMs >= 1300 && s.criticalPathMs < 1700, `critical path ${s.criticalPathMs} ms (sleeps add their start-up)`);
+    assert.ok(s.criticalPathMs >= 1300 && s.criticalPathMs < 3000, `critical path ${s.criticalPathMs} ms (sleeps add their start-up)`);
     assert.ok(s.executionMs >= s.criticalPathMs - 20, `makespan ${s.executionMs} ≥ bound ${s.criticalPathMs}`);
     assert.ok(s.executionMs <= s.criticalPathMs * 1.1 + 150, `makespan ${s.executionMs} ≤ bound ${s.criticalPathMs} × 1.1 + 150`);
     assert.ok(s.speedup > 1.5, `speedup ${s.speedup}`);
