@@ -1,0 +1,86 @@
+// `federation package build | audit`: the bootstrap package a consumer type gets, written to a folder or only
+// shown. Exit 0 when the package may be handed over, 1 when it is refused (nothing is written) or fails, 2 usage.
+import * as path from 'node:path';
+import {
+  CONSUMERS,
+  CONSUMER_POLICIES,
+  Consumer,
+  OPERATOR_LEVELS,
+  OperatorLevel,
+  PackageOptions,
+  auditPackage,
+  buildPackage,
+  describePackage,
+  isConsumer,
+  isOperatorLevel,
+  writePackage,
+} from '../../core/packages';
+import { positional, stringFlag } from '../args';
+import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
+
+/** Without --operator-level the CLI assumes L1 (internal), the editor setting's default. */
+export const DEFAULT_OPERATOR_LEVEL: OperatorLevel = 'L1';
+
+function options(ctx: CliContext, args: ParsedArgs): PackageOptions {
+  const consumer = stringFlag(args, 'consumer', true);
+  if (!isConsumer(consumer)) throw new UsageError(`--consumer is one of ${CONSUMERS.join(', ')}; got "${consumer}"`);
+  const level = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
+  if (!isOperatorLevel(level)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${level}"`);
+  const persona = stringFlag(args, 'persona');
+  const brief = stringFlag(args, 'brief');
+  checkSubject(consumer, persona, brief);
+  return {
+    consumer,
+    operatorLevel: level,
+    root: ctx.root,
+    ...(persona ? { persona } : {}),
+    ...(brief ? { brief: path.resolve(ctx.root, brief) } : {}),
+  };
+}
+
+function checkSubject(consumer: Consumer, persona: string | undefined, brief: string | undefined): void {
+  const policy = CONSUMER_POLICIES[consumer];
+  if (persona && brief) throw new UsageError('give --persona or --brief, not both');
+  if (policy.persona === 'required' && !persona) throw new UsageError(`a ${consumer} package needs --persona ID`);
+  if (policy.brief === 'required' && !brief) throw new UsageError(`a ${consumer} package needs --brief FILE`);
+  if (policy.persona === 'unused' && persona) throw new UsageError(`a ${consumer} package takes no --persona`);
+  if (policy.brief === 'unused' && brief) throw new UsageError(`a ${consumer} package takes no --brief`);
+}
+
+export const packageCommand: CliCommand = {
+  name: 'package',
+  usage: [
+    `package build --consumer ${CONSUMERS.join('|')} [--persona ID | --brief FILE] [--operator-level L0..L3] --out DIR`,
+    'package audit --consumer TYPE [--persona ID | --brief FILE] [--operator-level L0..L3]',
+  ],
+  async run(ctx, args) {
+    const sub = positional(args, 0, 'a package subcommand (build, audit)');
+    if (sub === 'build') {
+      const out = stringFlag(args, 'out', true);
+      const opts = options(ctx, args);
+      const pkg = await buildPackage(opts);
+      if (!pkg.manifest.ok) {
+        ctx.print({ ok: false, written: false, manifest: pkg.manifest }, () => `${describePackage(pkg.manifest)}\nNothing was written.`);
+        return EXIT.error;
+      }
+      const result = await writePackage(pkg, path.resolve(ctx.root, out));
+      ctx.print({ ok: true, written: true, out: result.outDir, files: result.written, replaced: result.replaced, manifest: pkg.manifest }, () =>
+        `${describePackage(pkg.manifest)}\n${result.replaced ? 'Replaced the package in' : 'Written to'} ${result.outDir} (${result.written.length} files).`,
+      );
+      return EXIT.ok;
+    }
+    if (sub === 'audit') {
+      if (args.flags.has('out')) throw new UsageError('audit writes nothing; use "package build --out DIR" to write');
+      const audit = await auditPackage(options(ctx, args));
+      ctx.print(
+        { ok: audit.ok, manifest: audit.manifest, files: audit.files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), content: f.content })) },
+        () => {
+          const bootstrap = audit.files.find((f) => f.path === 'BOOTSTRAP.md');
+          return `${audit.summary}${bootstrap ? `\n\n----- BOOTSTRAP.md -----\n${bootstrap.content}` : ''}`;
+        },
+      );
+      return audit.ok ? EXIT.ok : EXIT.error;
+    }
+    throw new UsageError(`unknown package subcommand "${sub}"`);
+  },
+};
