@@ -1,7 +1,7 @@
 // Run results under .federation/runs/RUN_ID/: plan.json, tasks/UNIT.json (one per unit), logs/UNIT.log and
 // summary.json. summarizeRun is pure so that a run spread over GitHub jobs (only plan.json and the task files
 // come back as artifacts) gets the same summary and metrics as a local one.
-import { promises as fs, renameSync, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
 import { MatrixPlan } from './plan';
@@ -223,13 +223,6 @@ export async function writeJson(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
   await fs.rename(tmp, file);
-}
-
-/** The same, synchronously: for the many small task files of a fast wave (a few µs, no thread-pool queue). */
-export function writeJsonSync(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
 }
 
 export interface RunListing {

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
 import { IsolationStrategy, LocalProcessRunner, ProcessRunner } from './process';
-import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson, writeJsonSync } from './results';
+import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson } from './results';
 import { runSetup } from './setup';
 import { moduleDir } from './validate';
 
@@ -111,10 +111,16 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   const waveTimes = new Map<number, { start: number; end: number; stopped: boolean }>();
   let stoppedBy: string | undefined;
 
+  // The agent goes on to its next unit while the result file is written (the disk can be slow on a busy
+  // machine); task-finished is emitted once the file is there, and every write is awaited before wave-finished.
+  const writes: Promise<void>[] = [];
   const record = async (r: TaskResult) => {
     results.push(r);
-    writeJsonSync(path.join(tasksDir, `${r.unit}.json`), r);
-    emit({ type: 'task-finished', result: r, at: now() });
+    const at = now();
+    writes.push(writeJson(path.join(tasksDir, `${r.unit}.json`), r).then(() => emit({ type: 'task-finished', result: r, at })));
+  };
+  const flush = async () => {
+    while (writes.length) await Promise.all(writes.splice(0));
   };
   const notRun = (unit: MatrixUnit, wave: MatrixWave, status: 'skipped' | 'cancelled', reason: string, blocking = false): TaskResult => ({
     version: 1,
@@ -239,6 +245,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     if (opts.signal?.aborted || stoppedBy !== undefined) {
       const [status, reason] = opts.signal?.aborted ? (['cancelled', 'the run was cancelled'] as const) : (['skipped', stoppedBy!] as const);
       for (const u of wave.units) await record(notRun(u, wave, status, reason));
+      await flush();
       continue;
     }
     if (wave.units.length === 0) continue;
@@ -267,6 +274,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, wave.agents) }, agent));
+    await flush();
     waveTimes.set(wave.index, { start, end: Date.now(), stopped: stoppedBy !== undefined });
     const partial = summarizeRun({ runId, plan, results, waveTimes });
     emit({ type: 'wave-finished', wave: partial.waves[wave.index]!, at: now() });
