@@ -3,7 +3,9 @@
 // committed file differs, which is what the staleness unit test and CI rely on.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import * as z from 'zod/mini';
 import { type $ZodType, toJSONSchema } from 'zod/v4/core';
+import { ConfidentialityConfigSchema } from '../src/core/packages/config';
 import {
   CalendarFileSchema,
   ConfigFileSchema,
@@ -22,7 +24,13 @@ const DEFINITIONS: { file: string; title: string; description: string; schema: A
   { file: 'queue.schema.json', title: 'Agent Federation task queue', description: '.federation/queue.json: the task queue, the source of truth for who does what.', schema: QueueFileSchema },
   { file: 'calendar.schema.json', title: 'Agent Federation calendar', description: '.federation/calendar.json: weekly availability windows and exceptions per persona.', schema: CalendarFileSchema },
   { file: 'resource-lock.schema.json', title: 'Agent Federation resource lock', description: '.federation/locks/<resource>.lock: a named resource lock.', schema: ResourceLockSchema },
-  { file: 'config.schema.json', title: 'Agent Federation configuration', description: '.federation/config.yaml: timings and artifact routing rules.', schema: ConfigFileSchema },
+  {
+    file: 'config.schema.json',
+    title: 'Agent Federation configuration',
+    description: '.federation/config.yaml: timings, artifact routing rules and confidentiality path rules.',
+    // The confidentiality section is defined by the package builder, which reads it from the same file.
+    schema: z.extend(ConfigFileSchema, { confidentiality: z.optional(ConfidentialityConfigSchema) }),
+  },
 ];
 
 export function generatedSchemas(): { file: string; json: string }[] {

@@ -105,7 +105,7 @@ export class Federation {
       [CONFIG_FILE, DEFAULT_CONFIG_YAML],
       [
         '.gitignore',
-        '# Process-local files of Agent Federation\nstate.lock/\nstate.waiting/\ncorrupt/\n*.tmp\n',
+        '# Process-local files of Agent Federation, and bootstrap packages written for terminals\nstate.lock/\nstate.waiting/\ncorrupt/\npackages/\n*.tmp\n',
       ],
       // personas.json last: its presence is what "initialized" means (and what activates the extension).
       [STATE_FILES.personas.file, serialize('personas', emptyState('personas'))],

@@ -2,6 +2,8 @@
 // disposable to VS Code. Activation reads nothing heavy: no Docker, no network; state loads in the background.
 import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
+import { briefClearanceFindings } from '../core/packages';
+import { operatorLevel } from './settings';
 import { Logger } from '../core/ports';
 import { FederationSnapshot, valueOr } from '../core/snapshot';
 import type { BriefOptions } from '../core/brief';
@@ -84,6 +86,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
 
   const logger = loggerFrom(log);
   const fed = new Federation(folder.uri.fsPath, { logger });
+  // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
+  briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
   const state = new FederationState(fed, logger);
   const persona = new WindowPersona(state, context.workspaceState, log);
   const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;

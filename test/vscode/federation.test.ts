@@ -205,3 +205,20 @@ describe('Federation views and commands in a real editor', function () {
     assert.strictEqual(personas.find((p) => p.id === 'writer')?.status, 'active');
   });
 });
+
+describe('Bootstrap packages in a real editor', function () {
+  this.timeout(30_000);
+
+  it('Preview Bootstrap Package shows what a consumer gets, within its clearance, writing nothing', async () => {
+    const audit = (await vscode.commands.executeCommand('agentFederation.previewBootstrapPackage', { consumer: 'parallel-terminal', persona: 'research', show: false })) as {
+      ok: boolean;
+      files: { path: string; content: string }[];
+      manifest: { consumer: string; included: unknown[]; excluded: unknown[] };
+    };
+    assert.strictEqual(audit.manifest.consumer, 'parallel-terminal');
+    const bootstrap = audit.files.find((f) => f.path === 'BOOTSTRAP.md');
+    assert.ok(bootstrap, 'BOOTSTRAP.md is in the package');
+    assert.match(bootstrap.content, /Who am I/i);
+    assert.ok(!fs.existsSync(path.join(root(), '.federation', 'packages', 'research')), 'a preview writes nothing');
+  });
+});

@@ -35,7 +35,10 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   info: vscode.DiagnosticSeverity.Information,
 };
 
-export function toDiagnostic(f: Finding): vscode.Diagnostic {
+/** Anything finding-shaped: the validator's MB codes and the package builder's PK clearance codes alike. */
+export type FindingLike = Pick<Finding, 'severity' | 'range' | 'message' | 'docUrl'> & { code: string };
+
+export function toDiagnostic(f: FindingLike): vscode.Diagnostic {
   const d = new vscode.Diagnostic(toRange(f.range), f.message, SEVERITY[f.severity]);
   d.source = DIAGNOSTIC_SOURCE;
   // The code links to the rule's documentation, as markdownlint and ESLint do.

@@ -3,12 +3,17 @@
 import * as vscode from 'vscode';
 import { BRIEF_GLOB, BriefOptions, isBriefFileName, validateBrief } from '../../core/brief';
 import { Logger } from '../../core/ports';
-import { toDiagnostic } from './convert';
+import { type FindingLike, toDiagnostic } from './convert';
 
 const TYPING_DEBOUNCE_MS = 200;
 
+/** Extra findings that need the workspace (files a brief names above the agent's clearance). */
+export type ExtraFindings = (text: string, file: string) => Promise<FindingLike[]>;
+
 export class BriefDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('mission-brief');
+  /** Set by the composition root once a workspace folder is known. */
+  extra: ExtraFindings | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [this.collection];
 
@@ -66,10 +71,22 @@ export class BriefDiagnostics implements vscode.Disposable {
   validateDocument(doc: vscode.TextDocument): vscode.Diagnostic[] {
     if (!isBrief(doc.uri) && !(doc.isUntitled && doc.languageId === 'markdown' && /^## Mission\b/m.test(doc.getText()))) return [];
     const version = doc.version;
-    const diagnostics = validateBrief(doc.getText(), this.options()).map(toDiagnostic);
-    // Validation is synchronous today; the check keeps a result for an older text from landing if that changes.
-    if (doc.version === version) this.collection.set(doc.uri, diagnostics);
+    const text = doc.getText();
+    const diagnostics = validateBrief(text, this.options()).map(toDiagnostic);
+    this.collection.set(doc.uri, diagnostics);
+    // Clearance findings read the workspace: they land later, and only if the text has not changed meanwhile.
+    void this.addExtra(doc.uri, text, diagnostics, () => doc.version === version && !doc.isClosed);
     return diagnostics;
+  }
+
+  private async addExtra(uri: vscode.Uri, text: string, base: vscode.Diagnostic[], stillCurrent: () => boolean): Promise<void> {
+    if (!this.extra || uri.scheme !== 'file') return;
+    try {
+      const more = await this.extra(text, uri.fsPath);
+      if (more.length > 0 && stillCurrent()) this.collection.set(uri, [...base, ...more.map(toDiagnostic)]);
+    } catch (e) {
+      this.logger.warn(`clearance check of ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private async validateFile(uri: vscode.Uri): Promise<void> {
@@ -77,7 +94,10 @@ export class BriefDiagnostics implements vscode.Disposable {
       const bytes = await vscode.workspace.fs.readFile(uri);
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (open) return void this.validateDocument(open);
-      this.collection.set(uri, validateBrief(new TextDecoder().decode(bytes), this.options()).map(toDiagnostic));
+      const text = new TextDecoder().decode(bytes);
+      const base = validateBrief(text, this.options()).map(toDiagnostic);
+      this.collection.set(uri, base);
+      await this.addExtra(uri, text, base, () => !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()));
     } catch (e) {
       this.logger.warn(`validating ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
     }

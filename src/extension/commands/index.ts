@@ -20,9 +20,10 @@ import { showLog } from './showLog';
 import { startTask } from './startTask';
 import { newMissionBrief } from './newMissionBrief';
 import { validateBrief } from './validateBrief';
+import { previewBootstrapPackage } from './previewBootstrapPackage';
 
 export const ALL_COMMANDS: CommandDef[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
-  newMissionBrief, validateBrief,
+  newMissionBrief, validateBrief, previewBootstrapPackage,
 ];
