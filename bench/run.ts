@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { benchAgents } from './agents';
 import { benchBrief } from './brief';
 import { benchFederation, round } from './federation';
+import { benchMatrix } from './matrix';
 
 const repo = path.resolve(__dirname, '..', '..');
 
@@ -20,6 +21,8 @@ const TARGETS: Target[] = [
   { metric: 'federation.taskTreeBuildMs_10000tasks_median', op: '<=', value: 50 },
   { metric: 'extension.activationMs', op: '<=', value: 50 },
   { metric: 'agents.deploy20VsDockerRunLoopRatio', op: '<=', value: 0.5 },
+  { metric: 'matrix.noop1000VsXargsRatio', op: '<=', value: 1.3 },
+  { metric: 'matrix.makespanVsCriticalPathRatio', op: '<=', value: 1.05 },
   { metric: 'brief.brief.validate.5kb.ms', op: '<=', value: 1 },
   { metric: 'brief.brief.validate.1mb.ms', op: '<=', value: 20 },
   { metric: 'brief.brief.ratio.1mb', op: '<=', value: 0.25 },
@@ -64,6 +67,10 @@ async function main(): Promise<void> {
     } catch (e) {
       console.log(`bench: agents skipped: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+  if (want('matrix')) {
+    console.log('bench: matrix runner vs xargs -P 50, and a sleep schedule vs its critical path…');
+    results['matrix'] = await benchMatrix();
   }
   if (want('bundle')) {
     console.log('bench: bundle sizes…');

@@ -1,7 +1,7 @@
 import { ParsedArgs, UsageError } from './types';
 
 /** Flags that never take a value, so `--json task list` does not swallow `task`. */
-export const BOOLEAN_FLAGS = new Set(['json', 'help', 'force', 'follow', 'yes', 'verbose', 'allow-workspace-commands', 'fix']);
+export const BOOLEAN_FLAGS = new Set(['json', 'help', 'force', 'follow', 'yes', 'verbose', 'allow-workspace-commands', 'fix', 'no-setup']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];

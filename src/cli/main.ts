@@ -5,11 +5,12 @@ import { isFederationError } from '../core/errors';
 import { parseArgs } from './args';
 import { agentCommand } from './commands/agent';
 import { briefCommand } from './commands/brief';
+import { matrixCommand } from './commands/matrix';
 import { packageCommand } from './commands/package';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
-export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand];
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand];
 
 function usage(commands: CliCommand[]): string {
   return [

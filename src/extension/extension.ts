@@ -17,6 +17,9 @@ import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
 import { TaskTreeNode, buildTaskTree } from './models/taskQueueModel';
 import { SnapshotTreeProvider } from './views/treeProvider';
 import { WindowPersona } from './windowPersona';
+import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
+import { RunsController } from './matrix/runs';
+import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -29,6 +32,7 @@ export interface FederationExtensionApi {
   readonly personasTree: vscode.TreeDataProvider<PersonasTreeNode> | undefined;
   readonly taskQueueTree: vscode.TreeDataProvider<TaskTreeNode> | undefined;
   readonly agentsTree: vscode.TreeDataProvider<unknown> | undefined;
+  readonly runsTree: vscode.TreeDataProvider<unknown> | undefined;
   /** Bundle evaluation plus the activate() call, in milliseconds. */
   readonly activationMs: number;
   readonly loadMs: number;
@@ -78,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       personasTree: undefined,
       taskQueueTree: undefined,
       agentsTree: undefined,
+      runsTree: undefined,
       activationMs: elapsed(),
       loadMs,
       windowPersona: () => undefined,
@@ -125,12 +130,21 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     }),
   );
 
+  // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
+  const runs = new RunsController(fed.root, logger);
+  const runsTree = new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(runs, buildRunsTree);
+  const runsView = vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true });
+  const matrixConfig = new MatrixConfigDiagnostics(fed.root);
+  const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
+  context.subscriptions.push(runs, runsTree, runsView, matrixConfig, { dispose: () => clearTimeout(configScan) });
+
   const services: Services = {
     state,
     fed,
     persona,
     log,
     briefs,
+    runs,
     refreshViews: () => {
       void state.reload();
     },
@@ -148,6 +162,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     personasTree,
     taskQueueTree,
     agentsTree: agents.tree as vscode.TreeDataProvider<unknown>,
+    runsTree: runsTree as vscode.TreeDataProvider<unknown>,
     activationMs,
     loadMs,
     windowPersona: () => persona.id,

@@ -22,7 +22,8 @@ export class FederationState implements vscode.Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     const onEvent = (uri: vscode.Uri) => {
       // The lock directory and temp files change on every write; the rename that follows is the real change.
-      if (/[\\/]state\.(lock|waiting)([\\/]|$)|\.tmp$/.test(uri.fsPath)) return;
+      // Runs, caches, agent folders and packages have their own watchers (a run appends to logs constantly).
+      if (/[\\/]\.federation[\\/](runs|cache|agents|packages|corrupt)[\\/]|[\\/]state\.(lock|waiting)([\\/]|$)|\.tmp$/.test(uri.fsPath)) return;
       this.scheduleReload();
     };
     this.disposables.push(watcher, watcher.onDidChange(onEvent), watcher.onDidCreate(onEvent), watcher.onDidDelete(onEvent));

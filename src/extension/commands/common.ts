@@ -7,6 +7,7 @@ import { valueOr } from '../../core/snapshot';
 import { Persona, Task, TaskStatus } from '../../core/state/schemas';
 import { FederationState } from '../federationState';
 import { BriefDiagnostics } from '../brief/diagnostics';
+import { RunsController } from '../matrix/runs';
 import { WindowPersona } from '../windowPersona';
 
 export interface Services {
@@ -16,6 +17,8 @@ export interface Services {
   log: vscode.LogOutputChannel;
   /** Brief diagnostics (absent when no folder is open). */
   briefs?: BriefDiagnostics;
+  /** Matrix runs of this workspace. */
+  runs?: RunsController;
   refreshViews(): void;
 }
 

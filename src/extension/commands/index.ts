@@ -21,9 +21,14 @@ import { startTask } from './startTask';
 import { newMissionBrief } from './newMissionBrief';
 import { validateBrief } from './validateBrief';
 import { previewBootstrapPackage } from './previewBootstrapPackage';
+import { cancelRun } from './cancelRun';
+import { generateWorkflow } from './generateWorkflow';
+import { openTaskLog } from './openTaskLog';
+import { rerunFailed } from './rerunFailed';
+import { runMatrix } from './runMatrix';
 
 export const ALL_COMMANDS: CommandDef[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
-  newMissionBrief, validateBrief, previewBootstrapPackage,
+  newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,
 ];

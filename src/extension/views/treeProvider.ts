@@ -16,24 +16,27 @@ export interface PlainNode {
   children: PlainNode[];
   /** Set on error nodes: clicking opens the bad file. */
   file?: string;
+  /** Run when the item is clicked. */
+  command?: { command: string; title: string; arguments?: unknown[] };
 }
 
-export class SnapshotTreeProvider<N extends PlainNode> implements vscode.TreeDataProvider<N>, vscode.Disposable {
+/** Turns a model (a pure function of some source's data) into a tree; S is the source's data. */
+export class SnapshotTreeProvider<N extends PlainNode, S = FederationSnapshot> implements vscode.TreeDataProvider<N>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<N | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private roots: Promise<N[]>;
   private readonly subscription: vscode.Disposable;
 
   constructor(
-    private readonly source: { snapshot(): Promise<FederationSnapshot>; onDidChange: vscode.Event<FederationSnapshot> },
-    private readonly build: (snapshot: FederationSnapshot) => N[],
+    private readonly source: { snapshot(): Promise<S>; onDidChange: vscode.Event<S> },
+    private readonly build: (snapshot: S) => N[],
   ) {
     this.roots = source.snapshot().then(build);
     this.subscription = source.onDidChange((snap) => this.update(snap));
   }
 
   /** Rebuilds from the snapshot (also when something else the model reads, like the window's persona, changed). */
-  update(snapshot?: FederationSnapshot): void {
+  update(snapshot?: S): void {
     this.roots = snapshot ? Promise.resolve(this.build(snapshot)) : this.source.snapshot().then(this.build);
     this.emitter.fire(undefined);
   }
@@ -58,6 +61,8 @@ export class SnapshotTreeProvider<N extends PlainNode> implements vscode.TreeDat
     item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
     if (node.file) {
       item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
+    } else if (node.command) {
+      item.command = node.command;
     }
     return item;
   }

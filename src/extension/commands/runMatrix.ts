@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+import { CommandDef, isPlainArgs, requireTrust } from './common';
+
+/**
+ * Runs the CI matrix locally: waves in priority order, live in the Runs view, with progress and a cancel button.
+ * Args from tests/scripts: { only?: string[], priority?: string, maxParallel?: number }.
+ */
+export const runMatrix: CommandDef = {
+  id: 'agentFederation.runMatrix',
+  async run(s, arg) {
+    requireTrust('Running the CI matrix');
+    if (!s.runs) return undefined;
+    const runs = s.runs;
+    const opts = isPlainArgs(arg) ? arg : {};
+    void vscode.commands.executeCommand('agentFederation.runs.focus');
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Matrix run', cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let done = 0;
+        let total = 0;
+        return runs.start({
+          ...(Array.isArray(opts['only']) ? { only: opts['only'] as string[] } : {}),
+          ...(typeof opts['priority'] === 'string' ? { priority: opts['priority'] } : {}),
+          ...(typeof opts['maxParallel'] === 'number' ? { maxParallel: opts['maxParallel'] } : {}),
+          signal: abort.signal,
+          onEvent: (e) => {
+            if (e.type === 'run-started') total = e.plan.unitCount;
+            else if (e.type === 'setup-started') progress.report({ message: `setup: ${e.modules.join(', ')}` });
+            else if (e.type === 'wave-started') progress.report({ message: `${e.name || e.priority}: ${e.units} tasks on ${e.agents} agents` });
+            else if (e.type === 'task-finished') {
+              done++;
+              progress.report({ increment: total ? 100 / total : 0, message: `${done}/${total} · ${e.result.unit} ${e.result.status.replace('_', ' ')}` });
+            }
+          },
+        });
+      },
+    );
+    const c = outcome.summary.counts;
+    const text = `Matrix run ${outcome.summary.status}: ${c.passed}/${c.units} passed${c.blockingFailures ? `, ${c.blockingFailures} blocking failure(s)` : ''} in ${(outcome.summary.totalMs / 1000).toFixed(1)} s.`;
+    const show = outcome.summary.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    void show(text, 'Open Report').then((pick) => pick && vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId));
+    return outcome;
+  },
+};

@@ -1,0 +1,61 @@
+// Problems in .github/multi-agent-config.yml at the exact place, whether or not the YAML extension is installed
+// (with it, the contributed JSON schema adds completion and hover on top).
+import * as vscode from 'vscode';
+import { MATRIX_CONFIG_FILE, validateMatrixConfig } from '../../core/matrix';
+
+export class MatrixConfigDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('multi-agent-config');
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly root: string) {
+    const isConfig = (uri: vscode.Uri) => uri.scheme === 'file' && uri.fsPath === vscode.Uri.joinPath(vscode.Uri.file(root), MATRIX_CONFIG_FILE).fsPath;
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument((d) => isConfig(d.uri) && this.validateText(d.uri, d.getText())),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (!isConfig(e.document.uri)) return;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.validateText(e.document.uri, e.document.getText()), 200);
+      }),
+    );
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), MATRIX_CONFIG_FILE));
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((u) => void this.validateFile(u)),
+      watcher.onDidChange((u) => void this.validateFile(u)),
+      watcher.onDidDelete((u) => this.collection.delete(u)),
+    );
+  }
+
+  async validateFile(uri = vscode.Uri.joinPath(vscode.Uri.file(this.root), MATRIX_CONFIG_FILE)): Promise<void> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) return this.validateText(uri, open.getText());
+    try {
+      this.validateText(uri, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+    } catch {
+      this.collection.delete(uri);
+    }
+  }
+
+  validateText(uri: vscode.Uri, text: string): void {
+    const { findings } = validateMatrixConfig(text, vscode.workspace.asRelativePath(uri));
+    this.collection.set(
+      uri,
+      findings.map((f) => {
+        const d = new vscode.Diagnostic(
+          new vscode.Range(f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character),
+          f.message,
+          f.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
+        d.source = 'multi-agent-config';
+        d.code = { value: f.code, target: vscode.Uri.parse('https://github.com/agent-federation/agent-federation/blob/main/docs/matrix.md') };
+        return d;
+      }),
+    );
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}

@@ -1,0 +1,134 @@
+// Matrix runs for the editor: the run in progress (fed by the runner's events) and past runs under
+// .federation/runs/ (watched for runs started by the CLI or another window). The Runs view is built from this.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { MatrixEvent, MatrixPlan, RunOutcome, listRuns, loadMatrixConfig, planMatrix, readRun, runMatrix } from '../../core/matrix';
+import { FederationError } from '../../core/errors';
+import { Logger } from '../../core/ports';
+import { RunDetails, RunsData } from './runsModel';
+
+export class RunsController implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunsData>();
+  readonly onDidChange = this.emitter.event;
+  private data: Promise<RunsData>;
+  private readonly details = new Map<string, RunDetails>();
+  private active: { runId?: string; abort: AbortController } | undefined;
+  private readonly disposables: vscode.Disposable[] = [this.emitter];
+  private ticker: NodeJS.Timeout | undefined;
+
+  constructor(readonly root: string, private readonly logger: Logger) {
+    this.data = this.load();
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '.federation/runs/*/{summary,plan}.json'));
+    const refresh = () => void this.refresh();
+    this.disposables.push(watcher, watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh));
+  }
+
+  snapshot(): Promise<RunsData> {
+    return this.data;
+  }
+
+  get running(): boolean {
+    return this.active !== undefined;
+  }
+
+  async refresh(): Promise<RunsData> {
+    this.data = this.load();
+    const d = await this.data;
+    this.emitter.fire(d);
+    return d;
+  }
+
+  private async load(): Promise<RunsData> {
+    const runs = (await listRuns(this.root)).slice(0, 20);
+    for (const r of runs) {
+      const known = this.details.get(r.runId);
+      if (known?.live || (known?.summary && r.status !== 'incomplete')) continue;
+      if (r.status === 'incomplete') {
+        if (!known) this.details.set(r.runId, { results: new Map(), running: new Set(), live: false });
+        continue;
+      }
+      try {
+        const { summary, tasks } = await readRun(this.root, r.runId);
+        this.details.set(r.runId, { summary, plan: summary.plan, results: new Map(tasks.map((t) => [t.unit, t])), running: new Set(), live: false });
+      } catch (e) {
+        this.logger.warn(`reading run ${r.runId}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return { runs, details: this.details, now: new Date() };
+  }
+
+  /** Plans from the config and runs it; the view follows its events. Resolves when the run ends. */
+  async start(options: { only?: string[]; priority?: string; maxParallel?: number; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
+    if (this.active) throw new FederationError('invalid-input', 'A matrix run is already in progress in this window; cancel it first.', {});
+    const loaded = await loadMatrixConfig(this.root);
+    if (!loaded.config) {
+      const first = loaded.findings.find((f) => f.severity === 'error');
+      throw new FederationError('invalid-input', `${loaded.shownAs} has ${loaded.findings.filter((f) => f.severity === 'error').length} error(s); nothing ran. First: line ${(first?.range.start.line ?? 0) + 1}: ${first?.message ?? ''}`, { file: loaded.file });
+    }
+    const plan: MatrixPlan = planMatrix(loaded.config, {
+      configFile: path.relative(this.root, loaded.file),
+      ...(options.only?.length ? { only: options.only } : {}),
+      ...(options.priority ? { priority: options.priority } : {}),
+      ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
+    });
+    const abort = new AbortController();
+    options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    this.active = { abort };
+    // Elapsed times of the live run move on even between events.
+    this.ticker = setInterval(() => void this.snapshot().then((d) => this.emitter.fire({ ...d, now: new Date() })), 1000);
+    try {
+      return await runMatrix({
+        root: this.root,
+        plan,
+        signal: abort.signal,
+        onEvent: (e) => {
+          this.apply(e);
+          options.onEvent?.(e);
+        },
+      });
+    } finally {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+      const id = this.active?.runId;
+      this.active = undefined;
+      if (id) {
+        const d = this.details.get(id);
+        if (d) d.live = false;
+      }
+      await this.refresh();
+    }
+  }
+
+  cancel(): boolean {
+    if (!this.active) return false;
+    this.active.abort.abort();
+    return true;
+  }
+
+  private apply(e: MatrixEvent): void {
+    if (e.type === 'run-started') {
+      if (this.active) this.active.runId = e.runId;
+      this.details.set(e.runId, { plan: e.plan, results: new Map(), running: new Set(), live: true });
+      void this.refresh();
+      return;
+    }
+    const id = this.active?.runId;
+    const d = id ? this.details.get(id) : undefined;
+    if (!d) return;
+    if (e.type === 'task-started') d.running.add(e.unit);
+    else if (e.type === 'task-finished') {
+      d.running.delete(e.result.unit);
+      d.results.set(e.result.unit, e.result);
+    } else if (e.type === 'run-finished') {
+      d.summary = e.summary;
+      d.live = false;
+    } else return;
+    void this.snapshot().then((data) => this.emitter.fire({ ...data, now: new Date() }));
+  }
+
+  dispose(): void {
+    this.cancel();
+    if (this.ticker) clearInterval(this.ticker);
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
