@@ -1,5 +1,5 @@
 // The MISSION_BRIEF front matter: the single definition. schemas/mission-brief.schema.json is generated from
-// BriefFrontMatterSchema (scripts/gen-brief-schema.ts); the validator parses with it and only words the messages.
+// BriefFrontMatterSchema (scripts/gen-schemas.ts); the validator parses with it and only words the messages.
 // zod/mini for the same load-time reason as src/core/state/schemas.ts.
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';

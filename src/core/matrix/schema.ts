@@ -1,5 +1,5 @@
 // .github/multi-agent-config.yml: the single definition. schemas/multi-agent-config.schema.json is generated from
-// MatrixConfigSchema (scripts/gen-matrix-schema.ts). Objects are loose on purpose: files written for the original
+// MatrixConfigSchema (scripts/gen-schemas.ts). Objects are loose on purpose: files written for the original
 // shell/Python tooling carry extra keys, which validate.ts reports as warnings instead of refusing the file.
 // zod/mini for the same load-time reason as src/core/state/schemas.ts.
 import * as z from 'zod/mini';
