@@ -43,8 +43,12 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
     (source ??= (async () => {
       if (!deps.root) return undefined;
       try {
-        // Loaded on first use: activation never evaluates the agents code.
-        const [{ AgentService }, { loadDockerClient }] = await Promise.all([import('../../core/agents/service'), import('../../core/docker/loader')]);
+        // Required on first use, so activation never evaluates the agents code (require, not import(): esbuild
+        // bundles it either way, and the transpiled copy under out/ stays CommonJS).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { AgentService } = require('../../core/agents/service') as typeof import('../../core/agents/service');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { loadDockerClient } = require('../../core/docker/loader') as typeof import('../../core/docker/loader');
         const logger = { debug: (m: string) => deps.log.debug(m), info: (m: string) => deps.log.info(m), warn: (m: string) => deps.log.warn(m), error: (m: string) => deps.log.error(m) };
         return new AgentService({ root: deps.root, clientFactory: loadDockerClient, logger });
       } catch (e) {

@@ -160,10 +160,18 @@ export class RunReportPanel extends ReportPanel<'run'> {
     const pick = await vscode.window.showInformationMessage(
       `Run ${ids.length} failed task(s) again: ${ids.slice(0, 6).join(', ')}${ids.length > 6 ? '…' : ''}?`, { modal: true }, 'Rerun');
     if (pick !== 'Rerun') return;
-    // A registered matrix command (the Runs view's) knows better how to run; else the CLI that ships with us.
+    // The Runs view's commands run in the editor with progress and live updates; the CLI is the fallback. They
+    // are not awaited: they return when the whole run is over, and the new run's report opens as it starts.
+    const before = new Set((await listRuns(this.root)).map((r) => r.runId));
     const commands = await vscode.commands.getCommands(true);
-    if (commands.includes('agentFederation.runMatrix')) {
-      await vscode.commands.executeCommand('agentFederation.runMatrix', { config, only: ids });
+    const failedToStart = (e: unknown) => {
+      this.env.log.warn(`rerun of ${this.runId}: ${e instanceof Error ? e.message : String(e)}`);
+      this.notice('error', `The rerun did not start: ${e instanceof Error ? e.message : String(e)}`);
+    };
+    if (commands.includes('agentFederation.rerunFailed')) {
+      vscode.commands.executeCommand('agentFederation.rerunFailed', { runId: this.runId }).then(undefined, failedToStart);
+    } else if (commands.includes('agentFederation.runMatrix')) {
+      vscode.commands.executeCommand('agentFederation.runMatrix', { only: ids }).then(undefined, failedToStart);
     } else {
       const cli = path.join(this.env.context.extensionUri.fsPath, 'dist', 'cli.js');
       const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.fsPath === this.root) ?? vscode.TaskScope.Workspace;
@@ -172,10 +180,10 @@ export class RunReportPanel extends ReportPanel<'run'> {
         cwd: this.root,
         env: { ELECTRON_RUN_AS_NODE: '1' },
       });
-      const task = new vscode.Task({ type: 'agentFederation.matrix' }, folder, `Rerun failed tasks of ${this.runId}`, 'federation', exec);
+      const task = new vscode.Task({ type: 'process', command: process.execPath }, folder, `Rerun failed tasks of ${this.runId}`, 'federation', exec);
       await vscode.tasks.executeTask(task);
     }
-    void this.openNextRun(new Set((await listRuns(this.root)).map((r) => r.runId)));
+    void this.openNextRun(before);
   }
 
   /** Waits (up to 30 s) for the rerun's folder to appear and opens its report. */
