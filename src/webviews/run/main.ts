@@ -49,7 +49,7 @@ startPage('run', (ctx) => {
 
   const openLog = (t: RunTaskModel) => ctx.post({ type: 'openLog', unit: t.unit });
   const openRun = (runId: string) => ctx.post({ type: 'openRun', runId });
-  const width = () => Math.max(640, (main.clientWidth || document.documentElement.clientWidth) - 4);
+  const width = () => Math.max(520, (main.clientWidth || document.documentElement.clientWidth) - 4);
 
   const renderTasks = () => {
     if (!model) return;

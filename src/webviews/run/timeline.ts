@@ -24,7 +24,7 @@ function barClass(t: RunTaskModel): string {
 }
 
 export function renderTimeline(model: RunReportModel, opts: TimelineOptions): HTMLElement {
-  const width = Math.max(640, Math.floor(opts.width));
+  const width = Math.max(520, Math.floor(opts.width));
   const plotW = width - LABEL_W - PAD_R;
   const span = Math.max(1, model.spanMs);
   const x = (ms: number) => LABEL_W + (Math.max(0, ms) / span) * plotW;
