@@ -62,6 +62,18 @@ function makeWorkspace(dir) {
     writeFileSync(join(runDir, 'tasks', `${t.unit}.json`), JSON.stringify(t));
     writeFileSync(join(runDir, 'logs', `${t.unit}.log`), `=== ${t.unit} attempt 1/1 in ${t.module}: ${t.command} (${t.startedAt})\nrunning ${t.unit}\n${t.status === 'passed' ? 'ok' : 'FAILED: 3 errors'}\n`);
   }
+  const { agentRecord, BRIEF } = require(join(ROOT, 'out', 'test', 'fixtures', 'webviews', 'models.js'));
+  const record = agentRecord();
+  const agentDir = join(dir, '.federation', 'agents', record.id);
+  mkdirSync(join(agentDir, 'output'), { recursive: true });
+  mkdirSync(join(agentDir, 'brief'), { recursive: true });
+  writeFileSync(join(agentDir, 'brief', 'MISSION_BRIEF.md'), BRIEF);
+  writeFileSync(join(agentDir, 'output', 'review.md'), '# Review\n\nEvery file has a verdict.\n');
+  writeFileSync(join(agentDir, 'output', 'agent-report.json'), JSON.stringify({
+    status: 'succeeded', summary: 'Reviewed every file.', startedAt: '2026-11-21T09:10:02Z', finishedAt: '2026-11-21T09:23:10Z',
+    deliverables: [{ path: 'review.md', description: 'The review' }], metrics: { filesReviewed: 42 },
+  }));
+  writeFileSync(join(dir, '.federation', 'agents.json'), JSON.stringify({ version: 1, revision: 1, agents: [record] }));
   return run;
 }
 
@@ -186,5 +198,29 @@ describe('report panels in the real editor (code-server)', function () {
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(RESULTS, shot) });
     }
+  });
+
+  it('shows an agent report (from the records and the output folder, no engine) and opens a deliverable', async () => {
+    await runCommand('View: Close All Editors');
+    await runCommand('Federation: Show Agent Report');
+    const input = quickInput().locator('input');
+    await input.fill('reviewer-1a2b3c');
+    await page.keyboard.press('Enter');
+    await webview().locator('h1').filter({ hasText: 'Agent reviewer-1a2b3c' }).waitFor({ timeout: 30_000 });
+    assert.match(await webview().locator('#mission').textContent(), /Read every file of the project/);
+    assert.equal(await webview().locator('#report .summary').textContent(), 'Reviewed every file.');
+    await webview().locator('table.deliverables button').first().click();
+    await page.locator('.tabs-container .tab', { hasText: 'review.md' }).waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: join(RESULTS, 'editor-agent-report.png') });
+  });
+
+  it('shows the dashboard', async () => {
+    await runCommand('View: Close All Editors');
+    await runCommand('Federation: Show Dashboard');
+    await webview().locator('h1').filter({ hasText: 'Federation' }).waitFor({ timeout: 30_000 });
+    // This throwaway host passes no snapshot: the agents come from agents.json, the run from .federation/runs.
+    assert.equal(await webview().locator('#agents li[data-agent="reviewer-1a2b3c"]').count(), 1);
+    assert.equal(await webview().locator('#runs li').count(), 1);
+    await page.screenshot({ path: join(RESULTS, 'editor-dashboard.png') });
   });
 });

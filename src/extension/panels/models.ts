@@ -360,8 +360,9 @@ export function agentReportModel(input: AgentModelInput): AgentReportModel {
   const { record, info } = input;
   const brief = input.briefText !== undefined ? missionFromBrief(input.briefText) : { title: undefined, mission: '' };
   const status: AgentStatusModel = info?.status ?? 'unknown';
-  const startedAt = info?.startedAt ?? null;
-  const finishedAt = info?.finishedAt ?? null;
+  // The engine's times when it was asked, else the ones the agent wrote into its report.
+  const startedAt = info?.startedAt ?? input.report?.report.startedAt ?? null;
+  const finishedAt = info?.finishedAt ?? input.report?.report.finishedAt ?? null;
   const durationMs = info?.durationSeconds !== undefined ? info.durationSeconds * 1000 : info?.uptimeSeconds !== undefined ? info.uptimeSeconds * 1000
     : input.report ? Math.max(0, Date.parse(input.report.report.finishedAt) - Date.parse(input.report.report.startedAt)) : null;
   const r = input.report;

@@ -49,7 +49,7 @@ startPage('agent', (ctx) => ({
       tile('Duration', m.durationMs === null ? '–' : duration(m.durationMs), m.live ? 'so far' : m.finishedAt ? `finished ${timestamp(m.finishedAt)}` : '', 'duration'),
       tile('Exit code', m.exitCode === null ? '–' : String(m.exitCode), m.status, 'exit'),
       tile('Report', r ? r.status : 'none', r ? `${r.deliverables.length} deliverable${r.deliverables.length === 1 ? '' : 's'}` : m.reportError ?? '', 'report'),
-      tile('Started', m.startedAt ? timestamp(m.startedAt).slice(11) : '–', m.startedAt ? timestamp(m.startedAt).slice(0, 10) : 'not started', 'started'));
+      tile('Started', m.startedAt ? timestamp(m.startedAt).slice(11) : '–', m.startedAt ? timestamp(m.startedAt).slice(0, 10) : m.status === 'unknown' ? 'unknown' : 'not started', 'started'));
 
     const mission = h('section', { id: 'mission' }, h('h2', null, 'Mission', h('span', { class: 'aside mono' }, m.briefPath)),
       m.mission ? paragraphs(m.mission, 'mission') : h('p', { class: 'empty' }, 'The brief has no Mission section.'));
