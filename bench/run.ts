@@ -7,6 +7,7 @@ import { benchAgents } from './agents';
 import { benchBrief } from './brief';
 import { benchFederation, round } from './federation';
 import { benchMatrix } from './matrix';
+import { benchWebviews } from './webviews';
 
 const repo = path.resolve(__dirname, '..', '..');
 
@@ -23,6 +24,7 @@ const TARGETS: Target[] = [
   { metric: 'agents.deploy20VsDockerRunLoopRatio', op: '<=', value: 0.5 },
   { metric: 'matrix.noop1000VsXargsRatio', op: '<=', value: 1.3 },
   { metric: 'matrix.makespanVsCriticalPathRatio', op: '<=', value: 1.05 },
+  { metric: 'webviews.timelineRenderMs_1000tasks_median', op: '<=', value: 200 },
   { metric: 'brief.brief.validate.5kb.ms', op: '<=', value: 1 },
   { metric: 'brief.brief.validate.1mb.ms', op: '<=', value: 20 },
   { metric: 'brief.brief.ratio.1mb', op: '<=', value: 0.25 },
@@ -71,6 +73,10 @@ async function main(): Promise<void> {
   if (want('matrix')) {
     console.log('bench: matrix runner vs xargs -P 50, and a sleep schedule vs its critical path…');
     results['matrix'] = await benchMatrix();
+  }
+  if (want('webviews')) {
+    console.log('bench: report panel rendering in headless chromium…');
+    results['webviews'] = await benchWebviews();
   }
   if (want('bundle')) {
     console.log('bench: bundle sizes…');

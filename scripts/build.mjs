@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { webviewBundles } from './build-webviews.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const production = process.argv.includes('--production');
@@ -66,6 +67,10 @@ for (const b of bundles) {
   contexts.push(await esbuild.context({
     ...common, ...b, bundle: true, outdir: distDir, minify: production, metafile: true,
   }));
+}
+// One browser bundle per report panel (no CDN, no network), next to the extension.
+for (const options of webviewBundles(root, { production, outdir: join(root, distDir, 'webviews') })) {
+  contexts.push(await esbuild.context(options));
 }
 if (!production) {
   // Tests and tools: one output file per source, same tree under out/, dependencies left to node_modules.

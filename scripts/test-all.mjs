@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check in order, each timed, continuing after a failure:
-//   typecheck (tsc --noEmit), test:unit, test:docker, test:vscode (real editor), test:ui (browser UI)
+//   typecheck (tsc --noEmit), test:unit, test:docker, test:vscode (real editor), test:ui (browser UI),
+//   test:webviews (report panels in a real browser and editor)
 // then one summary table and a last line "N passed, N failed" (totals of tests). Exit code 1 if any part failed.
 //
 // Counts come from mocha's own summary lines ("N passing", "N failing", "N pending"; summed when a part runs mocha
@@ -26,6 +27,7 @@ const PARTS = [
   { name: 'docker', script: 'test:docker' },
   { name: 'vscode', script: 'test:vscode' },
   { name: 'ui', script: 'test:ui' },
+  { name: 'webviews', script: 'test:webviews' },
 ];
 
 const { values: opts } = parseArgs({ options: { only: { type: 'string' }, skip: { type: 'string' } } });

@@ -8,6 +8,7 @@ import { Logger } from '../core/ports';
 import { FederationSnapshot, valueOr } from '../core/snapshot';
 import type { BriefOptions } from '../core/brief';
 import { registerAgents } from './agents';
+import { registerPanels } from './panels';
 import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';
 import { ALL_COMMANDS } from './commands';
@@ -152,6 +153,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   register(context, services, ALL_COMMANDS);
   // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
   const agents = registerAgents(context, { root: fed.root, log, fed });
+  // Report panels share the Agents view's service, so one engine connection serves both.
+  registerPanels(context, { log, root: fed.root, snapshot: () => state.snapshot(), agents: async () => agents.service() });
 
   const activationMs = elapsed();
   log.info(`activated for ${fed.root} in ${activationMs.toFixed(1)} ms (loading the code ${loadMs.toFixed(1)} ms)`);
