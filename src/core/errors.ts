@@ -21,7 +21,8 @@ export type ErrorReason =
   | 'docker-unavailable'
   | 'docker-timeout'
   | 'docker-error'
-  | 'cancelled';
+  | 'cancelled'
+  | 'not-approved';
 
 export class FederationError extends Error {
   override readonly name: string = 'FederationError';

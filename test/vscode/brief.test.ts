@@ -105,6 +105,12 @@ describe('Mission briefs in a real editor', function () {
     }
   });
 
+  it('CodeLenses at the top of a brief: Validate, Deploy agent, Build bootstrap package', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', briefUri('MISSION_BRIEF.md'));
+    const commands = lenses.map((l) => l.command?.command);
+    for (const c of ['agentFederation.validateBrief', 'agentFederation.agents.deploy', 'agentFederation.previewBootstrapPackage']) assert.ok(commands.includes(c), `${c} in ${commands.join(', ')}`);
+  });
+
   it('the outline lists the six sections', async () => {
     const uri = briefUri('MISSION_BRIEF.md');
     const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri);

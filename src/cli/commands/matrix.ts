@@ -13,7 +13,8 @@ import { MatrixEvent, runMatrix } from '../../core/matrix/runner';
 import { runSetup } from '../../core/matrix/setup';
 import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
 import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from '../../core/matrix/workflow';
-import { intFlag, listFlag, positional, stringFlag } from '../args';
+import { approveCommands, unapprovedCommands } from '../../core/commandApprovals';
+import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export const EXIT_CANCELLED = 130;
@@ -104,13 +105,31 @@ function progressLine(e: MatrixEvent): string | undefined {
   }
 }
 
+/**
+ * Refuses workspace-defined commands this user has not allowed here before, unless --allow-workspace-commands is
+ * given (which records them). The editor relies on Workspace Trust instead.
+ */
+async function checkApproved(ctx: CliContext, args: ParsedArgs, plan: MatrixPlan, install: string | undefined, setup: boolean): Promise<void> {
+  const commands = [...plan.waves.flatMap((w) => w.units.map((u) => `${u.module}: ${u.command}`)), ...(setup ? [`setup: ${install ?? 'default install'}`] : [])];
+  if (boolFlag(args, 'allow-workspace-commands')) return approveCommands(ctx.root, commands);
+  const pending = await unapprovedCommands(ctx.root, commands);
+  if (pending.length === 0) return;
+  throw new FederationError(
+    'not-approved',
+    `${pending.length} command${pending.length === 1 ? '' : 's'} defined by this workspace ${pending.length === 1 ? 'has' : 'have'} not run here before:\n` +
+      pending.map((c) => `  ${c}`).join('\n') +
+      '\nRead them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).',
+    { commands: pending },
+  );
+}
+
 export const matrixCommand: CliCommand = {
   name: 'matrix',
   usage: [
     'matrix validate [--config F]',
     'matrix plan [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--github-output FILE]',
-    'matrix setup [--config F] [--only TASK…] [--unit ID] [--install-command CMD]',
-    'matrix run [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation local]',
+    'matrix setup [--config F] [--only TASK…] [--unit ID] [--install-command CMD] [--allow-workspace-commands]',
+    'matrix run [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation local] [--allow-workspace-commands]',
     'matrix runs',
     'matrix report [--run ID] [--format json|md] [--out FILE]',
     `matrix workflow [--config F] [--out FILE] [--cli CMD]   (default out: ${WORKFLOW_FILE})`,
@@ -142,6 +161,7 @@ export const matrixCommand: CliCommand = {
         const plan = planFrom(loaded, args);
         const logsDir = path.join(ctx.root, '.federation', 'cache', 'logs');
         const install = stringFlag(args, 'install-command');
+        await checkApproved(ctx, args, plan, install, true);
         const results = await runSetup({ root: ctx.root, plan, runner: new LocalProcessRunner(), logsDir, ...(install !== undefined ? { installCommand: install } : {}) });
         ctx.print({ setup: results }, () => results.map((r) => `${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`).join('\n') || 'No modules.');
         return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
@@ -162,6 +182,7 @@ export const matrixCommand: CliCommand = {
         const grace = stringFlag(args, 'grace');
         if (grace !== undefined && !(Number(grace) >= 0)) throw new UsageError(`--grace takes seconds, got "${grace}"`);
         const install = stringFlag(args, 'install-command');
+        await checkApproved(ctx, args, plan, install, !noSetup);
         const controller = new AbortController();
         const onSigint = () => {
           ctx.err('federation matrix: interrupted, stopping every task…');

@@ -114,9 +114,9 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
       ...(caching
         ? [
             { name: 'Dependency cache', id: 'deps', uses: 'actions/cache@v4', with: cacheWith },
-            { name: 'Install dependencies', if: "steps.deps.outputs.cache-hit != 'true'", run: `${cli} matrix setup --config ${config}` },
+            { name: 'Install dependencies', if: "steps.deps.outputs.cache-hit != 'true'", run: `${cli} matrix setup --config ${config} --allow-workspace-commands` },
           ]
-        : [{ name: 'Check that dependencies install', run: `${cli} matrix setup --config ${config}` }]),
+        : [{ name: 'Check that dependencies install', run: `${cli} matrix setup --config ${config} --allow-workspace-commands` }]),
     ],
   };
   const waveJobs: string[] = [];
@@ -141,12 +141,12 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
         ...(caching
           ? [
               { name: 'Restore dependencies', id: 'deps', uses: 'actions/cache/restore@v4', with: { path: cachePaths, key: cacheKey } },
-              { name: 'Install dependencies (cache miss)', if: "steps.deps.outputs.cache-hit != 'true'", run: `${cli} matrix setup --config ${config} --unit "\${{ matrix.id }}"` },
+              { name: 'Install dependencies (cache miss)', if: "steps.deps.outputs.cache-hit != 'true'", run: `${cli} matrix setup --config ${config} --allow-workspace-commands --unit "\${{ matrix.id }}"` },
             ]
           : []),
         {
           name: 'Run ${{ matrix.id }}',
-          run: `${cli} matrix run --config ${config} --unit "\${{ matrix.id }}" --run-id "$FEDERATION_RUN_ID"${caching ? ' --no-setup' : ''}`,
+          run: `${cli} matrix run --config ${config} --allow-workspace-commands --unit "\${{ matrix.id }}" --run-id "$FEDERATION_RUN_ID"${caching ? ' --no-setup' : ''}`,
         },
         {
           name: 'Upload the result',

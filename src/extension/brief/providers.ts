@@ -119,7 +119,11 @@ export function registerBriefProviders(options: () => BriefOptions): vscode.Disp
       provideCodeLenses(doc) {
         if (!isBrief(doc.uri)) return [];
         const top = new vscode.Range(0, 0, 0, 0);
-        return [new vscode.CodeLens(top, { title: '$(check) Validate', command: 'agentFederation.validateBrief', arguments: [doc.uri] })];
+        return [
+          new vscode.CodeLens(top, { title: '$(check) Validate', command: 'agentFederation.validateBrief', arguments: [doc.uri] }),
+          new vscode.CodeLens(top, { title: '$(rocket) Deploy agent', command: 'agentFederation.agents.deploy', arguments: [doc.uri] }),
+          new vscode.CodeLens(top, { title: '$(package) Build bootstrap package', command: 'agentFederation.previewBootstrapPackage', arguments: [doc.uri] }),
+        ];
       },
     }),
   ];

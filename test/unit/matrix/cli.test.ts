@@ -1,6 +1,6 @@
 // `federation matrix …` through the command module, as main.ts will call it.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from '../../../src/cli/args';
 import { matrixCommand } from '../../../src/cli/commands/matrix';
@@ -14,6 +14,16 @@ const repo = path.resolve(__dirname, '..', '..', '..', '..');
 describe('federation matrix (CLI)', function () {
   this.timeout(60_000);
   const tmp = useTempDir('fed-mcli-');
+  // Command approvals go to a throwaway file, never the user's own config.
+  const savedApprovals = process.env['FEDERATION_APPROVALS_FILE'];
+  before(() => {
+    process.env['FEDERATION_APPROVALS_FILE'] = path.join(require('node:os').tmpdir(), `fed-approvals-${process.pid}.json`);
+  });
+  after(() => {
+    rmSync(process.env['FEDERATION_APPROVALS_FILE']!, { force: true });
+    if (savedApprovals === undefined) delete process.env['FEDERATION_APPROVALS_FILE'];
+    else process.env['FEDERATION_APPROVALS_FILE'] = savedApprovals;
+  });
 
   async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
     const args = parseArgs(argv);
@@ -54,7 +64,7 @@ describe('federation matrix (CLI)', function () {
   it('a module folder that does not exist stops run before anything starts', async () => {
     const cfg = path.join(tmp.path, '.github', 'multi-agent-config.yml');
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('module: frontend\n    command: npm run lint', 'module: fronted\n    command: npm run lint'));
-    const r = await run('run', '--install-command', 'true');
+    const r = await run('run', '--install-command', 'true', '--allow-workspace-commands');
     assert.equal(r.code, 1);
     assert.match(r.err, /:\d+:13: module folder "fronted" of task "lint-frontend" does not exist/);
     assert.equal(existsSync(path.join(tmp.path, '.federation', 'runs')), false);
@@ -76,7 +86,7 @@ describe('federation matrix (CLI)', function () {
   });
 
   it('run → runs → report (md, json, --out); exit 1 when a task fails that was not allowed to', async () => {
-    const r = await run('run', '--install-command', 'mkdir -p node_modules', '--run-id', 'first', '--max-parallel', '2');
+    const r = await run('run', '--install-command', 'mkdir -p node_modules', '--run-id', 'first', '--max-parallel', '2', '--allow-workspace-commands');
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /wave 3 priority_3 "Build & Package"/);
     assert.match(r.out, /run first: passed: 9\/9 passed/);
@@ -92,7 +102,7 @@ describe('federation matrix (CLI)', function () {
     assert.match(readFileSync(path.join(tmp.path, 'out', 'report.md'), 'utf8'), /## Waves/);
 
     writeFileSync(path.join(tmp.path, 'backend', 'src', 'bad.js'), 'var x = 1;\nmodule.exports = { tests: { fails: () => false } };\n');
-    const failed = await run('run', '--no-setup', '--run-id', 'second', '--json');
+    const failed = await run('run', '--no-setup', '--run-id', 'second', '--json', '--allow-workspace-commands');
     assert.equal(failed.code, 1);
     const s = JSON.parse(failed.out).summary;
     assert.equal(s.status, 'failed');
@@ -111,6 +121,20 @@ describe('federation matrix (CLI)', function () {
     assert.equal((await run('bogus')).code, 2);
   });
 
+  it('runs workspace-defined commands only when allowed: refused at first, remembered once allowed, refused again when changed', async () => {
+    const cfg = path.join(tmp.path, '.github', 'multi-agent-config.yml');
+    writeFileSync(cfg, 'tasks:\n  a: {module: ., command: "echo ran > ran.txt"}\npriorities:\n  priority_1: {tasks: [a]}\n');
+    const refused = await run('run', '--no-setup');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /has not run here before:\n {2}\.: echo ran > ran\.txt\n.*--allow-workspace-commands/s);
+    assert.equal(existsSync(path.join(tmp.path, 'ran.txt')), false, 'nothing ran');
+    assert.equal((await run('run', '--no-setup', '--allow-workspace-commands')).code, 0);
+    assert.equal(existsSync(path.join(tmp.path, 'ran.txt')), true);
+    assert.equal((await run('run', '--no-setup')).code, 0, 'remembered for this workspace');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('echo ran', 'echo changed'));
+    assert.equal((await run('run', '--no-setup')).code, 1, 'a changed command needs allowing again');
+  });
+
   it('SIGINT (Ctrl-C to the CLI\'s process group) stops every process it started and exits 130', async () => {
     const pids = path.join(tmp.path, 'pids');
     writeFileSync(
@@ -121,7 +145,7 @@ describe('federation matrix (CLI)', function () {
     const script = `const { matrixCommand } = require(${JSON.stringify(path.join(repo, 'out', 'src', 'cli', 'commands', 'matrix.js'))});
       const { parseArgs } = require(${JSON.stringify(path.join(repo, 'out', 'src', 'cli', 'args.js'))});
       const ctx = { root: process.cwd(), json: false, out: (s) => console.log(s), err: (s) => console.error(s), print: (v, h) => console.log(h()) };
-      matrixCommand.run(ctx, parseArgs(['run', '--grace', '0.3'])).then((c) => { process.exitCode = c; });`;
+      matrixCommand.run(ctx, parseArgs(['run', '--grace', '0.3', '--allow-workspace-commands'])).then((c) => { process.exitCode = c; });`;
     const { spawn } = await import('node:child_process');
     // In a group of its own, and the SIGINT goes to the whole group, as a terminal's Ctrl-C does.
     const child = spawn(process.execPath, ['-e', script], { cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -1,0 +1,47 @@
+// Commands a workspace defines (matrix tasks, setup installs) run on this machine with the user's rights. The CLI
+// runs one only when this user has allowed it for this workspace before, or is told to with
+// --allow-workspace-commands. Approvals live in the user's own config folder, never in the workspace: a workspace
+// must not be able to approve itself. A changed command (or module) is a new command and needs approving again.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export function approvalsFile(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['FEDERATION_APPROVALS_FILE']) return env['FEDERATION_APPROVALS_FILE'];
+  const base = env['XDG_CONFIG_HOME'] || path.join(os.homedir(), '.config');
+  return path.join(base, 'agent-federation', 'approved-commands.json');
+}
+
+async function workspaceKey(root: string): Promise<string> {
+  return fs.realpath(root).catch(() => path.resolve(root));
+}
+
+const digest = (command: string) => createHash('sha256').update(command).digest('hex');
+
+type Approvals = Record<string, string[]>;
+
+async function read(file: string): Promise<Approvals> {
+  try {
+    const data = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+    return data && typeof data === 'object' ? (data as Approvals) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The commands (as given: e.g. "backend: npm test") not yet allowed for this workspace. */
+export async function unapprovedCommands(root: string, commands: string[], file = approvalsFile()): Promise<string[]> {
+  const known = new Set((await read(file))[await workspaceKey(root)] ?? []);
+  return [...new Set(commands)].filter((c) => !known.has(digest(c)));
+}
+
+export async function approveCommands(root: string, commands: string[], file = approvalsFile()): Promise<void> {
+  const all = await read(file);
+  const key = await workspaceKey(root);
+  all[key] = [...new Set([...(all[key] ?? []), ...commands.map(digest)])];
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
+  await fs.rename(tmp, file);
+}
