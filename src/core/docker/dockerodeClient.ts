@@ -18,11 +18,12 @@ import {
   type NetworkSpec, type RemoveOptions, type StopOptions, type VolumeSpec, type WaitOptions, type WaitResult,
 } from './client';
 import { toFederationError, type CallContext } from './engineErrors';
+import { resolveDockerHost } from './context';
 import { parseDockerHost, type DockerEndpoint } from './host';
 import { AsyncQueue, JsonLines, LogDemuxer } from './stream';
 
 export function createDockerodeClient(options: DockerClientOptions = {}): DockerClient {
-  const endpoint = parseDockerHost(options.host ?? process.env['DOCKER_HOST'], {
+  const endpoint = parseDockerHost(resolveDockerHost(options.host).host, {
     tlsVerify: process.env['DOCKER_TLS_VERIFY'] === '1',
   });
   return new DockerodeClient(endpoint, options);
