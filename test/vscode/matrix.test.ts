@@ -47,6 +47,33 @@ describe('Matrix runs in a real editor', function () {
     assert.ok(fs.existsSync(path.join(root(), '.federation', 'runs', outcome.runId, 'summary.json')));
   });
 
+  it('the run report opens from the Runs view for a finished run', async () => {
+    const api = await vscode.extensions.getExtension<FederationExtensionApi>('agent-federation.agent-federation')!.activate();
+    const run = (((await api.runsTree!.getChildren()) ?? []) as (Node & { runId: string })[])[0];
+    assert.ok(run && /^run:(passed|failed)$/.test(run.contextValue), 'a finished run is listed');
+    const isReport = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('Run ');
+    const allTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    // The inline action of a run item passes the item itself, as the menu does.
+    await vscode.commands.executeCommand('agentFederation.showRunReport', run);
+    // The tab model reaches the extension host asynchronously: wait for the tab event, not a fixed time.
+    const report = await new Promise<vscode.Tab>((resolve, reject) => {
+      const found = allTabs().find(isReport);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`no run report tab (tabs: ${allTabs().map((t) => t.label).join(', ')})`));
+      }, 20_000);
+      const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+        const tab = allTabs().find(isReport);
+        if (!tab) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(tab);
+      });
+    });
+    assert.ok((report.input as vscode.TabInputWebview).viewType.endsWith('agentFederation.runReport'));
+  });
+
   it('problems in the matrix config reach the Problems panel at the exact place', async () => {
     const file = path.join(root(), '.github', 'multi-agent-config.yml');
     const good = fs.readFileSync(file, 'utf8');
