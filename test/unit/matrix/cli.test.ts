@@ -1,13 +1,13 @@
 // `federation matrix …` through the command module, as main.ts will call it.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from '../../../src/cli/args';
 import { matrixCommand } from '../../../src/cli/commands/matrix';
 import { CliContext, UsageError } from '../../../src/cli/types';
 import { isFederationError } from '../../../src/core/errors';
 import { useTempDir } from '../../helpers/tmp';
-import { pidAlive } from './helpers';
+import { copyDemoMonorepo, pidAlive } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..', '..');
 
@@ -42,7 +42,7 @@ describe('federation matrix (CLI)', function () {
     }
   }
 
-  beforeEach(() => cpSync(path.join(repo, 'test', 'fixtures', 'monorepo'), tmp.path, { recursive: true }));
+  beforeEach(() => copyDemoMonorepo(tmp.path));
 
   it('validate: exit 0 for the demo config; exit 1 with file:line:col for a bad one, nothing run', async () => {
     assert.equal((await run('validate')).code, 0);

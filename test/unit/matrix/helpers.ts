@@ -45,3 +45,11 @@ export async function waitForFile(file: string, ms = 10_000): Promise<string> {
   }
   throw new Error(`${file} did not appear within ${ms} ms`);
 }
+
+/** The demo monorepo (demo/: two modules, their shared scripts and the matrix config) copied to `dest`. */
+export function copyDemoMonorepo(dest: string): void {
+  const demo = require('node:path').resolve(__dirname, '..', '..', '..', '..', 'demo');
+  for (const part of ['backend', 'frontend', 'scripts', '.github']) {
+    require('node:fs').cpSync(require('node:path').join(demo, part), require('node:path').join(dest, part), { recursive: true });
+  }
+}

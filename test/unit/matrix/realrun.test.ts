@@ -7,9 +7,8 @@ import { loadMatrixConfig } from '../../../src/core/matrix/load';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { runMatrix } from '../../../src/core/matrix/runner';
 import { useTempDir } from '../../helpers/tmp';
-import { config, pidAlive, simpleConfig, waitForFile } from './helpers';
+import { config, copyDemoMonorepo, pidAlive, simpleConfig, waitForFile } from './helpers';
 
-const repo = path.resolve(__dirname, '..', '..', '..', '..');
 const FAKE_INSTALL = 'mkdir -p node_modules/.fake && echo installed';
 
 describe('matrix runner (real processes)', function () {
@@ -17,7 +16,7 @@ describe('matrix runner (real processes)', function () {
   const tmp = useTempDir('fed-real-');
 
   it('runs the demo monorepo through all three waves with its real npm scripts', async () => {
-    cpSync(path.join(repo, 'test', 'fixtures', 'monorepo'), tmp.path, { recursive: true });
+    copyDemoMonorepo(tmp.path);
     const loaded = await loadMatrixConfig(tmp.path);
     assert.ok(loaded.config, JSON.stringify(loaded.findings));
     const plan = planMatrix(loaded.config);
@@ -35,7 +34,7 @@ describe('matrix runner (real processes)', function () {
   });
 
   it('setup: installed once, reused when the lockfile hash matches, restored from .federation/cache after a clean, reinstalled when the lockfile changes', async () => {
-    cpSync(path.join(repo, 'test', 'fixtures', 'monorepo'), tmp.path, { recursive: true });
+    copyDemoMonorepo(tmp.path);
     const plan = planMatrix(config(readFileSync(path.join(tmp.path, '.github', 'multi-agent-config.yml'), 'utf8')), { only: ['lint-backend'] });
     const action = async () => (await runMatrix({ root: tmp.path, plan, setup: { installCommand: FAKE_INSTALL } })).summary.setup.map((s) => s.action);
     assert.deepEqual(await action(), ['installed']);

@@ -7,7 +7,7 @@ import { generateWorkflow, githubOutputLines } from '../../../src/core/matrix/wo
 import { config, simpleConfig } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..', '..');
-const FIXTURE_CONFIG = readFileSync(path.join(repo, 'test', 'fixtures', 'monorepo', '.github', 'multi-agent-config.yml'), 'utf8');
+const FIXTURE_CONFIG = readFileSync(path.join(repo, 'demo', '.github', 'multi-agent-config.yml'), 'utf8');
 
 type Parser = typeof import('@actions/workflow-parser');
 let parser: Parser | undefined;

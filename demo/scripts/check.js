@@ -1,9 +1,11 @@
-// One tiny program for every npm script of this demo module: lint, type-check, test (shard-aware) and build.
+// One tiny program for every npm script of the demo modules (backend, frontend): lint, type-check, test
+// (shard-aware) and build. npm runs scripts in the module's folder, so that folder is the module.
 const fs = require('node:fs');
 const path = require('node:path');
 
 const step = process.argv[2];
-const src = path.join(__dirname, '..', 'src');
+const moduleDir = process.cwd();
+const src = path.join(moduleDir, 'src');
 const files = fs.readdirSync(src).filter((f) => f.endsWith('.js')).sort();
 
 if (step === 'lint') {
@@ -31,7 +33,7 @@ if (step === 'lint') {
   }
   console.log(`test: shard ${index + 1}/${total} ran ${mine.length} file(s)`);
 } else if (step === 'build') {
-  const out = path.join(__dirname, '..', 'dist');
+  const out = path.join(moduleDir, 'dist');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'bundle.js'), files.map((f) => fs.readFileSync(path.join(src, f), 'utf8')).join('\n'));
   console.log(`build: dist/bundle.js from ${files.length} file(s)`);
