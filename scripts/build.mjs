@@ -2,7 +2,7 @@
 // so that mocha, the benchmarks and the in-editor suite run plain JavaScript without a TS loader.
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { webviewBundles } from './build-webviews.mjs';
 
@@ -11,7 +11,7 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 // --outdir DIR: bundles go elsewhere (the benchmark measures a production bundle without touching dist/).
 const outdirArg = process.argv.indexOf('--outdir');
-const distDir = outdirArg > 0 ? process.argv[outdirArg + 1] : 'dist';
+const distDir = resolve(root, outdirArg > 0 ? process.argv[outdirArg + 1] : 'dist');
 
 function tsFiles(dir) {
   const full = join(root, dir);
@@ -55,7 +55,7 @@ try {
 
 // Only a release build starts clean (no stale source maps); a dev build overwrites in place so that an editor
 // already running on dist/ keeps working.
-if (production) rmSync(join(root, distDir), { recursive: true, force: true });
+if (production) rmSync(distDir, { recursive: true, force: true });
 const contexts = [];
 let pruneOut = () => {};
 function allFiles(dir) {
@@ -69,7 +69,7 @@ for (const b of bundles) {
   }));
 }
 // One browser bundle per report panel (no CDN, no network), next to the extension.
-for (const options of webviewBundles(root, { production, outdir: join(root, distDir, 'webviews') })) {
+for (const options of webviewBundles(root, { production, outdir: join(distDir, 'webviews') })) {
   contexts.push(await esbuild.context(options));
 }
 if (!production) {

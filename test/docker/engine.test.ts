@@ -13,7 +13,7 @@ import { parseDockerHost } from '../../src/core/docker/host';
 import { loadDockerClient } from '../../src/core/docker/loader';
 import { FederationError } from '../../src/core/errors';
 import { tar } from './tar';
-import { busyboxContext, buildTestImage, collect, RUN_ID, runLabels, runToExit, Sweeper, uniqueName } from './helpers';
+import { busyboxContext, buildTestImage, collect, RUN_ID, runLabels, runToExit, Sweeper, tcpProxyToSocket, uniqueName } from './helpers';
 
 async function rejection(p: Promise<unknown>): Promise<FederationError> {
   try {
@@ -47,32 +47,6 @@ async function silentServer(): Promise<{ server: Server; port: number; close: ()
   };
 }
 
-/** A loopback TCP port forwarding to the local engine's socket: a real tcp:// engine for the adapter. */
-async function tcpProxyToSocket(socketPath: string): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((downstream) => {
-    const upstream = connect(socketPath);
-    for (const s of [downstream, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        downstream.destroy();
-        upstream.destroy();
-      });
-    }
-    downstream.pipe(upstream).pipe(downstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  assert.ok(address && typeof address === 'object');
-  return {
-    port: address.port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 async function freePort(): Promise<number> {
   const { port, close } = await silentServer();

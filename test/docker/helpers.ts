@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect, createServer, type Socket } from 'node:net';
+import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ContainerSpec, DockerClient, LogChunk } from '../../src/core/docker/client';
 import { tar, type TarEntry } from './tar';
@@ -169,4 +171,31 @@ export async function firstMatching<T>(items: T[], stream: AsyncIterable<T>, mat
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A loopback TCP port forwarding to the local engine's socket: a real tcp:// engine. */
+export async function tcpProxyToSocket(socketPath: string): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((downstream) => {
+    const upstream = connect(socketPath);
+    for (const s of [downstream, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        downstream.destroy();
+        upstream.destroy();
+      });
+    }
+    downstream.pipe(upstream).pipe(downstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  assert.ok(address && typeof address === 'object');
+  return {
+    port: address.port,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
 }
