@@ -2,7 +2,7 @@
 // time the page itself measures around building the SVG and its layout, median of 7 renders; target < 200 ms),
 // the whole page's render, the mapping from run results to the view model on the extension side, and the size of
 // each page bundle as shipped.
-import { runReportModel } from '../src/extension/panels/models';
+import { runReportModel } from '../src/core/reports/models';
 import type { PageMessage } from '../src/webviews/protocol';
 import { makeHistory, makeRun } from '../test/fixtures/webviews/runs';
 import { buildBundles, launch, showModel, startServer } from '../test/webviews/harness';

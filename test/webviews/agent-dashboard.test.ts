@@ -1,6 +1,6 @@
 // The agent report and the federation dashboard in headless chromium, under the extension's CSP.
 import * as assert from 'node:assert/strict';
-import { agentReportModel } from '../../src/extension/panels/models';
+import { agentReportModel } from '../../src/core/reports/models';
 import { agentModel, agentRecord, dashboardModelFixture, NOW } from '../fixtures/webviews/models';
 import { BrowserSession, launch, PageServer, PanelPage, showModel, startServer, texts } from './harness';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { exportHtml, makeNonce, pageHtml } from '../../src/extension/panels/html';
+import { exportHtml, makeNonce, pageHtml } from '../../src/core/reports/html';
 import type { PageMessage, PanelKind, PanelModel } from '../../src/webviews/protocol';
 import { THEMES, type ThemeName } from '../../src/webviews/themes';
 

@@ -3,7 +3,7 @@
 // script, no element, no request, no CSP violation, and the text itself still readable on the page.
 import * as assert from 'node:assert/strict';
 import { makeRun } from '../fixtures/webviews/runs';
-import { runReportModel } from '../../src/extension/panels/models';
+import { runReportModel } from '../../src/core/reports/models';
 import type { PanelModel } from '../../src/webviews/protocol';
 import { agentModel, dashboardModelFixture, NOW } from '../fixtures/webviews/models';
 import { XSS } from '../fixtures/webviews/xss';

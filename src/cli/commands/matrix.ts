@@ -14,6 +14,8 @@ import { runSetup } from '../../core/matrix/setup';
 import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
 import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from '../../core/matrix/workflow';
 import { approveCommands, unapprovedCommands } from '../../core/commandApprovals';
+import { loadRun } from '../../core/reports/data';
+import { exportHtml } from '../../core/reports/html';
 import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
@@ -123,6 +125,22 @@ async function checkApproved(ctx: CliContext, args: ParsedArgs, plan: MatrixPlan
   );
 }
 
+/** The run report panel's page as one self-contained file (script, styles and data inlined; works offline). */
+async function htmlReport(root: string, runId: string): Promise<string> {
+  // dist/cli.js ships next to dist/webviews/; from out/ (tests) the bundles are in the repository's dist/.
+  const candidates = [path.join(__dirname, 'webviews'), path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'webviews')];
+  for (const dir of candidates) {
+    try {
+      const [script, css] = await Promise.all([fs.readFile(path.join(dir, 'run.js'), 'utf8'), fs.readFile(path.join(dir, 'run.css'), 'utf8')]);
+      const { model } = await loadRun(root, runId);
+      return exportHtml({ kind: 'run', title: `Matrix run ${runId}`, model, script, css });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    }
+  }
+  throw new FederationError('not-found', `The report page bundle (webviews/run.js) is missing next to the CLI; build with "npm run build".`, {});
+}
+
 export const matrixCommand: CliCommand = {
   name: 'matrix',
   usage: [
@@ -131,7 +149,7 @@ export const matrixCommand: CliCommand = {
     'matrix setup [--config F] [--only TASK…] [--unit ID] [--install-command CMD] [--allow-workspace-commands]',
     'matrix run [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation local] [--allow-workspace-commands]',
     'matrix runs',
-    'matrix report [--run ID] [--format json|md] [--out FILE]',
+    'matrix report [--run ID] [--format json|md|html] [--out FILE]',
     `matrix workflow [--config F] [--out FILE] [--cli CMD]   (default out: ${WORKFLOW_FILE})`,
   ],
   async run(ctx, args) {
@@ -226,15 +244,11 @@ export const matrixCommand: CliCommand = {
       case 'report': {
         noExtraWords(args, 1);
         const format = stringFlag(args, 'format') ?? (ctx.json ? 'json' : 'md');
-        if (format === 'html') {
-          ctx.err('federation matrix: --format html is not available yet; use json or md');
-          return EXIT.usage;
-        }
-        if (format !== 'json' && format !== 'md') throw new UsageError(`--format is json or md, got "${format}"`);
+        if (format !== 'json' && format !== 'md' && format !== 'html') throw new UsageError(`--format is json, md or html, got "${format}"`);
         const run = stringFlag(args, 'run');
         if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
         const { summary, tasks } = await readRun(ctx.root, run);
-        const text = format === 'json' ? renderJsonReport(summary, tasks) : renderMarkdownReport(summary, tasks);
+        const text = format === 'json' ? renderJsonReport(summary, tasks) : format === 'md' ? renderMarkdownReport(summary, tasks) : await htmlReport(ctx.root, summary.runId);
         const out = stringFlag(args, 'out');
         if (out !== undefined) {
           const file = path.resolve(ctx.root, out);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentReportModel } from '../../webviews/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
-import { AgentRef, deliverablePath, loadAgent, LoadedAgent } from './data';
+import { AgentRef, deliverablePath, loadAgent, LoadedAgent } from '../../core/reports/data';
 
 const POLL_MS = 3000;
 

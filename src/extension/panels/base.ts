@@ -3,8 +3,8 @@
 import * as vscode from 'vscode';
 import type { FederationSnapshot } from '../../core/snapshot';
 import { ModelOf, PageMessageOf, PanelKind, parsePageMessage } from '../../webviews/protocol';
-import type { AgentSource } from './data';
-import { makeNonce, pageHtml } from './html';
+import type { AgentSource } from '../../core/reports/data';
+import { makeNonce, pageHtml } from '../../core/reports/html';
 
 export const VIEW_TYPES: Record<PanelKind, string> = {
   run: 'agentFederation.runReport',

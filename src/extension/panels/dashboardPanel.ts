@@ -4,8 +4,8 @@ import { valueOr } from '../../core/snapshot';
 import { listRuns } from '../../core/matrix/results';
 import type { DashboardModel } from '../../webviews/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
-import { readAgentRecords, withTimeout } from './data';
-import { dashboardModel } from './models';
+import { readAgentRecords, withTimeout } from '../../core/reports/data';
+import { dashboardModel } from '../../core/reports/models';
 
 export class DashboardPanel extends ReportPanel<'dashboard'> {
   private constructor(panel: vscode.WebviewPanel, env: PanelEnv, initial: DashboardModel | undefined) {

@@ -7,13 +7,13 @@ import { RUN_ID_PATTERN } from '../../core/matrix/results';
 import { AGENT_ID_PATTERN } from '../../core/agents/schema';
 import { isPageState } from '../../webviews/protocol';
 import { PanelEnv, VIEW_TYPES, webviewOptions } from './base';
-import { AgentRef, AgentSource, resolveAgentRef, resolveRunId } from './data';
+import { AgentRef, AgentSource, resolveAgentRef, resolveRunId } from '../../core/reports/data';
 import { AgentReportPanel, agentKey } from './agentPanel';
 import { DashboardPanel } from './dashboardPanel';
 import { RunReportPanel } from './runPanel';
 
 export { VIEW_TYPES } from './base';
-export type { AgentSource } from './data';
+export type { AgentSource } from '../../core/reports/data';
 
 export const PANEL_COMMANDS = {
   showRunReport: 'agentFederation.showRunReport',

@@ -6,9 +6,9 @@ import * as vscode from 'vscode';
 import { listRuns, RUNS_DIR } from '../../core/matrix/results';
 import type { RunReportModel } from '../../webviews/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
-import { loadRun, LoadedRun, unitLogPath } from './data';
-import { exportHtml } from './html';
-import { runReportMarkdown } from './models';
+import { loadRun, LoadedRun, unitLogPath } from '../../core/reports/data';
+import { exportHtml } from '../../core/reports/html';
+import { runReportMarkdown } from '../../core/reports/models';
 
 const TICK_MS = 2000;
 const SAFE_ARG = /^[A-Za-z0-9_.\-/ ]+$/;

@@ -100,6 +100,12 @@ describe('federation matrix (CLI)', function () {
     assert.equal(json.tasks.length, 9);
     assert.equal((await run('report', '--out', 'out/report.md')).code, 0);
     assert.match(readFileSync(path.join(tmp.path, 'out', 'report.md'), 'utf8'), /## Waves/);
+    // The report panel's page as one file: its script, styles and the run's data inlined, nothing fetched.
+    assert.equal((await run('report', '--format', 'html', '--out', 'out/report.html')).code, 0);
+    const html = readFileSync(path.join(tmp.path, 'out', 'report.html'), 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/i);
+    assert.match(html, /test-backend\.shard-1-of-2/);
+    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/i, 'nothing is loaded from elsewhere');
 
     writeFileSync(path.join(tmp.path, 'backend', 'src', 'bad.js'), 'var x = 1;\nmodule.exports = { tests: { fails: () => false } };\n');
     const failed = await run('run', '--no-setup', '--run-id', 'second', '--json', '--allow-workspace-commands');
@@ -112,8 +118,8 @@ describe('federation matrix (CLI)', function () {
     assert.equal(tasks.find((t) => t.unit === 'build-backend')!.status, 'passed', 'the next waves still ran');
   });
 
-  it('report --format html and --isolation docker are not available yet: exit 2', async () => {
-    assert.equal((await run('report', '--format', 'html')).code, 2);
+  it('--isolation docker is not available yet: exit 2; bad report arguments are refused', async () => {
+    assert.equal((await run('report', '--format', 'pdf')).code, 2);
     const d = await run('run', '--isolation', 'docker');
     assert.equal(d.code, 2);
     assert.match(d.err, /not available yet/);

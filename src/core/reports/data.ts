@@ -4,13 +4,13 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { outputFileSize, outputSegments, readOutputFile } from '../../core/agents/files';
-import { parseAgentsFile } from '../../core/agents/records';
-import { AGENT_ID_PATTERN, AGENTS_DIR, AGENTS_FILE, AgentReportSchema, REPORT_FILE, type AgentRecord, type AgentReport } from '../../core/agents/schema';
-import type { AgentInfo } from '../../core/agents/status';
-import { describeError, FederationError } from '../../core/errors';
-import type { MatrixPlan } from '../../core/matrix/plan';
-import { listRuns, readTaskResults, RUN_ID_PATTERN, RUNS_DIR, summarizeRun, type RunListing, type RunSummary, type TaskResult } from '../../core/matrix/results';
+import { outputFileSize, outputSegments, readOutputFile } from '../agents/files';
+import { parseAgentsFile } from '../agents/records';
+import { AGENT_ID_PATTERN, AGENTS_DIR, AGENTS_FILE, AgentReportSchema, REPORT_FILE, type AgentRecord, type AgentReport } from '../agents/schema';
+import type { AgentInfo } from '../agents/status';
+import { describeError, FederationError } from '../errors';
+import type { MatrixPlan } from '../matrix/plan';
+import { listRuns, readTaskResults, RUN_ID_PATTERN, RUNS_DIR, summarizeRun, type RunListing, type RunSummary, type TaskResult } from '../matrix/results';
 import type { AgentReportModel, RunHistoryPoint, RunReportModel } from '../../webviews/protocol';
 import { agentReportModel, runReportModel } from './models';
 

@@ -1,12 +1,12 @@
 // Pure mappings from the core's types (matrix run results, agent records and reports, the federation snapshot) to
 // the view models the report pages render (src/webviews/protocol.ts), and the Markdown export of a run. No vscode
 // and no file access here: unit-tested directly, and the pages never depend on core internals.
-import { parseBrief } from '../../core/brief/parse';
-import type { AgentInfo, AgentRecord, AgentReport } from '../../core/agents';
-import { statusPhrase } from '../../core/agents/status';
-import { effectiveStatus } from '../../core/federation';
-import type { RunListing, RunSummary, TaskResult } from '../../core/matrix/results';
-import type { FederationSnapshot } from '../../core/snapshot';
+import { parseBrief } from '../brief/parse';
+import type { AgentInfo, AgentRecord, AgentReport } from '../agents';
+import { statusPhrase } from '../agents/status';
+import { effectiveStatus } from '../federation';
+import type { RunListing, RunSummary, TaskResult } from '../matrix/results';
+import type { FederationSnapshot } from '../snapshot';
 import { bytes, duration, percent, signedDuration, signedPoints, timestamp, times } from '../../webviews/format';
 import type {
   AgentReportModel,
