@@ -2,13 +2,9 @@
 // disposable to VS Code. Activation reads nothing heavy: no Docker, no network; state loads in the background.
 import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
-import { briefClearanceFindings } from '../core/packages';
-import { operatorLevel } from './settings';
 import { Logger } from '../core/ports';
 import { FederationSnapshot, valueOr } from '../core/snapshot';
 import type { BriefOptions } from '../core/brief';
-import { registerAgents } from './agents';
-import { registerPanels } from './panels';
 import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';
 import { ALL_COMMANDS } from './commands';
@@ -17,10 +13,8 @@ import { FederationState } from './federationState';
 import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
 import { TaskTreeNode, buildTaskTree } from './models/taskQueueModel';
 import { SnapshotTreeProvider } from './views/treeProvider';
+import type { Features } from './features';
 import { WindowPersona } from './windowPersona';
-import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
-import { RunsController } from './matrix/runs';
-import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -92,8 +86,6 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
 
   const logger = loggerFrom(log);
   const fed = new Federation(folder.uri.fsPath, { logger });
-  // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
-  briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
   const state = new FederationState(fed, logger);
   const persona = new WindowPersona(state, context.workspaceState, log);
   const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;
@@ -131,13 +123,12 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     }),
   );
 
-  // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
-  const runs = new RunsController(fed.root, logger);
-  const runsTree = new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(runs, buildRunsTree);
-  const runsView = vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true });
-  const matrixConfig = new MatrixConfigDiagnostics(fed.root);
-  const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
-  context.subscriptions.push(runs, runsTree, runsView, matrixConfig, { dispose: () => clearTimeout(configScan) });
+  // Agents, matrix runs, panels: registered right after activation (or on first access), not during it.
+  let features: Features | undefined;
+  const ensureFeatures = (): Features =>
+    (features ??= (require('./features') as typeof import('./features')).registerFeatures(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }));
+  const afterActivation = setImmediate(() => ensureFeatures());
+  context.subscriptions.push({ dispose: () => clearImmediate(afterActivation) });
 
   const services: Services = {
     state,
@@ -145,16 +136,14 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     persona,
     log,
     briefs,
-    runs,
+    get runs() {
+      return ensureFeatures().runs;
+    },
     refreshViews: () => {
       void state.reload();
     },
   };
   register(context, services, ALL_COMMANDS);
-  // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
-  const agents = registerAgents(context, { root: fed.root, log, fed });
-  // Report panels share the Agents view's service, so one engine connection serves both.
-  registerPanels(context, { log, root: fed.root, snapshot: () => state.snapshot(), agents: async () => agents.service() });
 
   const activationMs = elapsed();
   log.info(`activated for ${fed.root} in ${activationMs.toFixed(1)} ms (loading the code ${loadMs.toFixed(1)} ms)`);
@@ -164,8 +153,12 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     onDidChangeState: state.onDidChange,
     personasTree,
     taskQueueTree,
-    agentsTree: agents.tree as vscode.TreeDataProvider<unknown>,
-    runsTree: runsTree as vscode.TreeDataProvider<unknown>,
+    get agentsTree() {
+      return ensureFeatures().agentsTree;
+    },
+    get runsTree() {
+      return ensureFeatures().runsTree;
+    },
     activationMs,
     loadMs,
     windowPersona: () => persona.id,

@@ -1,6 +1,8 @@
 // Settings read in more than one place.
 import * as vscode from 'vscode';
-import { OperatorLevel, isOperatorLevel } from '../core/packages';
+import type { OperatorLevel } from '../core/packages';
+
+const LEVELS: readonly string[] = ['L0', 'L1', 'L2', 'L3'];
 
 /**
  * The operator's level. Only the user's own value counts: the setting is application-scoped (and restricted in
@@ -9,5 +11,5 @@ import { OperatorLevel, isOperatorLevel } from '../core/packages';
 export function operatorLevel(): OperatorLevel {
   const inspected = vscode.workspace.getConfiguration('agentFederation').inspect<string>('operatorLevel');
   const value = inspected?.globalValue ?? inspected?.defaultValue ?? 'L1';
-  return isOperatorLevel(value) ? value : 'L1';
+  return LEVELS.includes(value) ? (value as OperatorLevel) : 'L1';
 }

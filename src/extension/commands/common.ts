@@ -7,7 +7,7 @@ import { valueOr } from '../../core/snapshot';
 import { Persona, Task, TaskStatus } from '../../core/state/schemas';
 import { FederationState } from '../federationState';
 import { BriefDiagnostics } from '../brief/diagnostics';
-import { RunsController } from '../matrix/runs';
+import type { RunsController } from '../matrix/runs';
 import { WindowPersona } from '../windowPersona';
 
 export interface Services {

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { WORKFLOW_FILE, generateWorkflow as render, loadMatrixConfig, planMatrix } from '../../core/matrix';
+import { matrix } from '../lazy';
 import { FederationError } from '../../core/errors';
 import { CommandDef, isFromUi } from './common';
 
@@ -8,6 +8,7 @@ import { CommandDef, isFromUi } from './common';
 export const generateWorkflow: CommandDef = {
   id: 'agentFederation.generateWorkflow',
   async run(s, arg) {
+    const { WORKFLOW_FILE, generateWorkflow: render, loadMatrixConfig, planMatrix } = matrix();
     const loaded = await loadMatrixConfig(s.fed.root);
     if (!loaded.config) throw new FederationError('invalid-input', `${loaded.shownAs} has errors; fix them first (see Problems).`, { file: loaded.file });
     const configFile = path.relative(s.fed.root, loaded.file).split(path.sep).join('/');

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { buildPackage, writePackage } from '../../core/packages';
+import { packages } from '../lazy';
 import { operatorLevel } from '../settings';
 import { CommandDef, actingPersona, personaFromArg, requireTrust } from './common';
 
@@ -12,6 +12,7 @@ export const openPersonaTerminal: CommandDef = {
     const persona = await actingPersona(s, personaFromArg(arg));
     if (!persona) return undefined;
     // The terminal's agent gets the persona's scope (skills, tasks, handoffs) as a bootstrap package, nothing above C1.
+    const { buildPackage, writePackage } = packages();
     const pkg = await buildPackage({ consumer: 'parallel-terminal', persona, operatorLevel: operatorLevel(), root: s.fed.root });
     const dir = s.fed.store.pathOf(`packages/${persona}`);
     await writePackage(pkg, dir);

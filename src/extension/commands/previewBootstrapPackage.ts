@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { CONSUMERS, Consumer, auditPackage } from '../../core/packages';
+import type { Consumer } from '../../core/packages';
+import { packages } from '../lazy';
 import { operatorLevel } from '../settings';
 import { CommandDef, isPlainArgs, personaFromArg, pickPersona } from './common';
 
@@ -15,7 +16,7 @@ export const previewBootstrapPackage: CommandDef = {
     const fromNode = arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'persona' ? personaFromArg(arg) : undefined;
     let consumer = (typeof plain['consumer'] === 'string' ? plain['consumer'] : fromUri ? 'remote-agent' : fromNode ? 'parallel-terminal' : undefined) as Consumer | undefined;
     if (!consumer) {
-      consumer = (await vscode.window.showQuickPick([...CONSUMERS], { placeHolder: 'Preview the bootstrap package of which consumer?' })) as Consumer | undefined;
+      consumer = (await vscode.window.showQuickPick([...packages().CONSUMERS], { placeHolder: 'Preview the bootstrap package of which consumer?' })) as Consumer | undefined;
       if (!consumer) return undefined;
     }
     let persona = typeof plain['persona'] === 'string' ? plain['persona'] : fromNode;
@@ -26,7 +27,7 @@ export const previewBootstrapPackage: CommandDef = {
       brief = picked?.[0] ? vscode.workspace.asRelativePath(picked[0], false) : undefined;
     }
     if ((consumer === 'parallel-terminal' && !persona) || (consumer === 'remote-agent' && !brief)) return undefined;
-    const audit = await auditPackage({ consumer, operatorLevel: operatorLevel(), root: s.fed.root, ...(persona ? { persona } : {}), ...(brief ? { brief } : {}) });
+    const audit = await packages().auditPackage({ consumer, operatorLevel: operatorLevel(), root: s.fed.root, ...(persona ? { persona } : {}), ...(brief ? { brief } : {}) });
     const bootstrap = audit.files.find((f) => f.path === 'BOOTSTRAP.md')?.content ?? '';
     const content = [
       `<!-- Preview only: nothing was written. Consumer ${consumer}, operator level ${operatorLevel()}${audit.ok ? '' : ' — REFUSED'} -->`,

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { readRun } from '../../core/matrix';
+import { matrix } from '../lazy';
 import { CommandDef, argField } from './common';
 
 /** Runs again the tasks that failed (or timed out, or were cancelled) in a run: the latest one by default. */
 export const rerunFailed: CommandDef = {
   id: 'agentFederation.rerunFailed',
   async run(s, arg) {
-    const { tasks } = await readRun(s.fed.root, argField(arg, 'runId'));
+    const { tasks } = await matrix().readRun(s.fed.root, argField(arg, 'runId'));
     const failed = [...new Set(tasks.filter((t) => t.status === 'failed' || t.status === 'timed_out' || t.status === 'cancelled').map((t) => t.task))];
     if (failed.length === 0) {
       void vscode.window.showInformationMessage('Nothing failed in that run.');

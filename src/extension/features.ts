@@ -1,0 +1,47 @@
+// What the extension registers right after activation rather than during it: Docker agents, matrix runs, report
+// panels and the clearance check of briefs. Loaded with require() by the composition root, so none of this code
+// is evaluated before activate() has returned.
+import * as vscode from 'vscode';
+import { briefClearanceFindings } from '../core/packages';
+import type { Logger } from '../core/ports';
+import type { Federation } from '../core/federation';
+import type { FederationSnapshot } from '../core/snapshot';
+import { registerAgents } from './agents';
+import type { BriefDiagnostics } from './brief/diagnostics';
+import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
+import { RunsController } from './matrix/runs';
+import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
+import { registerPanels } from './panels';
+import { operatorLevel } from './settings';
+import { SnapshotTreeProvider } from './views/treeProvider';
+
+export interface Features {
+  runs: RunsController;
+  runsTree: vscode.TreeDataProvider<unknown>;
+  agentsTree: vscode.TreeDataProvider<unknown>;
+}
+
+export function registerFeatures(
+  context: vscode.ExtensionContext,
+  deps: { fed: Federation; log: vscode.LogOutputChannel; logger: Logger; briefs: BriefDiagnostics; snapshot: () => Promise<FederationSnapshot> },
+): Features {
+  const { fed, log, logger, briefs } = deps;
+  // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
+  briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
+  briefs.revalidateAll();
+
+  // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
+  const agents = registerAgents(context, { root: fed.root, log, fed });
+  // Report panels share the Agents view's service, so one engine connection serves both.
+  registerPanels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() });
+
+  // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
+  const runs = new RunsController(fed.root, logger);
+  const runsTree = new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(runs, buildRunsTree);
+  const runsView = vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true });
+  const matrixConfig = new MatrixConfigDiagnostics(fed.root);
+  const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
+  context.subscriptions.push(runs, runsTree, runsView, matrixConfig, { dispose: () => clearTimeout(configScan) });
+
+  return { runs, runsTree: runsTree as vscode.TreeDataProvider<unknown>, agentsTree: agents.tree as vscode.TreeDataProvider<unknown> };
+}
