@@ -60,6 +60,21 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** What every task result says about which unit of which run it is. */
+function identity(runId: string, unit: MatrixUnit, wave: MatrixWave) {
+  return {
+    version: 1 as const,
+    runId,
+    unit: unit.id,
+    task: unit.task,
+    shard: unit.shard,
+    priority: unit.priority,
+    wave: wave.index,
+    module: unit.module,
+    command: unit.command,
+  };
+}
+
 export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   const { root, plan } = opts;
   const runId = opts.runId ?? newRunId();
@@ -123,15 +138,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     while (writes.length) await Promise.all(writes.splice(0));
   };
   const notRun = (unit: MatrixUnit, wave: MatrixWave, status: 'skipped' | 'cancelled', reason: string, blocking = false): TaskResult => ({
-    version: 1,
-    runId,
-    unit: unit.id,
-    task: unit.task,
-    shard: unit.shard,
-    priority: unit.priority,
-    wave: wave.index,
-    module: unit.module,
-    command: unit.command,
+    ...identity(runId, unit, wave),
     status,
     allowed: null,
     blocking,
@@ -215,15 +222,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     }
     const end = last ? Date.parse(last.endedAt) : Date.now();
     return {
-      version: 1,
-      runId,
-      unit: unit.id,
-      task: unit.task,
-      shard: unit.shard,
-      priority: unit.priority,
-      wave: wave.index,
-      module: unit.module,
-      command: unit.command,
+      ...identity(runId, unit, wave),
       status,
       allowed,
       blocking: failed && allowed === null,
