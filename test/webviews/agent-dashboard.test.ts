@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { agentReportModel } from '../../src/core/reports/models';
 import { agentModel, agentRecord, dashboardModelFixture, NOW } from '../fixtures/webviews/models';
-import { BrowserSession, launch, PageServer, PanelPage, showModel, startServer, texts } from './harness';
+import { BrowserSession, finishPage, launch, PageServer, PanelPage, showModel, startServer, texts } from './harness';
 
 describe('agent report and dashboard pages (chromium)', function () {
   this.timeout(60_000);
@@ -19,15 +19,9 @@ describe('agent report and dashboard pages (chromium)', function () {
     await server?.close();
   });
   afterEach(async function () {
-    if (p && this.currentTest?.state === 'failed') {
-      await p.page.screenshot({ path: `test-results/webviews/failure-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}.png`, fullPage: true }).catch(() => undefined);
-    }
-    if (p) {
-      assert.deepEqual(p.consoleErrors, [], 'no console errors');
-      assert.deepEqual(await p.violations(), [], 'no CSP violations');
-    }
-    await p?.close();
+    const page = p;
     p = undefined;
+    await finishPage(page, this.currentTest);
   });
 
   describe('agent report', () => {

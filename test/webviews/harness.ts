@@ -1,6 +1,7 @@
 // Serves the report pages the way a webview gets them (the extension's own HTML and CSP, the production bundles)
 // from a local HTTP server, with a stub acquireVsCodeApi that records what the page posts, and drives them in
 // headless Debian chromium through playwright-core. Used by the browser tests and by bench/webviews.ts.
+import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -231,4 +232,21 @@ export async function showModel(session: BrowserSession, server: PageServer, mod
 
 export function texts(page: Page, selector: string): Promise<string[]> {
   return page.$$eval(selector, (els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+}
+
+/**
+ * After each page test: a full-page screenshot when it failed, then no console errors and no CSP violations
+ * (the check every page test shares), then the page is closed.
+ */
+export async function finishPage(p: PanelPage | undefined, test: Mocha.Test | undefined): Promise<void> {
+  if (!p) return;
+  try {
+    if (test?.state === 'failed') {
+      await p.page.screenshot({ path: path.join(RESULTS, `failure-${test.title.replace(/\W+/g, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => undefined);
+    }
+    assert.deepEqual(p.consoleErrors, [], 'no console errors');
+    assert.deepEqual(await p.violations(), [], 'no CSP violations');
+  } finally {
+    await p.close();
+  }
 }

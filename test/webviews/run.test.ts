@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { duration, percent, times } from '../../src/webviews/format';
 import type { RunReportModel } from '../../src/webviews/protocol';
 import { liveRunModel, runModel } from '../fixtures/webviews/models';
-import { BrowserSession, exportDocument, launch, openPanel, PageServer, PanelPage, showModel, startServer, texts } from './harness';
+import { BrowserSession, exportDocument, finishPage, launch, openPanel, PageServer, PanelPage, showModel, startServer, texts } from './harness';
 
 describe('run report page (chromium)', function () {
   this.timeout(60_000);
@@ -21,15 +21,9 @@ describe('run report page (chromium)', function () {
     await server?.close();
   });
   afterEach(async function () {
-    if (p && this.currentTest?.state === 'failed') {
-      await p.page.screenshot({ path: `test-results/webviews/failure-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}.png`, fullPage: true }).catch(() => undefined);
-    }
-    if (p) {
-      assert.deepEqual(p.consoleErrors, [], 'no console errors');
-      assert.deepEqual(await p.violations(), [], 'no CSP violations');
-    }
-    await p?.close();
+    const page = p;
     p = undefined;
+    await finishPage(page, this.currentTest);
   });
 
   it('says ready first, then shows the header figures from the model', async () => {
