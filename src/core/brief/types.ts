@@ -1,15 +1,9 @@
 // Plain data shared by the brief parser, validator, fixes and editor helpers. Positions follow LSP: 0-based
 // lines and UTF-16 characters (JavaScript string indices), so the extension maps them 1:1 to vscode types.
 
-export interface Position {
-  line: number;
-  character: number;
-}
+import type { Position, Range } from '../textRange';
 
-export interface Range {
-  start: Position;
-  end: Position;
-}
+export type { Position, Range };
 
 /** Same shape as an LSP / vscode TextEdit: replace `range` with `newText` (an empty range inserts). */
 export interface TextEdit {

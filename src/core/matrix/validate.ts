@@ -6,15 +6,9 @@ import * as path from 'node:path';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { KNOWN_KEYS, MatrixConfig, MatrixConfigSchema, PRIORITY_KEY_PATTERN, TASK_ID_PATTERN } from './schema';
 
-/** Zero-based, like the editor's positions; `character` counts UTF-16 code units. */
-export interface Position {
-  line: number;
-  character: number;
-}
-export interface Range {
-  start: Position;
-  end: Position;
-}
+import type { Position, Range } from '../textRange';
+
+export type { Position, Range };
 
 export type FindingCode =
   | 'yaml-syntax'
