@@ -3,24 +3,10 @@
 import type { AgentInfo, AgentStatus, HostStatus, ListResult } from '../../core/agents';
 import { formatDuration, statusPhrase } from '../../core/agents';
 
-export type IconSpec = { id: string; color?: string };
+import type { IconSpec, NodeBase, NodeCommand } from '../models/node';
 
-/** A command a node runs when clicked. */
-export interface NodeCommand {
-  command: string;
-  title: string;
-  arguments?: unknown[];
-}
-
-interface Base {
-  id: string;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue: string;
-  icon: IconSpec;
-  command?: NodeCommand;
-}
+export type { IconSpec, NodeCommand };
+type Base = NodeBase;
 
 export interface HostNode extends Base {
   kind: 'host';

@@ -1,7 +1,7 @@
 // The Runs tree as plain data (no vscode import): runs newest first, each with its waves and their tasks, live
 // while a run is in progress and from the results on disk afterwards.
 import type { MatrixPlan, RunListing, RunSummary, TaskResult } from '../../core/matrix';
-import type { IconSpec } from '../models/personasModel';
+import type { IconSpec, NodeBase } from '../models/node';
 
 export interface RunDetails {
   /** Present once the run finished (from summary.json or the run-finished event). */
@@ -20,15 +20,7 @@ export interface RunsData {
   now: Date;
 }
 
-interface Base {
-  id: string;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue: string;
-  icon: IconSpec;
-  expanded?: boolean;
-}
+type Base = NodeBase;
 export interface RunNode extends Base {
   kind: 'run';
   runId: string;
@@ -40,7 +32,6 @@ export interface WaveNode extends Base {
 }
 export interface UnitNode extends Base {
   kind: 'unit';
-  command?: { command: string; title: string; arguments?: unknown[] };
   runId: string;
   unit: string;
   /** Absolute or root-relative log path, when the unit ran. */

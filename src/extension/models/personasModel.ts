@@ -4,7 +4,9 @@ import { effectiveStatus } from '../../core/federation';
 import { FederationSnapshot, valueOr } from '../../core/snapshot';
 import { Persona, ResourceLock } from '../../core/state/schemas';
 
-export type IconSpec = { id: string; color?: string };
+import type { IconSpec } from './node';
+
+export type { IconSpec };
 
 export interface PersonaNode {
   kind: 'persona';

@@ -2,22 +2,13 @@
 // this class only turns plain nodes into TreeItems.
 import * as vscode from 'vscode';
 import { FederationSnapshot } from '../../core/snapshot';
-import { IconSpec } from '../models/personasModel';
+import type { NodeBase } from '../models/node';
 
-export interface PlainNode {
+export interface PlainNode extends NodeBase {
   kind: string;
-  id: string;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  contextValue: string;
-  icon: IconSpec;
-  expanded?: boolean;
   children: PlainNode[];
   /** Set on error nodes: clicking opens the bad file. */
   file?: string;
-  /** Run when the item is clicked. */
-  command?: { command: string; title: string; arguments?: unknown[] };
 }
 
 /** Turns a model (a pure function of some source's data) into a tree; S is the source's data. */
