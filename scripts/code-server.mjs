@@ -88,13 +88,31 @@ export function prepareRipgrepCache() {
   return tarball;
 }
 
+/**
+ * On Debian as root (a fresh machine of this project's kind), `npm start` installs what code-server's install needs,
+ * as .ci/run does, so that `npm install && npm start` is all a newcomer runs. Elsewhere it only reports.
+ */
+function installDebianPrerequisites() {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0 || !which('apt-get')) return;
+  const packages = ['ripgrep', 'libkrb5-dev', 'make', 'g++', 'python3'].filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+  if (packages.length === 0) return;
+  log(`installing Debian packages code-server needs: ${packages.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env });
+}
+
 /** Installs code-server into the project cache unless it is already there. Returns the entry script. */
 export async function installCodeServer({ force = false, quiet = false } = {}) {
   if (!force && isInstalled()) {
     if (!quiet) log(`already installed in ${INSTALL_DIR}`);
     return ENTRY;
   }
-  const missing = missingPrerequisites();
+  let missing = missingPrerequisites();
+  if (missing.length) {
+    installDebianPrerequisites();
+    missing = missingPrerequisites();
+  }
   if (missing.length) {
     throw new Error(`cannot install code-server; missing prerequisites:\n  - ${missing.join('\n  - ')}`);
   }
