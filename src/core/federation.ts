@@ -64,6 +64,9 @@ export function compareForClaim(a: Task, b: Task): number {
   return a.priority - b.priority || a.createdAt.localeCompare(b.createdAt) || Number(a.id.slice(1)) - Number(b.id.slice(1));
 }
 
+/** How old a heartbeat may get before a task change by its persona refreshes it. */
+export const HEARTBEAT_REFRESH_MS = 10_000;
+
 /** A persona's status as others should see it: a stale heartbeat means offline, whatever the file says. */
 export function effectiveStatus(persona: Persona, now: Date, offlineAfterMs: number): Persona['status'] {
   if (persona.status === 'offline') return 'offline';
@@ -100,15 +103,15 @@ export class Federation {
       }
     }
     const files: [string, string][] = [
-      [STATE_FILES.queue.file, serialize('queue', emptyState('queue'))],
-      [STATE_FILES.calendar.file, serialize('calendar', emptyState('calendar'))],
+      [STATE_FILES.queue.file, serialize('queue', emptyState('queue')).text],
+      [STATE_FILES.calendar.file, serialize('calendar', emptyState('calendar')).text],
       [CONFIG_FILE, DEFAULT_CONFIG_YAML],
       [
         '.gitignore',
         '# Process-local files of Agent Federation, and bootstrap packages written for terminals\nstate.lock/\nstate.waiting/\ncorrupt/\npackages/\n*.tmp\n',
       ],
       // personas.json last: its presence is what "initialized" means (and what activates the extension).
-      [STATE_FILES.personas.file, serialize('personas', emptyState('personas'))],
+      [STATE_FILES.personas.file, serialize('personas', emptyState('personas')).text],
     ];
     for (const [rel, content] of files) {
       try {
@@ -538,7 +541,9 @@ export class Federation {
   }
 
   private touchPersona(persona: Persona, now: Date, status?: Persona['status']): void {
-    persona.lastHeartbeat = now.toISOString();
+    // A heartbeat only needs to be fresh to the offline window (minutes), so a busy persona does not rewrite
+    // personas.json on every claim: unchanged content is not written at all (see FederationStore.transaction).
+    if (!persona.lastHeartbeat || now.getTime() - Date.parse(persona.lastHeartbeat) >= HEARTBEAT_REFRESH_MS) persona.lastHeartbeat = now.toISOString();
     if (status) persona.status = status;
   }
 

@@ -6,6 +6,7 @@ import { parseBrief } from '../brief';
 import { SECRET_NAME_PATTERN } from '../brief/schema';
 import { FederationError, StateFileError } from '../errors';
 import { compareForClaim, hasSkills } from '../federation';
+import { applyJournal } from '../state/codec';
 import { PersonasFileSchema, QueueFileSchema } from '../state/schemas';
 import { Collector, redactText, sha256 } from './collect';
 import { CONSUMER_POLICIES, Level, article, clearanceFor, isConsumer, isOperatorLevel, maxLevel } from './model';
@@ -18,6 +19,8 @@ import { CONFIG_PATH, PACKAGE_FORMAT, Workspace, checkReference } from './worksp
 export const INSTRUCTION_FILES = ['CLAUDE.md', 'CLAUDE.local.md', '.claude/CLAUDE.md', 'AGENTS.md', '.github/copilot-instructions.md'];
 const PERSONAS_PATH = '.federation/personas.json';
 const QUEUE_PATH = '.federation/queue.json';
+/** Its recent changes, folded in on read (see state/codec.ts). */
+const QUEUE_JOURNAL_PATH = '.federation/queue.journal';
 /** Procedures a maintenance agent follows. */
 export const RULES_DIR = '.federation/rules';
 /** A persona's skill documents: `.federation/skills/<skill>.md` and Claude Code's `.claude/skills/<skill>/`. */
@@ -243,7 +246,9 @@ async function taskFacts(c: Collector, facts: Facts, persona: boolean): Promise<
     facts.tasksUnavailable = (await c.ws.resolve(QUEUE_PATH)).ok ? `the task queue (${QUEUE_PATH}) is not available at this clearance` : 'there is no task queue yet';
     return;
   }
-  const tasks = parseState(got.raw, QUEUE_PATH, QueueFileSchema).tasks;
+  const base = parseState(got.raw, QUEUE_PATH, QueueFileSchema);
+  const journal = await c.consider(QUEUE_JOURNAL_PATH, { via: 'task queue', explicit: false, mode: 'inline', quietMissing: true });
+  const tasks = (await applyJournal('queue', { value: base, lines: undefined }, journal?.raw, QUEUE_JOURNAL_PATH, async () => undefined)).value.tasks;
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
   facts.queueCounts = counts;

@@ -2,23 +2,42 @@
 // per line — valid JSON that diffs well — so that a reader can tell which items it has already validated from
 // the exact text of their lines: an item line seen and validated before (in this process) is not validated again.
 // Any other layout (a hand-formatted file) is validated in full, so correctness never depends on the cache.
+// The first check is by position against the lines this process last read or wrote for the same file (a plain
+// string comparison); only lines that differ there are looked up in the set, which has to hash them. With eight
+// writers on a 1,000-task queue, hashing every line on every read and write cost more than the write itself.
 import { StateFileError } from '../errors';
 import { STATE_FILES, StateFileName, StateOf } from './schemas';
 
 const validatedLines = new Set<string>();
 const MAX_CACHED_LINES = 200_000;
 
-export function serialize<K extends StateFileName>(name: K, value: StateOf<K>): string {
+/** Per file: its item lines (without the separating comma) as last read and validated, or written, here. */
+const knownLines = new Map<string, string[]>();
+const MAX_KNOWN_FILES = 32;
+
+export interface Serialized {
+  text: string;
+  /** The item lines, for `noteWritten` once the text is in place. */
+  lines?: string[];
+}
+
+export function serialize<K extends StateFileName>(name: K, value: StateOf<K>): Serialized {
   const items = STATE_FILES[name].items;
-  if (!items) return JSON.stringify(value, null, 2) + '\n';
+  if (!items) return { text: JSON.stringify(value, null, 2) + '\n' };
   const { [items.key]: list, ...header } = value as unknown as Record<string, unknown>;
-  const lines = (list as unknown[]).map((item) => {
-    const line = JSON.stringify(item);
-    // What we write came out of validated state; remember it so our own next read does not re-check it.
-    remember(line);
-    return line;
-  });
-  return `${JSON.stringify(header).slice(0, -1)},"${items.key}":[\n${lines.join(',\n')}${lines.length ? '\n' : ''}]}\n`;
+  const lines = (list as unknown[]).map((item) => JSON.stringify(item));
+  return { text: `${JSON.stringify(header).slice(0, -1)},"${items.key}":[\n${lines.join(',\n')}${lines.length ? '\n' : ''}]}\n`, lines };
+}
+
+/** What we wrote came out of validated state: our own next read of `file` need not check these lines again. */
+export function noteWritten(file: string, written: Serialized): void {
+  if (written.lines) setKnown(file, written.lines);
+}
+
+function setKnown(file: string, lines: string[]): void {
+  knownLines.delete(file);
+  if (knownLines.size >= MAX_KNOWN_FILES) knownLines.delete(knownLines.keys().next().value!);
+  knownLines.set(file, lines);
 }
 
 function remember(line: string): void {
@@ -32,8 +51,17 @@ interface Parser {
   safeParse(v: unknown): SafeParse;
 }
 
+/** A state file as read: its value and, for an items file in our layout, each item's line (for the cache and
+ *  for telling which items a change touched). */
+export interface ReadState<V> {
+  value: V;
+  lines: string[] | undefined;
+  /** The file's text, for a file without items (small): a change that leaves it equal is not written. */
+  text?: string;
+}
+
 /** Validates parsed JSON against the file's schema; `text` is the file's text, used only for the line cache. */
-export function validate<K extends StateFileName>(name: K, text: string, data: unknown, file: string, keepAside: () => Promise<string | undefined>): Promise<StateOf<K>> {
+export function validate<K extends StateFileName>(name: K, text: string, data: unknown, file: string, keepAside: () => Promise<string | undefined>): Promise<ReadState<StateOf<K>>> {
   const def = STATE_FILES[name];
   const fail = async (path: PropertyKey[], message: string): Promise<never> => {
     throw new StateFileError(file, path.map(String).join('.') || '(root)', message, await keepAside());
@@ -42,7 +70,7 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
   const record = data as Record<string, unknown> | null;
   if (!items || typeof record !== 'object' || record === null || !Array.isArray(record[items.key])) {
     const parsed = (def.schema as unknown as Parser).safeParse(data);
-    return parsed.success ? Promise.resolve(parsed.data as StateOf<K>) : fail(parsed.error.issues[0]!.path, parsed.error.issues[0]!.message);
+    return parsed.success ? Promise.resolve({ value: parsed.data as StateOf<K>, lines: undefined, text: items ? undefined : text }) : fail(parsed.error.issues[0]!.path, parsed.error.issues[0]!.message);
   }
   const list = record[items.key] as unknown[];
   const header = (def.schema as unknown as Parser).safeParse({ ...record, [items.key]: [] });
@@ -50,9 +78,20 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
   const lines = text.split('\n');
   // Our layout: header line ending in '[', one line per item, then ']}'. Anything else: no cache.
   const ours = lines[0]!.endsWith(`"${items.key}":[`) && lines.length >= list.length + 2;
+  const known = ours ? knownLines.get(file) : undefined;
+  const itemLines: string[] = new Array(list.length);
   const out: unknown[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
-    const line = ours ? lines[i + 1]!.replace(/,$/, '') : undefined;
+    let line: string | undefined;
+    if (ours) {
+      const raw = lines[i + 1]!;
+      line = raw.endsWith(',') ? raw.slice(0, -1) : raw;
+      itemLines[i] = line;
+      if (known !== undefined && known[i] === line) {
+        out[i] = list[i];
+        continue;
+      }
+    }
     if (line !== undefined && validatedLines.has(line)) {
       out[i] = list[i];
       continue;
@@ -62,6 +101,143 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
     out[i] = parsed.data;
     // Cache only lines that need no defaults filled in, so that reusing the raw parse is exactly the schema's output.
     if (line !== undefined && JSON.stringify(parsed.data) === line) remember(line);
+    else if (line !== undefined) itemLines[i] = JSON.stringify(parsed.data); // what a rewrite would put there
   }
-  return Promise.resolve({ ...(header.data as Record<string, unknown>), [items.key]: out } as StateOf<K>);
+  if (ours) setKnown(file, itemLines);
+  return Promise.resolve({ value: { ...(header.data as Record<string, unknown>), [items.key]: out } as StateOf<K>, lines: ours ? itemLines.slice() : undefined });
+}
+
+/**
+ * The journal of an items file: one line per committed change, `{"revision":R,"header":{…},"items":[…]}` with the
+ * file's other fields and every item the change added or replaced (matched by id). A change appends one short
+ * line and syncs it, instead of rewriting and syncing the whole file: on a 1,000-task queue that write was most of
+ * the time each writer held the lock. The store folds the journal back into the file (a full rewrite, then the
+ * journal is removed) every `maxRecords` changes, when it grows past `maxBytes`, and whenever a change cannot be
+ * expressed as upserts. Readers read the journal first and the file second: a compaction in between then only
+ * makes the file newer than the journal's records, which are skipped by revision.
+ */
+export const JOURNAL_LIMITS = { maxRecords: 256, maxBytes: 1 << 20 } as const;
+
+export interface JournalState {
+  /** Records newer than the file, applied. */
+  applied: number;
+  /** Records already in the file (a compaction that stopped before removing the journal): skipped. */
+  stale: number;
+  bytes: number;
+  /** The last line has no newline: a writer died while appending; that change never committed. */
+  torn: boolean;
+}
+
+export interface ItemsState<V> extends ReadState<V> {
+  journal: JournalState;
+  /** Item ids in order, to check that a change keeps them (replay matches by id). */
+  ids: unknown[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Applies `journal` (the journal file's text, if any) to the file's validated value. */
+export async function applyJournal<K extends StateFileName>(
+  name: K,
+  base: ReadState<StateOf<K>>,
+  journal: string | undefined,
+  file: string,
+  keepAside: () => Promise<string | undefined>,
+): Promise<ItemsState<StateOf<K>>> {
+  const def = STATE_FILES[name];
+  const items = def.items!;
+  const state: JournalState = { applied: 0, stale: 0, bytes: journal?.length ?? 0, torn: false };
+  let value = base.value as unknown as Json & { revision: number };
+  const list = value[items.key] as Json[];
+  const lines = base.lines;
+  if (journal) {
+    const records = journal.split('\n');
+    if (records.pop() !== '') state.torn = true; // a trailing partial line is not a committed change
+    const fail = async (where: string, message: string): Promise<never> => {
+      throw new StateFileError(file, where, message, await keepAside());
+    };
+    let index: Map<unknown, number> | undefined;
+    let revision = value.revision;
+    for (let n = 0; n < records.length; n++) {
+      const where = `line ${n + 1}`;
+      let rec: Json;
+      try {
+        rec = JSON.parse(records[n]!) as Json;
+      } catch {
+        return fail(where, 'not valid JSON');
+      }
+      if (typeof rec !== 'object' || rec === null || typeof rec['revision'] !== 'number' || typeof rec['header'] !== 'object' || rec['header'] === null || !Array.isArray(rec['items'])) {
+        return fail(where, 'not a journal record ({"revision": N, "header": {…}, "items": […]})');
+      }
+      if (rec['revision'] <= base.value.revision) {
+        state.stale++;
+        continue;
+      }
+      if (rec['revision'] !== revision + 1) return fail(`${where}.revision`, `expected ${revision + 1} (the change after revision ${revision}), found ${rec['revision']}`);
+      const header = (def.schema as unknown as Parser).safeParse({ ...(rec['header'] as Json), revision: rec['revision'], [items.key]: [] });
+      if (!header.success) return fail(`${where}.header.${header.error.issues[0]!.path.map(String).join('.')}`, header.error.issues[0]!.message);
+      const changed = rec['items'] as unknown[];
+      for (let j = 0; j < changed.length; j++) {
+        let item = changed[j] as Json;
+        let line = JSON.stringify(item);
+        if (!validatedLines.has(line)) {
+          const parsed = (items.schema as unknown as Parser).safeParse(item);
+          if (!parsed.success) return fail(`${where}.items.${j}.${parsed.error.issues[0]!.path.map(String).join('.')}`, parsed.error.issues[0]!.message);
+          item = parsed.data as Json;
+          const canonical = JSON.stringify(item);
+          if (canonical === line) remember(line);
+          line = canonical;
+        }
+        if (!index) {
+          index = new Map();
+          for (let i = 0; i < list.length; i++) index.set(list[i]![items.id], i);
+        }
+        const at = index.get(item[items.id]);
+        if (at === undefined) {
+          index.set(item[items.id], list.length);
+          list.push(item);
+          lines?.push(line);
+        } else {
+          list[at] = item;
+          if (lines) lines[at] = line;
+        }
+      }
+      value = { ...(header.data as Json), [items.key]: list } as unknown as Json & { revision: number };
+      revision = rec['revision'];
+      state.applied++;
+    }
+  }
+  return { value: value as unknown as StateOf<K>, lines, journal: state, ids: list.map((item) => item[items.id]) };
+}
+
+/**
+ * The journal line for changing a file from `read` to `next` (already serialized), or undefined when the change
+ * needs a full rewrite: no line layout to compare with, a journal due for compaction or left torn or stale,
+ * items removed or reordered, or an id changed.
+ */
+export function journalRecord<K extends StateFileName>(name: K, read: ItemsState<StateOf<K>>, next: StateOf<K>, written: Serialized): string | undefined {
+  const items = STATE_FILES[name].items;
+  const before = read.lines;
+  const after = written.lines;
+  const j = read.journal;
+  if (!items || !before || !after || j.torn || j.stale > 0 || j.applied >= JOURNAL_LIMITS.maxRecords || j.bytes >= JOURNAL_LIMITS.maxBytes) return undefined;
+  if (after.length < before.length) return undefined;
+  const { [items.key]: list, revision, ...header } = next as unknown as Json;
+  const nextList = list as Json[];
+  const changed: string[] = [];
+  for (let i = 0; i < before.length; i++) {
+    if (after[i] === before[i]) continue;
+    if (nextList[i]![items.id] !== read.ids[i]) return undefined;
+    changed.push(after[i]!);
+  }
+  if (after.length > before.length) {
+    const seen = new Set(read.ids);
+    for (let i = before.length; i < after.length; i++) {
+      const id = nextList[i]![items.id];
+      if (seen.has(id)) return undefined;
+      seen.add(id);
+      changed.push(after[i]!);
+    }
+  }
+  return `{"revision":${JSON.stringify(revision)},"header":${JSON.stringify(header)},"items":[${changed.join(',')}]}\n`;
 }

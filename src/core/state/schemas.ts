@@ -140,11 +140,13 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 /**
  * File name (relative to .federation/) to schema: what the store reads and the schema generator writes.
  * `items` marks a file stored one item per line (still plain JSON): the store validates only lines it has
- * not seen before, which keeps a mutation of a large queue cheap inside the lock.
+ * not seen before, which keeps a mutation of a large queue cheap inside the lock. Such a file also has a
+ * `journal`: recent changes appended as one line each (the items changed, by `id`), folded back into the file
+ * every so often (see codec.ts).
  */
 export const STATE_FILES = {
   personas: { file: 'personas.json', schema: PersonasFileSchema, items: undefined },
-  queue: { file: 'queue.json', schema: QueueFileSchema, items: { key: 'tasks', schema: TaskSchema } },
+  queue: { file: 'queue.json', schema: QueueFileSchema, items: { key: 'tasks', id: 'id', journal: 'queue.journal', schema: TaskSchema } },
   calendar: { file: 'calendar.json', schema: CalendarFileSchema, items: undefined },
 } as const;
 export type StateFileName = keyof typeof STATE_FILES;

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../errors';
 import { Logger, silentLogger } from '../ports';
-import { serialize, validate } from './codec';
+import { ItemsState, ReadState, applyJournal, journalRecord, noteWritten, serialize, validate } from './codec';
 import { FairLockTimeout, acquireFair } from './fairLock';
 import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';
 
@@ -85,7 +85,7 @@ export class FederationStore {
    * Runs `fn` inside the state lock and applies what it staged. Nothing is written when `fn` throws, and a write
    * is refused when the lock was compromised (another process took it over as stale) before it lands.
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options: { rewrite?: boolean } = {}): Promise<T> {
     if (!(await exists(this.dir))) {
       throw new FederationError('not-initialized', `No federation here: ${this.dir} does not exist. Run "federation init" or the "Initialize Federation" command.`, { dir: this.dir });
     }
@@ -111,15 +111,17 @@ export class FederationStore {
 
     const cache = new Map<StateFileName, unknown>();
     const revisions = new Map<StateFileName, number>();
+    const reads = new Map<StateFileName, ReadState<unknown> | ItemsState<unknown>>();
     const pending: Pending[] = [];
     const tx: Transaction = {
       // The value read inside the lock is handed out as is (no copy: copying a large queue cost more than the
       // whole write); the revision is remembered separately so a callback that edits it cannot skew the counter.
       get: async <K extends StateFileName>(name: K) => {
         if (!cache.has(name)) {
-          const value = await this.readFile(name);
-          cache.set(name, value);
-          revisions.set(name, value.revision);
+          const read = await this.readState(name);
+          cache.set(name, read.value);
+          reads.set(name, read);
+          revisions.set(name, read.value.revision);
         }
         return cache.get(name) as StateOf<K>;
       },
@@ -148,7 +150,24 @@ export class FederationStore {
         if (p.kind === 'state') {
           const revision = revisions.get(p.name) ?? (await this.readFile(p.name)).revision;
           const next = { ...p.value, revision: revision + 1 };
-          await this.writeAtomic(STATE_FILES[p.name].file, serialize(p.name, next as StateOf<typeof p.name>), false, checkLock);
+          const def = STATE_FILES[p.name];
+          const read = reads.get(p.name);
+          if (read?.text !== undefined && serialize(p.name, { ...p.value, revision } as StateOf<typeof p.name>).text === read.text) continue; // nothing changed
+          const written = serialize(p.name, next as StateOf<typeof p.name>);
+          const record = def.items && read && 'journal' in read && !options.rewrite ? journalRecord(p.name, read as ItemsState<StateOf<typeof p.name>>, next as StateOf<typeof p.name>, written) : undefined;
+          if (record !== undefined && def.items) {
+            await this.appendDurably(def.items.journal, record, checkLock);
+            const items = read as ItemsState<unknown>;
+            items.lines = written.lines;
+            items.ids = (next as unknown as Record<string, Record<string, unknown>[]>)[def.items.key]!.map((item) => item[def.items.id]);
+            items.journal = { ...items.journal, applied: items.journal.applied + 1, bytes: items.journal.bytes + record.length };
+          } else {
+            await this.writeAtomic(def.file, written.text, false, checkLock);
+            noteWritten(this.pathOf(def.file), written);
+            // The file now holds every change: the journal's records are folded in.
+            if (def.items) await fs.rm(this.pathOf(def.items.journal), { force: true });
+            reads.delete(p.name);
+          }
           revisions.set(p.name, revision + 1);
         } else if (p.kind === 'text') {
           await this.writeAtomic(p.rel, p.content, p.exclusive, checkLock);
@@ -160,6 +179,18 @@ export class FederationStore {
     } finally {
       await release().catch((e: unknown) => this.logger.warn(`releasing the state lock: ${String(e)}`));
     }
+  }
+
+  /** Folds every journal into its file now (otherwise done every JOURNAL_LIMITS.maxRecords changes). */
+  async compact(): Promise<void> {
+    await this.transaction(
+      async (tx) => {
+        for (const name of Object.keys(STATE_FILES) as StateFileName[]) {
+          if (STATE_FILES[name].items) tx.set(name, await tx.get(name));
+        }
+      },
+      { rewrite: true },
+    );
   }
 
   private async writeAtomic(rel: string, content: string, exclusive: boolean, beforeRename: () => void): Promise<void> {
@@ -185,11 +216,37 @@ export class FederationStore {
     }
   }
 
+  /** Appends one line and syncs it before the lock is let go. */
+  private async appendDurably(rel: string, line: string, beforeWrite: () => void): Promise<void> {
+    const handle = await fs.open(this.pathOf(rel), 'a', 0o644);
+    try {
+      beforeWrite();
+      await handle.appendFile(line, 'utf8');
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
   private async readFile<K extends StateFileName>(name: K): Promise<StateOf<K>> {
+    return (await this.readState(name)).value;
+  }
+
+  private async readState<K extends StateFileName>(name: K): Promise<ReadState<StateOf<K>> | ItemsState<StateOf<K>>> {
+    const { items } = STATE_FILES[name];
+    if (!items) return this.readBase(name);
+    // The journal before the file: see JOURNAL_LIMITS in codec.ts for why this order is always consistent.
+    const journalFile = this.pathOf(items.journal);
+    const journal = await readOptional(journalFile);
+    const base = await this.readBase(name);
+    return applyJournal(name, base, journal, journalFile, () => this.keepAside(journalFile, journal ?? ''));
+  }
+
+  private async readBase<K extends StateFileName>(name: K): Promise<ReadState<StateOf<K>>> {
     const { file } = STATE_FILES[name];
     const full = this.pathOf(file);
     const text = await readOptional(full);
-    if (text === undefined) return emptyState(name);
+    if (text === undefined) return { value: emptyState(name), lines: undefined };
     let data: unknown;
     try {
       data = JSON.parse(text);

@@ -12,7 +12,7 @@ export class DashboardPanel extends ReportPanel<'dashboard'> {
     super('dashboard', panel, env, initial);
     if (env.root) {
       const watcher = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.file(env.root), '.federation/{personas.json,queue.json,calendar.json,agents.json,locks/*,runs/*/summary.json}'));
+        new vscode.RelativePattern(vscode.Uri.file(env.root), '.federation/{personas.json,queue.json,queue.journal,calendar.json,agents.json,locks/*,runs/*/summary.json}'));
       const changed = () => this.scheduleUpdate(500);
       watcher.onDidCreate(changed);
       watcher.onDidChange(changed);

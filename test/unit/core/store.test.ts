@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
+import { JOURNAL_LIMITS } from '../../../src/core/state/codec';
+import { QueueFile } from '../../../src/core/state/schemas';
 import { LOCK_TIMINGS } from '../../../src/core/state/store';
 import { useTempDir } from '../../helpers/tmp';
 
@@ -10,6 +12,9 @@ describe('FederationStore', () => {
   const tmp = useTempDir();
   let fed: Federation;
   const file = (name: string) => path.join(tmp.path, '.federation', name);
+  const read = (name: string) => (existsSync(file(name)) ? readFileSync(file(name), 'utf8') : undefined);
+  /** The queue as stored: the file and its journal. */
+  const queueOnDisk = () => `${read('queue.json')}\n--- journal ---\n${read('queue.journal') ?? '(none)'}`;
 
   beforeEach(async () => {
     fed = new Federation(tmp.path);
@@ -22,16 +27,17 @@ describe('FederationStore', () => {
   });
 
   it('bumps the revision on every write and leaves no temp files', async () => {
-    const before = JSON.parse(readFileSync(file('queue.json'), 'utf8')).revision;
+    const before = (await fed.store.read('queue')).revision;
     await fed.addTask({ title: 'a' });
     await fed.addTask({ title: 'b' });
-    assert.equal(JSON.parse(readFileSync(file('queue.json'), 'utf8')).revision, before + 2);
+    assert.equal((await fed.store.read('queue')).revision, before + 2);
     assert.deepEqual(readdirSync(path.join(tmp.path, '.federation')).filter((n) => n.endsWith('.tmp')), []);
     assert.equal(existsSync(file('state.lock')), false, 'the lock is released');
   });
 
   it('writes nothing when the change throws part-way', async () => {
-    const before = readFileSync(file('queue.json'), 'utf8');
+    await fed.addTask({ title: 'a' }); // so that there is a journal too
+    const before = queueOnDisk();
     await assert.rejects(
       fed.store.transaction(async (tx) => {
         const q = await tx.get('queue');
@@ -41,7 +47,7 @@ describe('FederationStore', () => {
       }),
       /boom/,
     );
-    assert.equal(readFileSync(file('queue.json'), 'utf8'), before);
+    assert.equal(queueOnDisk(), before);
   });
 
   for (const [name, content, field] of [
@@ -77,7 +83,8 @@ describe('FederationStore', () => {
 
   it('refuses to write when the lock was compromised while held', async function () {
     this.timeout(LOCK_TIMINGS.updateMs * 4 + 5000);
-    const before = readFileSync(file('queue.json'), 'utf8');
+    await fed.addTask({ title: 'a' });
+    const before = queueOnDisk();
     await assert.rejects(
       fed.store.transaction(async (tx) => {
         const q = await tx.get('queue');
@@ -89,6 +96,91 @@ describe('FederationStore', () => {
       }),
       (e: FederationError) => e.reason === 'lock-compromised',
     );
-    assert.equal(readFileSync(file('queue.json'), 'utf8'), before);
+    assert.equal(queueOnDisk(), before);
+  });
+
+  describe('queue journal', () => {
+    const baseQueue = () => JSON.parse(readFileSync(file('queue.json'), 'utf8')) as QueueFile;
+    const journalLines = () => (read('queue.journal') ?? '').split('\n').filter(Boolean);
+
+    it('appends one line per change with only the tasks it touched, and reads back the same state', async () => {
+      await fed.registerPersona({ id: 'dev', skills: ['ci'] });
+      for (const title of ['a', 'b', 'c']) await fed.addTask({ title, skills: ['ci'] });
+      const baseBefore = read('queue.json');
+      await fed.claimNext('dev');
+      assert.equal(read('queue.json'), baseBefore, 'the queue file itself is not rewritten');
+      const last = JSON.parse(journalLines().at(-1)!) as { revision: number; header: { nextId: number }; items: { id: string; status: string }[] };
+      assert.deepEqual(last.items.map((t) => [t.id, t.status]), [['T1', 'claimed']]);
+      assert.equal(last.header.nextId, 4);
+      const q = await fed.store.read('queue');
+      assert.equal(q.revision, last.revision);
+      assert.deepEqual(q.tasks.map((t) => [t.id, t.status]), [['T1', 'claimed'], ['T2', 'queued'], ['T3', 'queued']]);
+      // A fresh process (no caches) sees the same.
+      const fresh = JSON.parse(JSON.stringify(q));
+      assert.deepEqual(await new Federation(tmp.path).store.read('queue'), fresh);
+    });
+
+    it(`folds the journal into queue.json after ${JOURNAL_LIMITS.maxRecords} changes`, async function () {
+      this.timeout(60_000);
+      for (let i = 0; i < JOURNAL_LIMITS.maxRecords + 1; i++) await fed.addTask({ title: `t${i}` });
+      assert.ok(journalLines().length <= 1, `the journal was compacted (${journalLines().length} lines left)`);
+      const q = await fed.store.read('queue');
+      assert.equal(q.tasks.length, JOURNAL_LIMITS.maxRecords + 1);
+      assert.equal(baseQueue().tasks.length + journalLines().length, JOURNAL_LIMITS.maxRecords + 1);
+    });
+
+    it('ignores a torn last line (a writer died mid-append) and the next change rewrites the file', async () => {
+      await fed.addTask({ title: 'a' });
+      appendFileSync(file('queue.journal'), '{"revision":99,"header":{"vers');
+      assert.deepEqual((await fed.listTasks()).map((t) => t.title), ['a']);
+      await fed.addTask({ title: 'b' });
+      assert.equal(existsSync(file('queue.journal')), false, 'compacted');
+      assert.deepEqual(baseQueue().tasks.map((t) => t.title), ['a', 'b']);
+    });
+
+    it('skips records already in the file (a compaction that stopped before removing the journal)', async () => {
+      await fed.addTask({ title: 'a' });
+      await fed.addTask({ title: 'b' });
+      const journal = read('queue.journal')!;
+      await fed.store.compact();
+      assert.equal(existsSync(file('queue.journal')), false);
+      writeFileSync(file('queue.journal'), journal); // as if the process died between the rename and the removal
+      const q = await fed.store.read('queue');
+      assert.deepEqual(q.tasks.map((t) => t.title), ['a', 'b']);
+      assert.equal(q.revision, baseQueue().revision);
+      await fed.addTask({ title: 'c' });
+      assert.deepEqual((await fed.listTasks()).map((t) => t.title), ['a', 'b', 'c']);
+      assert.equal(existsSync(file('queue.journal')), false, 'the stale journal was folded away');
+    });
+
+    it('replays by id on top of a hand-edited queue.json', async () => {
+      await fed.addTask({ title: 'a' });
+      await fed.store.compact();
+      await fed.addTask({ title: 'b' });
+      const base = baseQueue();
+      base.tasks[0]!.title = 'a, edited by hand';
+      writeFileSync(file('queue.json'), JSON.stringify(base, null, 2));
+      assert.deepEqual((await fed.listTasks()).map((t) => t.title), ['a, edited by hand', 'b']);
+    });
+
+    for (const [what, line, field] of [
+      ['a line that is not JSON', '{"revision": 3, oops', 'line 2'],
+      ['a revision gap', '{"revision":7,"header":{"version":1,"nextId":3},"items":[]}', 'line 2.revision'],
+      ['an invalid task', '{"revision":3,"header":{"version":1,"nextId":3},"items":[{"id":"T2","title":"x","priority":"high"}]}', 'line 2.items.0.'],
+    ] as const) {
+      it(`names the journal and the line for ${what}, keeps a copy and refuses changes`, async () => {
+        await fed.addTask({ title: 'a' });
+        const rev = (await fed.store.read('queue')).revision;
+        const bad = line.replace('"revision":3', `"revision":${rev + 1}`).replace('"revision":7', `"revision":${rev + 5}`);
+        appendFileSync(file('queue.journal'), bad + '\n');
+        const before = queueOnDisk();
+        const err = await fed.addTask({ title: 'b' }).then(() => assert.fail('should refuse'), (e: unknown) => e);
+        assert.ok(err instanceof StateFileError, String(err));
+        assert.equal(err.file, file('queue.journal'));
+        assert.ok(err.field.startsWith(field), `${err.field} starts with ${field}`);
+        assert.equal(queueOnDisk(), before, 'nothing was written');
+        assert.ok(err.keptCopy && readFileSync(err.keptCopy, 'utf8') === read('queue.journal'), 'a copy is kept aside');
+      });
+    }
   });
 });

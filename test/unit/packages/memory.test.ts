@@ -128,6 +128,18 @@ describe('bootstrap packages: in-memory workspace', () => {
     assert.deepEqual(pkg.manifest.redactions.map((r) => [r.path, r.source, r.kind]), [['BOOTSTRAP.md', null, 'github-token']]);
   });
 
+  it('reads the queue with its journal (recent changes not yet folded into queue.json)', async () => {
+    const task = { id: 'T1', title: 'Write the notes', description: '', priority: 1, skills: [], status: 'queued', assignee: null, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', createdBy: 'cli', history: [] };
+    const queue = { version: 1, revision: 1, nextId: 2, tasks: [task] };
+    const journal = JSON.stringify({ revision: 2, header: { version: 1, nextId: 3 }, items: [{ ...task, id: 'T2', title: 'Added later' }] }) + '\n';
+    const personas = { version: 1, revision: 1, personas: [{ id: 'p', displayName: 'P', skills: [], status: 'idle', runsIn: 'terminal', lastHeartbeat: null, registeredAt: '2026-01-01T00:00:00Z' }] };
+    const files = { '.federation/queue.json': JSON.stringify(queue), '.federation/personas.json': JSON.stringify(personas) };
+    const without = await buildPackage({ consumer: 'parallel-terminal', persona: 'p', operatorLevel: 'L1', fs: ws(files) });
+    const withJournal = await buildPackage({ consumer: 'parallel-terminal', persona: 'p', operatorLevel: 'L1', fs: ws({ ...files, '.federation/queue.journal': journal }) });
+    assert.ok(!without.files[0]!.content.includes('Added later'));
+    assert.match(withJournal.files[0]!.content, /T2.*Added later/);
+  });
+
   it('an external LLM prompt inlines C0 text with its secret values redacted and reported against their source', async () => {
     const text = brief(['`/workspace/pub.md`'], 'confidentiality: C0').replace('Do it.', 'Use sk-proj-Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY to call the API.');
     const fs = ws({ 'b.brief.md': text, 'pub.md': '---\nconfidentiality: C0\n---\nkey AKIAZ3MHQ7VYXJ4K2P5N here\n' });
