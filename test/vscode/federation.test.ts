@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FederationSnapshot } from '../../src/core/snapshot';
+import type { QueueFile } from '../../src/core/state/schemas';
+import { FederationStore } from '../../src/core/state/store';
 import type { FederationExtensionApi } from '../../src/extension/extension';
 
 const EXTENSION_ID = 'agent-federation.agent-federation';
@@ -68,8 +70,9 @@ function cli(...args: string[]): Promise<string> {
   );
 }
 
-function readQueue(): { tasks: { id: string; title: string; status: string; assignee: string | null; handoff?: { document: string } }[] } {
-  return JSON.parse(fs.readFileSync(path.join(root(), '.federation', 'queue.json'), 'utf8'));
+/** The queue as on disk: queue.json with its journal applied, read by a store of our own (not the extension's). */
+function readQueue(): Promise<QueueFile> {
+  return new FederationStore(root()).read('queue');
 }
 
 describe('Federation views and commands in a real editor', function () {
@@ -111,7 +114,7 @@ describe('Federation views and commands in a real editor', function () {
   it('Add Task writes the task to queue.json and the view shows it', async () => {
     const a = await api();
     const task = (await vscode.commands.executeCommand('agentFederation.addTask', { title: 'Added from the editor', priority: 1, skills: ['research'] })) as { id: string };
-    assert.ok(readQueue().tasks.some((t) => t.id === task.id && t.title === 'Added from the editor'), 'the task is on disk');
+    assert.ok((await readQueue()).tasks.some((t) => t.id === task.id && t.title === 'Added from the editor'), 'the task is on disk');
     assert.ok((await allTaskLabels(a)).includes('Added from the editor'), 'the view shows it');
   });
 
@@ -119,7 +122,7 @@ describe('Federation views and commands in a real editor', function () {
     // devops: its demo calendar is all week (research's is weekdays only, which would make this depend on the day).
     const claimed = (await vscode.commands.executeCommand('agentFederation.claimNextTask', { persona: 'devops' })) as { id: string; assignee: string } | null;
     assert.ok(claimed, 'a task was claimed');
-    const onDisk = readQueue().tasks.find((t) => t.id === claimed.id)!;
+    const onDisk = (await readQueue()).tasks.find((t) => t.id === claimed.id)!;
     assert.strictEqual(onDisk.assignee, 'devops');
     assert.strictEqual(onDisk.status, 'claimed');
   });
@@ -130,7 +133,7 @@ describe('Federation views and commands in a real editor', function () {
     const doc = path.join(root(), '.federation', r.document);
     assert.ok(fs.existsSync(doc), `${doc} exists`);
     assert.match(fs.readFileSync(doc, 'utf8'), /from the test/);
-    assert.strictEqual(readQueue().tasks.find((t) => t.id === added.id)?.handoff?.document, r.document);
+    assert.strictEqual((await readQueue()).tasks.find((t) => t.id === added.id)?.handoff?.document, r.document);
   });
 
   it('resource locks: take and release through commands', async () => {
@@ -160,12 +163,13 @@ describe('Federation views and commands in a real editor', function () {
   it('a change made by another process (the CLI) reaches the Task Queue view through the file watcher', async () => {
     const a = await api();
     const title = `From the CLI ${Date.now()}`;
-    const queueFile = path.join(root(), '.federation', 'queue.json');
+    // The CLI appends to the journal (or, every 256 changes, rewrites queue.json): whichever changed last.
+    const landedAt = () => Math.max(...['queue.json', 'queue.journal'].map((f) => fs.statSync(path.join(root(), '.federation', f), { throwIfNoEntry: false })?.mtimeMs ?? 0));
     let latencyMs = -1;
     const seen = waitForState(a, (s) => {
       const ok = s.queue.ok && s.queue.value.tasks.some((t) => t.title === title);
       // From the moment the CLI's write landed on disk to the moment the extension has the new state.
-      if (ok) latencyMs = Date.now() - fs.statSync(queueFile).mtimeMs;
+      if (ok) latencyMs = Date.now() - landedAt();
       return ok;
     });
     await cli('task', 'add', title, '--priority', '2');
