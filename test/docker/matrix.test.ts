@@ -5,18 +5,17 @@
 import * as assert from 'node:assert/strict';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from '../../src/cli/args';
-import { matrixCommand, matrixDocker } from '../../src/cli/commands/matrix';
-import { CliContext, UsageError } from '../../src/cli/types';
+import { matrixDocker } from '../../src/cli/commands/matrix';
 import { workspaceHash } from '../../src/core/agents/labels';
 import type { DockerClient } from '../../src/core/docker/client';
 import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
-import { FederationError, isFederationError } from '../../src/core/errors';
+import { FederationError } from '../../src/core/errors';
 import { MATRIX_LABEL, prepareDockerIsolation, removeRunContainers } from '../../src/core/matrix/containerRunner';
 import { planMatrix } from '../../src/core/matrix/plan';
 import { readRun } from '../../src/core/matrix/results';
 import { MatrixEvent, runMatrix } from '../../src/core/matrix/runner';
 import { validateMatrixConfig } from '../../src/core/matrix/validate';
+import { matrixCli } from '../unit/matrix/helpers';
 import { buildTestImage, RUN_ID, runLabels, Sweeper } from './helpers';
 
 describe('Matrix runs in containers (real engine)', function () {
@@ -196,11 +195,13 @@ priorities:
         if (e.type !== 'task-started') return;
         started.add(e.unit);
         if (started.size === 2) {
-          // Both containers up (the log shows the start) before cancelling.
-          setTimeout(() => void ours(runId).then((l) => {
-            running = l.filter((c) => c.state === 'running').length;
+          // Cancel once both containers are up (polled: a busy engine takes its time to start them).
+          void (async () => {
+            for (const until = Date.now() + 20_000; running < 2 && Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+              running = (await ours(runId)).filter((c) => c.state === 'running').length;
+            }
             ac.abort();
-          }), 800);
+          })();
         }
       },
     });
@@ -247,21 +248,7 @@ priorities:
       else process.env['FEDERATION_APPROVALS_FILE'] = savedApprovals;
     });
 
-    async function cli(root: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-      const args = parseArgs(argv);
-      const json = args.flags.get('json') === true;
-      args.flags.delete('json');
-      let out = '';
-      let err = '';
-      const ctx: CliContext = { root, json, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (v, h) => (out += (json ? JSON.stringify(v) : h()) + '\n') };
-      try {
-        return { code: await matrixCommand.run(ctx, args), out, err };
-      } catch (e) {
-        if (e instanceof UsageError) return { code: 2, out, err: err + e.message };
-        if (isFederationError(e)) return { code: 1, out, err: err + e.message };
-        throw e;
-      }
-    }
+    const cli = matrixCli;
 
     it('matrix run --isolation docker runs in containers; an unreachable engine stops it before any task; matrix clean removes leftovers', async () => {
       const root = workspace(`

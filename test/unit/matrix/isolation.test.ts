@@ -4,13 +4,11 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from '../../../src/cli/args';
-import { matrixCommand } from '../../../src/cli/commands/matrix';
-import { CliContext, UsageError } from '../../../src/cli/types';
 import { imageFindings, unitImage, unitNetwork } from '../../../src/core/matrix/containerRunner';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { formatFinding, validateMatrixConfig } from '../../../src/core/matrix/validate';
 import { useTempDir } from '../../helpers/tmp';
+import { matrixCli } from './helpers';
 
 const FILE = '.github/multi-agent-config.yml';
 const TEXT = `docker:
@@ -53,20 +51,7 @@ describe('matrix --isolation docker (config and CLI)', () => {
     assert.deepEqual(imageFindings(text, FILE, config!, planMatrix(config!, { only: ['lint'] })), [], 'only the planned tasks count');
   });
 
-  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const args = parseArgs(argv);
-    const json = args.flags.get('json') === true;
-    args.flags.delete('json');
-    let out = '';
-    let err = '';
-    const ctx: CliContext = { root: tmp.path, json, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (v, h) => (out += (json ? JSON.stringify(v) : h()) + '\n') };
-    try {
-      return { code: await matrixCommand.run(ctx, args), out, err };
-    } catch (e) {
-      if (e instanceof UsageError) return { code: 2, out, err: err + e.message };
-      throw e;
-    }
-  }
+  const run = (...argv: string[]) => matrixCli(tmp.path, ...argv);
 
   it('CLI: --isolation takes process (local) or docker; a missing image stops run and validate before anything runs', async () => {
     mkdirSync(path.join(tmp.path, '.github'), { recursive: true });
