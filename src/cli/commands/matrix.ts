@@ -1,9 +1,12 @@
 // `federation matrix …`: validate, plan, set up, run and report the CI matrix of .github/multi-agent-config.yml,
-// and write its GitHub Actions workflow. Exit codes: 0 ok, 1 bad config or a blocking task failure, 2 usage
-// (and features not available yet), 130 cancelled by SIGINT. JSON shapes: docs/matrix.md.
+// and write its GitHub Actions workflow. Exit codes: 0 ok, 1 bad config, an unreachable engine or a blocking task
+// failure, 2 usage, 130 cancelled by SIGINT. JSON shapes: docs/matrix.md.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { DockerClient } from '../../core/docker/client';
+import { DockerClientFactory, loadDockerClient } from '../../core/docker/loader';
 import { FederationError } from '../../core/errors';
+import { imageFindings, ISOLATIONS, Isolation, prepareDockerIsolation, removeRunContainers } from '../../core/matrix/containerRunner';
 import { loadMatrixConfig, LoadedMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
 import { LocalProcessRunner } from '../../core/matrix/process';
@@ -20,6 +23,25 @@ import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export const EXIT_CANCELLED = 130;
+
+/** The engine client for --isolation docker (tests put a fake or a specific host here). */
+export const matrixDocker: { clientFactory: DockerClientFactory } = { clientFactory: loadDockerClient };
+
+/** --isolation: process (default; "local" is its old name) or docker. */
+function isolationFlag(args: ParsedArgs): Isolation {
+  const v = stringFlag(args, 'isolation') ?? 'process';
+  const isolation = v === 'local' ? 'process' : v;
+  if (!(ISOLATIONS as readonly string[]).includes(isolation)) throw new UsageError(`--isolation is process or docker, got "${v}"`);
+  return isolation as Isolation;
+}
+
+/** Config errors that only docker isolation has (a task without image), printed like every other finding. */
+function refuseFindings(ctx: CliContext, findings: MatrixFinding[]): boolean {
+  if (findings.length === 0) return false;
+  if (ctx.json) ctx.out(JSON.stringify({ valid: false, findings }, null, 2));
+  printFindings(ctx, findings);
+  return true;
+}
 
 function printFindings(ctx: CliContext, findings: MatrixFinding[]): void {
   for (const f of findings) ctx.err(formatFinding(f));
@@ -144,20 +166,29 @@ async function htmlReport(root: string, runId: string): Promise<string> {
 export const matrixCommand: CliCommand = {
   name: 'matrix',
   usage: [
-    'matrix validate [--config F]',
+    'matrix validate [--config F] [--isolation process|docker]',
     'matrix plan [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--github-output FILE]',
     'matrix setup [--config F] [--only TASK…] [--unit ID] [--install-command CMD] [--allow-workspace-commands]',
-    'matrix run [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation local] [--allow-workspace-commands]',
+    'matrix run [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation process|docker] [--allow-workspace-commands]',
     'matrix runs',
+    'matrix clean [--run ID]   (removes task containers a crashed --isolation docker run left)',
     'matrix report [--run ID] [--format json|md|html] [--out FILE]',
     `matrix workflow [--config F] [--out FILE] [--cli CMD]   (default out: ${WORKFLOW_FILE})`,
   ],
   async run(ctx, args) {
-    const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, runs, report, workflow)');
+    const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, runs, clean, report, workflow)');
     switch (sub) {
       case 'validate': {
         noExtraWords(args, 1);
+        const isolation = isolationFlag(args);
         const loaded = await loadMatrixConfig(ctx.root, stringFlag(args, 'config'));
+        if (loaded.config && isolation === 'docker') {
+          const missing = imageFindings(loaded.text, loaded.shownAs, loaded.config, planMatrix(loaded.config));
+          if (missing.length) {
+            loaded.findings.push(...missing);
+            delete loaded.config;
+          }
+        }
         const valid = loaded.config !== undefined;
         if (ctx.json) ctx.out(JSON.stringify({ valid, findings: loaded.findings }, null, 2));
         printFindings(ctx, loaded.findings);
@@ -185,12 +216,7 @@ export const matrixCommand: CliCommand = {
         return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
       }
       case 'run': {
-        const isolation = stringFlag(args, 'isolation') ?? 'local';
-        if (isolation === 'docker') {
-          ctx.err('federation matrix: --isolation docker is not available yet; run with --isolation local (the default)');
-          return EXIT.usage;
-        }
-        if (isolation !== 'local') throw new UsageError(`--isolation is local (docker comes later), got "${isolation}"`);
+        const isolation = isolationFlag(args);
         const noSetup = bareFlag(args, 'no-setup');
         const loaded = await load(ctx, args);
         if (!loaded) return EXIT.error;
@@ -200,7 +226,16 @@ export const matrixCommand: CliCommand = {
         const grace = stringFlag(args, 'grace');
         if (grace !== undefined && !(Number(grace) >= 0)) throw new UsageError(`--grace takes seconds, got "${grace}"`);
         const install = stringFlag(args, 'install-command');
+        if (isolation === 'docker' && refuseFindings(ctx, imageFindings(loaded.text, loaded.shownAs, loaded.config, plan))) return EXIT.error;
         await checkApproved(ctx, args, plan, install, !noSetup);
+        // Before anything runs: the engine answers and has every image ("Is Docker running?" otherwise).
+        let client: DockerClient | undefined;
+        let docker: Awaited<ReturnType<typeof prepareDockerIsolation>> | undefined;
+        if (isolation === 'docker') {
+          client = await matrixDocker.clientFactory();
+          docker = await prepareDockerIsolation({ client, root: ctx.root, config: loaded.config, plan });
+        }
+        let startedRun: string | undefined;
         const controller = new AbortController();
         const onSigint = () => {
           ctx.err('federation matrix: interrupted, stopping every task…');
@@ -215,7 +250,9 @@ export const matrixCommand: CliCommand = {
             setup: noSetup ? false : install !== undefined ? { installCommand: install } : {},
             ...(runId !== undefined ? { runId } : {}),
             ...(grace !== undefined ? { graceMs: Number(grace) * 1000 } : {}),
+            ...(docker ? { isolation: docker } : {}),
             onEvent: (e) => {
+              if (e.type === 'run-started') startedRun = e.runId;
               if (ctx.json) return;
               const line = progressLine(e);
               if (line) ctx.err(line);
@@ -233,7 +270,18 @@ export const matrixCommand: CliCommand = {
           return s.status === 'passed' ? EXIT.ok : EXIT.error;
         } finally {
           process.removeListener('SIGINT', onSigint);
+          // Each attempt removes its own container; this catches one whose removal failed (engine hiccup).
+          if (client && startedRun !== undefined) await removeRunContainers(client, { runId: startedRun }).catch(() => undefined);
         }
+      }
+      case 'clean': {
+        noExtraWords(args, 1);
+        const run = stringFlag(args, 'run');
+        if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
+        const client = await matrixDocker.clientFactory();
+        const removed = await removeRunContainers(client, { root: ctx.root, ...(run !== undefined ? { runId: run } : {}) });
+        ctx.print({ removed }, () => (removed.length ? removed.map((n) => `removed ${n}`).join('\n') : 'No task containers left.'));
+        return EXIT.ok;
       }
       case 'runs': {
         noExtraWords(args, 1);

@@ -133,6 +133,8 @@ export interface ContainerSpec {
   hardening?: Hardening;
   /** Allocate a terminal: logs then come back as one stdout stream. */
   tty?: boolean;
+  /** Run the engine's init (docker-init) as PID 1: it forwards SIGTERM to the command and reaps orphans. */
+  init?: boolean;
 }
 
 export interface CreatedContainer {

@@ -460,6 +460,7 @@ class DockerodeClient implements DockerClient {
       ...(h.nanoCpus !== undefined ? { NanoCpus: h.nanoCpus } : {}),
       ...(h.pidsLimit !== undefined ? { PidsLimit: h.pidsLimit } : {}),
       ...(h.network !== undefined ? { NetworkMode: h.network } : {}),
+      ...(spec.init ? { Init: true } : {}),
     };
     const body = {
       Image: spec.image,

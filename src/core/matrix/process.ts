@@ -4,6 +4,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import type { MatrixUnit } from './plan';
 
 export interface ProcessSpec {
   /** Shell command line, run by /bin/sh -c. */
@@ -39,8 +40,8 @@ export interface ProcessRunner {
   run(spec: ProcessSpec): Promise<ProcessOutcome>;
 }
 
-/** A strategy picks the runner per unit: local processes today, a container later (see docs/matrix.md). */
-export type IsolationStrategy = (unit: { id: string; image: string | null }) => ProcessRunner;
+/** A strategy picks the runner per unit: a local process group, or a container (containerRunner.ts). */
+export type IsolationStrategy = (unit: MatrixUnit) => ProcessRunner;
 
 const POLL_MS = 20;
 /** After SIGKILL the kernel needs a moment; we never wait longer than this for the group to disappear. */

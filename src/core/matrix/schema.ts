@@ -16,6 +16,8 @@ export const BACKOFF_KINDS = ['none', 'fixed', 'linear', 'exponential'] as const
 export type BackoffKind = (typeof BACKOFF_KINDS)[number];
 
 const d = (text: string) => z.describe(text);
+/** host and container:… would share the host's or another container's network stack: never for a task. */
+const networkName = z.string().check(z.regex(/^(?!host$)(?!container:)[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'none, bridge or the name of a user-defined network (never host or container:…)'));
 const positiveNumber = z.number().check(z.positive());
 const count = z.int().check(z.positive());
 
@@ -31,7 +33,8 @@ export const MatrixTaskSchema = z.looseObject({
   env: z.optional(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')), z.union([z.string(), z.number(), z.boolean()])).check(d('Extra environment variables.'))),
   retries: z.optional(z.int().check(z.nonnegative(), z.lte(10), d('Extra attempts after a failure; overrides failure_handling.retry.'))),
   shards: z.optional(z.int().check(z.gte(1), z.lte(256), d('Run the task as N shards; each gets FEDERATION_SHARD_INDEX (0-based) and FEDERATION_SHARD_TOTAL.'))),
-  image: z.optional(z.string().check(z.minLength(1), d('Container image for --isolation docker.'))),
+  image: z.optional(z.string().check(z.minLength(1), d('Container image for --isolation docker (default: docker.image).'))),
+  network: z.optional(networkName.check(d('Network of the task\'s container with --isolation docker: none (default), bridge, or a user-defined network.'))),
   cache: z.optional(z.array(z.string().check(z.minLength(1))).check(d('Paths (relative to the module) the GitHub worker caches between runs.'))),
 });
 export type MatrixTask = z.infer<typeof MatrixTaskSchema>;
@@ -88,6 +91,14 @@ export const MatrixFailureSchema = z.looseObject({
   rollback: z.optional(z.unknown()),
 });
 
+/** Defaults for --isolation docker (src/core/matrix/containerRunner.ts). */
+export const MatrixDockerSchema = z.looseObject({
+  image: z.optional(z.string().check(z.minLength(1), d('Image of every task that names none.'))),
+  network: z.optional(networkName.check(d('Network of every task that names none (default none).'))),
+  memory: z.optional(z.string().check(z.regex(/^\d+(\.\d+)?[bkmgt](i?b)?$/i, 'a size like 512m or 2g'), d('Memory limit of each task container (default 2g).'))),
+  pids: z.optional(z.int().check(z.gte(16), z.lte(65536), d('Most processes in each task container (default 512).'))),
+});
+
 export const MatrixConfigSchema = z.looseObject({
   version: z.optional(z.union([z.string(), z.number()])),
   tasks: z.record(z.string(), MatrixTaskSchema),
@@ -95,6 +106,7 @@ export const MatrixConfigSchema = z.looseObject({
   scaling: z.optional(MatrixScalingSchema),
   optimization: z.optional(MatrixOptimizationSchema),
   failure_handling: z.optional(MatrixFailureSchema),
+  docker: z.optional(MatrixDockerSchema),
   // Descriptive sections of the original format: kept as they are, never checked.
   architecture: z.optional(z.unknown()),
   rules: z.optional(z.unknown()),
@@ -105,8 +117,8 @@ export type MatrixConfig = z.infer<typeof MatrixConfigSchema>;
 
 /** Keys each object may have: anything else is reported as a warning (likely a typo) and otherwise ignored. */
 export const KNOWN_KEYS = {
-  root: ['version', 'tasks', 'priorities', 'scaling', 'optimization', 'failure_handling', 'architecture', 'rules', 'monitoring', 'documentation'],
-  task: ['module', 'command', 'timeout', 'priority', 'description', 'requires_database', 'produces_artifacts', 'allow_warnings', 'env', 'retries', 'shards', 'image', 'cache'],
+  root: ['version', 'tasks', 'priorities', 'scaling', 'optimization', 'failure_handling', 'docker', 'architecture', 'rules', 'monitoring', 'documentation'],
+  task: ['module', 'command', 'timeout', 'priority', 'description', 'requires_database', 'produces_artifacts', 'allow_warnings', 'env', 'retries', 'shards', 'image', 'network', 'cache'],
   priority: ['name', 'description', 'tasks', 'parallel_execution', 'fail_fast', 'depends_on'],
   scaling: ['default_agents', 'max_parallel_per_priority', 'max_total_agents', 'auto_scale'],
   autoScale: ['enabled', 'min_agents', 'max_agents', 'scale_trigger'],
@@ -114,6 +126,7 @@ export const KNOWN_KEYS = {
   caching: ['enabled', 'strategy', 'cache_key', 'restore_keys'],
   failure: ['retry', 'fail_fast', 'continue_on_error', 'rollback'],
   retry: ['enabled', 'max_attempts', 'backoff', 'initial_delay', 'max_delay'],
+  docker: ['image', 'network', 'memory', 'pids'],
 } as const;
 
 export const DEFAULTS = {

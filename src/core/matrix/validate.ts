@@ -23,7 +23,8 @@ export type FindingCode =
   | 'depends-on-cycle'
   | 'priority-mismatch'
   | 'scaling'
-  | 'module-missing';
+  | 'module-missing'
+  | 'missing-image';
 
 export interface MatrixFinding {
   severity: 'error' | 'warning';
@@ -51,7 +52,7 @@ export function formatFinding(f: MatrixFinding): string {
   return `${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity === 'warning' ? 'warning: ' : ''}${f.message}`;
 }
 
-class Locator {
+export class Locator {
   constructor(
     private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
@@ -190,6 +191,7 @@ function unknownKeys(raw: Record<string, unknown>, add: Add): void {
   const fh = raw['failure_handling'];
   check(fh, KNOWN_KEYS.failure, ['failure_handling']);
   if (isRecord(fh)) check(fh['retry'], KNOWN_KEYS.retry, ['failure_handling', 'retry']);
+  check(raw['docker'], KNOWN_KEYS.docker, ['docker']);
 }
 
 /** `priority_2`, `2` → "priority_2"; anything else unchanged (reported as unknown). */
@@ -291,11 +293,16 @@ export function findCycles(config: MatrixConfig): string[][] {
   return cycles;
 }
 
-/** Findings for module folders that do not exist under `root`: checked before anything runs. */
-export function moduleFindings(text: string, file: string, config: MatrixConfig, root: string): MatrixFinding[] {
+/** Ranges in `text` for findings made after validation (module folders, images). */
+export function locatorFor(text: string): Locator {
   const Y = yaml();
   const lines = new Y.LineCounter();
-  const loc = new Locator(Y.parseDocument(text, { lineCounter: lines, prettyErrors: false }), lines);
+  return new Locator(Y.parseDocument(text, { lineCounter: lines, prettyErrors: false }), lines);
+}
+
+/** Findings for module folders that do not exist under `root`: checked before anything runs. */
+export function moduleFindings(text: string, file: string, config: MatrixConfig, root: string): MatrixFinding[] {
+  const loc = locatorFor(text);
   const out: MatrixFinding[] = [];
   for (const [id, t] of Object.entries(config.tasks)) {
     const dir = moduleDir(root, t.module);

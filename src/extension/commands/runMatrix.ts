@@ -3,7 +3,9 @@ import { CommandDef, isPlainArgs, requireTrust } from './common';
 
 /**
  * Runs the CI matrix locally: waves in priority order, live in the Runs view, with progress and a cancel button.
- * Args from tests/scripts: { only?: string[], priority?: string, maxParallel?: number }.
+ * Each task runs as a local process group, or in a hardened container when agentFederation.matrix.isolation is
+ * docker (engine: agentFederation.docker.host, as for agents).
+ * Args from tests/scripts: { only?: string[], priority?: string, maxParallel?: number, isolation?: 'process' | 'docker' }.
  */
 export const runMatrix: CommandDef = {
   id: 'agentFederation.runMatrix',
@@ -12,6 +14,9 @@ export const runMatrix: CommandDef = {
     if (!s.runs) return undefined;
     const runs = s.runs;
     const opts = isPlainArgs(arg) ? arg : {};
+    const config = vscode.workspace.getConfiguration('agentFederation');
+    const isolation = opts['isolation'] === 'docker' || opts['isolation'] === 'process' ? opts['isolation'] : config.get<string>('matrix.isolation') === 'docker' ? 'docker' : 'process';
+    const dockerHost = config.get<string>('docker.host', '').trim();
     void vscode.commands.executeCommand('agentFederation.runs.focus');
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Matrix run', cancellable: true },
@@ -24,6 +29,8 @@ export const runMatrix: CommandDef = {
           ...(Array.isArray(opts['only']) ? { only: opts['only'] as string[] } : {}),
           ...(typeof opts['priority'] === 'string' ? { priority: opts['priority'] } : {}),
           ...(typeof opts['maxParallel'] === 'number' ? { maxParallel: opts['maxParallel'] } : {}),
+          isolation,
+          ...(dockerHost ? { dockerHost } : {}),
           signal: abort.signal,
           onEvent: (e) => {
             if (e.type === 'run-started') total = e.plan.unitCount;

@@ -2,7 +2,9 @@
 // .federation/runs/ (watched for runs started by the CLI or another window). The Runs view is built from this.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { MatrixEvent, MatrixPlan, RunOutcome, listRuns, loadMatrixConfig, planMatrix, readRun, runMatrix } from '../../core/matrix';
+import { Isolation, IsolationStrategy, MatrixEvent, MatrixPlan, RunOutcome, imageFindings, listRuns, loadMatrixConfig, planMatrix, prepareDockerIsolation, readRun, removeRunContainers, runMatrix } from '../../core/matrix';
+import type { DockerClient } from '../../core/docker/client';
+import { loadDockerClient } from '../../core/docker/loader';
 import { FederationError } from '../../core/errors';
 import { Logger } from '../../core/ports';
 import { RunDetails, RunsData } from './runsModel';
@@ -58,7 +60,7 @@ export class RunsController implements vscode.Disposable {
   }
 
   /** Plans from the config and runs it; the view follows its events. Resolves when the run ends. */
-  async start(options: { only?: string[]; priority?: string; maxParallel?: number; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
+  async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
     if (this.active) throw new FederationError('invalid-input', 'A matrix run is already in progress in this window; cancel it first.', {});
     const loaded = await loadMatrixConfig(this.root);
     if (!loaded.config) {
@@ -71,6 +73,17 @@ export class RunsController implements vscode.Disposable {
       ...(options.priority ? { priority: options.priority } : {}),
       ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     });
+    // Docker isolation: a task without image is a config error, and the engine must answer, before anything runs.
+    let client: DockerClient | undefined;
+    let isolation: IsolationStrategy | undefined;
+    if (options.isolation === 'docker') {
+      const missing = imageFindings(loaded.text, loaded.shownAs, loaded.config, plan);
+      if (missing.length) {
+        throw new FederationError('invalid-input', `${loaded.shownAs}: ${missing.length} task(s) name no image for Docker isolation; nothing ran. First: line ${missing[0]!.range.start.line + 1}: ${missing[0]!.message}`, { file: loaded.file });
+      }
+      client = await loadDockerClient(options.dockerHost ? { host: options.dockerHost } : {});
+      isolation = await prepareDockerIsolation({ client, root: this.root, config: loaded.config, plan });
+    }
     const abort = new AbortController();
     options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     this.active = { abort };
@@ -81,6 +94,7 @@ export class RunsController implements vscode.Disposable {
         root: this.root,
         plan,
         signal: abort.signal,
+        ...(isolation ? { isolation } : {}),
         onEvent: (e) => {
           this.apply(e);
           options.onEvent?.(e);
@@ -90,6 +104,8 @@ export class RunsController implements vscode.Disposable {
       clearInterval(this.ticker);
       this.ticker = undefined;
       const id = this.active?.runId;
+      // Each attempt removes its container; this catches one whose removal failed.
+      if (client && id) await removeRunContainers(client, { runId: id }).catch((e: unknown) => this.logger.warn(`removing the task containers of run ${id}: ${e instanceof Error ? e.message : String(e)}`));
       this.active = undefined;
       if (id) {
         const d = this.details.get(id);

@@ -2,12 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from '../../../src/cli/args';
-import { matrixCommand } from '../../../src/cli/commands/matrix';
-import { CliContext, UsageError } from '../../../src/cli/types';
-import { isFederationError } from '../../../src/core/errors';
 import { useTempDir } from '../../helpers/tmp';
-import { copyDemoMonorepo, pidAlive } from './helpers';
+import { copyDemoMonorepo, matrixCli, pidAlive } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..', '..');
 
@@ -25,22 +21,7 @@ describe('federation matrix (CLI)', function () {
     else process.env['FEDERATION_APPROVALS_FILE'] = savedApprovals;
   });
 
-  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const args = parseArgs(argv);
-    const json = args.flags.get('json') === true;
-    args.flags.delete('json');
-    let out = '';
-    let err = '';
-    const ctx: CliContext = { root: tmp.path, json, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (v, h) => (out += (json ? JSON.stringify(v, null, 2) : h()) + '\n') };
-    try {
-      return { code: await matrixCommand.run(ctx, args), out, err };
-    } catch (e) {
-      // main.ts maps these: usage → 2, FederationError → 1.
-      if (e instanceof UsageError) return { code: 2, out, err: err + e.message };
-      if (isFederationError(e)) return { code: 1, out, err: err + e.message };
-      throw e;
-    }
-  }
+  const run = (...argv: string[]) => matrixCli(tmp.path, ...argv);
 
   beforeEach(() => copyDemoMonorepo(tmp.path));
 
@@ -118,11 +99,9 @@ describe('federation matrix (CLI)', function () {
     assert.equal(tasks.find((t) => t.unit === 'build-backend')!.status, 'passed', 'the next waves still ran');
   });
 
-  it('--isolation docker is not available yet: exit 2; bad report arguments are refused', async () => {
+  it('bad isolation and report arguments are refused', async () => {
     assert.equal((await run('report', '--format', 'pdf')).code, 2);
-    const d = await run('run', '--isolation', 'docker');
-    assert.equal(d.code, 2);
-    assert.match(d.err, /not available yet/);
+    assert.equal((await run('run', '--isolation', 'vm')).code, 2);
     assert.equal((await run('report', '--run', 'none-such')).code, 1);
     assert.equal((await run('bogus')).code, 2);
   });

@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from '../../../src/cli/args';
+import { matrixCommand } from '../../../src/cli/commands/matrix';
+import { CliContext, UsageError } from '../../../src/cli/types';
+import { isFederationError } from '../../../src/core/errors';
 import { MatrixConfig } from '../../../src/core/matrix/schema';
 import { validateMatrixConfig } from '../../../src/core/matrix/validate';
 
@@ -51,5 +55,22 @@ export function copyDemoMonorepo(dest: string): void {
   const demo = require('node:path').resolve(__dirname, '..', '..', '..', '..', 'demo');
   for (const part of ['backend', 'frontend', 'scripts', '.github']) {
     require('node:fs').cpSync(require('node:path').join(demo, part), require('node:path').join(dest, part), { recursive: true });
+  }
+}
+
+/** `federation matrix ARGV` in `root` through the command module, with main.ts's mapping: usage → 2, FederationError → 1. */
+export async function matrixCli(root: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const args = parseArgs(argv);
+  const json = args.flags.get('json') === true;
+  args.flags.delete('json');
+  let out = '';
+  let err = '';
+  const ctx: CliContext = { root, json, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (v, h) => (out += (json ? JSON.stringify(v, null, 2) : h()) + '\n') };
+  try {
+    return { code: await matrixCommand.run(ctx, args), out, err };
+  } catch (e) {
+    if (e instanceof UsageError) return { code: 2, out, err: err + e.message };
+    if (isFederationError(e)) return { code: 1, out, err: err + e.message };
+    throw e;
   }
 }
