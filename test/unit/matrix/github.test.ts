@@ -245,6 +245,22 @@ describe('matrix on GitHub (real Octokit against a local API server)', function 
 });
 
 describe('GitHub pieces: zip reader, remotes', () => {
+  it('loading the GitHub modules does not load Octokit; the first API call does', () => {
+    const dir = path.resolve(__dirname, '..', '..', '..', 'src', 'core', 'matrix');
+    const script = `
+      const M = require('module'); const seen = []; const load = M._load;
+      M._load = function (r, ...a) { if (String(r).startsWith('@octokit/')) seen.push(r); return load.call(this, r, ...a); };
+      require(${JSON.stringify(path.join(dir, 'index.js'))});
+      const { GithubActions } = require(${JSON.stringify(path.join(dir, 'github.js'))});
+      require(${JSON.stringify(path.join(dir, 'githubRun.js'))});
+      const before = seen.length;
+      new GithubActions({ owner: 'o', repo: 'r', token: async () => 't' }).call({ what: 'x' }, async () => 1)
+        .then(() => process.stdout.write(JSON.stringify({ before, after: seen })));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script]).toString()) as { before: number; after: string[] };
+    assert.equal(out.before, 0, 'nothing of Octokit at load');
+    assert.ok(out.after.includes('@octokit/core'), 'the hook sees it on the first call');
+  });
+
   it('reads deflated and stored entries, checks CRCs, refuses broken archives', () => {
     const big = 'x'.repeat(10_000);
     const files = readZip(makeZip({ 'a.txt': 'hello', 'dir/b.json': big }));
