@@ -45,8 +45,9 @@ describe('Start Run on GitHub in a real editor (local API server)', function () 
     const tasks: TaskResult[] = units.map(({ w, u }) => ({
       version: 1, runId, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
       status: 'passed', allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
-      startedAt: '2026-01-01T10:01:00.000Z', endedAt: '2026-01-01T10:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
+      startedAt: '2020-01-01T10:01:00.000Z', endedAt: '2020-01-01T10:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
     }));
+    // Times in the past: the saved run sorts after the runs the other in-editor tests start and look for first.
     const summary = summarizeRun({ runId, plan, results: tasks });
     server = await startFakeGithub({
       owner: 'octo', repo: 'demo', runId: 777, token: 'editor-test-token', pollsUntilDone: 3,
