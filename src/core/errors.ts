@@ -22,7 +22,13 @@ export type ErrorReason =
   | 'docker-timeout'
   | 'docker-error'
   | 'cancelled'
-  | 'not-approved';
+  | 'not-approved'
+  // GitHub (src/core/matrix/github*.ts): no or a refused token, no answer at all, a rate limit that outlasts the
+  // wait we allow, anything else the API refused (the HTTP status is in details.status).
+  | 'github-auth'
+  | 'github-unreachable'
+  | 'github-rate-limited'
+  | 'github-error';
 
 export class FederationError extends Error {
   override readonly name: string = 'FederationError';

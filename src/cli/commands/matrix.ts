@@ -19,6 +19,7 @@ import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from 
 import { approveCommands, unapprovedCommands } from '../../core/commandApprovals';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
+import { githubRun, GITHUB_RUN_USAGE } from './matrixGithub';
 import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
@@ -174,9 +175,10 @@ export const matrixCommand: CliCommand = {
     'matrix clean [--run ID]   (removes task containers a crashed --isolation docker run left)',
     'matrix report [--run ID] [--format json|md|html] [--out FILE]',
     `matrix workflow [--config F] [--out FILE] [--cli CMD]   (default out: ${WORKFLOW_FILE})`,
+    GITHUB_RUN_USAGE,
   ],
   async run(ctx, args) {
-    const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, runs, clean, report, workflow)');
+    const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, runs, clean, report, workflow, github-run)');
     switch (sub) {
       case 'validate': {
         noExtraWords(args, 1);
@@ -321,6 +323,8 @@ export const matrixCommand: CliCommand = {
         ctx.print({ out: path.relative(ctx.root, file), jobs: ['leader', 'setup', ...plan.waves.map((w) => w.priority), 'report'] }, () => `wrote ${path.relative(ctx.root, file)}`);
         return EXIT.ok;
       }
+      case 'github-run':
+        return githubRun(ctx, args);
       default:
         throw new UsageError(`unknown matrix subcommand "${sub}"`);
     }

@@ -6,6 +6,12 @@ import { MatrixPlan, MatrixUnit } from './plan';
 
 export const WORKFLOW_FILE = '.github/workflows/multi-agent-deploy.yml';
 export const DEFAULT_CLI = 'npx --no-install federation';
+/** The report job's artifact: matrix-report.json ({ summary, tasks }, as `matrix report --format json`) and .md. */
+export const REPORT_ARTIFACT = 'matrix-report';
+export const REPORT_JSON = 'matrix-report.json';
+export const REPORT_MARKDOWN = 'matrix-report.md';
+/** Each worker's artifact is this prefix and its unit id: tasks/UNIT.json and logs/UNIT.log. */
+export const RESULT_ARTIFACT_PREFIX = 'matrix-result-';
 
 export interface WorkflowOptions {
   /** The config path as the workflow passes it to the CLI (relative to the repository root). */
@@ -152,7 +158,7 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
           name: 'Upload the result',
           if: 'always()',
           uses: 'actions/upload-artifact@v4',
-          with: { name: 'matrix-result-${{ matrix.id }}', path: `${runDir}/tasks/\${{ matrix.id }}.json\n${runDir}/logs/\${{ matrix.id }}.log`, 'if-no-files-found': 'error' },
+          with: { name: `${RESULT_ARTIFACT_PREFIX}${'${{ matrix.id }}'}`, path: `${runDir}/tasks/\${{ matrix.id }}.json\n${runDir}/logs/\${{ matrix.id }}.log`, 'if-no-files-found': 'error' },
         },
         {
           name: 'Upload build output',
@@ -173,12 +179,12 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
       checkout,
       setupNode,
       { name: 'Download the plan', uses: 'actions/download-artifact@v4', with: { name: 'matrix-plan', path: runDir } },
-      { name: 'Download the results', uses: 'actions/download-artifact@v4', with: { pattern: 'matrix-result-*', path: runDir, 'merge-multiple': true } },
+      { name: 'Download the results', uses: 'actions/download-artifact@v4', with: { pattern: `${RESULT_ARTIFACT_PREFIX}*`, path: runDir, 'merge-multiple': true } },
       {
         name: 'Report',
-        run: `${cli} matrix report --run "$FEDERATION_RUN_ID" --format md --out matrix-report.md\ncat matrix-report.md >> "$GITHUB_STEP_SUMMARY"\n${cli} matrix report --run "$FEDERATION_RUN_ID" --format json --out matrix-report.json`,
+        run: `${cli} matrix report --run "$FEDERATION_RUN_ID" --format md --out ${REPORT_MARKDOWN}\ncat ${REPORT_MARKDOWN} >> "$GITHUB_STEP_SUMMARY"\n${cli} matrix report --run "$FEDERATION_RUN_ID" --format json --out ${REPORT_JSON}`,
       },
-      { name: 'Upload the report', if: 'always()', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-report', path: 'matrix-report.md\nmatrix-report.json' } },
+      { name: 'Upload the report', if: 'always()', uses: 'actions/upload-artifact@v4', with: { name: REPORT_ARTIFACT, path: `${REPORT_MARKDOWN}\n${REPORT_JSON}` } },
     ],
   };
   const workflow = {

@@ -6,6 +6,8 @@ import { Isolation, IsolationStrategy, MatrixEvent, MatrixPlan, RunOutcome, imag
 import type { DockerClient } from '../../core/docker/client';
 import { loadDockerClient } from '../../core/docker/loader';
 import { FederationError } from '../../core/errors';
+import type { GithubActions } from '../../core/matrix/github';
+import { GithubRunEvent, GithubRunOutcome, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
 import { Logger } from '../../core/ports';
 import { RunDetails, RunsData } from './runsModel';
 
@@ -59,30 +61,36 @@ export class RunsController implements vscode.Disposable {
     return { runs, details: this.details, now: new Date() };
   }
 
-  /** Plans from the config and runs it; the view follows its events. Resolves when the run ends. */
-  async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
+  private async plan(options: { only?: string[]; priority?: string; maxParallel?: number }) {
     if (this.active) throw new FederationError('invalid-input', 'A matrix run is already in progress in this window; cancel it first.', {});
     const loaded = await loadMatrixConfig(this.root);
-    if (!loaded.config) {
+    const config = loaded.config;
+    if (!config) {
       const first = loaded.findings.find((f) => f.severity === 'error');
       throw new FederationError('invalid-input', `${loaded.shownAs} has ${loaded.findings.filter((f) => f.severity === 'error').length} error(s); nothing ran. First: line ${(first?.range.start.line ?? 0) + 1}: ${first?.message ?? ''}`, { file: loaded.file });
     }
-    const plan: MatrixPlan = planMatrix(loaded.config, {
+    const plan: MatrixPlan = planMatrix(config, {
       configFile: path.relative(this.root, loaded.file),
       ...(options.only?.length ? { only: options.only } : {}),
       ...(options.priority ? { priority: options.priority } : {}),
       ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
     });
+    return { plan, loaded, config };
+  }
+
+  /** Plans from the config and runs it; the view follows its events. Resolves when the run ends. */
+  async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
+    const { plan, loaded, config } = await this.plan(options);
     // Docker isolation: a task without image is a config error, and the engine must answer, before anything runs.
     let client: DockerClient | undefined;
     let isolation: IsolationStrategy | undefined;
     if (options.isolation === 'docker') {
-      const missing = imageFindings(loaded.text, loaded.shownAs, loaded.config, plan);
+      const missing = imageFindings(loaded.text, loaded.shownAs, config, plan);
       if (missing.length) {
         throw new FederationError('invalid-input', `${loaded.shownAs}: ${missing.length} task(s) name no image for Docker isolation; nothing ran. First: line ${missing[0]!.range.start.line + 1}: ${missing[0]!.message}`, { file: loaded.file });
       }
       client = await loadDockerClient(options.dockerHost ? { host: options.dockerHost } : {});
-      isolation = await prepareDockerIsolation({ client, root: this.root, config: loaded.config, plan });
+      isolation = await prepareDockerIsolation({ client, root: this.root, config, plan });
     }
     const abort = new AbortController();
     options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
@@ -113,6 +121,76 @@ export class RunsController implements vscode.Disposable {
       }
       await this.refresh();
     }
+  }
+
+  /**
+   * Dispatches the workflow on GitHub and follows the run in the view: its units (from the local config's plan,
+   * which is what the leader job plans from the pushed config) go running and finished as their jobs do. At the
+   * end the report artifact is saved under .federation/runs/gh-ID-ATTEMPT/ and replaces the jobs' view of it.
+   * Cancelling stops following; the run goes on on GitHub.
+   */
+  async startGithub(options: { api: GithubActions; ref: string; returnRunDetails?: boolean; pollMs?: number; onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal }): Promise<GithubRunOutcome & { dir?: string }> {
+    const { plan } = await this.plan({});
+    const abort = new AbortController();
+    options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    this.active = { abort };
+    this.ticker = setInterval(() => void this.snapshot().then((d) => this.emitter.fire({ ...d, now: new Date() })), 1000);
+    let saved = false;
+    try {
+      const outcome = await runOnGithub({
+        api: options.api,
+        ref: options.ref,
+        signal: abort.signal,
+        ...(options.returnRunDetails ? { returnRunDetails: true } : {}),
+        ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+        onEvent: (e) => {
+          void this.applyGithub(e, plan);
+          options.onEvent?.(e);
+        },
+      });
+      if (!outcome.report) return outcome;
+      const dir = await saveGithubReport(this.root, outcome.report, outcome.logs);
+      saved = true;
+      return { ...outcome, dir };
+    } finally {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+      const id = this.active?.runId;
+      this.active = undefined;
+      if (id) {
+        // With the report on disk, the next load reads it; without, the jobs' view of the run stays.
+        if (saved) this.details.delete(id);
+        else {
+          const d = this.details.get(id);
+          if (d) d.live = false;
+        }
+      }
+      await this.refresh();
+    }
+  }
+
+  private async applyGithub(e: GithubRunEvent, plan: MatrixPlan): Promise<void> {
+    if (e.type === 'run-found') {
+      if (this.active) this.active.runId = e.runId;
+      this.details.set(e.runId, { plan, results: new Map(), running: new Set(), live: true, github: { url: e.run.htmlUrl } });
+      try {
+        // plan.json makes the run a folder the view (and other windows) list while it is in progress.
+        await saveGithubPlan(this.root, e.runId, plan);
+      } catch (err) {
+        this.logger.warn(`saving the plan of ${e.runId}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await this.refresh();
+      return;
+    }
+    if (e.type !== 'progress') return;
+    const id = this.active?.runId;
+    const d = id ? this.details.get(id) : undefined;
+    if (!id || !d) return;
+    const units = unitsFromJobs(plan, e.jobs, id);
+    d.running = units.running;
+    d.results = new Map(units.results.map((r) => [r.unit, r]));
+    const data = await this.snapshot();
+    this.emitter.fire({ ...data, now: new Date() });
   }
 
   cancel(): boolean {

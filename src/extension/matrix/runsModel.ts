@@ -12,6 +12,8 @@ export interface RunDetails {
   /** Units running now. */
   running: Set<string>;
   live: boolean;
+  /** A run on GitHub Actions: its page. */
+  github?: { url: string };
 }
 
 export interface RunsData {
@@ -74,6 +76,7 @@ export function buildRunsTree(data: RunsData): RunNode[] {
     const started = new Date(run.startedAt);
     const elapsed = s ? s.totalMs : d?.live ? data.now.getTime() - started.getTime() : undefined;
     const description = [
+      d?.github || run.runId.startsWith('gh-') ? 'GitHub' : '',
       status,
       elapsed !== undefined ? formatMs(elapsed) : '',
       s ? `${s.counts.passed}/${s.counts.units} passed` : d?.live ? `${d.results.size} done, ${d.running.size} running` : '',
@@ -84,9 +87,9 @@ export function buildRunsTree(data: RunsData): RunNode[] {
       runId: run.runId,
       label: started.toLocaleString(),
       description,
-      tooltip: s
+      tooltip: (s
         ? `Run ${run.runId}: ${s.status}\nTotal ${formatMs(s.totalMs)} (setup ${formatMs(s.setupMs)})\nSuccess rate ${(s.successRate * 100).toFixed(0)}%\nSpeedup ×${s.speedup.toFixed(2)}, efficiency ${(s.efficiency * 100).toFixed(0)}%\nCritical path ${formatMs(s.criticalPathMs)}`
-        : `Run ${run.runId}: ${status}`,
+        : `Run ${run.runId}: ${status}`) + (d?.github ? `\nOn GitHub: ${d.github.url}` : ''),
       contextValue: `run:${status}`,
       icon: RUN_ICON[status] ?? RUN_ICON['incomplete']!,
       expanded: i === 0,

@@ -1,0 +1,87 @@
+// `federation matrix github-run`: dispatches the generated workflow on GitHub, follows its jobs (progress on
+// stderr), fetches the report artifact and saves it under .federation/runs/gh-<id>-<attempt>/ like a local run.
+// The token comes from GITHUB_TOKEN (or GH_TOKEN); the API URL from --api-url, else GITHUB_API_URL, else github.com.
+import * as path from 'node:path';
+import { DEFAULT_GITHUB_API_URL, GithubActions, JobInfo } from '../../core/matrix/github';
+import { currentBranch, resolveRepo } from '../../core/matrix/githubRemote';
+import { runOnGithub, saveGithubReport, WORKFLOW_NAME } from '../../core/matrix/githubRun';
+import { stringFlag } from '../args';
+import { CliContext, EXIT, ParsedArgs, UsageError } from '../types';
+
+export const GITHUB_RUN_USAGE = 'matrix github-run [--repo OWNER/REPO] [--ref BRANCH] [--api-url URL] [--workflow FILE] [--poll SECONDS]   (token: $GITHUB_TOKEN)';
+
+function jobLine(j: JobInfo): string {
+  return `  ${j.name}: ${j.status === 'completed' ? (j.conclusion ?? 'completed') : j.status.replace('_', ' ')}`;
+}
+
+export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`);
+  const poll = stringFlag(args, 'poll');
+  if (poll !== undefined && !(Number(poll) > 0)) throw new UsageError(`--poll takes seconds, got "${poll}"`);
+  const baseUrl = stringFlag(args, 'api-url') ?? process.env['GITHUB_API_URL'] ?? DEFAULT_GITHUB_API_URL;
+  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--api-url must be an http(s) URL, got "${baseUrl}"`);
+  const { owner, repo } = await resolveRepo(ctx.root, stringFlag(args, 'repo'));
+  const api = new GithubActions({
+    baseUrl,
+    owner,
+    repo,
+    token: async () => process.env['GITHUB_TOKEN'] || process.env['GH_TOKEN'] || undefined,
+    onWait: (w) => ctx.err(`GitHub rate limit (${w.status}): waiting ${Math.ceil(w.ms / 1000)} s`),
+  });
+  const controller = new AbortController();
+  const onSigint = () => {
+    ctx.err('federation matrix: interrupted; the run goes on on GitHub');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const ref = stringFlag(args, 'ref') ?? (await currentBranch(ctx.root)) ?? (await api.defaultBranch(controller.signal));
+    const seen = new Map<number, string>();
+    const outcome = await runOnGithub({
+      api,
+      ref,
+      workflow: stringFlag(args, 'workflow') ?? WORKFLOW_NAME,
+      signal: controller.signal,
+      // github.com answers the new run's id; GitHub Enterprise Server may not know the parameter.
+      returnRunDetails: baseUrl.replace(/\/+$/, '') === DEFAULT_GITHUB_API_URL,
+      ...(poll !== undefined ? { pollMs: Number(poll) * 1000 } : {}),
+      onEvent: (e) => {
+        if (ctx.json) return;
+        if (e.type === 'dispatched') ctx.err(`dispatched ${e.workflow} on ${owner}/${repo}@${e.ref}`);
+        else if (e.type === 'run-found') ctx.err(`run ${e.run.id} (${e.runId}): ${e.run.htmlUrl}`);
+        else if (e.type === 'progress') {
+          for (const j of e.jobs) {
+            const line = jobLine(j);
+            if (seen.get(j.id) !== line) ctx.err(line);
+            seen.set(j.id, line);
+          }
+        } else if (e.type === 'poll-failed') ctx.err(`  (GitHub did not answer: ${e.error.message}; trying again)`);
+        else if (e.type === 'report' && !e.report) ctx.err(`no report: ${e.problem ?? 'unknown'}`);
+      },
+    });
+    const dir = outcome.report ? await saveGithubReport(ctx.root, outcome.report, outcome.logs) : undefined;
+    const value = {
+      runId: outcome.runId,
+      status: outcome.status,
+      run: { id: outcome.run.id, attempt: outcome.run.attempt, url: outcome.run.htmlUrl, conclusion: outcome.run.conclusion },
+      jobs: outcome.jobs.map((j) => ({ name: j.name, status: j.status, conclusion: j.conclusion, url: j.htmlUrl })),
+      report: outcome.report ? { summary: outcome.report.summary, tasks: outcome.report.tasks } : null,
+      ...(outcome.reportProblem ? { reportProblem: outcome.reportProblem } : {}),
+      dir: dir ? path.relative(ctx.root, dir) : null,
+    };
+    ctx.print(value, () =>
+      [
+        `run ${outcome.runId}: ${outcome.status} (${outcome.run.htmlUrl})`,
+        outcome.report
+          ? `  ${outcome.report.summary.counts.passed}/${outcome.report.summary.counts.units} passed; saved in ${value.dir}; "federation matrix report --run ${outcome.runId}" shows it`
+          : `  no report: ${outcome.reportProblem ?? 'unknown'}`,
+      ].join('\n'),
+    );
+    return outcome.status === 'passed' ? EXIT.ok : EXIT.error;
+  } catch (e) {
+    if (controller.signal.aborted) return 130;
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,374 @@
+// The GitHub Actions REST calls the matrix needs, over Octokit (@octokit/core, its typed `request`), behind small
+// ports: a token provider, a clock and a sleep (so tests and the editor decide how waiting happens), and an
+// AbortSignal per call. Rate limits are waited out and the call retried, as GitHub documents: `retry-after` when
+// given, else `x-ratelimit-reset` when `x-ratelimit-remaining` is 0, else (a secondary limit) at least a minute,
+// doubling. Every failure is a GithubApiError with a reason; nothing here looks at message text.
+// Octokit is loaded on the first call (require inside a function), never when this module is loaded.
+import type { Octokit } from '@octokit/core';
+import { FederationError, ErrorReason } from '../errors';
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+/** The token for the API: undefined when the user has none (or declined to sign in). */
+export type TokenProvider = () => Promise<string | undefined>;
+/** Waits ms, or rejects with a 'cancelled' FederationError when the signal aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export class GithubApiError extends FederationError {
+  override readonly name = 'GithubApiError';
+  constructor(
+    reason: ErrorReason,
+    message: string,
+    /** The HTTP status GitHub answered, when it answered. */
+    readonly status?: number,
+    details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(reason, message, { ...details, ...(status !== undefined ? { status } : {}) }, options);
+  }
+}
+
+export function cancelledError(): FederationError {
+  return new FederationError('cancelled', 'Stopped following the GitHub run.', {});
+}
+
+export const abortableSleep: Sleep = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(cancelledError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export interface RateLimitWait {
+  ms: number;
+  status: number;
+  /** primary: the hourly quota is used up (until x-ratelimit-reset); secondary: GitHub asked to slow down. */
+  kind: 'primary' | 'secondary';
+}
+
+export interface GithubClientOptions {
+  /** https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
+  baseUrl?: string;
+  owner: string;
+  repo: string;
+  token: TokenProvider;
+  sleep?: Sleep;
+  /** Milliseconds since the epoch (x-ratelimit-reset is compared with it). */
+  now?: () => number;
+  /** Told before every rate-limit wait. */
+  onWait?: (wait: RateLimitWait) => void;
+  /** A rate limit that needs a longer wait than this fails with 'github-rate-limited' (default 15 minutes). */
+  maxWaitMs?: number;
+  /** Rate-limited answers in a row before giving up (default 6). */
+  maxRetries?: number;
+}
+
+export interface WorkflowRunInfo {
+  id: number;
+  attempt: number;
+  name: string | null;
+  status: string | null;
+  conclusion: string | null;
+  htmlUrl: string;
+  event: string;
+  headBranch: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobInfo {
+  id: number;
+  name: string;
+  /** queued | in_progress | completed | waiting | requested | pending */
+  status: string;
+  /** success | failure | cancelled | skipped | timed_out | neutral | action_required | null while running */
+  conclusion: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  htmlUrl: string | null;
+}
+
+export interface ArtifactInfo {
+  id: number;
+  name: string;
+  sizeInBytes: number;
+  expired: boolean;
+}
+
+interface HttpFailure {
+  status: number;
+  response?: { headers: Record<string, string | number | undefined>; data?: unknown };
+}
+
+function httpFailure(e: unknown): HttpFailure | undefined {
+  // @octokit/request-error's RequestError; checked by shape so that two copies of the package cannot disagree.
+  if (e && typeof e === 'object' && typeof (e as { status?: unknown }).status === 'number' && (e as { name?: unknown }).name === 'HttpError') return e as HttpFailure;
+  return undefined;
+}
+
+function header(f: HttpFailure, name: string): string | undefined {
+  const v = f.response?.headers[name];
+  return v === undefined ? undefined : String(v);
+}
+
+/** How long to wait before retrying a rate-limited answer, or undefined when the answer is no rate limit. */
+export function rateLimitWait(f: HttpFailure, nowMs: number, attempt: number): RateLimitWait | undefined {
+  if (f.status !== 403 && f.status !== 429) return undefined;
+  const retryAfter = Number(header(f, 'retry-after'));
+  if (header(f, 'retry-after') !== undefined && Number.isFinite(retryAfter)) return { ms: Math.max(0, retryAfter) * 1000, status: f.status, kind: 'secondary' };
+  if (header(f, 'x-ratelimit-remaining') === '0') {
+    const reset = Number(header(f, 'x-ratelimit-reset'));
+    // One extra second: the reset time is in whole seconds and clocks differ a little.
+    const ms = Number.isFinite(reset) ? Math.max(0, reset * 1000 - nowMs) + 1000 : 60_000;
+    return { ms, status: f.status, kind: 'primary' };
+  }
+  // A 429 without headers is a secondary limit: at least a minute, longer each time. A bare 403 is a refusal.
+  if (f.status === 429) return { ms: 60_000 * 2 ** attempt, status: f.status, kind: 'secondary' };
+  return undefined;
+}
+
+function apiMessage(f: HttpFailure): string {
+  const data = f.response?.data;
+  if (data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string') return (data as { message: string }).message;
+  return `HTTP ${f.status}`;
+}
+
+export interface CallContext {
+  /** What the call does, for messages: "dispatching multi-agent-deploy.yml". */
+  what: string;
+  /** The message for a 404, which means something different for each call. */
+  notFound?: string;
+  signal?: AbortSignal;
+}
+
+export class GithubActions {
+  readonly baseUrl: string;
+  readonly owner: string;
+  readonly repo: string;
+  private octokit: Promise<Octokit> | undefined;
+  private readonly sleep: Sleep;
+  private readonly now: () => number;
+
+  constructor(private readonly options: GithubClientOptions) {
+    this.baseUrl = (options.baseUrl || DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
+    this.owner = options.owner;
+    this.repo = options.repo;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.now = options.now ?? Date.now;
+  }
+
+  get slug(): string {
+    return `${this.owner}/${this.repo}`;
+  }
+
+  private client(): Promise<Octokit> {
+    return (this.octokit ??= (async () => {
+      const token = await this.options.token();
+      if (!token) {
+        this.octokit = undefined;
+        throw new GithubApiError('github-auth', 'No GitHub token: sign in to GitHub (the editor asks), or set GITHUB_TOKEN for the CLI.');
+      }
+      const { Octokit: OctokitClass } = require('@octokit/core') as typeof import('@octokit/core');
+      return new OctokitClass({
+        auth: token,
+        baseUrl: this.baseUrl,
+        userAgent: 'agent-federation',
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      });
+    })());
+  }
+
+  /** One API call, rate limits waited out, failures translated into GithubApiError. */
+  async call<T>(ctx: CallContext, fn: (octokit: Octokit, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    const octokit = await this.client();
+    const maxWait = this.options.maxWaitMs ?? 15 * 60_000;
+    const maxRetries = this.options.maxRetries ?? 6;
+    for (let attempt = 0; ; attempt++) {
+      if (ctx.signal?.aborted) throw cancelledError();
+      try {
+        return await fn(octokit, ctx.signal);
+      } catch (e) {
+        if (ctx.signal?.aborted) throw cancelledError();
+        const f = httpFailure(e);
+        const wait = f && rateLimitWait(f, this.now(), attempt);
+        if (!f || !wait) throw this.translate(e, ctx);
+        if (wait.ms > maxWait || attempt >= maxRetries) {
+          throw new GithubApiError(
+            'github-rate-limited',
+            `GitHub's rate limit stopped ${ctx.what}: ${wait.kind === 'primary' ? `the hourly quota is used up until ${new Date(this.now() + wait.ms).toLocaleTimeString()}` : 'GitHub keeps asking to slow down'}. Try again later.`,
+            f.status,
+            { waitMs: wait.ms },
+            { cause: e },
+          );
+        }
+        this.options.onWait?.(wait);
+        await this.sleep(wait.ms, ctx.signal);
+      }
+    }
+  }
+
+  private translate(e: unknown, ctx: CallContext): FederationError {
+    if (e instanceof FederationError) return e;
+    const f = httpFailure(e);
+    // Octokit reports a request that got no answer at all (refused, DNS, TLS, offline) as status 500 without a response.
+    if (!f || !f.response) {
+      // fetch's TypeError ("fetch failed") carries the system error (ECONNREFUSED, ENOTFOUND…) as its cause.
+      let inner: unknown = e;
+      while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+      const cause = inner instanceof Error ? inner.message : String(inner);
+      return new GithubApiError('github-unreachable', `GitHub (${this.baseUrl}) did not answer while ${ctx.what}: ${cause}. Check the network connection (and the API URL setting).`, undefined, { url: this.baseUrl }, { cause: e });
+    }
+    const msg = apiMessage(f);
+    switch (f.status) {
+      case 401:
+        return new GithubApiError('github-auth', `GitHub refused the token while ${ctx.what} (401 ${msg}): sign in to GitHub again.`, 401, {}, { cause: e });
+      case 403:
+        return new GithubApiError('github-auth', `GitHub refused ${ctx.what} for ${this.slug} (403 ${msg}): the token needs the "repo" scope (or Actions write permission for a fine-grained token).`, 403, {}, { cause: e });
+      case 404:
+        return new GithubApiError('not-found', ctx.notFound ?? `GitHub answered 404 while ${ctx.what} in ${this.slug}.`, 404, {}, { cause: e });
+      case 422:
+        return new GithubApiError('invalid-input', `GitHub refused ${ctx.what} (422): ${msg}`, 422, {}, { cause: e });
+      default:
+        return new GithubApiError('github-error', `GitHub answered ${f.status} while ${ctx.what}: ${msg}`, f.status, {}, { cause: e });
+    }
+  }
+
+  private repoNotFound(): string {
+    return `GitHub has no repository ${this.slug}, or the token cannot see it (a private repository needs the "repo" scope).`;
+  }
+
+  /** The repository's default branch. */
+  async defaultBranch(signal?: AbortSignal): Promise<string> {
+    const r = await this.call({ what: `reading ${this.slug}`, notFound: this.repoNotFound(), ...(signal ? { signal } : {}) }, (o, s) =>
+      o.request('GET /repos/{owner}/{repo}', { owner: this.owner, repo: this.repo, request: { signal: s } }),
+    );
+    return r.data.default_branch;
+  }
+
+  /**
+   * Dispatches the workflow (workflow_dispatch) on a branch or tag. With returnRunDetails GitHub answers the new
+   * run's id (200); without it, or where the server does not know the parameter, it answers 204 and the id is
+   * found by listing runs.
+   */
+  async dispatch(workflow: string, ref: string, opts: { inputs?: Record<string, string>; returnRunDetails?: boolean; signal?: AbortSignal } = {}): Promise<{ runId?: number }> {
+    const r = await this.call(
+      {
+        what: `dispatching ${workflow} on ${ref}`,
+        notFound: `GitHub has no workflow ${workflow} in ${this.slug} (or the token cannot see the repository): generate it (Generate GitHub Workflow / federation matrix workflow), commit and push it to the default branch.`,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+      (o, s) =>
+        o.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
+          owner: this.owner,
+          repo: this.repo,
+          workflow_id: workflow,
+          ref,
+          ...(opts.inputs ? { inputs: opts.inputs } : {}),
+          ...(opts.returnRunDetails ? { return_run_details: true } : {}),
+          request: { signal: s },
+        }),
+    );
+    const data = (r as { data?: unknown }).data;
+    const id = data && typeof data === 'object' ? (data as { workflow_run_id?: unknown }).workflow_run_id : undefined;
+    return typeof id === 'number' ? { runId: id } : {};
+  }
+
+  /** Runs of the workflow, newest first (one page). */
+  async listRuns(workflow: string, filter: { event?: string; branch?: string; perPage?: number; signal?: AbortSignal } = {}): Promise<WorkflowRunInfo[]> {
+    const r = await this.call({ what: `listing the runs of ${workflow}`, notFound: `GitHub has no workflow ${workflow} in ${this.slug}.`, ...(filter.signal ? { signal: filter.signal } : {}) }, (o, s) =>
+      o.request('GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs', {
+        owner: this.owner,
+        repo: this.repo,
+        workflow_id: workflow,
+        ...(filter.event ? { event: filter.event } : {}),
+        ...(filter.branch ? { branch: filter.branch } : {}),
+        per_page: filter.perPage ?? 30,
+        request: { signal: s },
+      }),
+    );
+    return r.data.workflow_runs.map(runInfo);
+  }
+
+  async getRun(runId: number, signal?: AbortSignal): Promise<WorkflowRunInfo> {
+    const r = await this.call({ what: `reading run ${runId}`, notFound: `GitHub has no run ${runId} in ${this.slug} (deleted?).`, ...(signal ? { signal } : {}) }, (o, s) =>
+      o.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', { owner: this.owner, repo: this.repo, run_id: runId, request: { signal: s } }),
+    );
+    return runInfo(r.data);
+  }
+
+  /** Every job of the run's latest attempt (all pages). */
+  async listJobs(runId: number, signal?: AbortSignal): Promise<JobInfo[]> {
+    const jobs: JobInfo[] = [];
+    for (let page = 1; page <= 50; page++) {
+      const r = await this.call({ what: `listing the jobs of run ${runId}`, notFound: `GitHub has no run ${runId} in ${this.slug}.`, ...(signal ? { signal } : {}) }, (o, s) =>
+        o.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs', { owner: this.owner, repo: this.repo, run_id: runId, filter: 'latest', per_page: 100, page, request: { signal: s } }),
+      );
+      for (const j of r.data.jobs) {
+        jobs.push({ id: Number(j.id), name: j.name, status: j.status, conclusion: j.conclusion ?? null, startedAt: j.started_at ?? null, completedAt: j.completed_at ?? null, htmlUrl: j.html_url ?? null });
+      }
+      if (r.data.jobs.length < 100 || jobs.length >= r.data.total_count) break;
+    }
+    return jobs;
+  }
+
+  /** The run's artifacts (all pages, or the ones with this exact name). */
+  async listArtifacts(runId: number, opts: { name?: string; signal?: AbortSignal } = {}): Promise<ArtifactInfo[]> {
+    const out: ArtifactInfo[] = [];
+    for (let page = 1; page <= 20; page++) {
+      const r = await this.call({ what: `listing the artifacts of run ${runId}`, notFound: `GitHub has no run ${runId} in ${this.slug}.`, ...(opts.signal ? { signal: opts.signal } : {}) }, (o, s) =>
+        o.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', {
+          owner: this.owner,
+          repo: this.repo,
+          run_id: runId,
+          ...(opts.name ? { name: opts.name } : {}),
+          per_page: 100,
+          page,
+          request: { signal: s },
+        }),
+      );
+      for (const a of r.data.artifacts) out.push({ id: Number(a.id), name: a.name, sizeInBytes: a.size_in_bytes, expired: a.expired });
+      if (r.data.artifacts.length < 100 || out.length >= r.data.total_count) break;
+    }
+    return out;
+  }
+
+  /** The artifact's zip archive. GitHub answers 302 to a short-lived URL; fetch follows it. */
+  async downloadArtifact(artifactId: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const r = await this.call({ what: `downloading artifact ${artifactId}`, notFound: `GitHub has no artifact ${artifactId} in ${this.slug} (expired?).`, ...(signal ? { signal } : {}) }, (o, s) =>
+      o.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', { owner: this.owner, repo: this.repo, artifact_id: artifactId, archive_format: 'zip', request: { signal: s } }),
+    );
+    const data: unknown = r.data;
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    throw new GithubApiError('github-error', `downloading artifact ${artifactId}: expected a zip archive, got ${typeof data === 'string' ? 'text' : typeof data}`, r.status);
+  }
+
+  /** Asks GitHub to cancel the run (202). */
+  async cancelRun(runId: number, signal?: AbortSignal): Promise<void> {
+    await this.call({ what: `cancelling run ${runId}`, notFound: `GitHub has no run ${runId} in ${this.slug}.`, ...(signal ? { signal } : {}) }, (o, s) =>
+      o.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel', { owner: this.owner, repo: this.repo, run_id: runId, request: { signal: s } }),
+    );
+  }
+}
+
+function runInfo(r: { id: number | bigint; run_attempt?: number; name?: string | null; status: string | null; conclusion: string | null; html_url: string; event: string; head_branch: string | null; created_at: string; updated_at: string }): WorkflowRunInfo {
+  return {
+    id: Number(r.id),
+    attempt: r.run_attempt ?? 1,
+    name: r.name ?? null,
+    status: r.status,
+    conclusion: r.conclusion,
+    htmlUrl: r.html_url,
+    event: r.event,
+    headBranch: r.head_branch,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}

@@ -1,0 +1,262 @@
+// A local HTTP server answering the GitHub Actions REST calls the matrix uses, with the documented response
+// shapes (workflow dispatch 204 or 200 with return_run_details, workflow runs, jobs, artifacts, an artifact
+// download answered with a 302 to a blob URL on the same server). Tests drive the real Octokit client against it.
+// Plain node:http, no vscode: used by the unit tests and by the in-editor test alike.
+import * as http from 'node:http';
+import * as zlib from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeJob {
+  name: string;
+  /** One entry per poll of the jobs list; the last one repeats. */
+  states: { status: 'queued' | 'in_progress' | 'completed'; conclusion?: string | null }[];
+}
+
+export interface FakeGithubOptions {
+  owner?: string;
+  repo?: string;
+  workflow?: string;
+  token?: string;
+  runId?: number;
+  /** The run is in progress for this many looks at it, then completed with `conclusion`. */
+  pollsUntilDone?: number;
+  conclusion?: string;
+  jobs?: FakeJob[];
+  /** name → zip bytes. */
+  artifacts?: Record<string, Buffer>;
+  /** Answer the first jobs list with a primary rate limit (403, x-ratelimit-remaining 0, reset = now + s). */
+  rateLimitJobsOnce?: { resetInSeconds: number; nowMs?: number };
+  /** Answer the first run look with 429 retry-after. */
+  retryAfterOnce?: number;
+  /** The dispatch answers 404 (no such workflow). */
+  noWorkflow?: boolean;
+  /** The run stays in progress forever. */
+  neverEnds?: boolean;
+}
+
+export interface Recorded {
+  method: string;
+  url: string;
+  auth: string | undefined;
+  body: string;
+  status: number;
+}
+
+export interface FakeGithub {
+  url: string;
+  requests: Recorded[];
+  close(): Promise<void>;
+}
+
+function zipCrc(b: Buffer): number {
+  return zlib.crc32(b) >>> 0;
+}
+
+/** A zip archive (deflated entries, or stored with `store`), as upload-artifact makes them. */
+export function makeZip(files: Record<string, string | Buffer>, opts: { store?: boolean } = {}): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, value] of Object.entries(files)) {
+    const data = Buffer.isBuffer(value) ? value : Buffer.from(value);
+    const comp = opts.store ? data : zlib.deflateRawSync(data);
+    const nameBuf = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(opts.store ? 0 : 8, 8);
+    local.writeUInt32LE(zipCrc(data), 14);
+    local.writeUInt32LE(comp.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBuf.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(opts.store ? 0 : 8, 10);
+    central.writeUInt32LE(zipCrc(data), 16);
+    central.writeUInt32LE(comp.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBuf.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBuf, comp);
+    centrals.push(central, nameBuf);
+    offset += 30 + nameBuf.length + comp.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGithub> {
+  const owner = o.owner ?? 'octo';
+  const repo = o.repo ?? 'demo';
+  const workflow = o.workflow ?? 'multi-agent-deploy.yml';
+  const runId = o.runId ?? 4242;
+  const token = o.token ?? 'test-token';
+  const requests: Recorded[] = [];
+  let dispatched = false;
+  let runLooks = 0;
+  let jobLooks = 0;
+  let rateLimited = false;
+  let retryAfterSent = false;
+  const artifactNames = Object.keys(o.artifacts ?? {});
+  let base = '';
+  const oldRun = { id: 1000, run_attempt: 1 };
+
+  const runJson = (id: number, attempt: number, status: string, conclusion: string | null) => ({
+    id,
+    name: 'Multi-Agent Parallel Deployment',
+    node_id: `WFR_${id}`,
+    head_branch: 'main',
+    head_sha: '009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d',
+    path: `.github/workflows/${workflow}`,
+    run_number: id,
+    run_attempt: attempt,
+    event: 'workflow_dispatch',
+    status,
+    conclusion,
+    workflow_id: 161335,
+    url: `${base}/repos/${owner}/${repo}/actions/runs/${id}`,
+    html_url: `https://github.com/${owner}/${repo}/actions/runs/${id}`,
+    created_at: '2026-01-01T10:00:00Z',
+    updated_at: '2026-01-01T10:05:00Z',
+    run_started_at: '2026-01-01T10:00:00Z',
+    jobs_url: `${base}/repos/${owner}/${repo}/actions/runs/${id}/jobs`,
+    artifacts_url: `${base}/repos/${owner}/${repo}/actions/runs/${id}/artifacts`,
+    display_title: 'Multi-Agent Parallel Deployment',
+  });
+
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const rec: Recorded = { method: req.method ?? '', url: url.pathname + url.search, auth: req.headers.authorization, body, status: 0 };
+      requests.push(rec);
+      const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
+        rec.status = status;
+        const text = data === undefined ? '' : JSON.stringify(data);
+        res.writeHead(status, { ...(data === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }), 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', ...headers });
+        res.end(text);
+      };
+      const p = url.pathname;
+      const repoBase = `/repos/${owner}/${repo}`;
+      if (p.startsWith('/blobs/')) {
+        // The signed storage URL: no API token needed (and none checked).
+        const name = decodeURIComponent(p.slice('/blobs/'.length));
+        const zip = o.artifacts?.[name];
+        if (!zip) return send(404, { message: 'Not Found' });
+        rec.status = 200;
+        res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(zip.length) });
+        return res.end(zip);
+      }
+      if (req.headers.authorization !== `token ${token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+      if (req.method === 'POST' && p === `${repoBase}/actions/workflows/${workflow}/dispatches`) {
+        if (o.noWorkflow) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event' });
+        dispatched = true;
+        const parsed = JSON.parse(body || '{}') as { return_run_details?: boolean };
+        if (parsed.return_run_details) return send(200, { workflow_run_id: runId, run_url: `${base}${repoBase}/actions/runs/${runId}`, html_url: `https://github.com/${owner}/${repo}/actions/runs/${runId}` });
+        return send(204);
+      }
+      if (req.method === 'GET' && p === `${repoBase}/actions/workflows/${workflow}/runs`) {
+        const runs = [...(dispatched ? [runJson(runId, 1, 'queued', null)] : []), runJson(oldRun.id, oldRun.run_attempt, 'completed', 'success')];
+        return send(200, { total_count: runs.length, workflow_runs: runs });
+      }
+      if (req.method === 'GET' && p === `${repoBase}/actions/runs/${runId}`) {
+        if (o.retryAfterOnce !== undefined && !retryAfterSent) {
+          retryAfterSent = true;
+          return send(429, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': String(o.retryAfterOnce) });
+        }
+        runLooks++;
+        const done = !o.neverEnds && runLooks > (o.pollsUntilDone ?? 2);
+        return send(200, runJson(runId, 1, done ? 'completed' : 'in_progress', done ? (o.conclusion ?? 'success') : null));
+      }
+      if (req.method === 'GET' && p === `${repoBase}/actions/runs/${runId}/jobs`) {
+        if (o.rateLimitJobsOnce && !rateLimited) {
+          rateLimited = true;
+          const now = o.rateLimitJobsOnce.nowMs ?? Date.now();
+          return send(403, { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, {
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(Math.floor(now / 1000) + o.rateLimitJobsOnce.resetInSeconds),
+          });
+        }
+        const look = jobLooks++;
+        const jobs = (o.jobs ?? []).map((j, i) => {
+          const s = j.states[Math.min(look, j.states.length - 1)]!;
+          return {
+            id: 9000 + i,
+            run_id: runId,
+            run_url: `${base}${repoBase}/actions/runs/${runId}`,
+            run_attempt: 1,
+            node_id: `J_${i}`,
+            head_sha: '009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d',
+            url: `${base}${repoBase}/actions/jobs/${9000 + i}`,
+            html_url: `https://github.com/${owner}/${repo}/actions/runs/${runId}/job/${9000 + i}`,
+            status: s.status,
+            conclusion: s.status === 'completed' ? (s.conclusion ?? 'success') : null,
+            created_at: '2026-01-01T10:00:00Z',
+            started_at: '2026-01-01T10:01:00Z',
+            completed_at: s.status === 'completed' ? '2026-01-01T10:01:30Z' : null,
+            name: j.name,
+            steps: [],
+            check_run_url: `${base}${repoBase}/check-runs/${9000 + i}`,
+            labels: ['ubuntu-latest'],
+            runner_id: 1,
+            runner_name: 'GitHub Actions 1',
+            runner_group_id: 1,
+            runner_group_name: 'GitHub Actions',
+            workflow_name: 'Multi-Agent Parallel Deployment',
+            head_branch: 'main',
+          };
+        });
+        return send(200, { total_count: jobs.length, jobs });
+      }
+      if (req.method === 'GET' && p === `${repoBase}/actions/runs/${runId}/artifacts`) {
+        const name = url.searchParams.get('name');
+        const artifacts = artifactNames
+          .map((n, i) => ({
+            id: 700 + i,
+            node_id: `A_${i}`,
+            name: n,
+            size_in_bytes: o.artifacts![n]!.length,
+            url: `${base}${repoBase}/actions/artifacts/${700 + i}`,
+            archive_download_url: `${base}${repoBase}/actions/artifacts/${700 + i}/zip`,
+            expired: false,
+            created_at: '2026-01-01T10:04:00Z',
+            expires_at: '2026-04-01T10:04:00Z',
+            updated_at: '2026-01-01T10:04:00Z',
+            workflow_run: { id: runId, repository_id: 1, head_repository_id: 1, head_branch: 'main', head_sha: '009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d' },
+          }))
+          .filter((a) => !name || a.name === name);
+        return send(200, { total_count: artifacts.length, artifacts });
+      }
+      const dl = new RegExp(`^${repoBase}/actions/artifacts/(\\d+)/zip$`).exec(p);
+      if (req.method === 'GET' && dl) {
+        const name = artifactNames[Number(dl[1]) - 700];
+        if (!name) return send(404, { message: 'Not Found' });
+        return send(302, undefined, { location: `${base}/blobs/${encodeURIComponent(name)}` });
+      }
+      if (req.method === 'POST' && p === `${repoBase}/actions/runs/${runId}/cancel`) return send(202, {});
+      return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,89 @@
+// Start Run on GitHub in a real editor: nothing of the extension is stubbed. The user's API URL setting points at
+// a local server (started here, in the extension host) that answers the GitHub REST calls with their documented
+// shapes; the token is passed as a command argument, which the command accepts only while the API URL is a
+// loopback address. The run shows live in the Runs view and, at the end, as a saved run with its report.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { FederationExtensionApi } from '../../src/extension/extension';
+import { planMatrix } from '../../src/core/matrix/plan';
+import { summarizeRun, TaskResult } from '../../src/core/matrix/results';
+import { renderJsonReport } from '../../src/core/matrix/report';
+import { validateMatrixConfig } from '../../src/core/matrix/validate';
+import { FakeGithub, makeZip, startFakeGithub } from '../helpers/fakeGithub';
+
+interface Node {
+  kind: string;
+  runId?: string;
+  description?: string;
+  contextValue: string;
+  children: Node[];
+}
+
+function root(): string {
+  return vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+}
+
+describe('Start Run on GitHub in a real editor (local API server)', function () {
+  this.timeout(120_000);
+  let server: FakeGithub | undefined;
+  const settings = () => vscode.workspace.getConfiguration('agentFederation');
+
+  after(async () => {
+    await settings().update('github.apiUrl', undefined, vscode.ConfigurationTarget.Global);
+    await server?.close();
+  });
+
+  it('dispatches, follows the jobs live in the Runs view and saves the report as a run', async () => {
+    const api = await vscode.extensions.getExtension<FederationExtensionApi>('agent-federation.agent-federation')!.activate();
+    const configFile = path.join(root(), '.github', 'multi-agent-config.yml');
+    const config = validateMatrixConfig(fs.readFileSync(configFile, 'utf8'), configFile).config!;
+    const plan = planMatrix(config, { configFile: '.github/multi-agent-config.yml' });
+    const runId = 'gh-777-1';
+    const units = plan.waves.flatMap((w) => w.units.map((u) => ({ w, u })));
+    const tasks: TaskResult[] = units.map(({ w, u }) => ({
+      version: 1, runId, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
+      status: 'passed', allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
+      startedAt: '2020-01-01T10:01:00.000Z', endedAt: '2020-01-01T10:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
+    }));
+    // Times in the past: the saved run sorts after the runs the other in-editor tests start and look for first.
+    const summary = summarizeRun({ runId, plan, results: tasks });
+    server = await startFakeGithub({
+      owner: 'octo', repo: 'demo', runId: 777, token: 'editor-test-token', pollsUntilDone: 3,
+      jobs: [
+        { name: 'Leader: plan the matrix', states: [{ status: 'completed' }] },
+        ...units.map(({ w, u }) => ({ name: `${w.name} (${u.id})`, states: [{ status: 'in_progress' as const }, { status: 'in_progress' as const }, { status: 'completed' as const }] })),
+        { name: 'Leader: report', states: [{ status: 'queued' }, { status: 'queued' }, { status: 'completed' }] },
+      ],
+      artifacts: { 'matrix-report': makeZip({ 'matrix-report.json': renderJsonReport(summary, tasks), 'matrix-report.md': '# report\n' }) },
+    });
+    await settings().update('github.apiUrl', server.url, vscode.ConfigurationTarget.Global);
+
+    const tree = api.runsTree!;
+    const seen: string[] = [];
+    const sub = tree.onDidChangeTreeData!(async () => {
+      const runs = ((await tree.getChildren()) ?? []) as Node[];
+      const gh = runs.find((r) => r.runId === runId);
+      if (gh) seen.push(`${gh.contextValue}|${gh.children.flatMap((w) => w.children).filter((u) => u.contextValue.startsWith('unit:running')).length}`);
+    });
+    let result: { runId: string; status: string; report: { summary: { counts: { units: number } } } | null };
+    try {
+      result = (await vscode.commands.executeCommand('agentFederation.startGithubRun', { repository: 'octo/demo', ref: 'main', token: 'editor-test-token', pollSeconds: 0.2 })) as typeof result;
+    } finally {
+      sub.dispose();
+    }
+    assert.strictEqual(result.runId, runId);
+    assert.strictEqual(result.status, 'passed');
+    assert.strictEqual(result.report!.summary.counts.units, units.length);
+    assert.ok(seen.some((s) => s.startsWith('run:running|') && Number(s.split('|')[1]) > 0), `the view showed running units (saw ${[...new Set(seen)].join(', ')})`);
+    assert.ok(server.requests.some((r) => r.method === 'POST' && r.url.endsWith('/dispatches') && r.auth === 'token editor-test-token'));
+
+    const runs = ((await tree.getChildren()) ?? []) as Node[];
+    const gh = runs.find((r) => r.runId === runId)!;
+    assert.strictEqual(gh.contextValue, 'run:passed');
+    assert.match(gh.description ?? '', /^GitHub/);
+    assert.ok(fs.existsSync(path.join(root(), '.federation', 'runs', runId, 'summary.json')));
+  });
+
+});
