@@ -41,7 +41,7 @@ export interface PlanOptions {
   commandTemplate?: string | readonly string[];
   /** Limits where the brief's `resources` says nothing. */
   defaultLimits?: Partial<Limits>;
-  /** Overrides what the brief implies for /workspace. */
+  /** Overrides what the brief implies for /workspace in a Compose export (a deployment mounts its package instead). */
   workspace?: WorkspaceChoice;
   /** Overrides the brief's `network` (e.g. to deploy an allow-list brief with no network at all). */
   network?: 'none' | 'internal';

@@ -39,7 +39,8 @@ export interface AgentServiceOptions {
   logger?: Logger;
 }
 
-export interface DeployOptions extends PlanOptions {
+/** A deployment's /workspace is always its package, so the plan's workspace override does not apply. */
+export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
   /**
    * The level of the person deploying, from a setting a workspace cannot raise (editor) or --operator-level (CLI).
    * It caps what goes into each agent's bootstrap package; secrets need L3. Default L1.
