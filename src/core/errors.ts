@@ -28,7 +28,10 @@ export type ErrorReason =
   | 'github-auth'
   | 'github-unreachable'
   | 'github-rate-limited'
-  | 'github-error';
+  | 'github-error'
+  | 'package-refused'
+  /** Something that would run code the workspace defines, refused in an untrusted (restricted mode) workspace. */
+  | 'untrusted-workspace';
 
 export class FederationError extends Error {
   override readonly name: string = 'FederationError';
@@ -63,6 +66,48 @@ export class StateFileError extends FederationError {
       `${file}: ${field ? `field "${field}": ` : ''}${problem}` +
         (keptCopy ? ` (a copy is kept at ${keptCopy}; the file was not changed)` : ' (the file was not changed)'),
       { file, field, keptCopy },
+    );
+  }
+}
+
+/** One file of a refused package, as the manifest tells it: where it came from, why it is out, whether that refused it. */
+export interface RefusedFile {
+  source: string;
+  reason: string;
+  detail: string;
+  /** True when this exclusion is what refused the package (asked for explicitly). */
+  blocking: boolean;
+}
+
+/**
+ * A bootstrap package that may not be handed over (its manifest is not ok), so nothing that needs it is started.
+ * Carries the manifest's account so callers can list what was refused without reading the message.
+ */
+export class PackageRefusedError extends FederationError {
+  override readonly name = 'PackageRefusedError';
+  constructor(
+    /** Workspace-relative brief (or persona) the package was for. */
+    readonly subject: string,
+    /** The manifest's refusals, in words. */
+    readonly refusals: string[],
+    /** Every file left out of the package, blocking ones first. */
+    readonly files: RefusedFile[],
+    what = 'nothing was started',
+  ) {
+    const blocking = files.filter((f) => f.blocking);
+    const others = files.filter((f) => !f.blocking);
+    const line = (f: RefusedFile) => `  - ${f.source} (${f.reason}): ${f.detail}`;
+    const shown = (list: RefusedFile[]) => [...list.slice(0, 20).map(line), ...(list.length > 20 ? [`  … and ${list.length - 20} more`] : [])];
+    const secretRefusals = refusals.filter((r) => !blocking.some((f) => f.detail === r));
+    super(
+      'package-refused',
+      [
+        `The bootstrap package for ${subject} is refused, so ${what}:`,
+        ...shown(blocking),
+        ...secretRefusals.map((r) => `  - ${r}`),
+        ...(others.length ? ['Left out without refusing (not visible to the agent):', ...shown(others)] : []),
+      ].join('\n'),
+      { subject, refusals, files },
     );
   }
 }

@@ -14,6 +14,7 @@ import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
 import { TaskTreeNode, buildTaskTree } from './models/taskQueueModel';
 import { SnapshotTreeProvider } from './views/treeProvider';
 import type { Features } from './features';
+import { onDidRefuseUntrusted, type Refusal } from './trust';
 import { WindowPersona } from './windowPersona';
 
 declare const __AF_LOAD_START__: number | undefined;
@@ -32,6 +33,8 @@ export interface FederationExtensionApi {
   readonly activationMs: number;
   readonly loadMs: number;
   readonly windowPersona: () => string | undefined;
+  /** Fires when a command was refused for want of Workspace Trust and its message was shown (tests count these). */
+  readonly onDidRefuseUntrusted: vscode.Event<Refusal>;
 }
 
 function loggerFrom(channel: vscode.LogOutputChannel): Logger {
@@ -81,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       activationMs: elapsed(),
       loadMs,
       windowPersona: () => undefined,
+      onDidRefuseUntrusted,
     };
   }
 
@@ -162,6 +166,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     activationMs,
     loadMs,
     windowPersona: () => persona.id,
+    onDidRefuseUntrusted,
   };
 }
 

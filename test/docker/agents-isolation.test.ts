@@ -5,10 +5,12 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FolderSecretSource, MASK_OPTIONS, TMPFS_OPTIONS, type AgentInfo } from '../../src/core/agents';
+import { FolderSecretSource, TMPFS_OPTIONS, type AgentInfo } from '../../src/core/agents';
 import type { DockerClient } from '../../src/core/docker/client';
+import { PackageRefusedError } from '../../src/core/errors';
+import type { PackageManifest } from '../../src/core/packages';
 import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
 import {
   assertNothingLeft, buildAgentImages, filesContaining, logText, makeWorkspace, markers, rawInspect, waitForAgent, type Workspace,
@@ -45,7 +47,7 @@ describe('Remote agents: isolation (real engine)', function () {
 
   async function deploy(ws: Workspace, script: string, copies = 1): Promise<AgentInfo[]> {
     const { agents } = await ws.service.deploy(['reviewer.brief.md'], {
-      copies, command: ['sh', '-c', script], secrets: new FolderSecretSource(ws.secretsDir), labels: runLabels(),
+      copies, command: ['sh', '-c', script], operatorLevel: 'L3', secrets: new FolderSecretSource(ws.secretsDir), labels: runLabels(),
     });
     return agents;
   }
@@ -63,7 +65,10 @@ describe('Remote agents: isolation (real engine)', function () {
       'touch /tmp/scratch && echo TMP_WRITE=ok',
       'echo "SECRET_SHA=$(sha256sum /secrets/API_TOKEN | cut -d" " -f1)"',
       'echo "WORKSPACE=$(ls /workspace | tr "\\n" " ")"',
-      'echo "FEDERATION=$(ls -A /workspace/.federation | tr "\\n" " ")."',
+      // Other agents' folders (their secrets and output) are never part of a package.
+      'ls -A /workspace/.federation/agents >/dev/null 2>&1 && echo AGENTS=visible || echo AGENTS=absent',
+      // Patterns from the secret's own file: the value is never put in the command (docker inspect would show it).
+      'grep -rlF -f /secrets/API_TOKEN /workspace /brief >/dev/null 2>&1 && echo SECRET_COPY=found || echo SECRET_COPY=none',
       'echo "$AGENT_ID" > /output/mine.txt && echo OUTPUT_WRITE=ok',
       'ls /var/run/docker.sock /run/docker.sock >/dev/null 2>&1 && echo SOCKET=present || echo SOCKET=absent',
       'echo "IFACES=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\\n" " ")"',
@@ -93,7 +98,8 @@ describe('Remote agents: isolation (real engine)', function () {
       assert.equal(m['TMP_WRITE'], 'ok', seen);
       assert.equal(m['SECRET_SHA'], createHash('sha256').update(SECRET).digest('hex'), 'the secret arrived intact');
       assert.match(m['WORKSPACE'] ?? '', /README\.md/);
-      assert.equal(m['FEDERATION'], '.', 'the federation folder (other agents\' secrets and output) is hidden');
+      assert.equal(m['AGENTS'], 'absent', 'other agents\' folders are never packaged');
+      assert.equal(m['SECRET_COPY'], 'none', 'the secret is only at /secrets');
       assert.equal(m['OUTPUT_WRITE'], 'ok', seen);
       assert.equal(m['SOCKET'], 'absent');
       assert.equal(m['IFACES'], 'lo', 'network none: loopback only');
@@ -129,7 +135,7 @@ describe('Remote agents: isolation (real engine)', function () {
     assert.equal(hc['Privileged'], false);
     assert.deepEqual(hc['SecurityOpt'], ['no-new-privileges']);
     assert.equal(hc['ReadonlyRootfs'], true);
-    assert.deepEqual(hc['Tmpfs'], { '/tmp': TMPFS_OPTIONS, '/workspace/.federation': MASK_OPTIONS });
+    assert.deepEqual(hc['Tmpfs'], { '/tmp': TMPFS_OPTIONS });
     assert.equal(hc['Memory'], 64 * MiB);
     assert.equal(hc['MemorySwap'], 64 * MiB, 'no swap beyond the limit');
     assert.equal(hc['NanoCpus'], 500_000_000);
@@ -145,10 +151,11 @@ describe('Remote agents: isolation (real engine)', function () {
     assert.deepEqual(
       (raw['Mounts'] as Array<Record<string, any>>).map((m) => [m['Destination'], m['Source'], m['RW']]).sort(),
       [
-        ['/brief', folders.briefDir, false],
+        ['/brief/BOOTSTRAP.md', folders.packageBootstrap, false],
+        ['/brief/MISSION_BRIEF.md', folders.packageBrief, false],
         ['/output', folders.outputDir, true],
         ['/secrets', folders.secretsDir, false],
-        ['/workspace', ws.root, false],
+        ['/workspace', folders.packageWorkspaceDir, false],
       ],
     );
     const config = raw['Config'] as Record<string, any>;
@@ -213,10 +220,10 @@ describe('Remote agents: isolation (real engine)', function () {
     await assertNothingLeft(ws, client);
   });
 
-  it('makes the workspace writable only when the brief asks, and then only its own copy of the listed folders', async () => {
+  it('makes the workspace writable only when the brief asks, and then only its own package copy', async () => {
     const ws = await makeWorkspace(each, images.agent, SECRET);
     execFileSync('mkdir', ['-p', path.join(ws.root, 'docs'), path.join(ws.root, 'examples', 'basic')]);
-    execFileSync('sh', ['-c', `echo original > ${path.join(ws.root, 'docs', 'a.md')}`]);
+    execFileSync('sh', ['-c', `echo original > ${path.join(ws.root, 'docs', 'a.md')}; echo example > ${path.join(ws.root, 'examples', 'basic', 'b.txt')}`]);
     const { agents: [agent] } = await ws.service.deploy(['folders.brief.md'], {
       command: ['sh', '-c', 'echo changed > /workspace/docs/a.md && echo EDIT=ok; echo "TOP=$(ls /workspace | tr "\\n" " ")"'],
       labels: runLabels(),
@@ -228,9 +235,78 @@ describe('Remote agents: isolation (real engine)', function () {
     assert.equal(m['EDIT'], 'ok');
     assert.equal(m['TOP'], 'docs examples', 'only the listed folders');
     assert.equal(readFileSync(path.join(ws.root, 'docs', 'a.md'), 'utf8'), 'original\n', 'the real workspace is untouched');
-    assert.equal(readFileSync(path.join(ws.service.folders(agent!.id).workspaceDir, 'docs', 'a.md'), 'utf8'), 'changed\n');
+    assert.equal(readFileSync(path.join(ws.service.folders(agent!.id).packageWorkspaceDir, 'docs', 'a.md'), 'utf8'), 'changed\n');
     await ws.service.remove(agent!.id);
     assert.equal(existsSync(ws.service.folders(agent!.id).dir), false);
+    await assertNothingLeft(ws, client);
+  });
+
+  it('shows the agent only the files its brief lists and its level allows (ls and cat inside the container)', async () => {
+    const ws = await makeWorkspace(each, images.agent, SECRET);
+    const write = (rel: string, text: string): void => {
+      mkdirSync(path.dirname(path.join(ws.root, rel)), { recursive: true });
+      writeFileSync(path.join(ws.root, rel), text);
+    };
+    write('docs/guide.md', 'GUIDE-C1\n');
+    write('docs/private.md', '---\nconfidentiality: C2\n---\nPRIVATE-C2\n');
+    write('docs/keys.md', '---\nconfidentiality: C3\n---\nKEYS-C3\n');
+    write('public/intro.md', '---\nconfidentiality: C0\n---\nINTRO-C0\n');
+    write('public/other.md', 'OTHER-UNLISTED\n');
+    write('notes.txt', 'NOTES-UNLISTED\n');
+    const brief = readFileSync(path.join(ws.root, 'folders.brief.md'), 'utf8')
+      .replace('operator_level: L2', 'operator_level: L1')
+      .replace(/## Resources[\s\S]*?## Output/, '## Resources\n\n- The guides in `/workspace/docs`.\n- `/workspace/public/intro.md`\n\n## Output');
+    write('listed.brief.md', brief);
+    const script = [
+      'echo "FILES=$(cd /workspace && find . -type f 2>/dev/null | sort | tr "\\n" " ")"',
+      'echo "LS_ROOT=$(ls -A /workspace | tr "\\n" " ")"',
+      'echo "LS_DOCS=$(ls -A /workspace/docs | tr "\\n" " ")"',
+      'echo "LS_PUBLIC=$(ls -A /workspace/public | tr "\\n" " ")"',
+      'echo "GUIDE=$(cat /workspace/docs/guide.md)"',
+      'echo "INTRO=$(cat /workspace/public/intro.md | tail -n 1)"',
+      'for f in docs/private.md docs/keys.md public/other.md notes.txt listed.brief.md .federation/personas.json; do cat /workspace/$f >/dev/null 2>&1 && echo "CAT_$(echo $f | tr -c "a-z\\n" _)=visible" || echo "CAT_$(echo $f | tr -c "a-z\\n" _)=absent"; done',
+      'echo "BRIEF=$(ls -A /brief | tr "\\n" " ")"',
+      'echo "BOOTSTRAP=$(head -n 1 /brief/BOOTSTRAP.md)"',
+      'echo "LEAKS=$(grep -rl -e PRIVATE-C2 -e KEYS-C3 -e OTHER-UNLISTED -e NOTES-UNLISTED /workspace /brief 2>/dev/null | tr "\\n" " ")."',
+    ].join('\n');
+    const { agents: [agent] } = await ws.service.deploy(['listed.brief.md'], { command: ['sh', '-c', script], labels: runLabels() });
+    const done = await waitForAgent(ws.service, agent!.id, finished, 30_000);
+    const { stdout, stderr } = await logText(ws.service, agent!.id);
+    const seen = `stdout:\n${stdout}\nstderr:\n${stderr}`;
+    assert.equal(done.status, 'succeeded', seen);
+    const m = markers(stdout);
+    assert.equal(m['LS_ROOT'], 'docs public', seen);
+    assert.equal(m['LS_DOCS'], 'guide.md', 'C2 and C3 files of a listed folder are left out');
+    assert.equal(m['LS_PUBLIC'], 'intro.md', 'only the listed file of that folder');
+    assert.equal(m['GUIDE'], 'GUIDE-C1');
+    assert.equal(m['INTRO'], 'INTRO-C0');
+    for (const f of ['docs_private_md', 'docs_keys_md', 'public_other_md', 'notes_txt', 'listed_brief_md', '_federation_personas_json']) {
+      assert.equal(m[`CAT_${f}`], 'absent', `${f}: ${seen}`);
+    }
+    assert.equal(m['BRIEF'], 'BOOTSTRAP.md MISSION_BRIEF.md');
+    assert.match(m['BOOTSTRAP'] ?? '', /^# Bootstrap/, seen);
+    assert.equal(m['LEAKS'], '.', 'no unlisted or C2/C3 content anywhere the agent can read');
+    // What the container saw is what the package's manifest says it holds.
+    const manifest = JSON.parse(readFileSync(path.join(ws.service.folders(agent!.id).packageDir, 'manifest.json'), 'utf8')) as PackageManifest;
+    const packaged = manifest.included.filter((e) => e.path.startsWith('workspace/')).map((e) => `./${e.path.slice('workspace/'.length)}`).sort();
+    assert.equal(m['FILES'], packaged.join(' '));
+    await ws.service.remove(agent!.id);
+    await assertNothingLeft(ws, client);
+  });
+
+  it('starts nothing when the brief asks for a file above its clearance', async () => {
+    const ws = await makeWorkspace(each, images.agent, SECRET);
+    mkdirSync(path.join(ws.root, 'docs'));
+    writeFileSync(path.join(ws.root, 'docs', 'private.md'), '---\nconfidentiality: C2\n---\nPRIVATE-C2\n');
+    writeFileSync(path.join(ws.root, 'asks.brief.md'), readFileSync(path.join(ws.root, 'folders.brief.md'), 'utf8')
+      .replace(/## Resources[\s\S]*?## Output/, '## Resources\n\n- `/workspace/docs/private.md`\n\n## Output'));
+    const ours = (): string => execFileSync('docker', ['ps', '-aq', '--filter', `label=agent-federation.federation=${ws.service.federationHash}`], { encoding: 'utf8' }).trim();
+    assert.equal(ours(), '');
+    const e = await ws.service.deploy(['asks.brief.md'], { labels: runLabels() }).then(() => undefined, (x: unknown) => x);
+    assert.ok(e instanceof PackageRefusedError, String(e));
+    assert.deepEqual(e.files.filter((f) => f.blocking).map((f) => [f.source, f.reason]), [['docs/private.md', 'above-clearance']]);
+    assert.equal(ours(), '', 'no container was created');
+    assert.equal(existsSync(path.join(ws.root, '.federation', 'agents')), false, 'no agent folder was made');
     await assertNothingLeft(ws, client);
   });
 });

@@ -93,10 +93,24 @@ export function copyEditorLogs(userDataDir, dest) {
  * Starts code-server (env goes to the server and, through it, to the extension host) and returns it with a
  * function that builds the URL opening `folder` with the extension under development (and optionally tests).
  */
-export async function startEditor({ env = {}, logFile, workDir, settings } = {}) {
+export async function startEditor({ env = {}, logFile, workDir, settings, disableWorkspaceTrust = true } = {}) {
   await ensureCodeServer();
-  return startCodeServer({ env, logFile, workDir, settings });
+  return startCodeServer({ env, logFile, workDir, settings, disableWorkspaceTrust });
 }
+
+/**
+ * User settings under which a fresh folder opens in Restricted Mode (workspace untrusted) without a modal: trust
+ * is on (code-server started without --disable-workspace-trust), nothing is trusted yet in the throwaway user-data
+ * dir, and the startup prompt that would ask is off. Checked with code-server 4.100.3: the folder opens untrusted
+ * and vscode.workspace.isTrusted is false in the extension host, extension tests included.
+ */
+export const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+  'security.workspace.trust.untrustedFiles': 'newWindow',
+};
 
 /** Waits until the workbench is rendered (and, when asked, the "[Extension Development Host]" title). */
 export async function waitForWorkbench(page, { timeoutMs = 90_000, devHost = true } = {}) {

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // Runs the in-editor suite (out/test/vscode/**/*.test.js) in a real VS Code: code-server 4.100.3 + headless
 // Debian chromium. It builds nothing: run `node scripts/build.mjs` first (`npm run test:vscode` does).
+// Two passes, each with its own code-server and its own copy of the workspace:
+//   trusted    every suite but untrusted.test.js, with Workspace Trust off (--disable-workspace-trust);
+//   untrusted  only untrusted.test.js, with Workspace Trust on and the folder opened in Restricted Mode
+//              (UNTRUSTED_SETTINGS): the views show state, every run command refuses, nothing starts.
+// Each pass prints its own mocha-style summary ("N passing"), which scripts/test-all.mjs adds up.
 //
-//   node test/harness/run.mjs [--timeout SECONDS] [--grep PATTERN] [--keep]
+//   node test/harness/run.mjs [--pass all|trusted|untrusted] [--timeout SECONDS] [--grep PATTERN] [--keep]
 //                             [--extension DIR] [--tests FILE] [--workspace DIR]
 //
-//   --timeout    whole run, from starting code-server to the results file (default 180, env FEDERATION_TEST_TIMEOUT)
+//   --pass       which pass to run (default all)
+//   --timeout    each pass, from starting code-server to the results file (default 180, env FEDERATION_TEST_TIMEOUT)
 //   --grep       only tests whose full title matches (passed to mocha in the extension host)
 //   --keep       keep the temp workspace and code-server dirs (paths are printed)
 //   --extension  extension under development (default: this repository)
@@ -14,18 +20,21 @@
 //
 // The extension host gets the results path from FEDERATION_TEST_RESULTS, set on the code-server process:
 // the server passes its environment on to the extension hosts it spawns.
+// The extension host learns its pass from FEDERATION_TEST_PASS (test/vscode/index.ts picks the files by it).
 // Writes test-results/vscode-results.json (the suite's JSON) and test-results/vscode/ (browser console,
-// code-server output, editor logs including the extension host's, and a screenshot at the end or on timeout).
+// code-server output, editor logs including the extension host's, and a screenshot at the end or on timeout);
+// the untrusted pass writes test-results/vscode-untrusted-results.json and test-results/vscode-untrusted/.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  ROOT, RESULTS_DIR, RESULTS_ENV, DEFAULT_FIXTURE, copyFixture, launchChromium, captureConsole, copyEditorLogs,
+  ROOT, RESULTS_DIR, RESULTS_ENV, DEFAULT_FIXTURE, UNTRUSTED_SETTINGS, copyFixture, launchChromium, captureConsole, copyEditorLogs,
   startEditor, sleep,
 } from './editor.mjs';
 
 const { values: opts } = parseArgs({
   options: {
+    pass: { type: 'string', default: 'all' },
     timeout: { type: 'string', default: process.env.FEDERATION_TEST_TIMEOUT ?? '180' },
     grep: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -38,8 +47,19 @@ const timeoutMs = Number(opts.timeout) * 1000;
 if (!(timeoutMs > 0)) { console.error(`bad --timeout ${opts.timeout}`); process.exit(2); }
 const extensionPath = resolve(opts.extension);
 const testsPath = resolve(opts.tests ?? join(ROOT, 'out', 'test', 'vscode', 'index.js'));
-const logDir = join(RESULTS_DIR, 'vscode');
-const resultsCopy = join(RESULTS_DIR, 'vscode-results.json');
+
+const PASSES = {
+  trusted: { title: 'trusted workspace', logDir: join(RESULTS_DIR, 'vscode'), resultsCopy: join(RESULTS_DIR, 'vscode-results.json'), env: {}, editor: {} },
+  untrusted: {
+    title: 'untrusted workspace (Restricted Mode)',
+    logDir: join(RESULTS_DIR, 'vscode-untrusted'),
+    resultsCopy: join(RESULTS_DIR, 'vscode-untrusted-results.json'),
+    env: { FEDERATION_TEST_PASS: 'untrusted' },
+    editor: { disableWorkspaceTrust: false, settings: UNTRUSTED_SETTINGS },
+  },
+};
+const chosen = opts.pass === 'all' ? Object.keys(PASSES) : [opts.pass];
+if (!chosen.every((p) => p in PASSES)) { console.error(`bad --pass ${opts.pass}: all, trusted or untrusted`); process.exit(2); }
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -100,15 +120,28 @@ function harnessFailure(title, message) {
 
 async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  rmSync(resultsCopy, { force: true });
   const problems = preflight();
   if (problems.length) {
     const r = harnessFailure('preflight', problems.join('\n'));
-    writeFileSync(resultsCopy, JSON.stringify(r, null, 2));
+    for (const name of chosen) writeFileSync(PASSES[name].resultsCopy, JSON.stringify(r, null, 2));
     report(r);
     return 1;
   }
+  let failed = false;
+  for (const name of chosen) {
+    say(`pass ${name}: ${PASSES[name].title}`);
+    const results = await runPass(PASSES[name]);
+    console.log(`\n  In-editor suite, ${PASSES[name].title}:`);
+    report(results);
+    failed ||= results.failed > 0 || results.passed + results.pending === 0;
+  }
+  return failed ? 1 : 0;
+}
 
+/** One code-server with its own workspace copy, user-data dir and results file; returns the suite's results. */
+async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOptions }) {
+  const passStarted = Date.now();
+  rmSync(resultsCopy, { force: true });
   const workspace = copyFixture(resolve(opts.workspace));
   const resultsFile = join(workspace.dir, '..', 'results.json');
   say(`workspace copy: ${workspace.dir}`);
@@ -118,12 +151,13 @@ async function main() {
   let consoleLog;
   let page;
   let results;
-  const deadline = started + timeoutMs;
+  const deadline = passStarted + timeoutMs;
   try {
     editor = await startEditor({
-      env: { [RESULTS_ENV]: resultsFile, ...(opts.grep ? { FEDERATION_TEST_GREP: opts.grep } : {}) },
+      env: { [RESULTS_ENV]: resultsFile, ...passEnv, ...(opts.grep ? { FEDERATION_TEST_GREP: opts.grep } : {}) },
       logFile: join(logDir, 'code-server.log'),
       workDir: join(workspace.dir, '..', 'editor'),
+      ...editorOptions,
     });
     const url = editor.editorUrl({ folder: workspace.dir, extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath });
     say(`code-server ${editor.url} (pid ${editor.pid})`);
@@ -177,9 +211,8 @@ async function main() {
     else workspace.cleanup();
   }
   if (!existsSync(resultsCopy)) writeFileSync(resultsCopy, JSON.stringify(results, null, 2));
-  report(results);
   say(`done; logs in ${relative(ROOT, logDir)}/`);
-  return results.failed > 0 || results.passed + results.pending === 0 ? 1 : 0;
+  return results;
 }
 
 // Ctrl-C / kill: exit through process.exit so the 'exit' handlers kill code-server's process tree.

@@ -1,13 +1,21 @@
 // Mocha entry that runs INSIDE the editor's extension host (extensionTestsPath points at its build,
 // out/test/vscode/index.js). It loads every out/test/vscode/**/*.test.js, runs them with the BDD interface and
 // writes a JSON summary to the file named by FEDERATION_TEST_RESULTS (set on the editor process by
-// test/harness/run.mjs or test/runTest.ts; the extension host inherits it). A test file that throws while
+// test/harness/run.mjs or test/runTest.ts; the extension host inherits it). FEDERATION_TEST_PASS=untrusted runs
+// only the suites of an untrusted workspace (*untrusted*.test.js); any other pass runs all the others. A test file that throws while
 // loading is reported as a failed test and does not stop the others.
 import * as fs from 'fs';
 import * as path from 'path';
 import Mocha from 'mocha';
 
 export const RESULTS_ENV = 'FEDERATION_TEST_RESULTS';
+export const PASS_ENV = 'FEDERATION_TEST_PASS';
+
+/** Suites that expect an untrusted workspace: they would fail in a trusted one, and the others in theirs. */
+function inPass(file: string, pass: string | undefined): boolean {
+  const untrustedSuite = path.basename(file).includes('untrusted');
+  return pass === 'untrusted' ? untrustedSuite : !untrustedSuite;
+}
 
 export interface TestResult {
   title: string;
@@ -98,7 +106,7 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
 
   try {
-    const files = findTestFiles(__dirname);
+    const files = findTestFiles(__dirname).filter((f) => inPass(f, process.env[PASS_ENV]));
     // Load each file on its own (what mocha.loadFiles does) so that one broken file is reported, not fatal.
     for (const file of files) {
       try {

@@ -3,6 +3,8 @@
 // hardening check failed, a host in `list` unreachable); 2 a wrong command line. Docs: docs/agents.md.
 import * as path from 'node:path';
 import { AgentService, FolderSecretSource, statusPhrase, type AgentInfo } from '../../core/agents';
+import { OPERATOR_LEVELS, isOperatorLevel } from '../../core/packages';
+import { DEFAULT_OPERATOR_LEVEL } from './package';
 import type { DockerClientFactory } from '../../core/docker/loader';
 import { loadDockerClient } from '../../core/docker/loader';
 import { boolFlag, intFlag, positional, stringFlag } from '../args';
@@ -52,7 +54,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
   return {
     name: 'agent',
     usage: [
-      'agent deploy BRIEF... [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network none|internal]',
+      'agent deploy BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network none|internal]',
       'agent list [--host URL]',
       'agent logs ID [--follow] [--tail N]',
       'agent stop ID | agent restart ID',
@@ -77,7 +79,11 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const command = stringFlag(args, 'command');
           const network = stringFlag(args, 'network');
           if (network !== undefined && !(NETWORKS as readonly string[]).includes(network)) throw new UsageError('--network is none or internal');
+          // The operator's level caps each agent's bootstrap package, as for `federation package build`.
+          const operatorLevel = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
+          if (!isOperatorLevel(operatorLevel)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${operatorLevel}"`);
           const result = await agents.deploy(briefs, {
+            operatorLevel,
             ...(copies !== undefined ? { copies } : {}),
             ...(host !== undefined ? { host } : {}),
             ...(secretsDir !== undefined ? { secrets: new FolderSecretSource(path.resolve(ctx.root, secretsDir)) } : {}),

@@ -1,30 +1,40 @@
-// The host side of an agent: its folder under .federation/agents/<id>/ (brief copy, secrets, output, workspace
-// copy), and reading back what it wrote. An agent controls everything in its output folder, so nothing read back
+// The host side of an agent: its folder under .federation/agents/<id>/ (its bootstrap package, secrets, output),
+// and reading back what it wrote. An agent controls everything in its output folder, so nothing read back
 // from there follows a symlink or a ".." out of it: every component is checked, the file is opened without
 // following links, and (on Linux) the opened file's real path is checked once more against the folder.
 import { constants as C, promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
+import { PACKAGE_LAYOUT } from '../packages/workspace';
 import { AGENTS_DIR } from './schema';
 
 export interface AgentFolders {
   dir: string;
-  briefDir: string;
-  briefFile: string;
+  /** The agent's remote-agent bootstrap package (BOOTSTRAP.md, MISSION_BRIEF.md, manifest.json, workspace/). */
+  packageDir: string;
+  /** The package's workspace files: what /workspace shows. */
+  packageWorkspaceDir: string;
+  /** The brief as packaged (redacted, the copy the agent reads at /brief/MISSION_BRIEF.md). */
+  packageBrief: string;
+  packageBootstrap: string;
+  /** Agents deployed before packages had their brief copy here. */
+  legacyBriefFile: string;
   secretsDir: string;
   outputDir: string;
-  workspaceDir: string;
 }
 
 export function agentFolders(federationDir: string, agentId: string): AgentFolders {
   const dir = path.join(federationDir, AGENTS_DIR, agentId);
+  const packageDir = path.join(dir, 'package');
   return {
     dir,
-    briefDir: path.join(dir, 'brief'),
-    briefFile: path.join(dir, 'brief', 'MISSION_BRIEF.md'),
+    packageDir,
+    packageWorkspaceDir: path.join(packageDir, PACKAGE_LAYOUT.workspace),
+    packageBrief: path.join(packageDir, PACKAGE_LAYOUT.brief),
+    packageBootstrap: path.join(packageDir, PACKAGE_LAYOUT.bootstrap),
+    legacyBriefFile: path.join(dir, 'brief', 'MISSION_BRIEF.md'),
     secretsDir: path.join(dir, 'secrets'),
     outputDir: path.join(dir, 'output'),
-    workspaceDir: path.join(dir, 'workspace'),
   };
 }
 
@@ -42,7 +52,8 @@ export async function ensureAgentsDir(federationDir: string): Promise<string> {
 
 export type Owner = { uid: number; gid: number };
 
-async function chownTree(p: string, owner: Owner): Promise<void> {
+/** Hands a tree to the agent's user (links themselves, never their targets). */
+export async function chownTree(p: string, owner: Owner): Promise<void> {
   const st = await fs.lstat(p);
   await fs.lchown(p, owner.uid, owner.gid);
   if (st.isDirectory()) {
@@ -50,55 +61,10 @@ async function chownTree(p: string, owner: Owner): Promise<void> {
   }
 }
 
-/**
- * Fills the agent's folder (made by the caller): a read-only copy of the brief, an empty output folder owned by
- * the agent's user and, for the copy mode, copies of the listed workspace folders.
- */
-export async function prepareAgentFolders(
-  folders: AgentFolders,
-  input: { briefText: string; owner?: Owner; workspaceRoot: string; copy?: string[]; emptyWorkspace?: boolean },
-): Promise<void> {
-  await fs.mkdir(folders.briefDir, { mode: 0o755 });
-  await fs.writeFile(folders.briefFile, input.briefText, { flag: 'wx', mode: 0o444 });
-  await fs.chmod(folders.briefDir, 0o555);
+/** An empty output folder (made in the agent's folder, which the caller made), owned by the agent's user. */
+export async function prepareOutputFolder(folders: AgentFolders, owner?: Owner): Promise<void> {
   await fs.mkdir(folders.outputDir, { mode: 0o700 });
-  if (input.owner) await fs.chown(folders.outputDir, input.owner.uid, input.owner.gid);
-  if (input.copy || input.emptyWorkspace) {
-    await fs.mkdir(folders.workspaceDir, { mode: 0o755 });
-    const realRoot = await fs.realpath(input.workspaceRoot);
-    for (const rel of input.copy ?? []) {
-      const source = await insideWorkspace(realRoot, rel);
-      const target = path.join(folders.workspaceDir, rel);
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.cp(source, target, {
-        recursive: true,
-        dereference: false,
-        verbatimSymlinks: true,
-        errorOnExist: true,
-        // The federation's own folder (other agents' secrets) is never part of a copy.
-        filter: (src) => path.basename(src) !== '.federation',
-      });
-    }
-    if (input.owner) await chownTree(folders.workspaceDir, input.owner);
-  }
-}
-
-/** The real path of a workspace folder named by a brief; refuses anything outside the workspace or .federation. */
-async function insideWorkspace(realRoot: string, rel: string): Promise<string> {
-  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..') || parts[0] === '.federation' || path.isAbsolute(rel)) {
-    throw new FederationError('outside-workspace', `Workspace folder "${rel}" is not a folder inside the workspace.`, { folder: rel });
-  }
-  let real: string;
-  try {
-    real = await fs.realpath(path.join(realRoot, ...parts));
-  } catch {
-    throw new FederationError('not-found', `The brief names /workspace/${rel}, but ${path.join(realRoot, ...parts)} does not exist.`, { folder: rel });
-  }
-  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
-    throw new FederationError('outside-workspace', `Workspace folder "${rel}" leads outside the workspace (${real}).`, { folder: rel });
-  }
-  return real;
+  if (owner) await fs.chown(folders.outputDir, owner.uid, owner.gid);
 }
 
 /** Removes a folder tree even where the agent's files are read-only to us (0400 secrets, 0500 folders). */

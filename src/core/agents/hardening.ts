@@ -1,6 +1,7 @@
 // The hardening list, checked against what the engine reports for a container (not against what we asked
 // for): the editor's "Inspect Hardening" and the real-engine tests use the same list.
 import type { ContainerInfo } from '../docker/client';
+import { PACKAGE_LAYOUT } from '../packages/workspace';
 import { MASK_OPTIONS, TMPFS_OPTIONS } from './plan';
 import type { AgentRecord } from './schema';
 import { CONTAINER_PATHS } from './template';
@@ -15,6 +16,8 @@ export interface HardeningCheck {
 }
 
 const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+/** The tail of every packaged agent's /workspace source: .federation/agents/<id>/package/workspace. */
+const PACKAGE_LAYOUT_SUFFIX = `package/${PACKAGE_LAYOUT.workspace}`;
 
 function check(list: HardeningCheck[], key: string, title: string, expected: unknown, actual: unknown, ok?: boolean): void {
   const e = typeof expected === 'string' ? expected : JSON.stringify(expected);
@@ -41,12 +44,21 @@ export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, '
   check(out, 'network', 'Network', record ? record.network : 'none or an internal network', h.network, record ? h.network === record.network : h.network !== 'host' && h.network !== 'bridge');
 
   const byTarget = new Map(info.mounts.map((m) => [m.target, m]));
-  const expectedTargets = [CONTAINER_PATHS.briefDir, CONTAINER_PATHS.output, CONTAINER_PATHS.secrets, CONTAINER_PATHS.workspace];
+  // Agents deployed from a bootstrap package get its files bound one by one under /brief; older ones a /brief folder.
+  const packaged = record ? record.workspace.mode === 'package' : !byTarget.has(CONTAINER_PATHS.briefDir);
+  const briefTargets = packaged ? [CONTAINER_PATHS.bootstrap, CONTAINER_PATHS.brief] : [CONTAINER_PATHS.briefDir];
+  const expectedTargets = [...briefTargets, CONTAINER_PATHS.output, CONTAINER_PATHS.secrets, CONTAINER_PATHS.workspace].sort();
   check(out, 'mounts', 'These mounts and nothing else', expectedTargets, [...byTarget.keys()].sort());
   check(out, 'dockerSocket', 'Docker socket not mounted', 'not mounted', info.mounts.filter((m) => DOCKER_SOCKETS.includes(m.source)).map((m) => m.source).join(', ') || 'not mounted');
   check(out, 'secretsReadOnly', '/secrets read-only', true, byTarget.get(CONTAINER_PATHS.secrets)?.readOnly ?? '(missing)');
-  check(out, 'briefReadOnly', '/brief read-only', true, byTarget.get(CONTAINER_PATHS.briefDir)?.readOnly ?? '(missing)');
+  const briefModes = briefTargets.map((t) => byTarget.get(t)?.readOnly);
+  check(out, 'briefReadOnly', `${briefTargets.join(' and ')} read-only`, true, briefModes.every((m) => m === true) ? true : briefModes.map((m) => m ?? '(missing)').join(', '));
   check(out, 'outputWritable', '/output writable', false, byTarget.get(CONTAINER_PATHS.output)?.readOnly ?? '(missing)');
+  if (packaged) {
+    // Not the workspace itself: the agent's own package folder, which holds only what the package let in.
+    const source = byTarget.get(CONTAINER_PATHS.workspace)?.source ?? '(missing)';
+    check(out, 'workspacePackage', '/workspace is the agent\'s bootstrap package', `…/${PACKAGE_LAYOUT_SUFFIX}`, source, source.replace(/\\/g, '/').endsWith(`/${PACKAGE_LAYOUT_SUFFIX}`));
+  }
   if (record) {
     check(out, 'workspaceReadOnly', `/workspace ${record.workspace.readOnly ? 'read-only' : 'writable (the brief asks so)'}`, record.workspace.readOnly, byTarget.get(CONTAINER_PATHS.workspace)?.readOnly ?? '(missing)');
     if (record.workspace.mode === 'bind') {

@@ -41,7 +41,7 @@ export interface PlanOptions {
   commandTemplate?: string | readonly string[];
   /** Limits where the brief's `resources` says nothing. */
   defaultLimits?: Partial<Limits>;
-  /** Overrides what the brief implies for /workspace. */
+  /** Overrides what the brief implies for /workspace in a Compose export (a deployment mounts its package instead). */
   workspace?: WorkspaceChoice;
   /** Overrides the brief's `network` (e.g. to deploy an allow-list brief with no network at all). */
   network?: 'none' | 'internal';
@@ -224,37 +224,39 @@ export function hardeningFor(plan: AgentPlan, networkName: string): Hardening {
   };
 }
 
+/** Host paths of one agent's mounts: its written bootstrap package, secrets and output. */
 export interface HostFolders {
-  /** What is mounted at /workspace: the workspace root (bind) or the agent's own copy / empty folder. */
+  /** The package's workspace/ folder: exactly the files the package holds, nothing else of the workspace. */
   workspace: string;
-  briefDir: string;
+  /** The package's MISSION_BRIEF.md and BOOTSTRAP.md, each bound on its own (never the manifest or the package root). */
+  brief: string;
+  bootstrap: string;
   secretsDir: string;
   outputDir: string;
 }
 
-/** The complete container: these mounts and nothing else (never the Docker socket). */
+/** The complete container: these mounts and nothing else (never the workspace itself, never the Docker socket). */
 export function containerSpecFor(
   plan: AgentPlan,
   input: { agentId: string; name: string; user: string; labels: Record<string, string>; folders: HostFolders; networkName: string },
 ): ContainerSpec {
   const mounts: MountSpec[] = [
     { source: input.folders.workspace, target: CONTAINER_PATHS.workspace, readOnly: plan.workspace.readOnly },
-    { source: input.folders.briefDir, target: CONTAINER_PATHS.briefDir, readOnly: true },
+    { source: input.folders.brief, target: CONTAINER_PATHS.brief, readOnly: true },
+    { source: input.folders.bootstrap, target: CONTAINER_PATHS.bootstrap, readOnly: true },
     { source: input.folders.secretsDir, target: CONTAINER_PATHS.secrets, readOnly: true },
     { source: input.folders.outputDir, target: CONTAINER_PATHS.output, readOnly: false },
   ];
-  const tmpfs: Record<string, string> = { [CONTAINER_PATHS.tmp]: TMPFS_OPTIONS };
-  if (plan.workspace.mode === 'bind') tmpfs[`${CONTAINER_PATHS.workspace}/.federation`] = MASK_OPTIONS;
   return {
     name: input.name,
     image: plan.image,
     cmd: commandFor(plan, input.agentId),
     user: input.user,
-    env: agentEnv(plan, input.agentId),
+    env: { ...agentEnv(plan, input.agentId), AGENT_BOOTSTRAP: CONTAINER_PATHS.bootstrap },
     labels: input.labels,
     workingDir: CONTAINER_PATHS.workspace,
     mounts,
-    tmpfs,
+    tmpfs: { [CONTAINER_PATHS.tmp]: TMPFS_OPTIONS },
     hardening: hardeningFor(plan, input.networkName),
   };
 }

@@ -8,7 +8,7 @@ z.config(en());
 
 /** Relative to .federation/. */
 export const AGENTS_FILE = 'agents.json';
-/** Per-agent folders (brief copy, secrets, output, workspace copy) live under .federation/agents/<id>/. */
+/** Per-agent folders (bootstrap package, secrets, output) live under .federation/agents/<id>/. */
 export const AGENTS_DIR = 'agents';
 /** Where an agent writes its machine-readable report, inside the container. */
 export const REPORT_PATH = '/output/agent-report.json';
@@ -22,7 +22,8 @@ const isoDate = z.string().check(
 );
 const agentId = z.string().check(z.regex(AGENT_ID_PATTERN, 'an agent id: lowercase letters, digits and -, starting with a letter'));
 
-export const WORKSPACE_MODES = ['bind', 'copy', 'none'] as const;
+/** 'package': the remote-agent bootstrap package's files (every deployment now); the others are older records. */
+export const WORKSPACE_MODES = ['package', 'bind', 'copy', 'none'] as const;
 
 export const AgentRecordSchema = z.strictObject({
   id: agentId,
@@ -50,7 +51,7 @@ export const AgentRecordSchema = z.strictObject({
   workspace: z.strictObject({
     mode: z.enum(WORKSPACE_MODES),
     readOnly: z.boolean(),
-    /** Folders copied (mode copy), relative to the workspace root. */
+    /** Folders copied (mode copy, older records), relative to the workspace root. */
     folders: z.array(z.string()),
   }),
   limits: z.strictObject({
@@ -60,6 +61,14 @@ export const AgentRecordSchema = z.strictObject({
   }),
   /** Names only, never values. */
   secrets: z.array(z.string()),
+  /** The bootstrap package the agent was given (mode 'package'): who packaged it and how much went in or stayed out. */
+  package: z.optional(z.strictObject({
+    operatorLevel: z.enum(['L0', 'L1', 'L2', 'L3']),
+    /** Workspace files in the package (what /workspace shows). */
+    files: z.int().check(z.nonnegative()),
+    /** Files left out (above the clearance, never packaged, …): see the package's manifest.json. */
+    excluded: z.int().check(z.nonnegative()),
+  })),
   createdAt: isoDate,
   /** Wall-clock limit from the brief's `timeout`, in seconds. */
   timeoutSeconds: z.optional(z.int().check(z.positive())),

@@ -1,7 +1,8 @@
 // Remote agents: deploy MISSION_BRIEFs as hardened containers, list and watch them, read their logs and reports,
 // stop, restart, remove and prune them. The engine is reached only through the DockerClient port (one client per
 // DOCKER_HOST-style address); deployment records live in .federation/agents.json and per-agent folders under
-// .federation/agents/<id>/ (brief copy, secrets, output). A deployment is all or nothing: when any part fails,
+// .federation/agents/<id>/ (its remote-agent bootstrap package, secrets, output). An agent sees only its package:
+// the workspace itself is never mounted. A deployment is all or nothing: when any part fails,
 // every container, network and folder it made is removed again before the error is thrown.
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -9,10 +10,11 @@ import * as path from 'node:path';
 import type { BriefRegistry } from '../brief';
 import { isDockerStatus, type ContainerInfo, type DockerClient, type DockerEvent, type DockerStream, type LogChunk, type LogOptions } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
-import { FederationError, isFederationError } from '../errors';
+import { FederationError, PackageRefusedError, isFederationError, type RefusedFile } from '../errors';
+import { PACKAGE_LAYOUT, buildPackage, writePackage, type BootstrapPackage, type OperatorLevel } from '../packages';
 import { systemClock, silentLogger, type Clock, type Logger } from '../ports';
 import { FederationStore } from '../state/store';
-import { agentFolders, copyOutput, ensureAgentsDir, hasEntries, outputFileSize, prepareAgentFolders, readOutputFile, removeTree, type AgentFolders, type CollectResult, type Owner } from './files';
+import { agentFolders, chownTree, copyOutput, ensureAgentsDir, hasEntries, outputFileSize, prepareOutputFolder, readOutputFile, removeTree, type AgentFolders, type CollectResult, type Owner } from './files';
 import { composeDocument, composeYaml } from './compose';
 import { checkHardening, type HardeningCheck } from './hardening';
 import { LABEL, containerName, federationLabels, internalNetworkName, workspaceHash } from './labels';
@@ -37,7 +39,13 @@ export interface AgentServiceOptions {
   logger?: Logger;
 }
 
-export interface DeployOptions extends PlanOptions {
+/** A deployment's /workspace is always its package, so the plan's workspace override does not apply. */
+export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
+  /**
+   * The level of the person deploying, from a setting a workspace cannot raise (editor) or --operator-level (CLI).
+   * It caps what goes into each agent's bootstrap package; secrets need L3. Default L1.
+   */
+  operatorLevel?: OperatorLevel;
   /** DOCKER_HOST-style engine address for these agents. */
   host?: string;
   /** Agents per brief. Default 1. */
@@ -223,8 +231,25 @@ export class AgentService {
     // Everything that can be checked without the engine is checked first, so a bad brief or a missing secret
     // never leaves anything behind.
     const plans = await this.plan(briefs, options);
+    const operatorLevel = options.operatorLevel ?? 'L1';
+    // What each agent may see is its remote-agent package: built (not written) now, so a refused one stops
+    // the deployment before any folder, secret or container exists.
+    const packages = new Map<AgentPlan, BootstrapPackage>();
+    for (const plan of plans) {
+      const pkg = await buildPackage({ consumer: 'remote-agent', brief: plan.abs, briefText: plan.text, operatorLevel, root: this.root });
+      if (!pkg.manifest.ok) {
+        const m = pkg.manifest;
+        const files = [...m.excluded].sort((a, b) => Number(b.blocking) - Number(a.blocking)).map((e) => ({ source: e.source, reason: e.reason, detail: e.detail, blocking: e.blocking }));
+        throw new PackageRefusedError(plan.file, m.refusals, files, 'no agent was deployed');
+      }
+      packages.set(plan, pkg);
+    }
     const secrets = new Map<AgentPlan, Map<string, Uint8Array>>();
-    for (const plan of plans) secrets.set(plan, await resolveSecrets(plan.secrets, options.secrets, plan.file));
+    for (const plan of plans) {
+      const values = await resolveSecrets(plan.secrets, options.secrets, plan.file);
+      secrets.set(plan, values);
+      refuseSecretCopies(plan.file, packages.get(plan) as BootstrapPackage, values);
+    }
     const { user, owner } = await this.agentUser(options.user);
 
     const client = await this.client(host);
@@ -235,7 +260,6 @@ export class AgentService {
       }
     }
     await ensureAgentsDir(this.store.dir);
-    const realRoot = await fs.realpath(this.root);
 
     const group = randomBytes(4).toString('hex');
     const extraLabels = options.labels ?? {};
@@ -257,13 +281,13 @@ export class AgentService {
         await fs.mkdir(folders.dir, { mode: 0o700 });
         const entry: (typeof made)[number] = { id, folders };
         made.push(entry);
-        await prepareAgentFolders(folders, {
-          briefText: plan.text,
-          workspaceRoot: this.root,
-          ...(owner ? { owner } : {}),
-          ...(plan.workspace.mode === 'copy' ? { copy: plan.workspace.folders } : {}),
-          ...(plan.workspace.mode === 'none' ? { emptyWorkspace: true } : {}),
-        });
+        await prepareOutputFolder(folders, owner);
+        const pkg = packages.get(plan) as BootstrapPackage;
+        await writePackage(pkg, folders.packageDir);
+        // A brief that lists no files still gets an (empty) /workspace of its own, never the real one.
+        await fs.mkdir(folders.packageWorkspaceDir, { mode: 0o700, recursive: true });
+        // The package is written owner-only (0600/0700): hand it to the agent's user so it can read it.
+        if (owner) await chownTree(folders.packageDir, owner);
         await writeSecretsFolder(folders.secretsDir, secrets.get(plan) as Map<string, Uint8Array>, owner);
         const networkName = plan.network === 'internal' && network ? network.name : 'none';
         const labels = {
@@ -283,8 +307,9 @@ export class AgentService {
           labels,
           networkName,
           folders: {
-            workspace: plan.workspace.mode === 'bind' ? realRoot : folders.workspaceDir,
-            briefDir: folders.briefDir,
+            workspace: folders.packageWorkspaceDir,
+            brief: folders.packageBrief,
+            bootstrap: folders.packageBootstrap,
             secretsDir: folders.secretsDir,
             outputDir: folders.outputDir,
           },
@@ -306,9 +331,14 @@ export class AgentService {
           command: spec.cmd ?? [],
           user,
           network: networkName,
-          workspace: { ...plan.workspace },
+          workspace: { mode: 'package', readOnly: plan.workspace.readOnly, folders: [] },
           limits: { ...plan.limits },
           secrets: [...plan.secrets],
+          package: {
+            operatorLevel,
+            files: pkg.manifest.included.filter((e) => e.path.startsWith(`${PACKAGE_LAYOUT.workspace}/`)).length,
+            excluded: pkg.manifest.excluded.length,
+          },
           createdAt,
           ...(plan.timeoutSeconds ? { timeoutSeconds: plan.timeoutSeconds } : {}),
         };
@@ -766,6 +796,30 @@ export class AgentService {
     const info = await loc.client.inspectContainer(loc.containerId);
     return checkHardening(info, loc.record);
   }
+}
+
+/** Shorter values would match ordinary text by chance. */
+const MIN_SECRET_MATCH = 6;
+
+/**
+ * A secret is mounted, never packaged: a package file that holds one of the agent's secret values verbatim (say, a
+ * secrets folder inside a listed folder, unlabelled) refuses the deployment. The value itself is never named.
+ */
+function refuseSecretCopies(brief: string, pkg: BootstrapPackage, values: Map<string, Uint8Array>): void {
+  const found: RefusedFile[] = [];
+  for (const [name, bytes] of values) {
+    const value = Buffer.from(bytes).toString('utf8').trim();
+    if (value.length < MIN_SECRET_MATCH) continue;
+    for (const f of pkg.files) {
+      if (!f.content.includes(value)) continue;
+      const entry = pkg.manifest.included.find((e) => e.path === f.path);
+      found.push({
+        source: entry?.source ?? f.path, reason: 'secret-value', blocking: true,
+        detail: `holds the value of secret ${name}, which is only ever mounted at /secrets/${name}; label the file C3 or keep it out of what the brief lists`,
+      });
+    }
+  }
+  if (found.length) throw new PackageRefusedError(brief, found.map((f) => f.detail), found, 'no agent was deployed');
 }
 
 function sha256(text: string): string {

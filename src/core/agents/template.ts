@@ -7,6 +7,8 @@ import { FederationError } from '../errors';
 export const CONTAINER_PATHS = {
   workspace: '/workspace',
   brief: '/brief/MISSION_BRIEF.md',
+  /** The package's answers to the six questions, next to the brief. */
+  bootstrap: '/brief/BOOTSTRAP.md',
   briefDir: '/brief',
   secrets: '/secrets',
   output: '/output',

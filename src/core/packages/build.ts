@@ -13,7 +13,7 @@ import { CONSUMER_POLICIES, Level, article, clearanceFor, isConsumer, isOperator
 import { briefReferences, instructionImports } from './references';
 import { BriefFacts, Facts, OUTPUT_SCHEMA, QUESTIONS, renderBootstrap } from './render';
 import { BootstrapPackage, PackageManifest, PackageOptions, SecretMount } from './types';
-import { CONFIG_PATH, PACKAGE_FORMAT, Workspace, checkReference } from './workspace';
+import { CONFIG_PATH, PACKAGE_FORMAT, PACKAGE_LAYOUT, Workspace, checkReference } from './workspace';
 
 /** Instruction files a local session reads, in this order (those that exist). */
 export const INSTRUCTION_FILES = ['CLAUDE.md', 'CLAUDE.local.md', '.claude/CLAUDE.md', 'AGENTS.md', '.github/copilot-instructions.md'];
@@ -159,7 +159,7 @@ async function briefFacts(c: Collector, facts: Facts, rel: string, override: str
     const r = await c.ws.resolve(rel);
     if (!r.ok && r.reason === 'not-found') throw new FederationError('not-found', `The brief ${rel} does not exist.`, { file: rel });
   }
-  const packagePath = mode === 'file' ? 'MISSION_BRIEF.md' : undefined;
+  const packagePath = mode === 'file' ? PACKAGE_LAYOUT.brief : undefined;
   const got = await c.consider(rel, { via: 'the mission brief', explicit: true, mode, ...(packagePath ? { packagePath } : {}), ...(override !== undefined ? { textOverride: override } : {}) });
   if (!got) {
     c.markBlocking(mode, rel, packagePath);

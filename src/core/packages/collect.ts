@@ -7,7 +7,7 @@ import { Label } from './labels';
 import { Clearance, Level, article, maxLevel, rank } from './model';
 import { Reference } from './references';
 import { ExcludedEntry, ExclusionReason, IncludedEntry, Redaction } from './types';
-import { Workspace, checkReference } from './workspace';
+import { PACKAGE_LAYOUT, Workspace, checkReference } from './workspace';
 
 /** Refused on security grounds: when the thing was asked for explicitly, the whole package is refused. */
 const SECURITY_REASONS = new Set<ExclusionReason>(['above-clearance', 'confidential', 'unreadable-label', 'traversal', 'symlink-outside', 'never-packaged']);
@@ -116,7 +116,7 @@ export class Collector {
       this.exclude(key, { source: reached, ...refused, ...labelFields(label), via: [o.via] }, o.explicit);
       return undefined;
     }
-    const packagePath = o.mode === 'inline' ? 'BOOTSTRAP.md' : (o.packagePath ?? `workspace/${reached}`);
+    const packagePath = o.mode === 'inline' ? 'BOOTSTRAP.md' : (o.packagePath ?? `${PACKAGE_LAYOUT.workspace}/${reached}`);
     let content = raw;
     let redactions = 0;
     if (o.mode === 'file') {

@@ -8,6 +8,8 @@ import { FsEntry, WorkspaceFs, nodeWorkspaceFs } from './fs';
 import { Label, labelFile, stricter } from './labels';
 
 export const PACKAGE_FORMAT = 'agent-federation.bootstrap-package/1';
+/** Where things are in a written package; a deployment mounts these (workspace/ at /workspace, the rest under /brief). */
+export const PACKAGE_LAYOUT = { bootstrap: 'BOOTSTRAP.md', brief: 'MISSION_BRIEF.md', manifest: 'manifest.json', workspace: 'workspace' } as const;
 export const CONFIG_PATH = '.federation/config.yaml';
 
 /** Never put into any package, whoever asks: other agents' secrets and output, packages, VCS internals. */

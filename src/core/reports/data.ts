@@ -354,9 +354,16 @@ export async function loadAgent(root: string, ref: AgentRef, source: AgentSource
   } catch (e) {
     reportError = e instanceof FederationError && e.reason === 'not-found' ? `No report yet: the agent writes /output/${REPORT_FILE} when it is done.` : describeError(e);
   }
-  const briefCopy = path.join(agentsDir(root), id, 'brief', 'MISSION_BRIEF.md');
-  let briefFile: string | undefined = briefCopy;
-  let briefText = await readTextCapped(briefCopy);
+  // The brief as the agent got it: its package's copy, else (agents deployed before packages) the older copy.
+  let briefFile: string | undefined;
+  let briefText: string | undefined;
+  for (const copy of [path.join(agentsDir(root), id, 'package', 'MISSION_BRIEF.md'), path.join(agentsDir(root), id, 'brief', 'MISSION_BRIEF.md')]) {
+    briefText = await readTextCapped(copy);
+    if (briefText !== undefined) {
+      briefFile = copy;
+      break;
+    }
+  }
   if (briefText === undefined && record) {
     const original = path.resolve(root, record.brief.path);
     briefText = await readTextCapped(original);

@@ -8,6 +8,7 @@ import { loadDockerClient } from '../../core/docker/loader';
 import { describeError, isFederationError } from '../../core/errors';
 import type { Federation } from '../../core/federation';
 import type { Logger } from '../../core/ports';
+import { showCommandError } from '../trust';
 import type { AgentsTreeProvider } from './provider';
 import type { SecretStorageSource } from './secretStorage';
 
@@ -65,9 +66,7 @@ export function register(context: vscode.ExtensionContext, ctx: AgentsContext, c
           return await c.run(ctx, ...args);
         } catch (e) {
           ctx.deps.log.error(`${c.id}: ${isFederationError(e) ? `[${e.reason}] ` : ''}${e instanceof Error && !isFederationError(e) ? e.stack ?? e.message : describeError(e)}`);
-          void vscode.window.showErrorMessage(describeError(e), 'Show Log').then((pick) => {
-            if (pick) ctx.deps.log.show(true);
-          });
+          showCommandError(c.id, e, describeError(e), ctx.deps.log);
           throw e;
         } finally {
           ctx.tree.refresh();
@@ -77,11 +76,7 @@ export function register(context: vscode.ExtensionContext, ctx: AgentsContext, c
   }
 }
 
-export function requireTrust(what: string): void {
-  if (!vscode.workspace.isTrusted) {
-    throw new Error(`${what} is disabled in an untrusted workspace: it starts containers the workspace defines. Trust the workspace (Manage Workspace Trust) to allow it.`);
-  }
-}
+export { requireTrust } from '../trust';
 
 /** An agent id from a tree node ({ agentId }), a plain { id } object, or a string. */
 export function agentIdFrom(arg: unknown): string | undefined {

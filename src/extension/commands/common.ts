@@ -8,6 +8,7 @@ import { Persona, Task, TaskStatus } from '../../core/state/schemas';
 import { FederationState } from '../federationState';
 import { BriefDiagnostics } from '../brief/diagnostics';
 import type { RunsController } from '../matrix/runs';
+import { showCommandError } from '../trust';
 import { WindowPersona } from '../windowPersona';
 
 export interface Services {
@@ -37,9 +38,7 @@ export function register(context: vscode.ExtensionContext, services: Services, d
           return result;
         } catch (e) {
           services.log.error(`${def.id}: ${isFederationError(e) ? `[${e.reason}] ` : ''}${e instanceof Error && !isFederationError(e) ? e.stack : describeError(e)}`);
-          void vscode.window.showErrorMessage(describeError(e), 'Show Log').then((pick) => {
-            if (pick) services.log.show(true);
-          });
+          showCommandError(def.id, e, describeError(e), services.log);
           // Callers such as tests get the typed error too.
           throw e;
         }
@@ -131,17 +130,5 @@ export function personaFromArg(arg: unknown): string | undefined {
   return argField(arg, 'persona');
 }
 
-/**
- * Every entry point that runs something (a terminal, a container, a workspace-defined command) calls this, not
- * only the menus: in an untrusted workspace the views still show state, but nothing runs.
- */
-export class UntrustedWorkspaceError extends Error {
-  override readonly name = 'UntrustedWorkspaceError';
-  readonly reason = 'untrusted-workspace';
-}
-
-export function requireTrust(what: string): void {
-  if (!vscode.workspace.isTrusted) {
-    throw new UntrustedWorkspaceError(`${what} is disabled in an untrusted workspace: it would run code the workspace defines. Trust the workspace (Manage Workspace Trust) to allow it.`);
-  }
-}
+// Every entry point that runs something calls requireTrust (see ../trust).
+export { UntrustedWorkspaceError, requireTrust } from '../trust';

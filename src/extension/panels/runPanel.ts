@@ -9,6 +9,7 @@ import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
 import { loadRun, LoadedRun, unitLogPath } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
 import { runReportMarkdown } from '../../core/reports/models';
+import { requireTrust } from '../trust';
 
 const TICK_MS = 2000;
 const SAFE_ARG = /^[A-Za-z0-9_.\-/ ]+$/;
@@ -149,9 +150,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
   private async rerunFailed(): Promise<void> {
     const loaded = this.loaded;
     if (!loaded) return;
-    if (!vscode.workspace.isTrusted) {
-      throw new Error('Rerunning tasks is disabled in an untrusted workspace: it runs commands the workspace defines.');
-    }
+    requireTrust('Rerunning tasks');
     const failed = loaded.model.tasks.filter((t) => (t.status === 'failed' || t.status === 'timed_out') && t.blocking);
     const ids = [...new Set(failed.map((t) => t.task))];
     if (!ids.length) throw new Error('No task failed in this run.');

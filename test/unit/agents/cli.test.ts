@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from '../../../src/cli/args';
 import { createAgentCommand } from '../../../src/cli/commands/agent';
@@ -63,10 +63,12 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
     const dir = path.join(w.root, 'my-secrets');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'API_TOKEN'), 'cli-secret-value-123');
+    // Inside the workspace, which reviewer.brief.md lists whole: labelled C3 so no package ever holds a copy.
+    appendFileSync(path.join(w.root, '.federation', 'config.yaml'), 'confidentiality:\n  rules:\n    - { glob: "my-secrets/**", level: C3 }\n');
   });
 
   it('deploy prints ids (or JSON), list shows them, rm removes them', async () => {
-    const deployed = await run('agent', 'deploy', 'reviewer.brief.md', 'internal.brief.md', '--copies', '2', '--secrets-dir', 'my-secrets', '--image', IMAGE);
+    const deployed = await run('agent', 'deploy', 'reviewer.brief.md', 'internal.brief.md', '--copies', '2', '--secrets-dir', 'my-secrets', '--image', IMAGE, '--operator-level', 'L3');
     assert.equal(deployed.code, EXIT.ok, deployed.err);
     const ids = deployed.out.trim().split('\n');
     assert.equal(ids.length, 4);
@@ -107,7 +109,35 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
     assert.equal((await run('agent', 'deploy')).code, EXIT.usage);
     assert.equal((await run('agent', 'frobnicate')).code, EXIT.usage);
     assert.equal((await run('agent', 'deploy', 'internal.brief.md', '--network', 'bridge')).code, EXIT.usage);
+    assert.equal((await run('agent', 'deploy', 'internal.brief.md', '--operator-level', 'L9')).code, EXIT.usage);
     assert.equal((await run('agent', 'compose', 'internal.brief.md')).code, EXIT.usage, '--out is required');
+  });
+
+  it('refuses a package that would hold a secret value: secrets are only mounted', async () => {
+    const { w } = world;
+    writeFileSync(path.join(w.root, '.federation', 'config.yaml'), readFileSync(path.join(w.root, '.federation', 'config.yaml'), 'utf8').replace(/confidentiality:[\s\S]*$/, ''));
+    const r = await run('agent', 'deploy', 'reviewer.brief.md', '--secrets-dir', 'my-secrets', '--image', IMAGE, '--operator-level', 'L3', '--json');
+    assert.equal(r.code, EXIT.error);
+    const error = JSON.parse(r.err).error as { reason: string; details: { files: { source: string; reason: string }[] } };
+    assert.equal(error.reason, 'package-refused');
+    assert.deepEqual(error.details.files.map((f) => [f.source, f.reason]), [['my-secrets/API_TOKEN', 'secret-value']]);
+    assert.ok(!r.err.includes('cli-secret-value-123'), 'the value is never named');
+    assert.deepEqual(w.fake.containerIds(), []);
+  });
+
+  it('a refused package: exit 1 with what was refused and why, nothing deployed', async () => {
+    const { w } = world;
+    // The brief declares a secret: only an L3 operator may pass it (the default is L1).
+    const refused = await run('agent', 'deploy', 'reviewer.brief.md', '--secrets-dir', 'my-secrets', '--image', IMAGE, '--json');
+    assert.equal(refused.code, EXIT.error);
+    const error = JSON.parse(refused.err).error as { reason: string; details: { subject: string; refusals: string[] } };
+    assert.equal(error.reason, 'package-refused');
+    assert.equal(error.details.subject, 'reviewer.brief.md');
+    assert.match(error.details.refusals.join('\n'), /secret API_TOKEN: .*L3/);
+    const text = await run('agent', 'deploy', 'reviewer.brief.md', '--secrets-dir', 'my-secrets', '--image', IMAGE, '--operator-level', 'L2');
+    assert.equal(text.code, EXIT.error);
+    assert.match(text.err, /bootstrap package for reviewer\.brief\.md is refused/);
+    assert.deepEqual(w.fake.containerIds(), []);
   });
 
   it('engine down: a clear message and exit 1, never a crash', async () => {

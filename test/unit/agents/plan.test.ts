@@ -99,10 +99,11 @@ describe('agent plans', () => {
     const plan = planBrief(fixture('reviewer.brief.md'), 'reviewer.brief.md', { defaultImage: 'img:1' });
     const spec = containerSpecFor(plan, {
       agentId: 'research-abc123', name: 'af-x', user: '65534:65534', labels: { l: '1' }, networkName: 'none',
-      folders: { workspace: '/ws', briefDir: '/a/brief', secretsDir: '/a/secrets', outputDir: '/a/output' },
+      folders: { workspace: '/a/package/workspace', brief: '/a/package/MISSION_BRIEF.md', bootstrap: '/a/package/BOOTSTRAP.md', secretsDir: '/a/secrets', outputDir: '/a/output' },
     });
     assert.equal(spec.env?.['AGENT_OUTPUT'], '/output/review');
     assert.ok(Object.keys(spec.env ?? {}).every((k) => k.startsWith('AGENT_') || k === 'HOME'));
+    assert.equal(spec.env?.['AGENT_BOOTSTRAP'], '/brief/BOOTSTRAP.md');
     const mounts = spec.mounts ?? [];
     const info = {
       id: 'x', name: 'af-x', image: 'img:1', imageId: 'sha256:0', labels: {}, state: 'created' as const, running: false, exitCode: null,
@@ -111,11 +112,14 @@ describe('agent plans', () => {
       tmpfs: spec.tmpfs ?? {},
       hardening: { capDrop: ['ALL'], capAdd: [], readOnlyRootfs: true, noNewPrivileges: true, memoryBytes: plan.limits.memoryBytes, nanoCpus: plan.limits.nanoCpus, pidsLimit: plan.limits.pidsLimit, network: 'none', securityOpt: ['no-new-privileges'] },
     };
-    const record = { limits: plan.limits, network: 'none', workspace: plan.workspace };
+    const record = { limits: plan.limits, network: 'none', workspace: { mode: 'package' as const, readOnly: plan.workspace.readOnly, folders: [] } };
     assert.deepEqual(checkHardening(info, record).filter((c) => !c.ok), []);
     const socket = { ...info, mounts: [...info.mounts, { source: '/var/run/docker.sock', target: '/var/run/docker.sock', readOnly: false, type: 'bind' as const }] };
     assert.deepEqual(checkHardening(socket, record).filter((c) => !c.ok).map((c) => c.check), ['mounts', 'dockerSocket']);
     const unconfined = { ...info, hardening: { ...info.hardening, securityOpt: ['no-new-privileges', 'seccomp=unconfined'] } };
     assert.deepEqual(checkHardening(unconfined, record).filter((c) => !c.ok).map((c) => c.check), ['securityOpt']);
+    // The real workspace at /workspace instead of the agent's package is caught.
+    const whole = { ...info, mounts: info.mounts.map((m) => (m.target === '/workspace' ? { ...m, source: '/home/me/project' } : m)) };
+    assert.deepEqual(checkHardening(whole, record).filter((c) => !c.ok).map((c) => c.check), ['workspacePackage']);
   });
 });

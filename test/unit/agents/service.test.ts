@@ -5,10 +5,16 @@ import { type AgentChange, LABEL, MapSecretSource, REPORT_FILE, internalNetworkN
 import { readAgents } from '../../../src/core/agents/records';
 import type { DockerClient } from '../../../src/core/docker/client';
 import { FakeDockerClient } from '../../../src/core/docker/fake';
-import { FederationError } from '../../../src/core/errors';
+import { FederationError, PackageRefusedError } from '../../../src/core/errors';
+import type { PackageManifest } from '../../../src/core/packages';
 import { DOWN_HOST, IMAGE, failure, filesUnder, occursUnder, until, useWorld } from './helpers';
 
 const SECRET = 'tok-7f3a9c1e5b2d8f4a6c0e';
+
+/** Workspace paths of the files a manifest put in the package (what /workspace shows). */
+function packagedSources(m: PackageManifest): string[] {
+  return m.included.filter((e) => e.path.startsWith('workspace/')).map((e) => e.path.slice('workspace/'.length)).sort();
+}
 const secrets = new MapSecretSource({ API_TOKEN: SECRET });
 
 describe('AgentService (FakeDockerClient)', () => {
@@ -17,7 +23,7 @@ describe('AgentService (FakeDockerClient)', () => {
   describe('deploy', () => {
     it('starts a hardened container from a brief, with its record, labels and folders', async () => {
       const { w } = world;
-      const result = await w.service.deploy(['reviewer.brief.md'], { secrets, labels: { 'test.run': 'x' } });
+      const result = await w.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets, labels: { 'test.run': 'x' } });
       assert.equal(result.agents.length, 1);
       const agent = result.agents[0]!;
       assert.match(agent.id, /^research-[0-9a-f]{6}$/);
@@ -41,38 +47,46 @@ describe('AgentService (FakeDockerClient)', () => {
       assert.equal(info.labels[LABEL.brief], 'reviewer.brief.md');
       assert.equal(info.labels[LABEL.persona], 'research');
       assert.equal(info.labels['test.run'], 'x');
-      const mounts = Object.fromEntries(info.mounts.map((m) => [m.target, m]));
-      assert.deepEqual(Object.keys(mounts).sort(), ['/brief', '/output', '/secrets', '/workspace']);
-      assert.equal(mounts['/workspace']!.readOnly, true);
-      assert.equal(mounts['/workspace']!.source, w.root);
-      assert.equal(mounts['/secrets']!.readOnly, true);
-      assert.equal(mounts['/brief']!.readOnly, true);
-      assert.equal(mounts['/output']!.readOnly, false);
-      assert.ok(info.tmpfs['/tmp']);
-      assert.ok(info.tmpfs['/workspace/.federation'], 'the federation folder is hidden inside the workspace');
+      // Exactly the agent's package (never the workspace itself), its secrets and its output.
+      const folders = w.service.folders(agent.id);
+      assert.deepEqual(
+        info.mounts.map((m) => [m.target, m.source, m.readOnly]).sort(),
+        [
+          ['/brief/BOOTSTRAP.md', folders.packageBootstrap, true],
+          ['/brief/MISSION_BRIEF.md', folders.packageBrief, true],
+          ['/output', folders.outputDir, false],
+          ['/secrets', folders.secretsDir, true],
+          ['/workspace', folders.packageWorkspaceDir, true],
+        ],
+      );
+      assert.deepEqual(Object.keys(info.tmpfs), ['/tmp']);
       assert.deepEqual((await w.service.inspectHardening(agent.id)).filter((c) => !c.ok), []);
 
       // Secrets: a 0400 file in a 0500 folder, mounted read-only; the value nowhere else.
-      const folders = w.service.folders(agent.id);
       assert.equal(readFileSync(path.join(folders.secretsDir, 'API_TOKEN'), 'utf8'), SECRET);
       assert.equal(statSync(path.join(folders.secretsDir, 'API_TOKEN')).mode & 0o777, 0o400);
       assert.equal(statSync(folders.secretsDir).mode & 0o777, 0o500);
-      assert.equal(mounts['/secrets']!.source, folders.secretsDir);
       assert.ok(!JSON.stringify(info).includes(SECRET), 'not in the container config');
       assert.deepEqual(occursUnder(path.join(w.root, '.federation'), SECRET), [`agents/${agent.id}/secrets/API_TOKEN`]);
       assert.ok(!w.logs.join('\n').includes(SECRET));
       assert.equal(readFileSync(path.join(w.root, '.federation', 'agents', '.gitignore'), 'utf8').includes('*'), true);
 
-      // The brief is a read-only snapshot.
-      assert.equal(readFileSync(folders.briefFile, 'utf8'), readFileSync(path.join(w.root, 'reviewer.brief.md'), 'utf8'));
-      assert.equal(statSync(folders.briefFile).mode & 0o222, 0);
+      // The brief as packaged (a snapshot), and the package's manifest says it is complete.
+      assert.equal(readFileSync(folders.packageBrief, 'utf8'), readFileSync(path.join(w.root, 'reviewer.brief.md'), 'utf8'));
+      assert.match(readFileSync(folders.packageBootstrap, 'utf8'), /^## 1\. Who am I$/m);
+      const manifest = JSON.parse(readFileSync(path.join(folders.packageDir, 'manifest.json'), 'utf8')) as PackageManifest;
+      assert.equal(manifest.ok, true);
+      assert.equal(manifest.operatorLevel, 'L3');
+      assert.deepEqual(manifest.secrets, [{ name: 'API_TOKEN', mount: '/secrets/API_TOKEN', granted: true }]);
+      assert.deepEqual(filesUnder(folders.packageWorkspaceDir), packagedSources(manifest));
 
       const [record] = await readAgents(w.service.store);
       assert.equal(record!.id, agent.id);
       assert.equal(record!.containerId, agent.containerId);
       assert.deepEqual(record!.secrets, ['API_TOKEN']);
       assert.equal(record!.timeoutSeconds, 30 * 60);
-      assert.equal(record!.workspace.mode, 'bind');
+      assert.equal(record!.workspace.mode, 'package');
+      assert.deepEqual(record!.package, { operatorLevel: 'L3', files: packagedSources(manifest).length, excluded: manifest.excluded.length });
     });
 
     it('runs the creates of several agents in parallel', async () => {
@@ -96,7 +110,7 @@ describe('AgentService (FakeDockerClient)', () => {
         },
       });
       const service = w.make({ clientFactory: async () => slow as DockerClient });
-      const result = await service.deploy(['reviewer.brief.md', 'internal.brief.md'], { secrets, copies: 5 });
+      const result = await service.deploy(['reviewer.brief.md', 'internal.brief.md'], { operatorLevel: 'L3', secrets, copies: 5 });
       assert.equal(result.agents.length, 10);
       assert.equal(new Set(result.agents.map((a) => a.id)).size, 10);
       assert.ok(most >= 5, `at most ${most} creates were in flight together`);
@@ -127,10 +141,10 @@ describe('AgentService (FakeDockerClient)', () => {
 
     it('refuses when a secret is missing, naming it and never a value', async () => {
       const { w } = world;
-      const e = await failure(w.service.deploy(['reviewer.brief.md'], { secrets: new MapSecretSource({ OTHER: 'x' }) }));
+      const e = await failure(w.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets: new MapSecretSource({ OTHER: 'x' }) }));
       assert.equal(e.reason, 'not-found');
       assert.deepEqual(e.details['secrets'], ['API_TOKEN']);
-      const none = await failure(w.service.deploy(['reviewer.brief.md']));
+      const none = await failure(w.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3' }));
       assert.equal(none.reason, 'invalid-input');
       assert.match(none.message, /--secrets-dir/);
       assert.deepEqual(w.fake.containerIds(), []);
@@ -164,7 +178,7 @@ describe('AgentService (FakeDockerClient)', () => {
 
     it('says clearly when the engine is down, and leaves nothing behind', async () => {
       const { w } = world;
-      const e = await failure(w.service.deploy(['reviewer.brief.md'], { secrets, host: DOWN_HOST }));
+      const e = await failure(w.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets, host: DOWN_HOST }));
       assert.equal(e.reason, 'docker-unavailable');
       assert.match(e.message, /Docker is not running or not reachable at fake:\/\/docker/);
       assert.equal(existsSync(path.join(w.root, '.federation', 'agents')), false);
@@ -186,19 +200,80 @@ describe('AgentService (FakeDockerClient)', () => {
       assert.equal((await failure(service.deploy([path.join(w.root, 'internal.brief.md')]))).reason, 'not-initialized');
     });
 
-    it('copies only the folders a brief lists, writable for L2, never .federation', async () => {
+    it('mounts exactly the package of the files a brief lists: by their labels, redacted, writable only as its own copy', async () => {
       const { w } = world;
-      writeFileSync(path.join(w.root, 'docs', 'a.md'), 'doc');
+      const token = 'ghp_R8x2Lq9VmT4wZk7NcB3yH6dJf1sPa5GuE0oX';
+      writeFileSync(path.join(w.root, 'docs', 'a.md'), `doc with ${token}\n`);
+      writeFileSync(path.join(w.root, 'docs', 'private.md'), '---\nconfidentiality: C2\n---\nprivate notes\n');
+      writeFileSync(path.join(w.root, 'docs', 'keys.md'), '---\nconfidentiality: C3\n---\nkeys\n');
       writeFileSync(path.join(w.root, 'examples', 'basic', 'b.txt'), 'example');
       writeFileSync(path.join(w.root, 'not-listed.txt'), 'no');
       const { agents: [agent] } = await w.service.deploy(['folders.brief.md']);
       const folders = w.service.folders(agent!.id);
-      assert.deepEqual(filesUnder(folders.workspaceDir), ['docs/a.md', 'examples/basic/b.txt']);
+      const manifest = JSON.parse(readFileSync(path.join(folders.packageDir, 'manifest.json'), 'utf8')) as PackageManifest;
+      assert.deepEqual(packagedSources(manifest), ['docs/a.md', 'examples/basic/b.txt']);
+      assert.deepEqual(filesUnder(folders.packageWorkspaceDir), ['docs/a.md', 'examples/basic/b.txt'], 'the mounted folder holds the package and nothing else');
+      assert.deepEqual(manifest.excluded.map((e) => [e.source, e.reason, e.blocking]), [
+        ['docs/keys.md', 'confidential', false],
+        ['docs/private.md', 'above-clearance', false],
+      ]);
+      assert.equal(readFileSync(path.join(folders.packageWorkspaceDir, 'docs', 'a.md'), 'utf8'), 'doc with [REDACTED:github-token]\n');
+      assert.deepEqual(occursUnder(folders.dir, token), []);
       const info = await w.fake.inspectContainer(agent!.containerId!);
-      const ws = info.mounts.find((m) => m.target === '/workspace')!;
-      assert.equal(ws.source, folders.workspaceDir);
-      assert.equal(ws.readOnly, false, 'operator_level L2 may change its workspace (its own copy)');
-      assert.equal(info.tmpfs['/workspace/.federation'], undefined);
+      assert.deepEqual(info.mounts.map((m) => [m.target, m.source]).sort(), [
+        ['/brief/BOOTSTRAP.md', folders.packageBootstrap],
+        ['/brief/MISSION_BRIEF.md', folders.packageBrief],
+        ['/output', folders.outputDir],
+        ['/secrets', folders.secretsDir],
+        ['/workspace', folders.packageWorkspaceDir],
+      ]);
+      assert.ok(info.mounts.every((m) => m.source !== w.root && !path.relative(w.root, m.source).match(/^(docs|examples|not-listed)/)), 'no workspace path is bound');
+      assert.equal(info.mounts.find((m) => m.target === '/workspace')!.readOnly, false, 'operator_level L2 may change its workspace (its own copy)');
+      assert.deepEqual((await w.service.inspectHardening(agent!.id)).filter((c) => !c.ok), []);
+    });
+
+    it('gives a brief that lists no workspace file an empty /workspace of its own', async () => {
+      const { w } = world;
+      writeFileSync(path.join(w.root, 'none.brief.md'), readFileSync(path.join(w.root, 'folders.brief.md'), 'utf8')
+        .replace(/## Resources[\s\S]*?## Output/, '## Resources\n\nNothing of the workspace.\n\n## Output'));
+      const { agents: [agent] } = await w.service.deploy(['none.brief.md']);
+      const folders = w.service.folders(agent!.id);
+      assert.deepEqual(filesUnder(folders.packageWorkspaceDir), []);
+      const info = await w.fake.inspectContainer(agent!.containerId!);
+      assert.equal(info.mounts.find((m) => m.target === '/workspace')!.source, folders.packageWorkspaceDir);
+    });
+
+    it('refuses a package that cannot be given, listing the files and why, before anything is made', async () => {
+      const { w } = world;
+      writeFileSync(path.join(w.root, 'docs', 'private.md'), '---\nconfidentiality: C2\n---\nprivate notes\n');
+      writeFileSync(path.join(w.root, 'docs', 'keys.md'), '---\nconfidentiality: C3\n---\nkeys\n');
+      writeFileSync(path.join(w.root, 'docs', 'a.md'), 'doc\n');
+      writeFileSync(path.join(w.root, 'asks.brief.md'), readFileSync(path.join(w.root, 'folders.brief.md'), 'utf8')
+        .replace(/## Resources[\s\S]*?## Output/, '## Resources\n\n- `/workspace/docs/a.md`\n- `/workspace/docs/private.md`\n- `/workspace/docs/keys.md`\n\n## Output'));
+      const e = await failure(w.service.deploy(['asks.brief.md']));
+      assert.ok(e instanceof PackageRefusedError);
+      assert.equal(e.reason, 'package-refused');
+      assert.equal(e.subject, 'asks.brief.md');
+      assert.deepEqual(e.files.map((f) => [f.source, f.reason, f.blocking]), [
+        ['docs/keys.md', 'confidential', true],
+        ['docs/private.md', 'above-clearance', true],
+      ]);
+      assert.match(e.message, /asks\.brief\.md is refused, so no agent was deployed/);
+      assert.match(e.message, /docs\/private\.md \(above-clearance\)/);
+      assert.match(e.message, /docs\/keys\.md \(confidential\)/);
+      assert.deepEqual(w.fake.calls, [], 'the engine was never asked');
+      assert.equal(existsSync(path.join(w.root, '.federation', 'agents')), false);
+      assert.deepEqual(await readAgents(w.service.store), []);
+    });
+
+    it('refuses secrets unless the operator is L3: mounting one passes C3 by reference', async () => {
+      const { w } = world;
+      const e = await failure(w.service.deploy(['reviewer.brief.md'], { secrets }));
+      assert.ok(e instanceof PackageRefusedError);
+      assert.deepEqual(e.refusals.length, 1);
+      assert.match(e.message, /secret API_TOKEN: .*only an L3 operator/);
+      assert.deepEqual(w.fake.calls, []);
+      assert.equal(existsSync(path.join(w.root, '.federation', 'agents')), false);
     });
 
     it('puts internal-network agents on one labelled internal network, removed with the last of them', async () => {
@@ -328,7 +403,7 @@ describe('AgentService (FakeDockerClient)', () => {
 
     it('removes the container, its secrets and its record; refuses running or uncollected agents without force', async () => {
       const { w } = world;
-      const { agents } = await w.service.deploy(['reviewer.brief.md'], { secrets });
+      const { agents } = await w.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets });
       const a = agents[0]!;
       const folders = w.service.folders(a.id);
       const running = await failure(w.service.remove(a.id));

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { operatorLevel } from '../../settings';
 import { AgentCommand, pickBriefs, requireTrust } from '../context';
 
 /** Deploys the selected (or picked) briefs, N copies each, to the configured engine. */
@@ -23,7 +24,8 @@ export const deploy: AgentCommand = {
     const service = ctx.service();
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Deploying ${briefs.length * copies} agent(s)…` },
-      () => service.deploy(briefs, { copies, secrets: ctx.secrets }),
+      // The operator's own level (a user setting a workspace cannot raise) caps each agent's bootstrap package.
+      () => service.deploy(briefs, { copies, secrets: ctx.secrets, operatorLevel: operatorLevel() }),
     );
     for (const w of result.warnings) ctx.deps.log.warn(`deploy: ${w}`);
     ctx.deps.log.info(`deployed ${result.agents.map((a) => a.id).join(', ')}`);

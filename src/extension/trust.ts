@@ -1,0 +1,40 @@
+// Workspace Trust for everything that runs something: a terminal, a container, a workspace-defined command. Every
+// such entry point calls requireTrust itself (not only the menus, which a palette, a CodeLens or a script bypass): in
+// an untrusted workspace the views still show state, but nothing runs.
+import * as vscode from 'vscode';
+import { FederationError } from '../core/errors';
+
+export class UntrustedWorkspaceError extends FederationError {
+  override readonly name = 'UntrustedWorkspaceError';
+  constructor(readonly what: string) {
+    super(
+      'untrusted-workspace',
+      `${what} is disabled in an untrusted workspace: it would run code the workspace defines. Trust the workspace (Manage Workspace Trust) to allow it.`,
+      { what },
+    );
+  }
+}
+
+export function requireTrust(what: string): void {
+  if (!vscode.workspace.isTrusted) throw new UntrustedWorkspaceError(what);
+}
+
+export interface Refusal {
+  command: string;
+  message: string;
+}
+
+/**
+ * Fired after a command was refused for want of trust and its message was shown: the in-editor tests count these
+ * (a window message cannot be read back through the API).
+ */
+const refused = new vscode.EventEmitter<Refusal>();
+export const onDidRefuseUntrusted: vscode.Event<Refusal> = refused.event;
+
+/** Shows a command's failure; a refusal for want of trust is also reported to onDidRefuseUntrusted. */
+export function showCommandError(command: string, e: unknown, message: string, log: vscode.LogOutputChannel): void {
+  void vscode.window.showErrorMessage(message, 'Show Log').then((pick) => {
+    if (pick) log.show(true);
+  });
+  if (e instanceof UntrustedWorkspaceError) refused.fire({ command, message });
+}
