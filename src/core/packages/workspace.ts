@@ -16,6 +16,9 @@ export const CONFIG_PATH = '.federation/config.yaml';
 export const NEVER_PACKAGED = ['**/.git/**', '.federation/agents/**', '.federation/packages/**', '.federation/corrupt/**', '.federation/state.lock/**', '.federation/state.waiting/**'];
 /** Folders a walk does not enter (they may still be named explicitly). */
 const WALK_SKIP = new Set(['node_modules']);
+/** Nor does a walk of the whole workspace enter the federation's own state (other personas, the queue, handoffs):
+ *  an agent given `/workspace` gets the project, not the coordination of everyone else. Naming a file there works. */
+const WALK_SKIP_TOP = new Set(['.federation']);
 /** Larger files are left out: a package is context, not a data transfer. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 /** A walk stops after this many files (reported), so `/workspace` on a huge tree stays bounded. */
@@ -234,7 +237,7 @@ export class Workspace {
         const st = await this.fs.lstat(rel);
         if (!st) continue;
         if (st.kind === 'dir') {
-          if (!WALK_SKIP.has(name)) await visit(rel);
+          if (!WALK_SKIP.has(name) && !WALK_SKIP_TOP.has(rel)) await visit(rel);
         } else if (st.kind === 'file' || st.kind === 'symlink') files.push(rel);
       }
     };

@@ -67,7 +67,7 @@ describe('bootstrap packages: in-memory workspace', () => {
     assert.ok(!pkg.files.some((f) => f.content.includes('P-MARKER')));
   });
 
-  it('/workspace as a whole: every file up to the clearance, never .git, node_modules or other agents’ folders', async () => {
+  it('/workspace as a whole: every file up to the clearance, never .git, node_modules or the federation’s state', async () => {
     const pkg = await remote(
       {
         'docs/a.md': 'a',
@@ -76,6 +76,7 @@ describe('bootstrap packages: in-memory workspace', () => {
         'node_modules/x/index.js': 'x',
         '.federation/agents/x/secrets/TOKEN': 'v',
         '.federation/packages/old/BOOTSTRAP.md': 'old',
+        '.federation/queue.json': '{}',
         'img.png': new Uint8Array([0x89, 0x50, 0x00, 0x01]),
         'big.txt': 'x'.repeat(MAX_FILE_BYTES + 1),
         'latin1.txt': new Uint8Array([0x63, 0x61, 0x66, 0xe9]),
@@ -83,9 +84,14 @@ describe('bootstrap packages: in-memory workspace', () => {
       ['`/workspace`'],
     );
     // The brief is a workspace file like any other: the whole workspace includes it.
-    assert.deepEqual(paths(pkg), ['BOOTSTRAP.md', 'MISSION_BRIEF.md', 'workspace/.federation/config.yaml', 'workspace/b.brief.md', 'workspace/docs/a.md']);
+    assert.deepEqual(paths(pkg), ['BOOTSTRAP.md', 'MISSION_BRIEF.md', 'workspace/b.brief.md', 'workspace/docs/a.md']);
     assert.deepEqual(excluded(pkg.manifest), { 'big.txt': 'too-large', 'img.png': 'binary', 'latin1.txt': 'binary', 'private/p.md': 'above-clearance' });
     assert.equal(pkg.manifest.ok, true);
+  });
+
+  it('a federation state file is packaged only when the brief names it', async () => {
+    const pkg = await remote({ '.federation/queue.json': '{"x": 1}', 'docs/a.md': 'a' }, ['`/workspace`', '`/workspace/.federation/queue.json`']);
+    assert.deepEqual(paths(pkg), ['BOOTSTRAP.md', 'MISSION_BRIEF.md', 'workspace/.federation/queue.json', 'workspace/b.brief.md', 'workspace/docs/a.md']);
   });
 
   it('globs match against the workspace; a glob that matches nothing is reported, not refused', async () => {
