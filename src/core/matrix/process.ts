@@ -430,8 +430,13 @@ function hasPerl(): boolean {
 
 export type Launcher = 'auto' | 'spawn' | 'fork-server';
 
+/** How long a module folder found to exist is trusted without looking again. */
+const FOLDER_TRUST_MS = 1000;
+
 export class LocalProcessRunner implements ProcessRunner {
   private server: ForkServer | undefined;
+  /** Folder → when it was last seen to exist: a wave of 1,000 tasks in one folder needs one stat a second, not 1,000. */
+  private readonly folders = new Map<string, number>();
   /**
    * 'spawn': Node's own spawn (detached: a new process group). 'fork-server': the Perl fork server, much cheaper
    * per task. 'auto' (default): the fork server when Perl is there, else spawn. Both give the same guarantees.
@@ -446,9 +451,15 @@ export class LocalProcessRunner implements ProcessRunner {
 
   run(spec: ProcessSpec): Promise<ProcessOutcome> {
     if (spec.signal?.aborted) return Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: true, pid: null });
-    // Checked here so that both launchers answer a missing folder the same way (an error, no exit code).
-    if (!statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) {
-      return Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, pid: null, error: `no folder ${spec.cwd}` });
+    // Checked here so that both launchers answer a missing folder the same way (an error, no exit code). A folder
+    // removed within FOLDER_TRUST_MS of being seen still fails the task: exit 126 and "cannot enter" in its log.
+    const now = Date.now();
+    if (!(now - (this.folders.get(spec.cwd) ?? -Infinity) < FOLDER_TRUST_MS)) {
+      if (!statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) {
+        this.folders.delete(spec.cwd);
+        return Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, pid: null, error: `no folder ${spec.cwd}` });
+      }
+      this.folders.set(spec.cwd, now);
     }
     const server = this.forkServer();
     const launch = server ? server.launch(spec) : spawnLaunch(spec);
