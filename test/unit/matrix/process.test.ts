@@ -1,6 +1,6 @@
 // The real process runner: a process group per attempt, and nothing it started outlives it.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
 import { useTempDir } from '../../helpers/tmp';
@@ -127,6 +127,18 @@ for (const launcher of ['spawn', 'fork-server'] as const) describe(`LocalProcess
     started.push(left);
     assert.equal(pidAlive(left), false, 'the leftover was stopped');
     assert.equal(groupAlive(out.pid!), false);
+  });
+
+  it('a folder removed right after a task ran there fails the next task (it is trusted for a second, never passes)', async () => {
+    const dir = path.join(tmp.path, 'gone-soon');
+    mkdirSync(dir);
+    const first = await runner.run(spec('true', { cwd: dir }));
+    started.push(first.pid!);
+    assert.equal(first.exitCode, 0);
+    rmSync(dir, { recursive: true });
+    const next = await runner.run(spec('true', { cwd: dir }));
+    if (next.pid !== null) started.push(next.pid);
+    assert.ok(next.error !== undefined || next.exitCode === 126, JSON.stringify(next));
   });
 
   it('a folder that does not exist is an error outcome, not a throw', async () => {
