@@ -107,7 +107,8 @@ export async function stopGroup(pgid: number, graceMs: number, termAlreadySent =
 interface Launch {
   /** Called once with the pid (= process group id), or with an error when it never started. */
   onStart(cb: (pid: number | null, error?: string) => void): void;
-  onExit(cb: (code: number | null, signal: string | null) => void): void;
+  /** groupGone: the launcher saw the process group empty after the exit, so there is nothing left to stop. */
+  onExit(cb: (code: number | null, signal: string | null, groupGone: boolean) => void): void;
 }
 
 /**
@@ -158,9 +159,13 @@ function supervise(spec: ProcessSpec, launch: Launch): Promise<ProcessOutcome> {
       // A timeout or an abort that came before the pid was known.
       if (wantStop) stop();
     });
-    launch.onExit((code, sig) => {
+    launch.onExit((code, sig, groupGone) => {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
+      if (groupGone || pid === null) {
+        finish({ exitCode: code, signal: sig, timedOut, cancelled, pid });
+        return;
+      }
       const grace = termSent ? Math.max(0, termSentAt + spec.graceMs - Date.now()) : spec.graceMs;
       const left = pid === null ? Promise.resolve() : stopGroup(pid, grace, termSent);
       void left.then(() => finish({ exitCode: code, signal: sig, timedOut, cancelled, pid }));
@@ -192,7 +197,7 @@ function spawnLaunch(spec: ProcessSpec): Launch | ProcessOutcome {
       else child.once('error', (e) => cb(null, e.message));
     },
     onExit(cb) {
-      child.once('exit', (code, sig) => cb(code, sig));
+      child.once('exit', (code, sig) => cb(code, sig, false));
     },
   };
 }
@@ -203,23 +208,29 @@ function spawnLaunch(spec: ProcessSpec): Launch | ProcessOutcome {
 // process group (setpgid in the child, before exec) and is killed with process.kill(-pid) from here.
 // The server ignores SIGINT (a Ctrl-C reaches the whole foreground group, and its tasks must be stopped by the
 // runner, which needs the server to hear their exits); the tasks get the default back before exec.
-// Protocol, one tab-separated line each way, fields escaped (\\ \t \n):
-//   in:  ID  CWD  LOG  PREAMBLE  COMMAND  NAME=VALUE…      out: S ID PID | E ID CODE SIGNAL | F ID MESSAGE
+// Protocol, one tab-separated line per message, fields escaped (\\ \t \n), lines sent in batches both ways
+// (one pipe write per event-loop turn: with hundreds of tasks a write per line is most of the cost):
+//   in:  B NAME=VALUE…                                  the base environment of the tasks that follow
+//        T ID CWD LOG PREAMBLE COMMAND CHANGE…           a task: CHANGE is NAME=VALUE (set) or NAME (unset)
+//   out: S ID PID | E ID CODE SIGNAL GONE | F ID MESSAGE
+// GONE is 1 when, right after reaping the shell, its process group was already empty (kill(-pgid, 0) failed),
+// so the supervisor need not look for leftovers; 0 means "maybe": it looks as before.
 const FORK_SERVER = String.raw`
 use strict; use warnings; use POSIX ();
-$| = 1;
-my %ids; my $in = ''; my $eof = 0;
+my %ids; my %base; my $in = ''; my $out = ''; my $eof = 0;
 $SIG{CHLD} = sub {}; $SIG{PIPE} = 'IGNORE'; $SIG{INT} = 'IGNORE';
 sub unesc { my $s = shift; $s =~ s/\\(.)/$1 eq 't' ? "\t" : $1 eq 'n' ? "\n" : $1/ge; return $s }
+sub flush { while (length $out) { my $w = syswrite(STDOUT, $out); last unless defined $w; substr($out, 0, $w) = '' } }
 sub reap {
   while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $st = $?; my $id = delete $ids{$p}; next unless defined $id;
     my $sig = $st & 127; my $code = $sig ? -1 : ($st >> 8);
-    print "E\t$id\t$code\t$sig\n";
+    my $gone = kill(0, -$p) ? 0 : 1;
+    $out .= "E\t$id\t$code\t$sig\t$gone\n";
   }
 }
 while (1) {
-  reap();
+  reap(); flush();
   last if $eof && !%ids;
   my $rin = ''; vec($rin, fileno(STDIN), 1) = 1 unless $eof;
   my $n = select(my $rout = $rin, undef, undef, 0.05);
@@ -228,10 +239,16 @@ while (1) {
   my $r = sysread(STDIN, my $chunk, 262144);
   if (!$r) { $eof = 1; next }
   $in .= $chunk;
-  while ($in =~ s/^([^\n]*)\n//) {
-    my ($id, $cwd, $log, $head, $cmd, @env) = map { unesc($_) } split(/\t/, $1, -1);
+  my $last = rindex($in, "\n");
+  next if $last < 0;
+  my @lines = split(/\n/, substr($in, 0, $last));
+  $in = substr($in, $last + 1);
+  for my $line (@lines) {
+    my ($kind, @f) = map { unesc($_) } split(/\t/, $line, -1);
+    if ($kind eq 'B') { %base = map { split(/=/, $_, 2) } @f; next }
+    my ($id, $cwd, $log, $head, $cmd, @env) = @f;
     my $pid = fork();
-    if (!defined $pid) { print "F\t$id\tfork failed: $!\n"; next }
+    if (!defined $pid) { $out .= "F\t$id\tfork failed: $!\n"; next }
     if ($pid == 0) {
       $SIG{CHLD} = 'DEFAULT'; $SIG{PIPE} = 'DEFAULT'; $SIG{INT} = 'DEFAULT';
       POSIX::setpgid(0, 0);
@@ -240,30 +257,69 @@ while (1) {
       open(STDERR, '>&', \*STDOUT) or POSIX::_exit(126);
       syswrite(STDOUT, $head) if length $head;
       chdir($cwd) or do { print STDERR "cannot enter $cwd: $!\n"; POSIX::_exit(126) };
-      %ENV = map { split(/=/, $_, 2) } @env;
+      %ENV = %base;
+      for (@env) { my $eq = index($_, '='); if ($eq < 0) { delete $ENV{$_} } else { $ENV{substr($_, 0, $eq)} = substr($_, $eq + 1) } }
       exec('/bin/sh', '-c', $cmd) or POSIX::_exit(127);
     }
     POSIX::setpgid($pid, $pid);
     $ids{$pid} = $id;
-    print "S\t$id\t$pid\n";
+    $out .= "S\t$id\t$pid\n";
   }
 }
 `;
 
-const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+const esc = (s: string) => (/[\\\t\n]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n') : s);
 const unesc = (s: string) => s.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c));
 
 interface Pending {
   started: boolean;
   start: (pid: number | null, error?: string) => void;
-  exit: (code: number | null, signal: string | null) => void;
+  exit: (code: number | null, signal: string | null, groupGone: boolean) => void;
+}
+
+/** Environments of successive tasks differ in a few variables: only those are sent, against a shared base. */
+class EnvDelta {
+  private base = new Map<string, string>();
+
+  /** The escaped changes against the base, after a `B` line in `out` when the base had to be replaced. */
+  encode(env: NodeJS.ProcessEnv, out: string[]): string[] {
+    const changes: string[] = [];
+    let kept = 0;
+    for (const name in env) {
+      const value = env[name];
+      if (value === undefined || name.includes('=')) continue;
+      const was = this.base.get(name);
+      if (was === undefined) changes.push(`${name}=${value}`);
+      else {
+        kept++;
+        if (was !== value) changes.push(`${name}=${value}`);
+      }
+    }
+    if (kept < this.base.size) for (const name of this.base.keys()) if (!(name in env) || env[name] === undefined) changes.push(name);
+    // Mostly different from the base (the first task, or another caller's environment): this one becomes the base.
+    if (changes.length > 8 && changes.length * 2 > this.base.size) {
+      this.base = new Map();
+      const fields = ['B'];
+      for (const name in env) {
+        const value = env[name];
+        if (value === undefined || name.includes('=')) continue;
+        this.base.set(name, value);
+        fields.push(esc(`${name}=${value}`));
+      }
+      out.push(fields.join('\t') + '\n');
+      return [];
+    }
+    return changes.map(esc);
+  }
 }
 
 class ForkServer {
   private readonly child: ChildProcess;
   private readonly pending = new Map<string, Pending>();
+  private readonly env = new EnvDelta();
   private seq = 0;
   private buf = '';
+  private queued: string[] = [];
   dead = false;
 
   constructor() {
@@ -292,47 +348,58 @@ class ForkServer {
     if (this.dead) return;
     this.dead = true;
     // A task that started can no longer report its exit: treat it as ended, which stops its whole group.
-    for (const p of this.pending.values()) (p.started ? p.exit(null, null) : p.start(null, message));
+    for (const p of this.pending.values()) (p.started ? p.exit(null, null, false) : p.start(null, message));
     this.pending.clear();
   }
 
   private onData(d: string): void {
-    this.buf += d;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
-      const [kind, id, a, b] = this.buf.slice(0, nl).split('\t');
-      this.buf = this.buf.slice(nl + 1);
+    const lines = (this.buf + d).split('\n');
+    this.buf = lines.pop()!;
+    for (const line of lines) {
+      const [kind, id, a, b, c] = line.split('\t');
       const p = this.pending.get(id ?? '');
       if (!p) continue;
       if (kind === 'S') {
         p.started = true;
         p.start(Number(a));
-      }
-      else if (kind === 'F') {
+      } else if (kind === 'F') {
         this.pending.delete(id!);
         p.start(null, unesc(a ?? 'fork failed'));
       } else if (kind === 'E') {
         this.pending.delete(id!);
         const sig = Number(b);
-        p.exit(sig ? null : Number(a), sig ? (signalName(sig) ?? `signal ${sig}`) : null);
+        p.exit(sig ? null : Number(a), sig ? (signalName(sig) ?? `signal ${sig}`) : null, c === '1');
       }
     }
     if (this.pending.size === 0) this.unref();
+  }
+
+  private send(line: string): void {
+    if (this.queued.length === 0) process.nextTick(() => this.flush());
+    this.queued.push(line);
+  }
+
+  private flush(): void {
+    const text = this.queued.join('');
+    this.queued = [];
+    if (!this.dead) this.child.stdin!.write(text);
   }
 
   launch(spec: ProcessSpec): Launch {
     const id = String(++this.seq);
     let startCb: Pending['start'] = () => {};
     let exitCb: Pending['exit'] = () => {};
-    const early: { start?: [number | null, string?]; exit?: [number | null, string | null] } = {};
+    const early: { start?: [number | null, string?]; exit?: [number | null, string | null, boolean] } = {};
     this.pending.set(id, {
       started: false,
       start: (pid, error) => (early.start = [pid, error], startCb(pid, error)),
-      exit: (code, sig) => (early.exit = [code, sig], exitCb(code, sig)),
+      exit: (code, sig, gone) => (early.exit = [code, sig, gone], exitCb(code, sig, gone)),
     });
-    const env = Object.entries(spec.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].includes('='));
     this.ref();
-    this.child.stdin!.write([id, spec.cwd, spec.logFile, spec.preamble ?? '', spec.command, ...env.map(([k, v]) => `${k}=${v}`)].map(esc).join('\t') + '\n');
+    const lines: string[] = [];
+    const changes = this.env.encode(spec.env, lines);
+    for (const l of lines) this.send(l);
+    this.send(['T', id, esc(spec.cwd), esc(spec.logFile), esc(spec.preamble ?? ''), esc(spec.command), ...changes].join('\t') + '\n');
     return {
       onStart(cb) {
         startCb = cb;
@@ -364,8 +431,13 @@ function hasPerl(): boolean {
 
 export type Launcher = 'auto' | 'spawn' | 'fork-server';
 
+/** How long a module folder found to exist is trusted without looking again. */
+const FOLDER_TRUST_MS = 1000;
+
 export class LocalProcessRunner implements ProcessRunner {
   private server: ForkServer | undefined;
+  /** Folder → when it was last seen to exist: a wave of 1,000 tasks in one folder needs one stat a second, not 1,000. */
+  private readonly folders = new Map<string, number>();
   /**
    * 'spawn': Node's own spawn (detached: a new process group). 'fork-server': the Perl fork server, much cheaper
    * per task. 'auto' (default): the fork server when Perl is there, else spawn. Both give the same guarantees.
@@ -380,9 +452,15 @@ export class LocalProcessRunner implements ProcessRunner {
 
   run(spec: ProcessSpec): Promise<ProcessOutcome> {
     if (spec.signal?.aborted) return Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: true, pid: null });
-    // Checked here so that both launchers answer a missing folder the same way (an error, no exit code).
-    if (!statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) {
-      return Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, pid: null, error: `no folder ${spec.cwd}` });
+    // Checked here so that both launchers answer a missing folder the same way (an error, no exit code). A folder
+    // removed within FOLDER_TRUST_MS of being seen still fails the task: exit 126 and "cannot enter" in its log.
+    const now = Date.now();
+    if (!(now - (this.folders.get(spec.cwd) ?? -Infinity) < FOLDER_TRUST_MS)) {
+      if (!statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) {
+        this.folders.delete(spec.cwd);
+        return Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, pid: null, error: `no folder ${spec.cwd}` });
+      }
+      this.folders.set(spec.cwd, now);
     }
     const server = this.forkServer();
     const launch = server ? server.launch(spec) : spawnLaunch(spec);

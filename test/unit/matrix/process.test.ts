@@ -1,6 +1,6 @@
 // The real process runner: a process group per attempt, and nothing it started outlives it.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
 import { useTempDir } from '../../helpers/tmp';
@@ -95,6 +95,50 @@ for (const launcher of ['spawn', 'fork-server'] as const) describe(`LocalProcess
     assert.equal(groupAlive(out.pid!), false);
     const already = await runner.run(spec('true', { signal: ac.signal }));
     assert.deepEqual([already.cancelled, already.pid], [true, null], 'an aborted signal starts nothing');
+  });
+
+  it('each task gets exactly its own environment, also when many start at once (variables added, changed, removed)', async () => {
+    const base = { ...process.env, MATRIX_KEEP: 'k', MATRIX_GONE: 'g' };
+    const envs: NodeJS.ProcessEnv[] = [
+      ...Array.from({ length: 20 }, (_, i) => ({ ...base, MATRIX_I: String(i), MATRIX_KEEP: i % 2 ? 'odd\tvalue\\x' : 'k' })),
+      (({ MATRIX_GONE: _g, ...rest }) => ({ ...rest, MATRIX_I: 'no-gone' }))(base),
+      { PATH: process.env['PATH'], MATRIX_I: 'tiny' },
+      { ...base, MATRIX_I: 'back' },
+    ];
+    const outs = await Promise.all(envs.map((env, i) => runner.run(spec('echo "$MATRIX_I|${MATRIX_KEEP-unset}|${MATRIX_GONE-unset}|${HOME-unset}"', { env, logFile: path.join(tmp.path, `env${i}.log`) }))));
+    outs.forEach((o) => started.push(o.pid!));
+    const line = (i: number) => readFileSync(path.join(tmp.path, `env${i}.log`), 'utf8').trim();
+    for (let i = 0; i < 20; i++) assert.equal(line(i), `${i}|${i % 2 ? 'odd\tvalue\\x' : 'k'}|g|${process.env['HOME'] ?? 'unset'}`);
+    assert.equal(line(20), `no-gone|k|unset|${process.env['HOME'] ?? 'unset'}`);
+    assert.equal(line(21), 'tiny|unset|unset|unset');
+    assert.equal(line(22), `back|k|g|${process.env['HOME'] ?? 'unset'}`);
+  });
+
+  it('a finished task whose group is empty is reported at once; one whose group lives on is still stopped', async () => {
+    const t0 = Date.now();
+    const quick = await Promise.all(Array.from({ length: 30 }, () => runner.run(spec('exit 0', { graceMs: 5000 }))));
+    quick.forEach((o) => started.push(o.pid!));
+    assert.ok(quick.every((o) => o.exitCode === 0));
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    const gc = path.join(tmp.path, 'left.pid');
+    const out = await runner.run(spec(`(trap "" HUP; sleep 30) & echo $! > ${gc}; exit 0`, { graceMs: 300 }));
+    started.push(out.pid!);
+    const left = Number(await waitForFile(gc));
+    started.push(left);
+    assert.equal(pidAlive(left), false, 'the leftover was stopped');
+    assert.equal(groupAlive(out.pid!), false);
+  });
+
+  it('a folder removed right after a task ran there fails the next task (it is trusted for a second, never passes)', async () => {
+    const dir = path.join(tmp.path, 'gone-soon');
+    mkdirSync(dir);
+    const first = await runner.run(spec('true', { cwd: dir }));
+    started.push(first.pid!);
+    assert.equal(first.exitCode, 0);
+    rmSync(dir, { recursive: true });
+    const next = await runner.run(spec('true', { cwd: dir }));
+    if (next.pid !== null) started.push(next.pid);
+    assert.ok(next.error !== undefined || next.exitCode === 126, JSON.stringify(next));
   });
 
   it('a folder that does not exist is an error outcome, not a throw', async () => {
