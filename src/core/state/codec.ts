@@ -116,7 +116,8 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
  * expressed as upserts. Readers read the journal first and the file second: a compaction in between then only
  * makes the file newer than the journal's records, which are skipped by revision.
  */
-export const JOURNAL_LIMITS = { maxRecords: 256, maxBytes: 1 << 20 } as const;
+// 64: each read applies the whole journal, so a short one keeps reads cheap; a fold costs one full write.
+export const JOURNAL_LIMITS = { maxRecords: 64, maxBytes: 1 << 20 } as const;
 
 export interface JournalState {
   /** Records newer than the file, applied. */
