@@ -11,11 +11,10 @@ import { FolderSecretSource, TMPFS_OPTIONS, type AgentInfo } from '../../src/cor
 import type { DockerClient } from '../../src/core/docker/client';
 import { PackageRefusedError } from '../../src/core/errors';
 import type { PackageManifest } from '../../src/core/packages';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
 import {
   assertNothingLeft, buildAgentImages, filesContaining, logText, makeWorkspace, markers, rawInspect, waitForAgent, type Workspace,
 } from '../fixtures/agents/engine';
-import { RUN_ID, runLabels, Sweeper } from './helpers';
+import { RUN_ID, runLabels, useEngine } from './helpers';
 
 const SECRET = `isolation-${RUN_ID}-Zq8wX2vL5nR7`;
 const MiB = 1024 * 1024;
@@ -24,25 +23,13 @@ const finished = (a: AgentInfo): boolean => a.status !== 'running' && a.status !
 
 describe('Remote agents: isolation (real engine)', function () {
   this.timeout(90_000);
+  const engine = useEngine();
+  const { suite, each } = engine;
   let client: DockerClient;
   let images: { agent: string; plain: string };
-  const suite = new Sweeper(() => client);
-  const each = new Sweeper(() => client);
-  const leftovers: string[] = [];
-
   before(async () => {
-    client = createDockerodeClient();
-    await client.ping();
+    client = engine.client;
     images = await buildAgentImages(client, suite);
-  });
-
-  afterEach(async () => {
-    leftovers.push(...(await each.cleanup()));
-  });
-
-  after(async () => {
-    leftovers.push(...(await suite.cleanup()));
-    assert.deepEqual(leftovers, [], 'cleanup left things behind');
   });
 
   async function deploy(ws: Workspace, script: string, copies = 1): Promise<AgentInfo[]> {

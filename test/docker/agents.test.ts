@@ -11,12 +11,11 @@ import { EXIT, type CliContext } from '../../src/cli/types';
 import { FolderSecretSource, internalNetworkName, LABEL } from '../../src/core/agents';
 import { readAgents } from '../../src/core/agents/records';
 import type { DockerClient } from '../../src/core/docker/client';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
 import { FederationError, isFederationError } from '../../src/core/errors';
 import {
   assertNothingLeft, buildAgentImages, filesContaining, logText, makeWorkspace, markers, tcpProxyToSocket, waitForAgent,
 } from '../fixtures/agents/engine';
-import { RUN_LABEL, RUN_ID, runLabels, Sweeper } from './helpers';
+import { RUN_LABEL, RUN_ID, runLabels, useEngine } from './helpers';
 
 const SECRET = `s3cr3t-${RUN_ID}-value-9f8e7d`;
 
@@ -32,27 +31,13 @@ async function failure(p: Promise<unknown>): Promise<FederationError> {
 
 describe('Remote agents (real engine)', function () {
   this.timeout(90_000);
+  const engine = useEngine();
+  const { suite, each, closers } = engine;
   let client: DockerClient;
   let images: { agent: string; plain: string };
-  const suite = new Sweeper(() => client);
-  const each = new Sweeper(() => client);
-  const leftovers: string[] = [];
-  const closers: Array<() => Promise<void>> = [];
-
   before(async () => {
-    client = createDockerodeClient();
-    await client.ping();
+    client = engine.client;
     images = await buildAgentImages(client, suite);
-  });
-
-  afterEach(async () => {
-    while (closers.length > 0) await closers.pop()?.();
-    leftovers.push(...(await each.cleanup()));
-  });
-
-  after(async () => {
-    leftovers.push(...(await suite.cleanup()));
-    assert.deepEqual(leftovers, [], 'cleanup left things behind');
   });
 
   it('deploys a brief with the default command, collects its report and removes it without a trace', async () => {

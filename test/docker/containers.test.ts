@@ -5,9 +5,8 @@ import * as assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDockerStatus, type DockerClient, type DockerEvent, type LogChunk } from '../../src/core/docker/client';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
 import { FederationError } from '../../src/core/errors';
-import { buildTestImage, collect, firstMatching, runLabels, runToExit, Sweeper, uniqueName } from './helpers';
+import { buildTestImage, collect, firstMatching, runLabels, runToExit, uniqueName, useEngine } from './helpers';
 
 const MiB = 1024 * 1024;
 
@@ -42,26 +41,14 @@ const READ_LIMITS = [
 
 describe('Docker boundary: containers (real engine)', function () {
   this.timeout(60_000);
+  const engine = useEngine();
+  const { suite, each } = engine;
   let client: DockerClient;
   let image: string;
-  const suite = new Sweeper(() => client);
-  const each = new Sweeper(() => client);
-  const leftovers: string[] = [];
-
   before(async () => {
-    client = createDockerodeClient();
-    await client.ping();
+    client = engine.client;
     image = await buildTestImage(client, 'containers');
     suite.image(image);
-  });
-
-  afterEach(async () => {
-    leftovers.push(...(await each.cleanup()));
-  });
-
-  after(async () => {
-    leftovers.push(...(await suite.cleanup()));
-    assert.deepEqual(leftovers, [], 'cleanup left things behind');
   });
 
   it('confines a hardened container, as seen from inside and from the engine', async () => {

@@ -13,7 +13,7 @@ import { parseDockerHost } from '../../src/core/docker/host';
 import { loadDockerClient } from '../../src/core/docker/loader';
 import { FederationError } from '../../src/core/errors';
 import { tar } from './tar';
-import { busyboxContext, buildTestImage, collect, RUN_ID, runLabels, runToExit, Sweeper, tcpProxyToSocket, uniqueName } from './helpers';
+import { busyboxContext, buildTestImage, collect, RUN_ID, runLabels, runToExit, tcpProxyToSocket, uniqueName, useEngine } from './helpers';
 
 async function rejection(p: Promise<unknown>): Promise<FederationError> {
   try {
@@ -72,28 +72,14 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 
 describe('Docker boundary: engine, images and errors (real engine)', function () {
   this.timeout(60_000);
+  const engine = useEngine();
+  const { suite, each, closers } = engine;
   let client: DockerClient;
   let image: string;
-  const suite = new Sweeper(() => client);
-  const each = new Sweeper(() => client);
-  const leftovers: string[] = [];
-  const closers: Array<() => Promise<void>> = [];
-
   before(async () => {
-    client = createDockerodeClient();
-    await client.ping();
+    client = engine.client;
     image = await buildTestImage(client, 'engine');
     suite.image(image);
-  });
-
-  afterEach(async () => {
-    while (closers.length > 0) await closers.pop()?.();
-    leftovers.push(...(await each.cleanup()));
-  });
-
-  after(async () => {
-    leftovers.push(...(await suite.cleanup()));
-    assert.deepEqual(leftovers, [], 'cleanup left things behind');
   });
 
   describe('reaching the engine', () => {

@@ -8,6 +8,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ContainerSpec, DockerClient, LogChunk } from '../../src/core/docker/client';
+import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
 import { tar, type TarEntry } from './tar';
 
 /** On everything any test run creates (sweep leftovers of crashed runs with this). */
@@ -49,6 +50,39 @@ export async function buildTestImage(client: DockerClient, suffix: string): Prom
 
 export function uniqueName(prefix: string): string {
   return `af-test-${prefix}-${RUN_ID}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The hooks every real-engine suite needs: a client that answers before the first test, a Sweeper for the suite
+ * and one for each test, closers run after each test, and a failure when cleanup leaves anything behind.
+ */
+export function useEngine(): { readonly client: DockerClient; suite: Sweeper; each: Sweeper; closers: Array<() => Promise<void>> } {
+  let client: DockerClient | undefined;
+  const suite = new Sweeper(() => client);
+  const each = new Sweeper(() => client);
+  const closers: Array<() => Promise<void>> = [];
+  const leftovers: string[] = [];
+  before(async () => {
+    client = createDockerodeClient();
+    await client.ping();
+  });
+  afterEach(async () => {
+    while (closers.length > 0) await closers.pop()?.();
+    leftovers.push(...(await each.cleanup()));
+  });
+  after(async () => {
+    leftovers.push(...(await suite.cleanup()));
+    assert.deepEqual(leftovers, [], 'cleanup left things behind');
+  });
+  return {
+    get client(): DockerClient {
+      if (!client) throw new Error('the engine is not reached yet (useEngine’s before hook has not run)');
+      return client;
+    },
+    suite,
+    each,
+    closers,
+  };
 }
 
 /**

@@ -16,30 +16,18 @@ import { readRun } from '../../src/core/matrix/results';
 import { MatrixEvent, runMatrix } from '../../src/core/matrix/runner';
 import { validateMatrixConfig } from '../../src/core/matrix/validate';
 import { matrixCli } from '../unit/matrix/helpers';
-import { buildTestImage, RUN_ID, runLabels, Sweeper } from './helpers';
+import { buildTestImage, RUN_ID, runLabels, useEngine } from './helpers';
 
 describe('Matrix runs in containers (real engine)', function () {
   this.timeout(90_000);
+  const engine = useEngine();
+  const { suite, each } = engine;
   let client: DockerClient;
   let image: string;
-  const suite = new Sweeper(() => client);
-  const each = new Sweeper(() => client);
-  const leftovers: string[] = [];
-
   before(async () => {
-    client = createDockerodeClient();
-    await client.ping();
+    client = engine.client;
     image = await buildTestImage(client, 'matrix');
     suite.image(image);
-  });
-
-  afterEach(async () => {
-    leftovers.push(...(await each.cleanup()));
-  });
-
-  after(async () => {
-    leftovers.push(...(await suite.cleanup()));
-    assert.deepEqual(leftovers, [], 'cleanup left things behind');
   });
 
   /** A repository with modules a/ and b/, a shared scripts/ folder and the given config body. */

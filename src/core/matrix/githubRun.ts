@@ -9,6 +9,7 @@ import { FederationError } from '../errors';
 import { abortableSleep, GithubActions, GithubApiError, JobInfo, Sleep, WorkflowRunInfo } from './github';
 import { readZip } from './githubZip';
 import { MatrixPlan, MatrixUnit, MatrixWave } from './plan';
+import { resultIdentity } from './runner';
 import { RUN_ID_PATTERN, runDir, RunSummary, TaskResult, TaskStatus, writeJson } from './results';
 import { REPORT_ARTIFACT, REPORT_JSON, REPORT_MARKDOWN, RESULT_ARTIFACT_PREFIX, WORKFLOW_FILE } from './workflow';
 
@@ -107,15 +108,7 @@ export function unitsFromJobs(plan: MatrixPlan, jobs: JobInfo[], runId: string):
     const endedAt = job.completedAt;
     const durationMs = startedAt && endedAt ? Math.max(0, Date.parse(endedAt) - Date.parse(startedAt)) : 0;
     results.push({
-      version: 1,
-      runId,
-      unit: unit.id,
-      task: unit.task,
-      shard: unit.shard,
-      priority: unit.priority,
-      wave: wave.index,
-      module: unit.module,
-      command: unit.command,
+      ...resultIdentity(runId, unit, wave),
       status,
       allowed,
       blocking: failed && !allowed,

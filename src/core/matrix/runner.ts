@@ -62,7 +62,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** What every task result says about which unit of which run it is. */
-function identity(runId: string, unit: MatrixUnit, wave: MatrixWave) {
+export function resultIdentity(runId: string, unit: MatrixUnit, wave: MatrixWave) {
   return {
     version: 1 as const,
     runId,
@@ -141,7 +141,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     while (writes.length) await Promise.all(writes.splice(0));
   };
   const notRun = (unit: MatrixUnit, wave: MatrixWave, status: 'skipped' | 'cancelled', reason: string, blocking = false): TaskResult => ({
-    ...identity(runId, unit, wave),
+    ...resultIdentity(runId, unit, wave),
     status,
     allowed: null,
     blocking,
@@ -225,7 +225,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     }
     const end = last ? Date.parse(last.endedAt) : Date.now();
     return {
-      ...identity(runId, unit, wave),
+      ...resultIdentity(runId, unit, wave),
       status,
       allowed,
       blocking: failed && allowed === null,
