@@ -213,11 +213,14 @@ function spawnLaunch(spec: ProcessSpec): Launch | ProcessOutcome {
 //   in:  B NAME=VALUE…                                  the base environment of the tasks that follow
 //        T ID CWD LOG PREAMBLE COMMAND CHANGE…           a task: CHANGE is NAME=VALUE (set) or NAME (unset)
 //   out: S ID PID | E ID CODE SIGNAL GONE | F ID MESSAGE
+// The server's own environment is the base (set when a B line arrives), so a child only applies its task's few
+// changes before exec: rebuilding the whole environment in every forked child dirtied its copy-on-write pages.
 // GONE is 1 when, right after reaping the shell, its process group was already empty (kill(-pgid, 0) failed),
 // so the supervisor need not look for leftovers; 0 means "maybe": it looks as before.
 const FORK_SERVER = String.raw`
 use strict; use warnings; use POSIX ();
 my %ids; my %base; my $in = ''; my $out = ''; my $eof = 0;
+%ENV = ();
 $SIG{CHLD} = sub {}; $SIG{PIPE} = 'IGNORE'; $SIG{INT} = 'IGNORE';
 sub unesc { my $s = shift; $s =~ s/\\(.)/$1 eq 't' ? "\t" : $1 eq 'n' ? "\n" : $1/ge; return $s }
 sub flush { while (length $out) { my $w = syswrite(STDOUT, $out); last unless defined $w; substr($out, 0, $w) = '' } }
@@ -245,7 +248,7 @@ while (1) {
   $in = substr($in, $last + 1);
   for my $line (@lines) {
     my ($kind, @f) = map { unesc($_) } split(/\t/, $line, -1);
-    if ($kind eq 'B') { %base = map { split(/=/, $_, 2) } @f; next }
+    if ($kind eq 'B') { %base = map { split(/=/, $_, 2) } @f; %ENV = %base; next }
     my ($id, $cwd, $log, $head, $cmd, @env) = @f;
     my $pid = fork();
     if (!defined $pid) { $out .= "F\t$id\tfork failed: $!\n"; next }
@@ -257,7 +260,6 @@ while (1) {
       open(STDERR, '>&', \*STDOUT) or POSIX::_exit(126);
       syswrite(STDOUT, $head) if length $head;
       chdir($cwd) or do { print STDERR "cannot enter $cwd: $!\n"; POSIX::_exit(126) };
-      %ENV = %base;
       for (@env) { my $eq = index($_, '='); if ($eq < 0) { delete $ENV{$_} } else { $ENV{substr($_, 0, $eq)} = substr($_, $eq + 1) } }
       exec('/bin/sh', '-c', $cmd) or POSIX::_exit(127);
     }
