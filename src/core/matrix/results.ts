@@ -1,7 +1,7 @@
 // Run results under .federation/runs/RUN_ID/: plan.json, tasks/UNIT.json (one per unit), logs/UNIT.log and
 // summary.json. summarizeRun is pure so that a run spread over GitHub jobs (only plan.json and the task files
 // come back as artifacts) gets the same summary and metrics as a local one.
-import { promises as fs } from 'node:fs';
+import { promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
 import { MatrixPlan } from './plan';
@@ -219,6 +219,18 @@ export function newRunId(now: Date = new Date()): string {
 }
 
 /** Written to a temporary name first, so a reader never sees half a file. */
+/** writeJson's synchronous twin, for the many small task results of a run (see runner.ts). */
+export function writeJsonSync(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new FederationError('unavailable', `cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`, { file }, { cause: e });
+  }
+}
+
 export async function writeJson(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
