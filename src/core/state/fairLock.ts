@@ -8,7 +8,7 @@
 // the CPU the holder needed. A slow timer remains as a fallback for lost events and file systems without change
 // notification.
 import { randomBytes } from 'node:crypto';
-import { FSWatcher, promises as fs, watch } from 'node:fs';
+import { FSWatcher, mkdirSync, promises as fs, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 
@@ -58,10 +58,15 @@ function watchOnce(target: string, maxMs: number, fallbackMs: number): Promise<v
 }
 
 export async function acquireFair(target: string, lockfilePath: string, queueDir: string, opts: FairLockOptions): Promise<() => Promise<void>> {
-  await fs.mkdir(queueDir, { recursive: true });
+  // Synchronous file calls on the waiting list: each costs microseconds, while an asynchronous one is a thread-pool
+  // round trip that, for every waiter of every hand-over, added up to more than the state change itself.
+  if (!madeQueueDirs.has(queueDir)) {
+    mkdirSync(queueDir, { recursive: true });
+    madeQueueDirs.add(queueDir);
+  }
   const mine = ticketName();
   const ticketPath = path.join(queueDir, mine);
-  await fs.writeFile(ticketPath, '');
+  writeTicket(ticketPath);
   const started = Date.now();
   let lastTouch = started;
   try {
@@ -73,11 +78,11 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
         lastTouch = now;
         await fs.utimes(ticketPath, new Date(now), new Date(now)).catch(() => undefined);
       }
-      const tickets = (await fs.readdir(queueDir)).filter((n) => n.endsWith('.ticket')).sort();
+      const tickets = readdirSync(queueDir).filter((n) => n.endsWith('.ticket')).sort();
       const ahead = tickets.indexOf(mine);
       if (ahead < 0) {
         // Someone removed our ticket as stale (we stalled past the stale window): queue again at the back.
-        await fs.writeFile(ticketPath, '');
+        writeTicket(ticketPath);
         continue;
       }
       if (ahead > 0) {
@@ -105,7 +110,20 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
       }
     }
   } finally {
-    await fs.rm(ticketPath, { force: true });
+    rmSync(ticketPath, { force: true });
+  }
+}
+
+const madeQueueDirs = new Set<string>();
+
+function writeTicket(ticketPath: string): void {
+  try {
+    writeFileSync(ticketPath, '');
+  } catch (e) {
+    // The waiting folder was removed (a fresh federation in the same place): make it again.
+    if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    mkdirSync(path.dirname(ticketPath), { recursive: true });
+    writeFileSync(ticketPath, '');
   }
 }
 

@@ -3,7 +3,7 @@
 // readers that hold the lock), reads inside the lock, writes a temp file, fsyncs and renames it into place, and bumps
 // the file's revision. A file that does not parse is never overwritten: a copy is kept aside and the change refused.
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../errors';
 import { Logger, silentLogger } from '../ports';
@@ -49,6 +49,8 @@ export interface Transaction {
 export class FederationStore {
   readonly dir: string;
   private readonly logger: Logger;
+  /** See readItemsBase. */
+  private readonly baseCache = new Map<StateFileName, { key: string; value: unknown; lines: string[] }>();
 
   constructor(readonly root: string, options: StoreOptions = {}) {
     this.dir = path.join(root, FEDERATION_DIR);
@@ -86,7 +88,7 @@ export class FederationStore {
    * is refused when the lock was compromised (another process took it over as stale) before it lands.
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options: { rewrite?: boolean } = {}): Promise<T> {
-    if (!(await exists(this.dir))) {
+    if (!existsSync(this.dir)) {
       throw new FederationError('not-initialized', `No federation here: ${this.dir} does not exist. Run "federation init" or the "Initialize Federation" command.`, { dir: this.dir });
     }
     let compromised: Error | undefined;
@@ -237,16 +239,52 @@ export class FederationStore {
     if (!items) return this.readBase(name);
     // The journal before the file: see JOURNAL_LIMITS in codec.ts for why this order is always consistent.
     const journalFile = this.pathOf(items.journal);
-    const journal = await readOptional(journalFile);
+    const journal = readOptionalSync(journalFile);
     const base = await this.readBase(name);
     return applyJournal(name, base, journal, journalFile, () => this.keepAside(journalFile, journal ?? ''));
   }
 
   private async readBase<K extends StateFileName>(name: K): Promise<ReadState<StateOf<K>>> {
-    const { file } = STATE_FILES[name];
+    const { file, items } = STATE_FILES[name];
     const full = this.pathOf(file);
-    const text = await readOptional(full);
+    if (items) return this.readItemsBase(name, full);
+    const text = readOptionalSync(full);
     if (text === undefined) return { value: emptyState(name), lines: undefined };
+    return this.parseBase(name, full, text);
+  }
+
+  /**
+   * An items file (the queue) changes only when its journal is folded in, so the last validated value is kept
+   * and handed out as a copy while the file is the same one: same inode, size, modification and change times,
+   * taken from the open descriptor the text would be read from. Copying is a third of the cost of parsing, and
+   * reading and validating are saved too. The cache only ever holds copies, so callers can change what they get.
+   */
+  private async readItemsBase<K extends StateFileName>(name: K, full: string): Promise<ReadState<StateOf<K>>> {
+    let fd: number;
+    try {
+      fd = openSync(full, 'r');
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return { value: emptyState(name), lines: undefined };
+      throw e;
+    }
+    let text: string;
+    let key: string;
+    try {
+      const st = fstatSync(fd, { bigint: true });
+      key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      const hit = this.baseCache.get(name);
+      if (hit && hit.key === key) return { value: cloneJson(hit.value) as StateOf<K>, lines: hit.lines.slice() };
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+    const read = await this.parseBase(name, full, text);
+    if (read.lines) this.baseCache.set(name, { key, value: cloneJson(read.value), lines: read.lines.slice() });
+    else this.baseCache.delete(name);
+    return read;
+  }
+
+  private async parseBase<K extends StateFileName>(name: K, full: string, text: string): Promise<ReadState<StateOf<K>>> {
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -282,6 +320,19 @@ function jsonErrorLocation(text: string, e: unknown): string {
   return ` at line ${line}, column ${col}`;
 }
 
+/** A deep copy of parsed JSON (plain objects, arrays, primitives): about three times cheaper than parsing it. */
+function cloneJson(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = cloneJson((v as Record<string, unknown>)[k]);
+  return out;
+}
+
 export function errno(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
 }
@@ -292,6 +343,19 @@ export async function exists(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * State files are read synchronously: they are small (the queue is a few hundred KB), and a transaction made some
+ * thirty asynchronous file calls, each a thread-pool round trip that under eight writers cost more than the work.
+ */
+function readOptionalSync(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return undefined;
+    throw e;
   }
 }
 
