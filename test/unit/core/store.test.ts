@@ -163,6 +163,17 @@ describe('FederationStore', () => {
       assert.deepEqual((await fed.listTasks()).map((t) => t.title), ['a, edited by hand', 'b']);
     });
 
+    it('a cached queue.json is never served stale or shared: same-size hand edits are seen, changes to what was read are not kept', async () => {
+      const store = fed.store;
+      await fed.addTask({ title: 'aaaa' });
+      await store.compact();
+      const first = await store.read('queue');
+      first.tasks[0]!.title = 'changed in memory only';
+      assert.equal((await store.read('queue')).tasks[0]!.title, 'aaaa', 'the cache holds its own copy');
+      writeFileSync(file('queue.json'), read('queue.json')!.replace('"aaaa"', '"bbbb"')); // same size
+      assert.equal((await store.read('queue')).tasks[0]!.title, 'bbbb');
+    });
+
     for (const [what, line, field] of [
       ['a line that is not JSON', '{"revision": 3, oops', 'line 2'],
       ['a revision gap', '{"revision":7,"header":{"version":1,"nextId":3},"items":[]}', 'line 2.revision'],
