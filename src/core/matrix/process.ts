@@ -215,6 +215,8 @@ function spawnLaunch(spec: ProcessSpec): Launch | ProcessOutcome {
 //   out: S ID PID | E ID CODE SIGNAL GONE | F ID MESSAGE
 // The server's own environment is the base (set when a B line arrives), so a child only applies its task's few
 // changes before exec: rebuilding the whole environment in every forked child dirtied its copy-on-write pages.
+// A child that exits between reap() and select() only wakes the server at the select timeout (SIGCHLD came
+// before the wait), so the timeout is short while children run; with none, it waits for input alone.
 // GONE is 1 when, right after reaping the shell, its process group was already empty (kill(-pgid, 0) failed),
 // so the supervisor need not look for leftovers; 0 means "maybe": it looks as before.
 const FORK_SERVER = String.raw`
@@ -236,7 +238,7 @@ while (1) {
   reap(); flush();
   last if $eof && !%ids;
   my $rin = ''; vec($rin, fileno(STDIN), 1) = 1 unless $eof;
-  my $n = select(my $rout = $rin, undef, undef, 0.05);
+  my $n = select(my $rout = $rin, undef, undef, %ids ? 0.01 : undef);
   reap();
   next unless $n && $n > 0;
   my $r = sysread(STDIN, my $chunk, 262144);
