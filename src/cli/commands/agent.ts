@@ -62,7 +62,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
       'agent report ID',
       'agent collect ID [--to DIR]',
       'agent inspect ID',
-      'agent compose BRIEF... --out FILE [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
+      'agent compose BRIEF... --out FILE [--operator-level L0..L3] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
       'agent prune [--force]',
     ],
     async run(ctx, args) {
@@ -162,8 +162,12 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const image = stringFlag(args, 'image');
           const command = stringFlag(args, 'command');
           const user = stringFlag(args, 'user');
+          // Each service mounts its bootstrap package, capped by the operator's level as for deploy.
+          const operatorLevel = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
+          if (!isOperatorLevel(operatorLevel)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${operatorLevel}"`);
           const result = await agents.compose(briefs, {
             out: stringFlag(args, 'out', true),
+            operatorLevel,
             ...(secretsDir !== undefined ? { secretsDir } : {}),
             ...(image !== undefined ? { image } : {}),
             ...(command !== undefined ? { command } : {}),

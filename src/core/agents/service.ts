@@ -15,7 +15,7 @@ import { PACKAGE_LAYOUT, buildPackage, writePackage, type BootstrapPackage, type
 import { systemClock, silentLogger, type Clock, type Logger } from '../ports';
 import { FederationStore } from '../state/store';
 import { agentFolders, chownTree, copyOutput, ensureAgentsDir, hasEntries, outputFileSize, prepareOutputFolder, readOutputFile, removeTree, type AgentFolders, type CollectResult, type Owner } from './files';
-import { composeDocument, composeYaml } from './compose';
+import { COMPOSE_PACKAGES_DIR, composeDocument, composeYaml, serviceNames } from './compose';
 import { checkHardening, type HardeningCheck } from './hardening';
 import { LABEL, containerName, federationLabels, internalNetworkName, workspaceHash } from './labels';
 import { containerSpecFor, planBrief, type AgentPlan, type PlanOptions } from './plan';
@@ -235,15 +235,7 @@ export class AgentService {
     // What each agent may see is its remote-agent package: built (not written) now, so a refused one stops
     // the deployment before any folder, secret or container exists.
     const packages = new Map<AgentPlan, BootstrapPackage>();
-    for (const plan of plans) {
-      const pkg = await buildPackage({ consumer: 'remote-agent', brief: plan.abs, briefText: plan.text, operatorLevel, root: this.root });
-      if (!pkg.manifest.ok) {
-        const m = pkg.manifest;
-        const files = [...m.excluded].sort((a, b) => Number(b.blocking) - Number(a.blocking)).map((e) => ({ source: e.source, reason: e.reason, detail: e.detail, blocking: e.blocking }));
-        throw new PackageRefusedError(plan.file, m.refusals, files, 'no agent was deployed');
-      }
-      packages.set(plan, pkg);
-    }
+    for (const plan of plans) packages.set(plan, await this.agentPackage(plan, operatorLevel, 'no agent was deployed'));
     const secrets = new Map<AgentPlan, Map<string, Uint8Array>>();
     for (const plan of plans) {
       const values = await resolveSecrets(plan.secrets, options.secrets, plan.file);
@@ -775,10 +767,37 @@ export class AgentService {
    * Writes a Docker Compose file for the briefs with the same hardening as a deployment (validated the same way:
    * a brief with errors is refused). Nothing is started. Returns the file and its service names.
    */
-  async compose(briefs: string[], options: PlanOptions & { out: string; secretsDir?: string; user?: string }): Promise<{ file: string; services: string[] }> {
+  /** The remote-agent package an agent gets; a refused one is a PackageRefusedError (blocking files first). */
+  private async agentPackage(plan: AgentPlan & { text: string; abs: string }, operatorLevel: OperatorLevel, consequence: string): Promise<BootstrapPackage> {
+    const pkg = await buildPackage({ consumer: 'remote-agent', brief: plan.abs, briefText: plan.text, operatorLevel, root: this.root });
+    if (!pkg.manifest.ok) {
+      const m = pkg.manifest;
+      const files = [...m.excluded].sort((a, b) => Number(b.blocking) - Number(a.blocking)).map((e) => ({ source: e.source, reason: e.reason, detail: e.detail, blocking: e.blocking }));
+      throw new PackageRefusedError(plan.file, m.refusals, files, consequence);
+    }
+    return pkg;
+  }
+
+  /**
+   * Writes a compose file with one service per brief. Each service mounts its remote-agent package, exactly as a
+   * deployment does, written next to the compose file under agent-packages/SERVICE/ (Compose cannot copy files in).
+   */
+  async compose(briefs: string[], options: PlanOptions & { out: string; secretsDir?: string; user?: string; operatorLevel?: OperatorLevel }): Promise<{ file: string; services: string[] }> {
     const plans = await this.plan(briefs, options);
     const file = path.resolve(this.root, options.out);
-    const withHash = plans.map((p) => ({ ...p, sha256: sha256(p.text) }));
+    const operatorLevel = options.operatorLevel ?? 'L1';
+    const names = serviceNames(plans);
+    const packages: BootstrapPackage[] = [];
+    for (const plan of plans) packages.push(await this.agentPackage(plan, operatorLevel, 'no compose file was written'));
+    const withHash = plans.map((p, i) => ({ ...p, sha256: sha256(p.text), packageDir: path.join(path.dirname(file), COMPOSE_PACKAGES_DIR, names[i]!) }));
+    for (let i = 0; i < plans.length; i++) {
+      const dir = withHash[i]!.packageDir;
+      await writePackage(packages[i]!, dir);
+      await fs.mkdir(path.join(dir, PACKAGE_LAYOUT.workspace), { recursive: true });
+      // The services run as another user (nobody by default) and must read their package; it holds nothing
+      // above the agent's clearance (secrets are compose secrets, never package files).
+      await makeReadable(dir);
+    }
     const composeOptions = {
       file, root: this.root, federationHash: this.federationHash,
       ...(options.secretsDir ? { secretsDir: path.resolve(this.root, options.secretsDir) } : {}),
@@ -795,6 +814,15 @@ export class AgentService {
     const loc = await this.locate(id);
     const info = await loc.client.inspectContainer(loc.containerId);
     return checkHardening(info, loc.record);
+  }
+}
+
+async function makeReadable(dir: string): Promise<void> {
+  await fs.chmod(dir, 0o755);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) await makeReadable(p);
+    else if (entry.isFile()) await fs.chmod(p, 0o644);
   }
 }
 

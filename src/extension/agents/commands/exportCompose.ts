@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { operatorLevel } from '../../settings';
 import { AgentCommand, pickBriefs } from '../context';
 
-/** Writes a Docker Compose file for the briefs, with the same hardening as a deployment. */
+/** Writes a Docker Compose file for the briefs, with the same hardening and the same packages as a deployment. */
 export const exportCompose: AgentCommand = {
   id: 'agentFederation.agents.exportCompose',
   async run(ctx, arg, arg2) {
@@ -19,7 +20,7 @@ export const exportCompose: AgentCommand = {
       if (!target) return undefined;
       out = target.fsPath;
     }
-    const result = await ctx.service().compose(briefs, { out });
+    const result = await ctx.service().compose(briefs, { out, operatorLevel: operatorLevel() });
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(result.file));
     await vscode.window.showTextDocument(doc, { preview: false });
     return result;
