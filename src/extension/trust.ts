@@ -31,10 +31,21 @@ export interface Refusal {
 const refused = new vscode.EventEmitter<Refusal>();
 export const onDidRefuseUntrusted: vscode.Event<Refusal> = refused.event;
 
-/** Shows a command's failure; a refusal for want of trust is also reported to onDidRefuseUntrusted. */
+/**
+ * Shows a command's failure (the caller has logged it in full). A notification shows one line, so a long account
+ * (a refused package lists every file and why) is cut to its first line and points at the log. A refusal for want
+ * of trust offers to manage trust, and is reported to onDidRefuseUntrusted.
+ */
 export function showCommandError(command: string, e: unknown, message: string, log: vscode.LogOutputChannel): void {
-  void vscode.window.showErrorMessage(message, 'Show Log').then((pick) => {
-    if (pick) log.show(true);
+  const [first = message, ...rest] = message.split('\n');
+  const untrusted = e instanceof UntrustedWorkspaceError;
+  const actions = untrusted ? [MANAGE_TRUST, SHOW_LOG] : [SHOW_LOG];
+  void vscode.window.showErrorMessage(rest.some((l) => l.trim()) ? `${first} (the details are in the log)` : first, ...actions).then((pick) => {
+    if (pick === SHOW_LOG) log.show(true);
+    else if (pick === MANAGE_TRUST) void vscode.commands.executeCommand('workbench.trust.manage');
   });
-  if (e instanceof UntrustedWorkspaceError) refused.fire({ command, message });
+  if (untrusted) refused.fire({ command, message });
 }
+
+const SHOW_LOG = 'Show Log';
+const MANAGE_TRUST = 'Manage Workspace Trust';
