@@ -3,7 +3,7 @@
 // readers that hold the lock), reads inside the lock, writes a temp file, fsyncs and renames it into place, and bumps
 // the file's revision. A file that does not parse is never overwritten: a copy is kept aside and the change refused.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../errors';
 import { Logger, silentLogger } from '../ports';
@@ -50,7 +50,7 @@ export class FederationStore {
   readonly dir: string;
   private readonly logger: Logger;
   /** See readItemsBase. */
-  private readonly baseCache = new Map<StateFileName, { key: string; value: unknown; lines: string[] }>();
+  private readonly baseCache = new Map<StateFileName, { text: string; value: unknown; lines: string[] }>();
 
   constructor(readonly root: string, options: StoreOptions = {}) {
     this.dir = path.join(root, FEDERATION_DIR);
@@ -166,8 +166,12 @@ export class FederationStore {
           } else {
             await this.writeAtomic(def.file, written.text, false, checkLock);
             noteWritten(this.pathOf(def.file), written);
-            // The file now holds every change: the journal's records are folded in.
-            if (def.items) await fs.rm(this.pathOf(def.items.journal), { force: true });
+            // The file now holds every change: the journal's records are folded in. Only while the lock is ours
+            // (a stalled writer must not remove a journal others appended to since), and a failure here is no
+            // failure of the change, which is committed: the records left are skipped by revision and folded later.
+            if (def.items && !compromised) {
+              await fs.rm(this.pathOf(def.items.journal), { force: true }).catch((e: unknown) => this.logger.warn(`removing the folded journal: ${String(e)}`));
+            }
             reads.delete(p.name);
           }
           revisions.set(p.name, revision + 1);
@@ -218,13 +222,22 @@ export class FederationStore {
     }
   }
 
-  /** Appends one line and syncs it before the lock is let go. */
+  /**
+   * Appends one line and syncs it before the lock is let go. If the journal was replaced meanwhile (this writer
+   * stalled past the stale window and another folded the queue), the line went to a removed file: the change is
+   * reported as not written.
+   */
   private async appendDurably(rel: string, line: string, beforeWrite: () => void): Promise<void> {
-    const handle = await fs.open(this.pathOf(rel), 'a', 0o644);
+    beforeWrite();
+    const file = this.pathOf(rel);
+    const handle = await fs.open(file, 'a', 0o644);
     try {
-      beforeWrite();
       await handle.appendFile(line, 'utf8');
       await handle.datasync();
+      const [mine, there] = [await handle.stat(), statSync(file, { throwIfNoEntry: false })];
+      if (!there || there.ino !== mine.ino || there.dev !== mine.dev) {
+        throw new FederationError('lock-compromised', 'The federation state lock was lost while changing the queue (the process stalled past the stale window); the change was not written. Try again.', {});
+      }
     } finally {
       await handle.close();
     }
@@ -255,31 +268,17 @@ export class FederationStore {
 
   /**
    * An items file (the queue) changes only when its journal is folded in, so the last validated value is kept
-   * and handed out as a copy while the file is the same one: same inode, size, modification and change times,
-   * taken from the open descriptor the text would be read from. Copying is a third of the cost of parsing, and
-   * reading and validating are saved too. The cache only ever holds copies, so callers can change what they get.
+   * and handed out as a copy while the file's text is the same: comparing the text is exact whatever the file
+   * system's timestamps and inode reuse, and copying is a third of the cost of parsing and validating. The cache
+   * only ever holds copies, so callers can change what they get.
    */
   private async readItemsBase<K extends StateFileName>(name: K, full: string): Promise<ReadState<StateOf<K>>> {
-    let fd: number;
-    try {
-      fd = openSync(full, 'r');
-    } catch (e) {
-      if (errno(e) === 'ENOENT') return { value: emptyState(name), lines: undefined };
-      throw e;
-    }
-    let text: string;
-    let key: string;
-    try {
-      const st = fstatSync(fd, { bigint: true });
-      key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-      const hit = this.baseCache.get(name);
-      if (hit && hit.key === key) return { value: cloneJson(hit.value) as StateOf<K>, lines: hit.lines.slice() };
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
+    const text = readOptionalSync(full);
+    if (text === undefined) return { value: emptyState(name), lines: undefined };
+    const hit = this.baseCache.get(name);
+    if (hit && hit.text === text) return { value: cloneJson(hit.value) as StateOf<K>, lines: hit.lines.slice() };
     const read = await this.parseBase(name, full, text);
-    if (read.lines) this.baseCache.set(name, { key, value: cloneJson(read.value), lines: read.lines.slice() });
+    if (read.lines) this.baseCache.set(name, { text, value: cloneJson(read.value), lines: read.lines.slice() });
     else this.baseCache.delete(name);
     return read;
   }

@@ -174,6 +174,33 @@ describe('FederationStore', () => {
       assert.equal((await store.read('queue')).tasks[0]!.title, 'bbbb');
     });
 
+    it('with an id twice in queue.json (a hand edit, a merge), a change rewrites the file instead of replaying by id', async () => {
+      await fed.registerPersona({ id: 'dev', skills: ['ci'] });
+      await fed.addTask({ title: 'first', skills: ['ci'] });
+      await fed.addTask({ title: 'second', skills: ['ci'] });
+      await fed.store.compact();
+      const base = baseQueue();
+      base.tasks[1]!.id = 'T1';
+      writeFileSync(file('queue.json'), JSON.stringify(base, null, 2));
+      await fed.claimNext('dev');
+      assert.equal(existsSync(file('queue.journal')), false, 'no journal line: the file was rewritten');
+      const q = await new Federation(tmp.path).store.read('queue');
+      assert.deepEqual(q.tasks.map((t) => [t.id, t.title, t.status]), [['T1', 'first', 'claimed'], ['T1', 'second', 'queued']]);
+    });
+
+    it('skips a second record with an applied revision (a writer that lost the lock while stalled) and folds it away', async () => {
+      await fed.addTask({ title: 'a' });
+      await fed.addTask({ title: 'b' });
+      const lines = journalLines();
+      const late = JSON.parse(lines[1]!) as { items: { title: string }[] };
+      late.items[0]!.title = 'from a writer that lost the lock';
+      appendFileSync(file('queue.journal'), JSON.stringify(late) + '\n');
+      assert.deepEqual((await fed.listTasks()).map((t) => t.title), ['a', 'b']);
+      await fed.addTask({ title: 'c' });
+      assert.equal(existsSync(file('queue.journal')), false, 'folded');
+      assert.deepEqual(baseQueue().tasks.map((t) => t.title), ['a', 'b', 'c']);
+    });
+
     for (const [what, line, field] of [
       ['a line that is not JSON', '{"revision": 3, oops', 'line 2'],
       ['a revision gap', '{"revision":7,"header":{"version":1,"nextId":3},"items":[]}', 'line 2.revision'],
