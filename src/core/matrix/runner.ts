@@ -129,9 +129,19 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
   // Result files are written synchronously: a small file into the page cache costs tens of microseconds, less
   // than any asynchronous route (four thread-pool round trips each with fs.promises; a writer thread measured no
   // faster for 1,000 no-op tasks and took a core the tasks needed). task-finished follows the file.
+  // A result that cannot be written (disk full) stops the run, but only once every task it started has ended:
+  // throwing from inside one agent would leave the others' processes running unsupervised.
+  const runStop = new AbortController();
+  let writeError: unknown;
   const record = (r: TaskResult) => {
     results.push(r);
-    writeJsonSync(path.join(tasksDir, `${r.unit}.json`), r);
+    try {
+      writeJsonSync(path.join(tasksDir, `${r.unit}.json`), r);
+    } catch (e) {
+      writeError ??= e;
+      runStop.abort();
+      return;
+    }
     emit({ type: 'task-finished', result: r, at: now() });
   };
   const notRun = (unit: MatrixUnit, wave: MatrixWave, status: 'skipped' | 'cancelled', reason: string, blocking = false): TaskResult => ({
@@ -245,7 +255,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     }
     if (wave.units.length === 0) continue;
     const waveStop = new AbortController();
-    const signal = opts.signal ? AbortSignal.any([opts.signal, waveStop.signal]) : waveStop.signal;
+    const signal = AbortSignal.any([...(opts.signal ? [opts.signal] : []), waveStop.signal, runStop.signal]);
     // One abort listener per running unit: up to `agents` at once, legitimately more than Node's default 10.
     setMaxListeners(Math.max(10, wave.agents * 2 + 10), signal);
     if (opts.signal) setMaxListeners(Math.max(10, wave.agents * 2 + 10), opts.signal);
@@ -269,10 +279,12 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, wave.agents) }, agent));
+    if (writeError !== undefined) throw writeError;
     waveTimes.set(wave.index, { start, end: Date.now(), stopped: stoppedBy !== undefined });
     const partial = summarizeRun({ runId, plan, results, waveTimes });
     emit({ type: 'wave-finished', wave: partial.waves[wave.index]!, at: now() });
   }
+  if (writeError !== undefined) throw writeError;
 
   const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: new Date(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
   await writeJson(path.join(dir, 'summary.json'), summary);

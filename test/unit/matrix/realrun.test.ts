@@ -1,11 +1,13 @@
 // The runner with real processes: the demo monorepo through all waves with its npm scripts, the setup cache, a
 // known sleep schedule against its critical path, and cancellation that leaves no process behind.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadMatrixConfig } from '../../../src/core/matrix/load';
 import { planMatrix } from '../../../src/core/matrix/plan';
+import { runDir } from '../../../src/core/matrix/results';
 import { runMatrix } from '../../../src/core/matrix/runner';
+import { FederationError } from '../../../src/core/errors';
 import { useTempDir } from '../../helpers/tmp';
 import { config, copyDemoMonorepo, pidAlive, simpleConfig, waitForFile } from './helpers';
 
@@ -70,6 +72,21 @@ describe('matrix runner (real processes)', function () {
     assert.ok(s.executionMs >= s.criticalPathMs - 20, `makespan ${s.executionMs} ≥ bound ${s.criticalPathMs}`);
     assert.ok(s.executionMs <= s.criticalPathMs * 1.1 + 150, `makespan ${s.executionMs} ≤ bound ${s.criticalPathMs} × 1.1 + 150`);
     assert.ok(s.speedup > 1.5, `speedup ${s.speedup}`);
+  });
+
+  it('a result that cannot be written stops the run only after every task it started has ended', async () => {
+    const pids = path.join(tmp.path, 'pids');
+    const plan = planMatrix(config(simpleConfig([['quick', 'slow'], ['later']], { command: (id) => (id === 'quick' ? 'sleep 0.3' : `echo $$ >> ${pids}; sleep 30 # ${id}`) })));
+    const runId = 'write-failure-run';
+    // tasks/quick.json is a folder with something in it: renaming the result over it fails.
+    mkdirSync(path.join(runDir(tmp.path, runId), 'tasks', 'quick.json', 'x'), { recursive: true });
+    const t0 = Date.now();
+    const err = await runMatrix({ root: tmp.path, plan, runId, setup: false, graceMs: 300 }).then(() => assert.fail('should fail'), (e: unknown) => e);
+    assert.ok(err instanceof FederationError && err.reason === 'unavailable', String(err));
+    assert.ok(Date.now() - t0 < 15_000, 'the slow task was stopped, not waited for');
+    const started = (await waitForFile(pids)).trim().split('\n').map(Number);
+    assert.deepEqual(started.filter(pidAlive), [], 'no process left behind');
+    assert.equal(existsSync(path.join(runDir(tmp.path, runId), 'tasks', 'later.json')), false, 'the next wave did not start');
   });
 
   it('cancellation stops every process it started, grandchildren included', async () => {
