@@ -64,8 +64,8 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
     mkdirSync(queueDir, { recursive: true });
     madeQueueDirs.add(queueDir);
   }
-  const mine = ticketName();
-  const ticketPath = path.join(queueDir, mine);
+  let mine = ticketName();
+  let ticketPath = path.join(queueDir, mine);
   writeTicket(ticketPath);
   const started = Date.now();
   let lastTouch = started;
@@ -81,7 +81,10 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
       const tickets = readdirSync(queueDir).filter((n) => n.endsWith('.ticket')).sort();
       const ahead = tickets.indexOf(mine);
       if (ahead < 0) {
-        // Someone removed our ticket as stale (we stalled past the stale window): queue again at the back.
+        // Someone removed our ticket as stale (we stalled past the stale window): queue again at the back,
+        // under a new (later) name.
+        mine = ticketName();
+        ticketPath = path.join(queueDir, mine);
         writeTicket(ticketPath);
         continue;
       }
