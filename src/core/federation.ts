@@ -543,7 +543,8 @@ export class Federation {
   private touchPersona(persona: Persona, now: Date, status?: Persona['status']): void {
     // A heartbeat only needs to be fresh to the offline window (minutes), so a busy persona does not rewrite
     // personas.json on every claim: unchanged content is not written at all (see FederationStore.transaction).
-    if (!persona.lastHeartbeat || now.getTime() - Date.parse(persona.lastHeartbeat) >= HEARTBEAT_REFRESH_MS) persona.lastHeartbeat = now.toISOString();
+    // abs: a heartbeat from the future (a skewed clock) is replaced too, not kept until time catches up.
+    if (!persona.lastHeartbeat || Math.abs(now.getTime() - Date.parse(persona.lastHeartbeat)) >= HEARTBEAT_REFRESH_MS) persona.lastHeartbeat = now.toISOString();
     if (status) persona.status = status;
   }
 

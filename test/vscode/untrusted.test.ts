@@ -20,6 +20,7 @@ const RUN_COMMANDS: Array<{ id: string; args: () => unknown[] }> = [
   { id: 'agentFederation.runMatrix', args: () => [{}] },
   { id: 'agentFederation.rerunFailed', args: () => [{ runId: 'latest' }] },
   { id: 'agentFederation.openPersonaTerminal', args: () => [{ persona: 'research' }] },
+  { id: 'agentFederation.startGithubRun', args: () => [{ ref: 'main' }] },
 ];
 
 function root(): string {
