@@ -76,8 +76,9 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
   const header = (def.schema as unknown as Parser).safeParse({ ...record, [items.key]: [] });
   if (!header.success) return fail(header.error.issues[0]!.path, header.error.issues[0]!.message);
   const lines = text.split('\n');
-  // Our layout: header line ending in '[', one line per item, then ']}'. Anything else: no cache.
-  const ours = lines[0]!.endsWith(`"${items.key}":[`) && lines.length >= list.length + 2;
+  // Our layout exactly: header line ending in '[', one line per item, then ']}' and the final newline. Anything
+  // else (a blank line added by hand shifts every line after it) gets no cache, so positions always match items.
+  const ours = lines[0]!.endsWith(`"${items.key}":[`) && lines.length === list.length + 3 && lines[list.length + 1] === ']}' && lines[list.length + 2] === '';
   const known = ours ? knownLines.get(file) : undefined;
   const itemLines: string[] = new Array(list.length);
   const out: unknown[] = new Array(list.length);
@@ -86,8 +87,10 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
     if (ours) {
       const raw = lines[i + 1]!;
       line = raw.endsWith(',') ? raw.slice(0, -1) : raw;
-      itemLines[i] = line;
-      if (known !== undefined && known[i] === line) {
+      // And the line is this item's: it starts with the item's own id.
+      if (!line.startsWith(`{"${items.id}":${JSON.stringify((list[i] as Record<string, unknown> | null)?.[items.id])},`)) line = undefined;
+      else itemLines[i] = line;
+      if (line !== undefined && known !== undefined && known[i] === line) {
         out[i] = list[i];
         continue;
       }
@@ -100,8 +103,9 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
     if (!parsed.success) return fail([items.key, i, ...parsed.error.issues[0]!.path], parsed.error.issues[0]!.message);
     out[i] = parsed.data;
     // Cache only lines that need no defaults filled in, so that reusing the raw parse is exactly the schema's output.
-    if (line !== undefined && JSON.stringify(parsed.data) === line) remember(line);
-    else if (line !== undefined) itemLines[i] = JSON.stringify(parsed.data); // what a rewrite would put there
+    const canonical = JSON.stringify(parsed.data);
+    if (line !== undefined && canonical === line) remember(line);
+    if (ours) itemLines[i] = canonical; // what a rewrite would put there
   }
   if (ours) setKnown(file, itemLines);
   return Promise.resolve({ value: { ...(header.data as Record<string, unknown>), [items.key]: out } as StateOf<K>, lines: ours ? itemLines.slice() : undefined });
@@ -170,10 +174,7 @@ export async function applyJournal<K extends StateFileName>(
       if (typeof rec !== 'object' || rec === null || typeof rec['revision'] !== 'number' || typeof rec['header'] !== 'object' || rec['header'] === null || !Array.isArray(rec['items'])) {
         return fail(where, 'not a journal record ({"revision": N, "header": {…}, "items": […]})');
       }
-      // At or below what is applied already: folded into the file by an interrupted fold, or appended by a
-      // writer that lost the lock while stalled (it was told its change was not written). Skipped; the next
-      // writer folds them away.
-      if (rec['revision'] <= revision) {
+      if (rec['revision'] <= base.value.revision) {
         state.stale++;
         continue;
       }
@@ -226,9 +227,6 @@ export function journalRecord<K extends StateFileName>(name: K, read: ItemsState
   const j = read.journal;
   if (!items || !before || !after || j.torn || j.stale > 0 || j.applied >= JOURNAL_LIMITS.maxRecords || j.bytes >= JOURNAL_LIMITS.maxBytes) return undefined;
   if (after.length < before.length) return undefined;
-  // Replay matches by id: with an id twice in the list (a hand edit, a merge), it would change the wrong one.
-  const ids = new Set(read.ids);
-  if (ids.size !== read.ids.length) return undefined;
   const { [items.key]: list, revision, ...header } = next as unknown as Json;
   const nextList = list as Json[];
   const changed: string[] = [];
@@ -238,10 +236,11 @@ export function journalRecord<K extends StateFileName>(name: K, read: ItemsState
     changed.push(after[i]!);
   }
   if (after.length > before.length) {
+    const seen = new Set(read.ids);
     for (let i = before.length; i < after.length; i++) {
       const id = nextList[i]![items.id];
-      if (ids.has(id)) return undefined;
-      ids.add(id);
+      if (seen.has(id)) return undefined;
+      seen.add(id);
       changed.push(after[i]!);
     }
   }

@@ -201,6 +201,21 @@ describe('FederationStore', () => {
       assert.deepEqual(baseQueue().tasks.map((t) => t.title), ['a', 'b', 'c']);
     });
 
+    it('a hand edit that shifts the lines (a blank line) never lets an invalid task through a cached line', async () => {
+      for (const title of ['a', 'b', 'c']) await fed.addTask({ title });
+      await fed.store.compact();
+      await fed.listTasks(); // this process now knows every line as valid
+      const lines = read('queue.json')!.split('\n');
+      const bad = JSON.parse(lines[2]!.replace(/,$/, '')) as Record<string, unknown>;
+      bad['priority'] = 'urgent';
+      lines.splice(1, 0, ''); // a blank line after the header: every item line moves down by one
+      lines[3] = JSON.stringify(bad) + ',';
+      writeFileSync(file('queue.json'), lines.join('\n'));
+      const err = await fed.listTasks().then(() => assert.fail('should refuse'), (e: unknown) => e);
+      assert.ok(err instanceof StateFileError, String(err));
+      assert.equal(err.field, 'tasks.1.priority');
+    });
+
     for (const [what, line, field] of [
       ['a line that is not JSON', '{"revision": 3, oops', 'line 2'],
       ['a revision gap', '{"revision":7,"header":{"version":1,"nextId":3},"items":[]}', 'line 2.revision'],
