@@ -174,7 +174,10 @@ export async function applyJournal<K extends StateFileName>(
       if (typeof rec !== 'object' || rec === null || typeof rec['revision'] !== 'number' || typeof rec['header'] !== 'object' || rec['header'] === null || !Array.isArray(rec['items'])) {
         return fail(where, 'not a journal record ({"revision": N, "header": {…}, "items": […]})');
       }
-      if (rec['revision'] <= base.value.revision) {
+      // At or below what is applied already: folded into the file by an interrupted fold, or appended by a
+      // writer that lost the lock while stalled (it was told its change was not written). Skipped; the next
+      // writer folds them away.
+      if (rec['revision'] <= revision) {
         state.stale++;
         continue;
       }
@@ -227,6 +230,9 @@ export function journalRecord<K extends StateFileName>(name: K, read: ItemsState
   const j = read.journal;
   if (!items || !before || !after || j.torn || j.stale > 0 || j.applied >= JOURNAL_LIMITS.maxRecords || j.bytes >= JOURNAL_LIMITS.maxBytes) return undefined;
   if (after.length < before.length) return undefined;
+  // Replay matches by id: with an id twice in the list (a hand edit, a merge), it would change the wrong one.
+  const ids = new Set(read.ids);
+  if (ids.size !== read.ids.length) return undefined;
   const { [items.key]: list, revision, ...header } = next as unknown as Json;
   const nextList = list as Json[];
   const changed: string[] = [];
@@ -236,11 +242,10 @@ export function journalRecord<K extends StateFileName>(name: K, read: ItemsState
     changed.push(after[i]!);
   }
   if (after.length > before.length) {
-    const seen = new Set(read.ids);
     for (let i = before.length; i < after.length; i++) {
       const id = nextList[i]![items.id];
-      if (seen.has(id)) return undefined;
-      seen.add(id);
+      if (ids.has(id)) return undefined;
+      ids.add(id);
       changed.push(after[i]!);
     }
   }
