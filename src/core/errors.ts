@@ -30,6 +30,8 @@ export type ErrorReason =
   | 'github-rate-limited'
   | 'github-error'
   | 'package-refused'
+  /** A download (a GitHub artifact) larger than the limit we accept; it is not kept. details: limit, size when known. */
+  | 'too-large'
   /** Something that would run code the workspace defines, refused in an untrusted (restricted mode) workspace. */
   | 'untrusted-workspace';
 

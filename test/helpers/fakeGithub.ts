@@ -1,6 +1,7 @@
 // A local HTTP server answering the GitHub Actions REST calls the matrix uses, with the documented response
 // shapes (workflow dispatch 204 or 200 with return_run_details, workflow runs, jobs, artifacts, an artifact
-// download answered with a 302 to a blob URL on the same server). Tests drive the real Octokit client against it.
+// download answered with a 302 to a blob URL on the same server, or on a second one: another origin). Tests drive
+// the real Octokit client against it.
 // Plain node:http, no vscode: used by the unit tests and by the in-editor test alike.
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
@@ -32,9 +33,26 @@ export interface FakeGithubOptions {
   noWorkflow?: boolean;
   /** The run stays in progress forever. */
   neverEnds?: boolean;
+  /** The run's attempt (default 1) and when that attempt started (default 2026-01-01T10:00:00Z). */
+  runAttempt?: number;
+  runStartedAt?: string;
+  /** Artifacts listed before `artifacts`, names may repeat (an earlier attempt's); created_at default 10:04. */
+  moreArtifacts?: { name: string; zip: Buffer; createdAt?: string }[];
+  /** created_at of the `artifacts` by name (default 2026-01-01T10:04:00Z). */
+  artifactCreatedAt?: Record<string, string>;
+  /** size_in_bytes listed for these names instead of the real size (a listing that lies). */
+  listedSizes?: Record<string, number>;
+  /** Blob downloads are sent chunked, without content-length. */
+  noContentLength?: boolean;
+  /** Downloads of matrix-result-* artifacts answer a primary rate limit (403, reset in an hour). */
+  rateLimitResultDownloads?: boolean;
+  /** The 302 of a download points at a second server (another port: another origin), like GitHub's storage. */
+  crossOriginDownloads?: boolean;
 }
 
 export interface Recorded {
+  /** api: the API server; storage: the second server of crossOriginDownloads. */
+  server: 'api' | 'storage';
   method: string;
   url: string;
   auth: string | undefined;
@@ -44,6 +62,8 @@ export interface Recorded {
 
 export interface FakeGithub {
   url: string;
+  /** The second server's URL (crossOriginDownloads), else the API server's. */
+  storageUrl: string;
   requests: Recorded[];
   close(): Promise<void>;
 }
@@ -107,8 +127,13 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
   let jobLooks = 0;
   let rateLimited = false;
   let retryAfterSent = false;
-  const artifactNames = Object.keys(o.artifacts ?? {});
+  const arts = [
+    ...(o.moreArtifacts ?? []).map((a) => ({ name: a.name, zip: a.zip, createdAt: a.createdAt ?? '2026-01-01T10:04:00Z' })),
+    ...Object.entries(o.artifacts ?? {}).map(([name, zip]) => ({ name, zip, createdAt: o.artifactCreatedAt?.[name] ?? '2026-01-01T10:04:00Z' })),
+  ];
+  const attempt = o.runAttempt ?? 1;
   let base = '';
+  let storageBase = '';
   const oldRun = { id: 1000, run_attempt: 1 };
 
   const runJson = (id: number, attempt: number, status: string, conclusion: string | null) => ({
@@ -128,19 +153,47 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
     html_url: `https://github.com/${owner}/${repo}/actions/runs/${id}`,
     created_at: '2026-01-01T10:00:00Z',
     updated_at: '2026-01-01T10:05:00Z',
-    run_started_at: '2026-01-01T10:00:00Z',
+    run_started_at: id === runId ? (o.runStartedAt ?? '2026-01-01T10:00:00Z') : '2026-01-01T10:00:00Z',
     jobs_url: `${base}/repos/${owner}/${repo}/actions/runs/${id}/jobs`,
     artifacts_url: `${base}/repos/${owner}/${repo}/actions/runs/${id}/artifacts`,
     display_title: 'Multi-Agent Parallel Deployment',
   });
 
-  const server = http.createServer((req, res) => {
+  // The signed storage URL: /blobs/<artifact id>/<name>; no API token needed (and none checked).
+  const serveBlob = (p: string, rec: Recorded, res: http.ServerResponse): void => {
+    const m = /^\/blobs\/(\d+)\/(.+)$/.exec(p);
+    const art = m ? arts[Number(m[1]) - 700] : undefined;
+    if (!art || art.name !== decodeURIComponent(m![2]!)) {
+      rec.status = 404;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ message: 'Not Found' }));
+    }
+    rec.status = 200;
+    if (o.noContentLength) {
+      res.writeHead(200, { 'content-type': 'application/zip' });
+      // A few writes, so that the client sees the body arrive in pieces.
+      for (let i = 0; i < art.zip.length; i += 256) res.write(art.zip.subarray(i, i + 256));
+      return void res.end();
+    }
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(art.zip.length) });
+    res.end(art.zip);
+  };
+
+  const record = (req: http.IncomingMessage, which: Recorded['server'], handle: (rec: Recorded, url: URL, body: string) => void) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const rec: Recorded = { method: req.method ?? '', url: url.pathname + url.search, auth: req.headers.authorization, body, status: 0 };
+      const rec: Recorded = { server: which, method: req.method ?? '', url: url.pathname + url.search, auth: req.headers.authorization, body, status: 0 };
       requests.push(rec);
+      handle(rec, url, body);
+    });
+  };
+
+  const storage = o.crossOriginDownloads ? http.createServer((req, res) => record(req, 'storage', (rec, url) => serveBlob(url.pathname, rec, res))) : undefined;
+
+  const server = http.createServer((req, res) => {
+    record(req, 'api', (rec, url, body) => {
       const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
         rec.status = status;
         const text = data === undefined ? '' : JSON.stringify(data);
@@ -149,15 +202,7 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
       };
       const p = url.pathname;
       const repoBase = `/repos/${owner}/${repo}`;
-      if (p.startsWith('/blobs/')) {
-        // The signed storage URL: no API token needed (and none checked).
-        const name = decodeURIComponent(p.slice('/blobs/'.length));
-        const zip = o.artifacts?.[name];
-        if (!zip) return send(404, { message: 'Not Found' });
-        rec.status = 200;
-        res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(zip.length) });
-        return res.end(zip);
-      }
+      if (p.startsWith('/blobs/') && !storage) return serveBlob(p, rec, res);
       if (req.headers.authorization !== `token ${token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
       if (req.method === 'POST' && p === `${repoBase}/actions/workflows/${workflow}/dispatches`) {
         if (o.noWorkflow) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event' });
@@ -167,7 +212,7 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
         return send(204);
       }
       if (req.method === 'GET' && p === `${repoBase}/actions/workflows/${workflow}/runs`) {
-        const runs = [...(dispatched ? [runJson(runId, 1, 'queued', null)] : []), runJson(oldRun.id, oldRun.run_attempt, 'completed', 'success')];
+        const runs = [...(dispatched ? [runJson(runId, attempt, 'queued', null)] : []), runJson(oldRun.id, oldRun.run_attempt, 'completed', 'success')];
         return send(200, { total_count: runs.length, workflow_runs: runs });
       }
       if (req.method === 'GET' && p === `${repoBase}/actions/runs/${runId}`) {
@@ -177,7 +222,7 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
         }
         runLooks++;
         const done = !o.neverEnds && runLooks > (o.pollsUntilDone ?? 2);
-        return send(200, runJson(runId, 1, done ? 'completed' : 'in_progress', done ? (o.conclusion ?? 'success') : null));
+        return send(200, runJson(runId, attempt, done ? 'completed' : 'in_progress', done ? (o.conclusion ?? 'success') : null));
       }
       if (req.method === 'GET' && p === `${repoBase}/actions/runs/${runId}/jobs`) {
         if (o.rateLimitJobsOnce && !rateLimited) {
@@ -221,18 +266,18 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
       }
       if (req.method === 'GET' && p === `${repoBase}/actions/runs/${runId}/artifacts`) {
         const name = url.searchParams.get('name');
-        const artifacts = artifactNames
-          .map((n, i) => ({
+        const artifacts = arts
+          .map((a, i) => ({
             id: 700 + i,
             node_id: `A_${i}`,
-            name: n,
-            size_in_bytes: o.artifacts![n]!.length,
+            name: a.name,
+            size_in_bytes: o.listedSizes?.[a.name] ?? a.zip.length,
             url: `${base}${repoBase}/actions/artifacts/${700 + i}`,
             archive_download_url: `${base}${repoBase}/actions/artifacts/${700 + i}/zip`,
             expired: false,
-            created_at: '2026-01-01T10:04:00Z',
+            created_at: a.createdAt,
             expires_at: '2026-04-01T10:04:00Z',
-            updated_at: '2026-01-01T10:04:00Z',
+            updated_at: a.createdAt,
             workflow_run: { id: runId, repository_id: 1, head_repository_id: 1, head_branch: 'main', head_sha: '009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d' },
           }))
           .filter((a) => !name || a.name === name);
@@ -240,9 +285,13 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
       }
       const dl = new RegExp(`^${repoBase}/actions/artifacts/(\\d+)/zip$`).exec(p);
       if (req.method === 'GET' && dl) {
-        const name = artifactNames[Number(dl[1]) - 700];
-        if (!name) return send(404, { message: 'Not Found' });
-        return send(302, undefined, { location: `${base}/blobs/${encodeURIComponent(name)}` });
+        const id = Number(dl[1]);
+        const art = arts[id - 700];
+        if (!art) return send(404, { message: 'Not Found' });
+        if (o.rateLimitResultDownloads && art.name.startsWith('matrix-result-')) {
+          return send(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) });
+        }
+        return send(302, undefined, { location: `${storageBase}/blobs/${id}/${encodeURIComponent(art.name)}` });
       }
       if (req.method === 'POST' && p === `${repoBase}/actions/runs/${runId}/cancel`) return send(202, {});
       return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
@@ -250,13 +299,22 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  storageBase = base;
+  if (storage) {
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    storageBase = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+  }
+  const stop = (s: http.Server) =>
+    new Promise<void>((resolve) => {
+      s.closeAllConnections();
+      s.close(() => resolve());
+    });
   return {
     url: base,
+    storageUrl: storageBase,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      await Promise.all([stop(server), ...(storage ? [stop(storage)] : [])]);
+    },
   };
 }

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { DEFAULT_GITHUB_API_URL, GithubActions, JobInfo } from '../../core/matrix/github';
 import { currentBranch, resolveRepo } from '../../core/matrix/githubRemote';
-import { runOnGithub, saveGithubReport, WORKFLOW_NAME } from '../../core/matrix/githubRun';
+import { describeSkippedLogs, runOnGithub, saveGithubReport, WORKFLOW_NAME } from '../../core/matrix/githubRun';
 import { stringFlag } from '../args';
 import { CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
@@ -67,6 +67,7 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
       jobs: outcome.jobs.map((j) => ({ name: j.name, status: j.status, conclusion: j.conclusion, url: j.htmlUrl })),
       report: outcome.report ? { summary: outcome.report.summary, tasks: outcome.report.tasks } : null,
       ...(outcome.reportProblem ? { reportProblem: outcome.reportProblem } : {}),
+      skippedLogs: outcome.skippedLogs,
       dir: dir ? path.relative(ctx.root, dir) : null,
     };
     ctx.print(value, () =>
@@ -75,6 +76,7 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
         outcome.report
           ? `  ${outcome.report.summary.counts.passed}/${outcome.report.summary.counts.units} passed; saved in ${value.dir}; "federation matrix report --run ${outcome.runId}" shows it`
           : `  no report: ${outcome.reportProblem ?? 'unknown'}`,
+        ...(outcome.skippedLogs.length ? [`  ${describeSkippedLogs(outcome.skippedLogs)}`] : []),
       ].join('\n'),
     );
     return outcome.status === 'passed' ? EXIT.ok : EXIT.error;

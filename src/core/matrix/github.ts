@@ -81,6 +81,8 @@ export interface WorkflowRunInfo {
   headBranch: string | null;
   createdAt: string;
   updatedAt: string;
+  /** When the latest attempt started (a re-run's own start); null when GitHub does not say. */
+  runStartedAt: string | null;
 }
 
 export interface JobInfo {
@@ -98,8 +100,12 @@ export interface JobInfo {
 export interface ArtifactInfo {
   id: number;
   name: string;
+  /** As GitHub lists it: the download is capped again while it streams, since this may not match. */
   sizeInBytes: number;
   expired: boolean;
+  createdAt: string | null;
+  /** The run the artifact belongs to; the API does not say which attempt (createdAt tells that apart). */
+  workflowRunId: number | null;
 }
 
 interface HttpFailure {
@@ -333,21 +339,42 @@ export class GithubActions {
           request: { signal: s },
         }),
       );
-      for (const a of r.data.artifacts) out.push({ id: Number(a.id), name: a.name, sizeInBytes: a.size_in_bytes, expired: a.expired });
+      for (const a of r.data.artifacts) {
+        out.push({
+          id: Number(a.id),
+          name: a.name,
+          sizeInBytes: a.size_in_bytes,
+          expired: a.expired,
+          createdAt: a.created_at ?? null,
+          workflowRunId: a.workflow_run?.id != null ? Number(a.workflow_run.id) : null,
+        });
+      }
       if (r.data.artifacts.length < 100 || out.length >= r.data.total_count) break;
     }
     return out;
   }
 
-  /** The artifact's zip archive. GitHub answers 302 to a short-lived URL; fetch follows it. */
-  async downloadArtifact(artifactId: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const r = await this.call({ what: `downloading artifact ${artifactId}`, notFound: `GitHub has no artifact ${artifactId} in ${this.slug} (expired?).`, ...(signal ? { signal } : {}) }, (o, s) =>
-      o.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', { owner: this.owner, repo: this.repo, artifact_id: artifactId, archive_format: 'zip', request: { signal: s } }),
-    );
-    const data: unknown = r.data;
-    if (data instanceof ArrayBuffer) return new Uint8Array(data);
-    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    throw new GithubApiError('github-error', `downloading artifact ${artifactId}: expected a zip archive, got ${typeof data === 'string' ? 'text' : typeof data}`, r.status);
+  /**
+   * The artifact's zip archive. GitHub answers 302 to a short-lived URL; fetch follows it (and drops the token on
+   * a cross-origin hop). With maxBytes the body is streamed and the download stops, as 'too-large', once it grows
+   * past the limit: the listed size is checked by callers first, but the bytes that come are what count.
+   */
+  async downloadArtifact(artifactId: number, opts: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Uint8Array> {
+    const { signal, maxBytes } = opts;
+    return this.call({ what: `downloading artifact ${artifactId}`, notFound: `GitHub has no artifact ${artifactId} in ${this.slug} (expired?).`, ...(signal ? { signal } : {}) }, async (o, s) => {
+      const r = await o.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', {
+        owner: this.owner,
+        repo: this.repo,
+        artifact_id: artifactId,
+        archive_format: 'zip',
+        request: { signal: s, ...(maxBytes !== undefined ? { parseSuccessResponseBody: false } : {}) },
+      });
+      const data: unknown = r.data;
+      if (data instanceof ArrayBuffer) return new Uint8Array(data);
+      if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (maxBytes !== undefined && isByteStream(data)) return readCapped(data, maxBytes, artifactId, Number(r.headers['content-length']));
+      throw new GithubApiError('github-error', `downloading artifact ${artifactId}: expected a zip archive, got ${typeof data === 'string' ? 'text' : typeof data}`, r.status);
+    });
   }
 
   /** Asks GitHub to cancel the run (202). */
@@ -358,7 +385,42 @@ export class GithubActions {
   }
 }
 
-function runInfo(r: { id: number | bigint; run_attempt?: number; name?: string | null; status: string | null; conclusion: string | null; html_url: string; event: string; head_branch: string | null; created_at: string; updated_at: string }): WorkflowRunInfo {
+function isByteStream(v: unknown): v is ReadableStream<Uint8Array> {
+  return !!v && typeof v === 'object' && typeof (v as { getReader?: unknown }).getReader === 'function';
+}
+
+export function tooLarge(artifactId: number, limit: number, size?: number): FederationError {
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  return new FederationError('too-large', `artifact ${artifactId} is ${size !== undefined ? mib(size) : 'larger than that'}, over the ${mib(limit)} limit`, {
+    artifactId,
+    limit,
+    ...(size !== undefined ? { size } : {}),
+  });
+}
+
+/** The stream's bytes, or 'too-large' as soon as they pass maxBytes (the rest is not read). */
+async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number, artifactId: number, contentLength: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    if (Number.isFinite(contentLength) && contentLength > maxBytes) throw tooLarge(artifactId, maxBytes, contentLength);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(artifactId, maxBytes);
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, total);
+  } catch (e) {
+    // Closes the connection instead of leaving the rest of the body unread.
+    await reader.cancel().catch(() => undefined);
+    throw e;
+  }
+}
+
+function runInfo(r: { id: number | bigint; run_attempt?: number; name?: string | null; status: string | null; conclusion: string | null; html_url: string; event: string; head_branch: string | null; created_at: string; updated_at: string; run_started_at?: string | null }): WorkflowRunInfo {
   return {
     id: Number(r.id),
     attempt: r.run_attempt ?? 1,
@@ -370,5 +432,6 @@ function runInfo(r: { id: number | bigint; run_attempt?: number; name?: string |
     headBranch: r.head_branch,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    runStartedAt: r.run_started_at ?? null,
   };
 }

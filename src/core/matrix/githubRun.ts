@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
-import { abortableSleep, GithubActions, GithubApiError, JobInfo, Sleep, WorkflowRunInfo } from './github';
+import { abortableSleep, ArtifactInfo, GithubActions, GithubApiError, JobInfo, Sleep, tooLarge, WorkflowRunInfo } from './github';
 import { readZip } from './githubZip';
 import { MatrixPlan, MatrixUnit, MatrixWave } from './plan';
 import { resultIdentity } from './runner';
@@ -45,9 +45,31 @@ export interface GithubRunOptions {
   fetchLogs?: boolean;
   /** Polls that fail in a row (network, 5xx) before giving up (default 5). */
   maxPollFailures?: number;
+  /** Download limits in bytes (defaults in DOWNLOAD_LIMITS): artifacts are buffered whole, so they are capped. */
+  limits?: Partial<DownloadLimits>;
   signal?: AbortSignal;
   sleep?: Sleep;
   onEvent?: (e: GithubRunEvent) => void;
+}
+
+export interface DownloadLimits {
+  /** The matrix-report artifact. */
+  report: number;
+  /** Each worker's matrix-result-UNIT artifact. */
+  log: number;
+  /** All the result artifacts together. */
+  logsTotal: number;
+}
+
+export const DOWNLOAD_LIMITS: DownloadLimits = { report: 32 * 1048576, log: 16 * 1048576, logsTotal: 128 * 1048576 };
+
+/** A worker's log that was not fetched, and why. */
+export interface SkippedLog {
+  unit: string;
+  /** too-large: over the per-log limit; over-total: the logs' total limit was reached; rate-limited: GitHub's rate
+   * limit stopped the log downloads (this one and all after it); failed: the download or the archive failed. */
+  kind: 'too-large' | 'over-total' | 'rate-limited' | 'failed';
+  detail: string;
 }
 
 export interface GithubRunOutcome {
@@ -62,6 +84,15 @@ export interface GithubRunOutcome {
   reportProblem?: string;
   /** Unit id → log text, from the workers' result artifacts. */
   logs: Map<string, string>;
+  /** The logs left out (size limits, a rate limit, a failed download). */
+  skippedLogs: SkippedLog[];
+}
+
+/** The outcome's skipped logs in one line, or undefined when none was skipped. */
+export function describeSkippedLogs(skipped: SkippedLog[]): string | undefined {
+  if (!skipped.length) return undefined;
+  const shown = skipped.slice(0, 5).map((s) => `${s.unit} (${s.detail})`);
+  return `${skipped.length} log${skipped.length === 1 ? ' was' : 's were'} not fetched: ${shown.join('; ')}${skipped.length > 5 ? `; … and ${skipped.length - 5} more` : ''}`;
 }
 
 export function githubRunId(run: { id: number; attempt: number }): string {
@@ -209,42 +240,101 @@ export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: W
   }
   o.onEvent?.({ type: 'run-completed', run, jobs });
 
+  const limits = { ...DOWNLOAD_LIMITS, ...o.limits };
   let report: GithubReport | null = null;
   let reportProblem: string | undefined;
-  const reportArtifact = (await o.api.listArtifacts(run.id, { name: REPORT_ARTIFACT, ...(o.signal ? { signal: o.signal } : {}) })).find((a) => !a.expired);
+  const reportArtifact = latestPerName(attemptArtifacts(run, runId, await o.api.listArtifacts(run.id, { name: REPORT_ARTIFACT, ...(o.signal ? { signal: o.signal } : {}) })))[0];
   if (!reportArtifact) {
     const reportJob = jobs.find((j) => !jobUnitName(j.name) && /report/i.test(j.name));
     reportProblem = `the run has no ${REPORT_ARTIFACT} artifact${reportJob ? ` (the report job ${reportJob.conclusion ?? reportJob.status})` : ''}`;
   } else {
     try {
-      const files = readZip(await o.api.downloadArtifact(reportArtifact.id, o.signal));
+      if (reportArtifact.sizeInBytes > limits.report) throw tooLarge(reportArtifact.id, limits.report, reportArtifact.sizeInBytes);
+      const files = readZip(await o.api.downloadArtifact(reportArtifact.id, { maxBytes: limits.report, ...(o.signal ? { signal: o.signal } : {}) }));
       const json = files.get(REPORT_JSON);
       if (!json) throw new FederationError('invalid-input', `the ${REPORT_ARTIFACT} artifact has no ${REPORT_JSON} (it has ${[...files.keys()].join(', ') || 'nothing'})`, {});
-      report = parseReport(json.toString('utf8'), files.get(REPORT_MARKDOWN)?.toString('utf8') ?? null);
+      const parsed = parseReport(json.toString('utf8'), files.get(REPORT_MARKDOWN)?.toString('utf8') ?? null);
+      // The report is saved under its summary's run id: one from another attempt (or run) would land in, and
+      // overwrite, another run's folder while this run's stays without a report.
+      if (parsed.summary.runId !== runId) throw new FederationError('invalid-input', `the ${REPORT_ARTIFACT} artifact is the report of ${parsed.summary.runId}, not of ${runId}`, { runId, reportRunId: parsed.summary.runId });
+      report = parsed;
     } catch (e) {
-      if (e instanceof FederationError && e.reason === 'cancelled') throw e;
-      if (!(e instanceof FederationError) || e.reason !== 'invalid-input') throw e;
+      if (!(e instanceof FederationError) || (e.reason !== 'invalid-input' && e.reason !== 'too-large')) throw e;
       reportProblem = e.message;
     }
   }
   o.onEvent?.({ type: 'report', report, ...(reportProblem ? { problem: reportProblem } : {}) });
 
   const logs = new Map<string, string>();
+  const skippedLogs: SkippedLog[] = [];
   if (o.fetchLogs !== false && report) {
-    const results = (await o.api.listArtifacts(run.id, o.signal ? { signal: o.signal } : {})).filter((a) => a.name.startsWith(RESULT_ARTIFACT_PREFIX) && !a.expired);
+    const all = await o.api.listArtifacts(run.id, o.signal ? { signal: o.signal } : {});
+    const results = latestPerName(all.filter((a) => a.name.startsWith(RESULT_ARTIFACT_PREFIX) && !a.expired && (a.workflowRunId === null || a.workflowRunId === run.id)));
+    let total = 0;
+    let stopped = false;
     for (const a of results.slice(0, 500)) {
       const unit = a.name.slice(RESULT_ARTIFACT_PREFIX.length);
+      if (stopped) {
+        skippedLogs.push({ unit, kind: 'rate-limited', detail: 'not asked for after the rate limit' });
+        continue;
+      }
+      if (a.sizeInBytes > limits.log) {
+        skippedLogs.push({ unit, kind: 'too-large', detail: tooLarge(a.id, limits.log, a.sizeInBytes).message });
+        continue;
+      }
+      if (total + a.sizeInBytes > limits.logsTotal) {
+        skippedLogs.push({ unit, kind: 'over-total', detail: `the logs' total limit of ${(limits.logsTotal / 1048576).toFixed(1)} MiB is reached` });
+        continue;
+      }
+      // Capped by what is left of the total too, in case the listed sizes are smaller than the downloads.
+      const cap = Math.min(limits.log, limits.logsTotal - total);
       try {
-        const files = readZip(await o.api.downloadArtifact(a.id, o.signal));
-        const log = files.get(`logs/${unit}.log`);
+        const bytes = await o.api.downloadArtifact(a.id, { maxBytes: cap, ...(o.signal ? { signal: o.signal } : {}) });
+        total += bytes.byteLength;
+        const log = readZip(bytes).get(`logs/${unit}.log`);
         if (log) logs.set(unit, log.toString('utf8'));
       } catch (e) {
         // A log that cannot be had is left out; the results are in the report.
         if (e instanceof FederationError && (e.reason === 'cancelled' || e.reason === 'github-auth')) throw e;
+        if (e instanceof FederationError && e.reason === 'github-rate-limited') {
+          // Each further download would wait out the limit again (up to the allowed wait, per artifact).
+          stopped = true;
+          skippedLogs.push({ unit, kind: 'rate-limited', detail: e.message });
+        } else if (e instanceof FederationError && e.reason === 'too-large') {
+          // The bytes up to the cap were downloaded (and dropped): they count against the total.
+          total += cap;
+          skippedLogs.push({ unit, kind: cap < limits.log ? 'over-total' : 'too-large', detail: e.message });
+        } else {
+          skippedLogs.push({ unit, kind: 'failed', detail: e instanceof Error ? e.message : String(e) });
+        }
       }
     }
   }
-  return { runId, run, jobs, status: runStatus(run.conclusion), report, ...(reportProblem ? { reportProblem } : {}), logs };
+  return { runId, run, jobs, status: runStatus(run.conclusion), report, ...(reportProblem ? { reportProblem } : {}), logs, skippedLogs };
+}
+
+/**
+ * The artifacts that belong to the followed attempt: GitHub lists every attempt's artifacts under the run, with
+ * the run id but no attempt, so the ones created before the attempt started are another attempt's. Once the run
+ * has moved on to a later attempt than the one followed, its start says nothing about ours; the report's run id
+ * is checked anyway.
+ */
+function attemptArtifacts(run: WorkflowRunInfo, runId: string, artifacts: ArtifactInfo[]): ArtifactInfo[] {
+  const started = githubRunId(run) === runId && run.runStartedAt ? Date.parse(run.runStartedAt) : NaN;
+  return artifacts.filter(
+    (a) => !a.expired && (a.workflowRunId === null || a.workflowRunId === run.id) && (Number.isNaN(started) || !a.createdAt || Date.parse(a.createdAt) >= started),
+  );
+}
+
+/** One artifact per name, the newest (a re-run uploads again under the same name); order kept otherwise. */
+function latestPerName(artifacts: ArtifactInfo[]): ArtifactInfo[] {
+  const time = (a: ArtifactInfo) => (a.createdAt ? Date.parse(a.createdAt) || 0 : 0);
+  const best = new Map<string, ArtifactInfo>();
+  for (const a of artifacts) {
+    const seen = best.get(a.name);
+    if (!seen || time(a) > time(seen) || (time(a) === time(seen) && a.id > seen.id)) best.set(a.name, a);
+  }
+  return artifacts.filter((a) => best.get(a.name) === a);
 }
 
 function jobUnitName(name: string): boolean {

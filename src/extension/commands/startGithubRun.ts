@@ -95,7 +95,7 @@ export const startGithubRun: CommandDef = {
     }
     const actions = [...(outcome.report ? ['Open Report'] : []), ...(url ? ['Open on GitHub'] : [])];
     const text = outcome.report
-      ? `GitHub run ${outcome.status}: ${outcome.report.summary.counts.passed}/${outcome.report.summary.counts.units} passed.`
+      ? `GitHub run ${outcome.status}: ${outcome.report.summary.counts.passed}/${outcome.report.summary.counts.units} passed.${outcome.skippedLogs.length ? ` ${outcome.skippedLogs.length} worker log(s) not fetched (too large, or a rate limit).` : ''}`
       : `GitHub run ${outcome.status}; no report: ${outcome.reportProblem ?? 'unknown'}.`;
     const show = outcome.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void show(text, ...actions).then((pick) => {

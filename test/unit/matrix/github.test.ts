@@ -25,21 +25,21 @@ function demoPlan(): MatrixPlan {
   return planMatrix(config(simpleConfig([['lint', 'types'], ['test']])), { configFile: '.github/multi-agent-config.yml' });
 }
 
-function result(plan: MatrixPlan, unit: string, status: TaskResult['status']): TaskResult {
+function result(plan: MatrixPlan, unit: string, status: TaskResult['status'], runId = RUN_ID): TaskResult {
   const wave = plan.waves.find((w) => w.units.some((u) => u.id === unit))!;
   const u = wave.units.find((x) => x.id === unit)!;
   return {
-    version: 1, runId: RUN_ID, unit, task: u.task, shard: null, priority: u.priority, wave: wave.index, module: u.module, command: u.command,
+    version: 1, runId, unit, task: u.task, shard: null, priority: u.priority, wave: wave.index, module: u.module, command: u.command,
     status, allowed: null, blocking: status !== 'passed', exitCode: status === 'passed' ? 0 : 1, signal: null, attempts: 1, maxAttempts: 1,
     startedAt: '2026-01-01T10:01:00.000Z', endedAt: '2026-01-01T10:01:02.000Z', durationMs: 2000,
-    log: `.federation/runs/${RUN_ID}/logs/${unit}.log`, artifacts: [], attemptDetails: [],
+    log: `.federation/runs/${runId}/logs/${unit}.log`, artifacts: [], attemptDetails: [],
   };
 }
 
 /** The report job's artifact, as `federation matrix report --format json/md` writes it. */
-function reportZip(plan: MatrixPlan, failing?: string): { zip: Buffer; tasks: TaskResult[] } {
-  const tasks = ['lint', 'types', 'test'].map((u) => result(plan, u, u === failing ? 'failed' : 'passed'));
-  const summary = summarizeRun({ runId: RUN_ID, plan, results: tasks });
+function reportZip(plan: MatrixPlan, failing?: string, runId = RUN_ID): { zip: Buffer; tasks: TaskResult[] } {
+  const tasks = ['lint', 'types', 'test'].map((u) => result(plan, u, u === failing ? 'failed' : 'passed', runId));
+  const summary = summarizeRun({ runId, plan, results: tasks });
   return { zip: makeZip({ 'matrix-report.md': '# Matrix run\n', 'matrix-report.json': renderJsonReport(summary, tasks) }), tasks };
 }
 
@@ -128,7 +128,10 @@ describe('matrix on GitHub (real Octokit against a local API server)', function 
     assert.deepEqual(live.at(-1)!.done.sort(), ['lint:passed', 'test:passed', 'types:passed']);
 
     // The report came through the redirect (to /blobs/… on the same server), unzipped and parsed.
-    assert.ok(server.requests.some((r) => r.url === '/blobs/matrix-report' && r.status === 200));
+    const blob = server.requests.find((r) => /^\/blobs\/\d+\/matrix-report$/.test(r.url) && r.status === 200);
+    // On the same origin the header follows the redirect, so the recorder sees it when it is sent (the
+    // cross-origin test relies on that).
+    assert.equal(blob?.auth, 'token test-token');
     assert.ok(server.requests.some((r) => /\/actions\/artifacts\/\d+\/zip$/.test(r.url) && r.status === 302));
     assert.ok(outcome.report);
     assert.equal(outcome.report.summary.runId, RUN_ID);
@@ -217,6 +220,132 @@ describe('matrix on GitHub (real Octokit against a local API server)', function 
     assert.deepEqual(rateLimitWait(f, 1_000_000, 0), { ms: 1_001_000, status: 403, kind: 'primary' });
     assert.equal(rateLimitWait({ status: 403, response: { headers: {} } }, 0, 0), undefined, 'a bare 403 is a refusal, not a limit');
     assert.equal(rateLimitWait({ status: 429, response: { headers: {} } }, 0, 2)!.ms, 240_000);
+  });
+
+  it('a re-run: the report artifact of the followed attempt is taken, not the earlier attempt\'s of the same name', async () => {
+    const plan = demoPlan();
+    const attempt2 = githubRunId({ id: RUN, attempt: 2 });
+    server = await startFakeGithub({
+      runId: RUN, runAttempt: 2, runStartedAt: '2026-01-01T11:00:00Z', pollsUntilDone: 0, jobs: [],
+      // Attempt 1's report is listed first, as the old lookup (the first one not expired) would take it.
+      moreArtifacts: [{ name: 'matrix-report', zip: reportZip(plan, 'types', RUN_ID).zip, createdAt: '2026-01-01T10:04:00Z' }],
+      artifacts: { 'matrix-report': reportZip(plan, undefined, attempt2).zip },
+      artifactCreatedAt: { 'matrix-report': '2026-01-01T11:04:00Z' },
+    });
+    const { api } = client();
+    const outcome = await runOnGithub({ api, ref: 'main', pollMs: 5, fetchLogs: false });
+    assert.equal(outcome.runId, attempt2);
+    assert.equal(outcome.report?.summary.runId, attempt2);
+    assert.ok(!server.requests.some((r) => r.url === '/repos/octo/demo/actions/artifacts/700/zip'), 'attempt 1\'s report is not downloaded');
+  });
+
+  it('a report of another run id is refused (reportProblem) and nothing is saved for either run', async () => {
+    const root = path.join(tmp, 'ws');
+    mkdirSync(path.join(root, '.github'), { recursive: true });
+    writeFileSync(path.join(root, '.github', 'multi-agent-config.yml'), simpleConfig([['lint', 'types'], ['test']]));
+    const attempt2 = githubRunId({ id: RUN, attempt: 2 });
+    // The artifact is dated after the attempt started, so only the report's own run id tells it is attempt 1's.
+    const fake = () => startFakeGithub({ runId: RUN, runAttempt: 2, pollsUntilDone: 0, jobs: [], artifacts: { 'matrix-report': reportZip(demoPlan(), undefined, RUN_ID).zip } });
+    server = await fake();
+    const { api } = client();
+    const events: GithubRunEvent[] = [];
+    const outcome = await runOnGithub({ api, ref: 'main', pollMs: 5, fetchLogs: false, onEvent: (e) => events.push(e) });
+    assert.equal(outcome.runId, attempt2);
+    assert.equal(outcome.report, null);
+    assert.ok(outcome.reportProblem?.includes(RUN_ID), outcome.reportProblem);
+    const reported = events.find((e) => e.type === 'report');
+    assert.ok(reported?.type === 'report' && reported.report === null && reported.problem === outcome.reportProblem);
+
+    await server.close();
+    server = await fake();
+
+    const out: string[] = [];
+    const saved = process.env['GITHUB_TOKEN'];
+    process.env['GITHUB_TOKEN'] = 'test-token';
+    try {
+      await main(['matrix', 'github-run', '--repo', 'octo/demo', '--ref', 'main', '--api-url', server.url, '--poll', '0.01', '--json'], { out: (t) => out.push(t), err: () => undefined, cwd: root });
+    } finally {
+      if (saved === undefined) delete process.env['GITHUB_TOKEN'];
+      else process.env['GITHUB_TOKEN'] = saved;
+    }
+    const json = JSON.parse(out.join('\n'));
+    assert.equal(json.report, null);
+    assert.equal(json.dir, null);
+    assert.ok(!existsSync(path.join(root, '.federation', 'runs', RUN_ID)), 'attempt 1\'s folder is not written');
+  });
+
+  it('size limits: a report or log listed over its limit is not downloaded; one whose bytes pass the limit is dropped', async () => {
+    const plan = demoPlan();
+    const report = reportZip(plan).zip;
+    // Stored (not deflated) logs, so that the archive sizes follow the text sizes.
+    const logZip = (unit: string, n: number) => makeZip({ [`logs/${unit}.log`]: 'x'.repeat(n) }, { store: true });
+    server = await startFakeGithub({
+      runId: RUN, pollsUntilDone: 0, jobs: [], noContentLength: true,
+      artifacts: {
+        'matrix-report': report,
+        'matrix-result-lint': logZip('lint', 300),
+        'matrix-result-types': logZip('types', 2000),
+        'matrix-result-test': logZip('test', 1500),
+        'matrix-result-e2e': logZip('e2e', 300),
+      },
+      // test's listing says 100 bytes: only the streamed bytes show it is 1.5 kB.
+      listedSizes: { 'matrix-result-test': 100 },
+    });
+    const { api } = client();
+    const outcome = await runOnGithub({ api, ref: 'main', pollMs: 5, limits: { report: report.length, log: 1000, logsTotal: 1500 } });
+    assert.ok(outcome.report, outcome.reportProblem);
+    assert.deepEqual([...outcome.logs.keys()], ['lint']);
+    assert.deepEqual(outcome.skippedLogs.map((l) => [l.unit, l.kind]), [['types', 'too-large'], ['test', 'too-large'], ['e2e', 'over-total']]);
+    const downloads = server.requests.filter((r) => /\/actions\/artifacts\/\d+\/zip$/.test(r.url)).map((r) => Number(/(\d+)\/zip$/.exec(r.url)![1]));
+    // 700 report, 701 lint, 702 types (listed too large), 703 test (lies), 704 e2e (after test, the total is used up).
+    assert.deepEqual(downloads, [700, 701, 703]);
+
+    // The report: listed over the limit → not downloaded; listed under it but bigger → dropped while streaming.
+    await server.close();
+    server = await startFakeGithub({ runId: RUN, pollsUntilDone: 0, jobs: [], artifacts: { 'matrix-report': report } });
+    let r = await runOnGithub({ api: client().api, ref: 'main', pollMs: 5, fetchLogs: false, limits: { report: report.length - 1 } });
+    assert.equal(r.report, null);
+    assert.match(r.reportProblem ?? '', /limit/);
+    assert.ok(!server.requests.some((q) => q.url.endsWith('/zip')), 'not downloaded');
+    await server.close();
+    server = await startFakeGithub({ runId: RUN, pollsUntilDone: 0, jobs: [], artifacts: { 'matrix-report': report }, listedSizes: { 'matrix-report': 10 } });
+    r = await runOnGithub({ api: client().api, ref: 'main', pollMs: 5, fetchLogs: false, limits: { report: report.length - 1 } });
+    assert.equal(r.report, null);
+    assert.ok(r.reportProblem);
+    await assert.rejects(client().api.downloadArtifact(700, { maxBytes: 10 }), (e: unknown) => e instanceof FederationError && e.reason === 'too-large');
+  });
+
+  it('a rate limit on one log download stops the log downloads (no wait per artifact); the report stands', async () => {
+    server = await startFakeGithub({
+      runId: RUN, pollsUntilDone: 0, jobs: [], rateLimitResultDownloads: true,
+      artifacts: {
+        'matrix-report': reportZip(demoPlan()).zip,
+        'matrix-result-lint': makeZip({ 'logs/lint.log': 'a' }),
+        'matrix-result-types': makeZip({ 'logs/types.log': 'b' }),
+        'matrix-result-test': makeZip({ 'logs/test.log': 'c' }),
+      },
+    });
+    const { api } = client();
+    const outcome = await runOnGithub({ api, ref: 'main', pollMs: 5 });
+    assert.ok(outcome.report);
+    assert.equal(server.requests.filter((r) => r.url.endsWith('/zip') && r.status === 403).length, 1, 'one rate-limited download, then none');
+    assert.equal(outcome.logs.size, 0);
+    assert.deepEqual(outcome.skippedLogs.map((l) => [l.unit, l.kind]), [['lint', 'rate-limited'], ['types', 'rate-limited'], ['test', 'rate-limited']]);
+  });
+
+  it('a download redirected to another origin (the storage URL) does not carry the token there', async () => {
+    server = await startFakeGithub({ runId: RUN, pollsUntilDone: 0, jobs: [], crossOriginDownloads: true, artifacts: { 'matrix-report': reportZip(demoPlan()).zip } });
+    assert.notEqual(new URL(server.storageUrl).origin, new URL(server.url).origin);
+    const { api } = client();
+    const outcome = await runOnGithub({ api, ref: 'main', pollMs: 5, fetchLogs: false });
+    assert.ok(outcome.report, outcome.reportProblem);
+    const zip = server.requests.find((r) => r.server === 'api' && r.url.endsWith('/zip'))!;
+    assert.equal(zip.status, 302);
+    assert.equal(zip.auth, 'token test-token');
+    const blob = server.requests.filter((r) => r.server === 'storage');
+    assert.equal(blob.length, 1);
+    assert.equal(blob[0]!.status, 200);
+    assert.equal(blob[0]!.auth, undefined, 'no Authorization header on the other origin');
   });
 
   it('federation matrix github-run: GITHUB_TOKEN from the environment, --json, the report saved under the root', async () => {
