@@ -3,7 +3,7 @@
 // JSON, a failing task that does not stop its wave, a timeout that kills and removes, a cancel that leaves no
 // container behind, an engine that is not there, and the CLI. Needs a running engine (scripts/ensure-docker.sh).
 import * as assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { matrixDocker } from '../../src/cli/commands/matrix';
 import { workspaceHash } from '../../src/core/agents/labels';
@@ -127,6 +127,85 @@ priorities:
     assert.equal(saved.summary.status, 'failed');
     assert.ok(events.some((e) => e.type === 'wave-finished' && e.wave.index === 1));
     assert.deepEqual(await ours(out.runId), [], 'every container was removed');
+  });
+
+  it('hides .git, .vscode and .federation from every task, the root module\'s too; a worktree\'s .git file as well', async () => {
+    const root = workspace(`
+docker: { image: ${image} }
+tasks:
+  top:
+    module: .
+    command: >-
+      echo "git: [$(ls -A /workspace/.git)] vscode: [$(ls -A /workspace/.vscode)] federation: [$(ls -A /workspace/.federation)]";
+      cat /workspace/.git/config 2>&1 | grep -c token || true;
+      (echo evil > .git/hooks/pre-commit) 2>/dev/null || echo hooks-refused;
+      (echo evil > .vscode/tasks.json) 2>/dev/null || echo tasks-refused;
+      echo ok > top.txt
+  sub:
+    module: a
+    command: >-
+      echo "git: [$(ls -A /workspace/.git)]";
+      (echo x > /workspace/top-from-a.txt) 2>/dev/null || echo root-read-only
+priorities:
+  priority_1: { tasks: [top, sub] }
+`);
+    mkdirSync(path.join(root, '.git', 'hooks'), { recursive: true });
+    writeFileSync(path.join(root, '.git', 'config'), '[remote "origin"]\n  url = https://user:token-abc@example.com/r.git\n');
+    mkdirSync(path.join(root, '.vscode'));
+    writeFileSync(path.join(root, '.vscode', 'settings.json'), '{}');
+    const { plan, isolation } = await planned(root);
+    const out = await runMatrix({ root, plan, isolation, setup: false, runId: `m6-${RUN_ID}` });
+    const log = (unit: string) => readFileSync(path.join(root, out.results.find((r) => r.unit === unit)!.log!), 'utf8');
+    assert.equal(out.summary.status, 'passed', log('top') + log('sub'));
+    assert.match(log('top'), /git: \[\] vscode: \[\] federation: \[\]/);
+    assert.match(log('top'), /^0$/m, 'the remote URL\'s token is not readable');
+    assert.match(log('top'), /hooks-refused/);
+    assert.match(log('top'), /tasks-refused/);
+    assert.equal(existsSync(path.join(root, '.git', 'hooks', 'pre-commit')), false);
+    assert.equal(existsSync(path.join(root, '.vscode', 'tasks.json')), false);
+    assert.equal(readFileSync(path.join(root, 'top.txt'), 'utf8'), 'ok\n', 'the root module still writes the repository');
+    assert.match(log('sub'), /git: \[\]/);
+    assert.match(log('sub'), /root-read-only/);
+
+    // A git worktree: .git is a file naming the real git folder; rewriting it could point git at hooks of the task's.
+    const wt = workspace(`
+docker: { image: ${image} }
+tasks:
+  top: { module: ., command: 'echo "gitfile: [$(cat .git)]"; (echo "gitdir: ./evil" > .git) 2>/dev/null || echo gitfile-refused' }
+priorities:
+  priority_1: { tasks: [top] }
+`);
+    writeFileSync(path.join(wt, '.git'), 'gitdir: /elsewhere/.git/worktrees/wt\n');
+    const w = await planned(wt);
+    const out2 = await runMatrix({ root: wt, plan: w.plan, isolation: w.isolation, setup: false, runId: `m7-${RUN_ID}` });
+    const text = readFileSync(path.join(wt, out2.results[0]!.log!), 'utf8');
+    assert.equal(out2.summary.status, 'passed', text);
+    assert.match(text, /gitfile: \[\]/);
+    assert.match(text, /gitfile-refused/);
+    assert.equal(readFileSync(path.join(wt, '.git'), 'utf8'), 'gitdir: /elsewhere/.git/worktrees/wt\n');
+  });
+
+  it('refuses a module reached through a symlink (mod -> ../..) before any container exists', async () => {
+    const root = workspace(`
+docker: { image: ${image} }
+tasks:
+  escape: { module: mod, command: 'echo pwned > pwned.txt' }
+priorities:
+  priority_1: { tasks: [escape] }
+`);
+    symlinkSync('../..', path.join(root, 'mod'));
+    const text = readFileSync(path.join(root, '.github', 'multi-agent-config.yml'), 'utf8');
+    const { config } = validateMatrixConfig(text, 'x.yml');
+    const plan = planMatrix(config!);
+    const e = await prepareDockerIsolation({ client, root, config: config!, plan, labels: runLabels() }).then(() => undefined, (x: unknown) => x);
+    assert.ok(e instanceof FederationError);
+    assert.equal(e.reason, 'outside-workspace');
+    // The config check refuses it first (before approvals, the engine or any container).
+    const r = await matrixCli(root, 'run', '--isolation', 'docker', '--no-setup', '--run-id', `m8-${RUN_ID}`);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /leads outside the repository through a symlink|goes through a symlink/);
+    assert.equal(existsSync(path.join(root, '..', '..', 'pwned.txt')), false);
+    assert.deepEqual(await ours(`m8-${RUN_ID}`), []);
   });
 
   it('a timeout stops and removes the container; retries go through the same path', async () => {
@@ -269,7 +348,7 @@ priorities:
       assert.equal(cleaned.code, 0, cleaned.err);
       assert.equal(JSON.parse(cleaned.out).removed.length, 1);
       assert.deepEqual(await ours('crashed-run'), []);
-      assert.deepEqual(await removeRunContainers(client, { runId: 'crashed-run' }), []);
+      assert.deepEqual(await removeRunContainers(client, { root, runId: 'crashed-run' }), []);
     });
   });
 });

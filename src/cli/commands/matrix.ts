@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { DockerClient } from '../../core/docker/client';
 import { DockerClientFactory, loadDockerClient } from '../../core/docker/loader';
 import { FederationError } from '../../core/errors';
-import { imageFindings, ISOLATIONS, Isolation, prepareDockerIsolation, removeRunContainers } from '../../core/matrix/containerRunner';
+import { dockerFindings, ISOLATIONS, Isolation, prepareDockerIsolation, removeRunContainers } from '../../core/matrix/containerRunner';
 import { loadMatrixConfig, LoadedMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
 import { LocalProcessRunner } from '../../core/matrix/process';
@@ -36,7 +36,7 @@ function isolationFlag(args: ParsedArgs): Isolation {
   return isolation as Isolation;
 }
 
-/** Config errors that only docker isolation has (a task without image), printed like every other finding. */
+/** Config errors that only docker isolation has (a task without image, a symlinked module), printed like every other finding. */
 function refuseFindings(ctx: CliContext, findings: MatrixFinding[]): boolean {
   if (findings.length === 0) return false;
   if (ctx.json) ctx.out(JSON.stringify({ valid: false, findings }, null, 2));
@@ -185,7 +185,7 @@ export const matrixCommand: CliCommand = {
         const isolation = isolationFlag(args);
         const loaded = await loadMatrixConfig(ctx.root, stringFlag(args, 'config'));
         if (loaded.config && isolation === 'docker') {
-          const missing = imageFindings(loaded.text, loaded.shownAs, loaded.config, planMatrix(loaded.config));
+          const missing = dockerFindings(loaded.text, loaded.shownAs, loaded.config, planMatrix(loaded.config), ctx.root);
           if (missing.length) {
             loaded.findings.push(...missing);
             delete loaded.config;
@@ -228,7 +228,7 @@ export const matrixCommand: CliCommand = {
         const grace = stringFlag(args, 'grace');
         if (grace !== undefined && !(Number(grace) >= 0)) throw new UsageError(`--grace takes seconds, got "${grace}"`);
         const install = stringFlag(args, 'install-command');
-        if (isolation === 'docker' && refuseFindings(ctx, imageFindings(loaded.text, loaded.shownAs, loaded.config, plan))) return EXIT.error;
+        if (isolation === 'docker' && refuseFindings(ctx, dockerFindings(loaded.text, loaded.shownAs, loaded.config, plan, ctx.root))) return EXIT.error;
         await checkApproved(ctx, args, plan, install, !noSetup);
         // Before anything runs: the engine answers and has every image ("Is Docker running?" otherwise).
         let client: DockerClient | undefined;
@@ -273,7 +273,7 @@ export const matrixCommand: CliCommand = {
         } finally {
           process.removeListener('SIGINT', onSigint);
           // Each attempt removes its own container; this catches one whose removal failed (engine hiccup).
-          if (client && startedRun !== undefined) await removeRunContainers(client, { runId: startedRun }).catch(() => undefined);
+          if (client && startedRun !== undefined) await removeRunContainers(client, { root: ctx.root, runId: startedRun }).catch(() => undefined);
         }
       }
       case 'clean': {

@@ -2,16 +2,17 @@
 // DockerClient port. The runner's scheduling, retries, timeouts and results stay the same code path; only how an
 // attempt is started, stopped and observed changes. Decisions (docs/matrix.md, "Containers"):
 // - image: the task's `image`, else the config's `docker.image`; neither is a config error before anything runs.
-// - mounts: the repository read-only at /workspace (shared scripts and configs stay reachable) with .federation/
-//   hidden, the module folder writable on top of it and the working directory (its node_modules from the setup
-//   step included); a writable /tmp (also HOME); nothing else, never the Docker socket.
+// - mounts: the repository read-only at /workspace (shared scripts and configs stay reachable) with .federation/,
+//   .git and .vscode hidden, the module folder writable on top of it and the working directory (its node_modules
+//   from the setup step included); a writable /tmp (also HOME); nothing else, never the Docker socket. Host paths
+//   are real paths and the module's path may hold no symlink: the engine would follow one on the host.
 // - confinement: read-only root, every capability dropped, no-new-privileges, memory and pids limits, network
 //   none unless the task or docker.network asks for bridge or a user-defined network, docker-init as PID 1.
 // - the user is the owner of the module folder, so what a task writes belongs to whoever owns the checkout.
 // - every container is labelled with the run id (and removed after its attempt); removeRunContainers() finds a
 //   crashed run's leftovers by that label.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { parseMemory } from '../agents/plan';
@@ -21,10 +22,10 @@ import { FederationError, describeError } from '../errors';
 import type { MatrixPlan, MatrixUnit } from './plan';
 import type { IsolationStrategy, ProcessOutcome, ProcessRunner, ProcessSpec } from './process';
 import type { MatrixConfig } from './schema';
-import { locatorFor, MatrixFinding } from './validate';
+import { checkModuleFolder, isInside, locatorFor, MatrixFinding, moduleDir, moduleFindings } from './validate';
 
-export const ISOLATIONS = ['process', 'docker'] as const;
-export type Isolation = (typeof ISOLATIONS)[number];
+import { ISOLATIONS, type Isolation, effectiveIsolation } from './isolation';
+export { ISOLATIONS, type Isolation, effectiveIsolation };
 
 export const MATRIX_LABEL = {
   /** The run id: a crashed run's containers are found with it. */
@@ -40,6 +41,14 @@ export const CONTAINER_WORKSPACE = '/workspace';
 export const TASK_TMPFS = 'rw,nosuid,nodev,size=256m,mode=1777';
 /** Hides the federation's state (agents' secrets and output, run logs) inside the read-only workspace. */
 export const FEDERATION_MASK = 'ro,noexec,nosuid,nodev,size=4k,mode=0555';
+/**
+ * Top-level entries hidden from every task, even the root module's: what a task could write there runs on the host
+ * later (git hooks, .vscode/tasks.json) and .git/config may hold tokens in remote URLs. A folder gets an empty
+ * read-only tmpfs like .federation/; a file (a worktree's .git) an empty read-only file.
+ */
+export const HIDDEN_ENTRIES = ['.git', '.vscode'] as const;
+/** The empty file bound over hidden files; under .federation/, which every container already hides. */
+export const EMPTY_MASK_FILE = path.join('.federation', 'matrix-empty');
 export const DEFAULT_TASK_MEMORY = '2g';
 export const DEFAULT_TASK_PIDS = 512;
 
@@ -80,6 +89,18 @@ export function imageFindings(text: string, file: string, config: MatrixConfig, 
 }
 
 /**
+ * Error findings for --isolation docker: tasks without an image, and planned tasks whose module path goes through a
+ * symlink (the engine follows it on the host when it bind-mounts the folder, so `mod -> ../..` would hand the
+ * container whatever it points at, writable).
+ */
+export function dockerFindings(text: string, file: string, config: MatrixConfig, plan: MatrixPlan, root: string): MatrixFinding[] {
+  const planned = new Set(plan.waves.flatMap((w) => w.units.map((u) => u.task)));
+  const tasks = Object.fromEntries(Object.entries(config.tasks).filter(([id]) => planned.has(id)));
+  const symlinks = moduleFindings(text, file, { ...config, tasks }, root, { noSymlinks: true }).filter((f) => f.code === 'module-symlink');
+  return [...imageFindings(text, file, config, plan), ...symlinks];
+}
+
+/**
  * Before any task starts: the engine answers (a 'docker-unavailable' error says "Is Docker running?" otherwise) and
  * every image the plan needs is on it (the runner never pulls). Returns the strategy for runMatrix's `isolation`.
  */
@@ -108,6 +129,18 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
     memoryBytes: parseMemory(config.docker?.memory ?? DEFAULT_TASK_MEMORY),
     pidsLimit: config.docker?.pids ?? DEFAULT_TASK_PIDS,
   };
+  // Refused here too for callers that skipped dockerFindings: the engine would follow the symlink on the host.
+  for (const u of plan.waves.flatMap((w) => w.units)) {
+    const dir = moduleDir(opts.root, u.module);
+    const checked = dir === undefined ? undefined : checkModuleFolder(opts.root, dir, { noSymlinks: true });
+    if (!checked?.ok) {
+      throw new FederationError('outside-workspace', `module "${u.module}" of task "${u.task}" is not a real folder inside the repository${checked ? ` (${checked.problem}: ${checked.at})` : ''}; --isolation docker runs nothing`, {
+        task: u.task,
+        module: u.module,
+        ...(checked ? { problem: checked.problem, at: checked.at } : {}),
+      });
+    }
+  }
   const federation = workspaceHash(opts.root);
   return (unit) =>
     new ContainerProcessRunner({
@@ -121,12 +154,15 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
     });
 }
 
-/** Removes every task container of a run (or of every run of this workspace): a crashed run's leftovers. */
-export async function removeRunContainers(client: DockerClient, filter: { runId?: string; root?: string }): Promise<string[]> {
-  const labels: Record<string, string> = {};
+/**
+ * Removes every task container of a run (or of every run) of this workspace: a crashed run's leftovers. The
+ * workspace is required: run ids may be chosen by the user (--run-id) and so be shared with another workspace
+ * on the same engine, whose containers are not ours to remove.
+ */
+export async function removeRunContainers(client: DockerClient, filter: { root: string; runId?: string }): Promise<string[]> {
+  const labels: Record<string, string> = { [MATRIX_LABEL.federation]: workspaceHash(filter.root) };
   if (filter.runId !== undefined) labels[MATRIX_LABEL.run] = filter.runId;
-  if (filter.root !== undefined) labels[MATRIX_LABEL.federation] = workspaceHash(filter.root);
-  // Without a filter every run's containers are meant; the run label (any value) still keeps others' out.
+  // Without a run id every run's containers are meant; the run label (any value) still keeps the agents' out.
   const found = (await client.listContainers({ labels })).filter((c) => c.labels[MATRIX_LABEL.run] !== undefined);
   const removed: string[] = [];
   for (const c of found) {
@@ -169,22 +205,40 @@ export class ContainerProcessRunner implements ProcessRunner {
   private envOf(spec: ProcessSpec): Record<string, string> {
     const env: Record<string, string> = { HOME: '/tmp' };
     for (const [k, v] of Object.entries(spec.env)) {
-      if (v !== undefined && (k in this.opts.unit.env || k.startsWith('FEDERATION_'))) env[k] = v;
+      // Own keys only: `in` would also let through inherited names such as "constructor".
+      if (v !== undefined && (Object.hasOwn(this.opts.unit.env, k) || k.startsWith('FEDERATION_'))) env[k] = v;
     }
     return env;
   }
 
   /** Host folder → container spec: what is mounted where, as whom. */
   private async containerSpec(spec: ProcessSpec): Promise<ContainerSpec> {
-    const root = path.resolve(this.opts.root);
-    const rel = path.relative(root, path.resolve(spec.cwd));
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new FederationError('invalid-input', `${spec.cwd} is outside the repository ${root}`, { cwd: spec.cwd });
-    const workdir = rel === '' ? CONTAINER_WORKSPACE : path.posix.join(CONTAINER_WORKSPACE, ...rel.split(path.sep));
+    // Checked on the file system, not as text, right before the engine mounts it: a symlink in the module's path
+    // would be followed on the host (checkModuleFolder refuses any, so realDir is the folder named).
+    const checked = checkModuleFolder(this.opts.root, spec.cwd, { noSymlinks: true });
+    if (!checked.ok) {
+      throw new FederationError('outside-workspace', `${spec.cwd} is not a real folder inside the repository ${this.opts.root} (${checked.problem}: ${checked.at})`, {
+        cwd: spec.cwd,
+        problem: checked.problem,
+        at: checked.at,
+      });
+    }
+    const { realRoot: root, realDir } = checked;
+    const rel = path.relative(root, realDir);
+    const inContainer = (hostPath: string) => path.posix.join(CONTAINER_WORKSPACE, ...path.relative(root, hostPath).split(path.sep));
+    const workdir = inContainer(realDir);
     const mounts: MountSpec[] = [{ source: root, target: CONTAINER_WORKSPACE, readOnly: rel !== '' }];
-    if (rel !== '') mounts.push({ source: path.resolve(spec.cwd), target: workdir, readOnly: false });
+    if (rel !== '') mounts.push({ source: realDir, target: workdir, readOnly: false });
+    const tmpfs: Record<string, string> = { '/tmp': TASK_TMPFS, [`${CONTAINER_WORKSPACE}/.federation`]: FEDERATION_MASK };
+    for (const name of HIDDEN_ENTRIES) {
+      const hidden = await hiddenEntry(root, name);
+      if (!hidden) continue;
+      if (hidden.stat.isDirectory()) tmpfs[inContainer(hidden.real)] = FEDERATION_MASK;
+      else if (hidden.stat.isFile()) mounts.push({ source: await emptyMaskFile(root), target: inContainer(hidden.real), readOnly: true });
+    }
     // The checkout's owner, so files the task writes are the user's; root only for a root-owned checkout (and then
     // still without any capability).
-    const st = await fs.stat(spec.cwd);
+    const st = await fs.stat(realDir);
     const env = this.envOf(spec);
     const runId = env['FEDERATION_RUN_ID'] ?? 'unknown';
     const attempt = env['FEDERATION_ATTEMPT'] ?? '1';
@@ -197,7 +251,7 @@ export class ContainerProcessRunner implements ProcessRunner {
       labels: { ...(this.opts.labels ?? {}), [MATRIX_LABEL.run]: runId, [MATRIX_LABEL.unit]: this.opts.unit.id, [MATRIX_LABEL.attempt]: attempt },
       workingDir: workdir,
       mounts,
-      tmpfs: { '/tmp': TASK_TMPFS, [`${CONTAINER_WORKSPACE}/.federation`]: FEDERATION_MASK },
+      tmpfs,
       hardening: {
         capDrop: ['ALL'],
         readOnlyRootfs: true,
@@ -212,72 +266,94 @@ export class ContainerProcessRunner implements ProcessRunner {
 
   async run(spec: ProcessSpec): Promise<ProcessOutcome> {
     const { client } = this.opts;
-    const base = { exitCode: null, signal: null, timedOut: false, cancelled: false, pid: null };
-    if (spec.signal?.aborted) return { ...base, cancelled: true };
+    if (spec.signal?.aborted) return { exitCode: null, signal: null, timedOut: false, cancelled: true, pid: null };
+    const attempt: Attempt = { timedOut: false, cancelled: false, started: false, wantStop: false, waitAbort: new AbortController() };
+    const stop = () => {
+      attempt.wantStop = true;
+      // Stopping a container that is not created or still starting would be undone by the start: done right
+      // after it instead.
+      if (attempt.id === undefined || !attempt.started) return;
+      attempt.stopping ??= this.stopOrKill(attempt.id, spec.graceMs, attempt.waitAbort);
+    };
+    // Armed at the start of the attempt, not once the container runs: a slow create or start counts too.
+    const timer = setTimeout(() => {
+      attempt.timedOut = true;
+      stop();
+    }, spec.timeoutMs);
+    const onAbort = () => {
+      attempt.cancelled = true;
+      stop();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    const ended = (error?: string): ProcessOutcome => ({ exitCode: null, signal: null, timedOut: attempt.timedOut, cancelled: attempt.cancelled, pid: null, ...(error ? { error } : {}) });
     try {
-      await fs.appendFile(spec.logFile, spec.preamble ?? '');
-    } catch (e) {
-      return { ...base, error: `cannot open the log ${spec.logFile}: ${describeError(e)}` };
-    }
-    let id: string;
-    try {
-      // Not given the abort signal: an aborted create could still leave a container behind on the engine.
-      id = (await client.createContainer(await this.containerSpec(spec))).id;
-    } catch (e) {
-      return { ...base, error: `could not create the container: ${describeError(e)}` };
-    }
-    try {
-      return await this.supervise(id, spec);
+      try {
+        await fs.appendFile(spec.logFile, spec.preamble ?? '');
+      } catch (e) {
+        return ended(`cannot open the log ${spec.logFile}: ${describeError(e)}`);
+      }
+      try {
+        // Not given the abort signal: an aborted create could still leave a container behind on the engine.
+        attempt.id = (await client.createContainer(await this.containerSpec(spec))).id;
+      } catch (e) {
+        return ended(`could not create the container: ${describeError(e)}`);
+      }
+      try {
+        // Timed out or cancelled while it was being created: never started.
+        if (attempt.wantStop) return ended();
+        return await this.supervise(attempt.id, spec, attempt, stop);
+      } finally {
+        // After every attempt, however it ended; the run label finds it should this fail too.
+        await client.removeContainer(attempt.id, { force: true, removeVolumes: true }).catch(() => undefined);
+      }
     } finally {
-      // After every attempt, however it ended; the run label finds it should this fail too.
-      await client.removeContainer(id, { force: true, removeVolumes: true }).catch(() => undefined);
+      clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private async supervise(id: string, spec: ProcessSpec): Promise<ProcessOutcome> {
+  /**
+   * SIGTERM to docker-init (and so to the command), SIGKILL after the grace period. Should the engine refuse the
+   * stop, the container is force-removed once the grace period is over, and should that fail too the wait is given
+   * up: an attempt never waits forever for an exit the engine will not report.
+   */
+  private async stopOrKill(id: string, graceMs: number, waitAbort: AbortController): Promise<void> {
     const { client } = this.opts;
-    let timedOut = false;
-    let cancelled = false;
-    let started = false;
-    let wantStop = false;
-    let stopping: Promise<void> | undefined;
-    const stop = () => {
-      wantStop = true;
-      // Stopping a container that is still starting would be undone by the start: done right after it instead.
-      if (!started) return;
-      // SIGTERM to docker-init (and so to the command), SIGKILL to everything after the grace period.
-      stopping ??= client.stopContainer(id, { graceSeconds: Math.ceil(spec.graceMs / 1000) }).catch(() => undefined);
-    };
-    const onAbort = () => {
-      cancelled = true;
-      stop();
-    };
-    if (spec.signal?.aborted) return { exitCode: null, signal: null, timedOut, cancelled: true, pid: null };
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
+    try {
+      await client.stopContainer(id, { graceSeconds: Math.ceil(graceMs / 1000) });
+      return;
+    } catch {
+      // Fall through to the forced removal.
+    }
+    await new Promise((r) => setTimeout(r, graceMs));
+    try {
+      await client.removeContainer(id, { force: true, removeVolumes: true });
+    } catch {
+      waitAbort.abort();
+    }
+  }
+
+  private async supervise(id: string, spec: ProcessSpec, attempt: Attempt, stop: () => void): Promise<ProcessOutcome> {
+    const { client } = this.opts;
     let pump: Promise<void> | undefined;
     const log = createWriteStream(spec.logFile, { flags: 'a' });
     log.on('error', () => undefined);
     const logs = { close: () => {} };
     try {
       await client.startContainer(id);
-      started = true;
-      if (wantStop) stop();
-      timer = setTimeout(() => {
-        timedOut = true;
-        stop();
-      }, spec.timeoutMs);
+      attempt.started = true;
+      if (attempt.wantStop) stop();
       // Asked after start: the engine sends everything since the start, so nothing is missed.
       const stream = client.logs(id, { follow: true });
       logs.close = () => stream.close();
       pump = (async () => {
         for await (const chunk of stream) log.write(chunk.text);
       })().catch(() => undefined);
-      const waited = await client.waitContainer(id);
-      clearTimeout(timer);
+      const waited = await client.waitContainer(id, { signal: attempt.waitAbort.signal });
       // The stream ends with the container; bounded in case the engine keeps it open.
       await Promise.race([pump, new Promise((r) => setTimeout(r, 5000).unref())]);
-      if (stopping) await stopping;
+      if (attempt.stopping) await attempt.stopping;
+      const { timedOut, cancelled } = attempt;
       const code = waited.exitCode;
       let error = waited.error;
       if (!timedOut && !cancelled && code === 137) {
@@ -288,12 +364,46 @@ export class ContainerProcessRunner implements ProcessRunner {
       const bySignal = (timedOut || cancelled) && code > 128 ? signalName(code - 128) ?? null : null;
       return { exitCode: bySignal ? null : code, signal: bySignal, timedOut, cancelled, pid: null, ...(error ? { error } : {}) };
     } catch (e) {
-      return { exitCode: null, signal: null, timedOut, cancelled, pid: null, error: describeError(e) };
+      return { exitCode: null, signal: null, timedOut: attempt.timedOut, cancelled: attempt.cancelled, pid: null, error: describeError(e) };
     } finally {
-      clearTimeout(timer);
-      spec.signal?.removeEventListener('abort', onAbort);
       logs.close();
       await new Promise<void>((r) => log.end(() => r()));
     }
   }
+}
+
+/** One attempt's stop state, shared by its timer, its abort listener and its supervision. */
+interface Attempt {
+  id?: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  started: boolean;
+  wantStop: boolean;
+  stopping?: Promise<void>;
+  /** Aborted when neither a stop nor a forced removal worked: waiting would never end. */
+  waitAbort: AbortController;
+}
+
+/** A hidden entry's real path and type when it exists and its real path is in the repository (else nothing of it is mounted). */
+async function hiddenEntry(root: string, name: string): Promise<{ real: string; stat: Stats } | undefined> {
+  try {
+    const real = await fs.realpath(path.join(root, name));
+    if (!isInside(root, real) || real === root) return undefined;
+    return { real, stat: await fs.stat(real) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An empty, read-only regular file to bind over hidden files; replaced if anything else is found in its place. */
+async function emptyMaskFile(root: string): Promise<string> {
+  const file = path.join(root, EMPTY_MASK_FILE);
+  const st = await fs.lstat(file).catch(() => undefined);
+  if (st?.isFile() && st.size === 0) return file;
+  if (st) await fs.rm(file, { recursive: true, force: true });
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, '', { flag: 'wx', mode: 0o444 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  return file;
 }

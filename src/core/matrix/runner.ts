@@ -8,7 +8,7 @@ import { MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
 import { IsolationStrategy, LocalProcessRunner, ProcessRunner } from './process';
 import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson, writeJsonSync } from './results';
 import { runSetup } from './setup';
-import { moduleDir } from './validate';
+import { checkModuleFolder, moduleDir } from './validate';
 
 export type MatrixEvent =
   | { type: 'run-started'; runId: string; dir: string; plan: MatrixPlan; at: string }
@@ -162,11 +162,23 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
     attemptDetails: [],
   });
 
+  // The config check saw the folders as they were when it ran; once per module, their real path is checked again
+  // here, as a symlink may have appeared since (a missing folder is left to the runner to report).
+  const escapes = new Map<string, boolean>();
+  const escapesRepo = (module: string, dir: string): boolean => {
+    let e = escapes.get(module);
+    if (e === undefined) {
+      const c = checkModuleFolder(root, dir);
+      escapes.set(module, (e = !c.ok && c.problem !== 'missing'));
+    }
+    return e;
+  };
+
   const runUnit = async (unit: MatrixUnit, wave: MatrixWave, signal: AbortSignal): Promise<TaskResult> => {
     const cwd = moduleDir(root, unit.module);
     const setupError = setupFailed.get(unit.module);
     if (setupError !== undefined) return notRun(unit, wave, 'skipped', `setup failed: ${setupError}`, true);
-    if (cwd === undefined) return notRun(unit, wave, 'skipped', `module "${unit.module}" is outside the repository`, true);
+    if (cwd === undefined || escapesRepo(unit.module, cwd)) return notRun(unit, wave, 'skipped', `module "${unit.module}" is outside the repository`, true);
     const logFile = path.join(logsDir, `${unit.id}.log`);
     const runner = runnerFor(unit);
     const attempts: AttemptResult[] = [];

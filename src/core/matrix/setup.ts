@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { MatrixPlan } from './plan';
 import { ProcessRunner } from './process';
 import { ModuleSetupResult, writeJson } from './results';
-import { moduleDir } from './validate';
+import { checkModuleFolder, moduleDir } from './validate';
 
 export const CACHE_DIR = path.join('.federation', 'cache', 'deps');
 
@@ -64,7 +64,9 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
       done({ lockfile: null, key: null, action: 'cancelled', command: null, log: null });
       continue;
     }
-    if (dir === undefined) {
+    const checked = dir === undefined ? undefined : checkModuleFolder(opts.root, dir);
+    // Installs run on the host: never in a folder a symlink leads to outside the repository.
+    if (dir === undefined || (checked && !checked.ok && checked.problem !== 'missing')) {
       done({ lockfile: null, key: null, action: 'failed', command: null, log: null, error: `module "${module}" is outside the repository` });
       continue;
     }

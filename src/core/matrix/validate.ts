@@ -1,7 +1,7 @@
 // Validation of .github/multi-agent-config.yml into findings with exact source ranges, so the CLI can print
 // file:line:col and the editor can underline the very key or value. Pure: text in, findings out (no file access),
 // except moduleFindings, which looks at the module folders on disk.
-import { existsSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { KNOWN_KEYS, MatrixConfig, MatrixConfigSchema, PRIORITY_KEY_PATTERN, TASK_ID_PATTERN } from './schema';
@@ -24,6 +24,7 @@ export type FindingCode =
   | 'priority-mismatch'
   | 'scaling'
   | 'module-missing'
+  | 'module-symlink'
   | 'missing-image';
 
 export interface MatrixFinding {
@@ -300,32 +301,98 @@ export function locatorFor(text: string): Locator {
   return new Locator(Y.parseDocument(text, { lineCounter: lines, prettyErrors: false }), lines);
 }
 
-/** Findings for module folders that do not exist under `root`: checked before anything runs. */
-export function moduleFindings(text: string, file: string, config: MatrixConfig, root: string): MatrixFinding[] {
+/**
+ * Findings for module folders that do not exist under `root`, or whose real path (symlinks followed) leaves it:
+ * checked before anything runs. With `noSymlinks` (docker isolation) a symlink anywhere in the module's path is an
+ * error too: the engine follows it on the host when it bind-mounts the folder.
+ */
+export function moduleFindings(text: string, file: string, config: MatrixConfig, root: string, opts: { noSymlinks?: boolean } = {}): MatrixFinding[] {
   const loc = locatorFor(text);
   const out: MatrixFinding[] = [];
   for (const [id, t] of Object.entries(config.tasks)) {
     const dir = moduleDir(root, t.module);
-    const ok = dir !== undefined && existsSync(dir) && statSync(dir).isDirectory();
-    if (!ok) {
-      const segments = ['tasks', id, 'module'];
-      out.push({
-        severity: 'error',
-        code: 'module-missing',
-        message: dir === undefined ? `module "${t.module}" of task "${id}" must be a folder inside the repository` : `module folder "${t.module}" of task "${id}" does not exist`,
-        file,
-        path: segments,
-        range: loc.at(segments),
-      });
-    }
+    const checked = dir === undefined ? undefined : checkModuleFolder(root, dir, opts);
+    if (checked?.ok) continue;
+    const segments = ['tasks', id, 'module'];
+    out.push({
+      severity: 'error',
+      code: checked?.problem === 'symlink' ? 'module-symlink' : 'module-missing',
+      message:
+        checked === undefined
+          ? `module "${t.module}" of task "${id}" must be a folder inside the repository, not in ${PROTECTED_FOLDERS.join(', ')}`
+          : checked.problem === 'missing'
+            ? `module folder "${t.module}" of task "${id}" does not exist`
+            : checked.problem === 'protected'
+              ? `module "${t.module}" of task "${id}" leads into ${PROTECTED_FOLDERS.join(', ')} through a symlink (${checked.at})`
+              : checked.problem === 'symlink'
+              ? `module "${t.module}" of task "${id}" goes through a symlink (${checked.at}), which --isolation docker refuses: name the real folder`
+              : `module "${t.module}" of task "${id}" leads outside the repository through a symlink (${checked.at})`,
+      file,
+      path: segments,
+      range: loc.at(segments),
+    });
   }
   return out;
 }
 
-/** Absolute folder of a module, or undefined when it points outside the repository. */
+/**
+ * Top-level folders no task may use as its module: git's (hooks and config act on the host), the editor's (tasks
+ * and settings run on the host) and the federation's own state.
+ */
+export const PROTECTED_FOLDERS = ['.git', '.vscode', '.federation'] as const;
+
+/** Absolute folder of a module, or undefined when it points outside the repository or into a protected folder. */
 export function moduleDir(root: string, module: string): string | undefined {
   if (module === '.' || module === 'root') return root;
   const norm = module.replace(/\\/g, '/');
   if (path.posix.isAbsolute(norm) || /^[A-Za-z]:/.test(norm) || norm.split('/').includes('..')) return undefined;
+  const first = norm.split('/').find((s) => s !== '' && s !== '.');
+  // Case-insensitive: on such file systems .GIT is .git.
+  if (first !== undefined && (PROTECTED_FOLDERS as readonly string[]).includes(first.toLowerCase())) return undefined;
   return path.join(root, norm);
+}
+
+/** True when `child` is `parent` or below it (both absolute). */
+export function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+export type ModuleFolderCheck =
+  | { ok: true; realRoot: string; realDir: string }
+  | { ok: false; problem: 'missing' | 'outside' | 'protected' | 'symlink'; at: string };
+
+/**
+ * A module folder as the file system sees it, not as text: it must exist, its real path must be inside the
+ * repository's real path, and with `noSymlinks` no component below the root may be a symlink (the root itself may
+ * be reached through one). `at` names the offending path, relative to the root where possible.
+ */
+export function checkModuleFolder(root: string, dir: string, opts: { noSymlinks?: boolean } = {}): ModuleFolderCheck {
+  let realRoot: string;
+  let realDir: string;
+  try {
+    realRoot = realpathSync(root);
+    realDir = realpathSync(dir);
+    if (!statSync(realDir).isDirectory()) return { ok: false, problem: 'missing', at: dir };
+  } catch {
+    return { ok: false, problem: 'missing', at: dir };
+  }
+  const absRoot = path.resolve(root);
+  const rel = path.relative(absRoot, path.resolve(dir));
+  if (opts.noSymlinks) {
+    if (!isInside(absRoot, path.resolve(dir))) return { ok: false, problem: 'outside', at: dir };
+    let cur = absRoot;
+    for (const part of rel.split(path.sep).filter((p) => p !== '')) {
+      cur = path.join(cur, part);
+      try {
+        if (lstatSync(cur).isSymbolicLink()) return { ok: false, problem: 'symlink', at: path.relative(absRoot, cur) };
+      } catch {
+        return { ok: false, problem: 'missing', at: dir };
+      }
+    }
+  }
+  if (!isInside(realRoot, realDir)) return { ok: false, problem: 'outside', at: rel || dir };
+  const first = path.relative(realRoot, realDir).split(path.sep)[0]!.toLowerCase();
+  if ((PROTECTED_FOLDERS as readonly string[]).includes(first)) return { ok: false, problem: 'protected', at: rel || dir };
+  return { ok: true, realRoot, realDir };
 }

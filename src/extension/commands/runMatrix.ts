@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
+import { matrixIsolation } from '../settings';
 import { CommandDef, isPlainArgs, requireTrust } from './common';
 
 /**
  * Runs the CI matrix locally: waves in priority order, live in the Runs view, with progress and a cancel button.
  * Each task runs as a local process group, or in a hardened container when agentFederation.matrix.isolation is
- * docker (engine: agentFederation.docker.host, as for agents).
+ * docker (the user's value; a workspace may only raise it to docker. Engine: agentFederation.docker.host, as for agents).
  * Args from tests/scripts: { only?: string[], priority?: string, maxParallel?: number, isolation?: 'process' | 'docker' }.
  */
 export const runMatrix: CommandDef = {
@@ -15,7 +16,7 @@ export const runMatrix: CommandDef = {
     const runs = s.runs;
     const opts = isPlainArgs(arg) ? arg : {};
     const config = vscode.workspace.getConfiguration('agentFederation');
-    const isolation = opts['isolation'] === 'docker' || opts['isolation'] === 'process' ? opts['isolation'] : config.get<string>('matrix.isolation') === 'docker' ? 'docker' : 'process';
+    const isolation = opts['isolation'] === 'docker' || opts['isolation'] === 'process' ? opts['isolation'] : matrixIsolation();
     const dockerHost = config.get<string>('docker.host', '').trim();
     void vscode.commands.executeCommand('agentFederation.runs.focus');
     const outcome = await vscode.window.withProgress(

@@ -1,7 +1,8 @@
 // Problems in .github/multi-agent-config.yml at the exact place, whether or not the YAML extension is installed
 // (with it, the contributed JSON schema adds completion and hover on top).
 import * as vscode from 'vscode';
-import { MATRIX_CONFIG_FILE, imageFindings, planMatrix, validateMatrixConfig } from '../../core/matrix';
+import { MATRIX_CONFIG_FILE, dockerFindings, planMatrix, validateMatrixConfig } from '../../core/matrix';
+import { matrixIsolation } from '../settings';
 
 export class MatrixConfigDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('multi-agent-config');
@@ -24,7 +25,7 @@ export class MatrixConfigDiagnostics implements vscode.Disposable {
       watcher.onDidCreate((u) => void this.validateFile(u)),
       watcher.onDidChange((u) => void this.validateFile(u)),
       watcher.onDidDelete((u) => this.collection.delete(u)),
-      // Docker isolation adds its own errors (a task without image): shown or cleared as the setting changes.
+      // Docker isolation adds its own errors (a task without image, a symlinked module): shown or cleared as the setting changes.
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentFederation.matrix.isolation') && void this.validateFile()),
     );
   }
@@ -42,8 +43,8 @@ export class MatrixConfigDiagnostics implements vscode.Disposable {
   validateText(uri: vscode.Uri, text: string): void {
     const file = vscode.workspace.asRelativePath(uri);
     const { config, findings } = validateMatrixConfig(text, file);
-    if (config && vscode.workspace.getConfiguration('agentFederation').get<string>('matrix.isolation') === 'docker') {
-      findings.push(...imageFindings(text, file, config, planMatrix(config)));
+    if (config && matrixIsolation() === 'docker') {
+      findings.push(...dockerFindings(text, file, config, planMatrix(config), this.root));
     }
     this.collection.set(
       uri,

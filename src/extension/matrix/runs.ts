@@ -2,7 +2,7 @@
 // .federation/runs/ (watched for runs started by the CLI or another window). The Runs view is built from this.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Isolation, IsolationStrategy, MatrixEvent, MatrixPlan, RunOutcome, imageFindings, listRuns, loadMatrixConfig, planMatrix, prepareDockerIsolation, readRun, removeRunContainers, runMatrix } from '../../core/matrix';
+import { Isolation, IsolationStrategy, MatrixEvent, MatrixPlan, RunOutcome, dockerFindings, listRuns, loadMatrixConfig, planMatrix, prepareDockerIsolation, readRun, removeRunContainers, runMatrix } from '../../core/matrix';
 import type { DockerClient } from '../../core/docker/client';
 import { loadDockerClient } from '../../core/docker/loader';
 import { FederationError } from '../../core/errors';
@@ -10,13 +10,14 @@ import type { GithubActions } from '../../core/matrix/github';
 import { GithubRunEvent, GithubRunOutcome, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
 import { Logger } from '../../core/ports';
 import { RunDetails, RunsData } from './runsModel';
+import { RunSlot } from './runSlot';
 
 export class RunsController implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunsData>();
   readonly onDidChange = this.emitter.event;
   private data: Promise<RunsData>;
   private readonly details = new Map<string, RunDetails>();
-  private active: { runId?: string; abort: AbortController } | undefined;
+  private readonly slot = new RunSlot();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
   private ticker: NodeJS.Timeout | undefined;
 
@@ -31,8 +32,9 @@ export class RunsController implements vscode.Disposable {
     return this.data;
   }
 
+  /** True from the moment a run is asked for (its preparation included) until it ended. */
   get running(): boolean {
-    return this.active !== undefined;
+    return this.slot.active !== undefined;
   }
 
   async refresh(): Promise<RunsData> {
@@ -62,7 +64,6 @@ export class RunsController implements vscode.Disposable {
   }
 
   private async plan(options: { only?: string[]; priority?: string; maxParallel?: number }) {
-    if (this.active) throw new FederationError('invalid-input', 'A matrix run is already in progress in this window; cancel it first.', {});
     const loaded = await loadMatrixConfig(this.root);
     const config = loaded.config;
     if (!config) {
@@ -80,28 +81,36 @@ export class RunsController implements vscode.Disposable {
 
   /** Plans from the config and runs it; the view follows its events. Resolves when the run ends. */
   async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
-    const { plan, loaded, config } = await this.plan(options);
-    // Docker isolation: a task without image is a config error, and the engine must answer, before anything runs.
+    // Claimed before the first await, released if preparing fails: a second start meanwhile is refused.
+    const active = this.slot.claim(options.signal);
+    let plan: MatrixPlan;
+    // Docker isolation: a task without image or with a symlinked module is a config error, and the engine must
+    // answer, before anything runs.
     let client: DockerClient | undefined;
     let isolation: IsolationStrategy | undefined;
-    if (options.isolation === 'docker') {
-      const missing = imageFindings(loaded.text, loaded.shownAs, config, plan);
-      if (missing.length) {
-        throw new FederationError('invalid-input', `${loaded.shownAs}: ${missing.length} task(s) name no image for Docker isolation; nothing ran. First: line ${missing[0]!.range.start.line + 1}: ${missing[0]!.message}`, { file: loaded.file });
+    try {
+      const planned = await this.plan(options);
+      plan = planned.plan;
+      const { loaded, config } = planned;
+      if (options.isolation === 'docker') {
+        const refused = dockerFindings(loaded.text, loaded.shownAs, config, plan, this.root);
+        if (refused.length) {
+          throw new FederationError('invalid-input', `${loaded.shownAs}: ${refused.length} problem(s) for Docker isolation; nothing ran. First: line ${refused[0]!.range.start.line + 1}: ${refused[0]!.message}`, { file: loaded.file });
+        }
+        client = await loadDockerClient(options.dockerHost ? { host: options.dockerHost } : {});
+        isolation = await prepareDockerIsolation({ client, root: this.root, config, plan, signal: active.abort.signal });
       }
-      client = await loadDockerClient(options.dockerHost ? { host: options.dockerHost } : {});
-      isolation = await prepareDockerIsolation({ client, root: this.root, config, plan });
+    } catch (e) {
+      this.slot.release(active);
+      throw e;
     }
-    const abort = new AbortController();
-    options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    this.active = { abort };
     // Elapsed times of the live run move on even between events.
     this.ticker = setInterval(() => void this.snapshot().then((d) => this.emitter.fire({ ...d, now: new Date() })), 1000);
     try {
       return await runMatrix({
         root: this.root,
         plan,
-        signal: abort.signal,
+        signal: active.abort.signal,
         ...(isolation ? { isolation } : {}),
         onEvent: (e) => {
           this.apply(e);
@@ -111,10 +120,11 @@ export class RunsController implements vscode.Disposable {
     } finally {
       clearInterval(this.ticker);
       this.ticker = undefined;
-      const id = this.active?.runId;
-      // Each attempt removes its container; this catches one whose removal failed.
-      if (client && id) await removeRunContainers(client, { runId: id }).catch((e: unknown) => this.logger.warn(`removing the task containers of run ${id}: ${e instanceof Error ? e.message : String(e)}`));
-      this.active = undefined;
+      const id = active.runId;
+      // Each attempt removes its container; this catches one whose removal failed. Only this workspace's: the
+      // run id alone could be another workspace's on a shared engine.
+      if (client && id) await removeRunContainers(client, { root: this.root, runId: id }).catch((e: unknown) => this.logger.warn(`removing the task containers of run ${id}: ${e instanceof Error ? e.message : String(e)}`));
+      this.slot.release(active);
       if (id) {
         const d = this.details.get(id);
         if (d) d.live = false;
@@ -130,17 +140,21 @@ export class RunsController implements vscode.Disposable {
    * Cancelling stops following; the run goes on on GitHub.
    */
   async startGithub(options: { api: GithubActions; ref: string; returnRunDetails?: boolean; pollMs?: number; onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal }): Promise<GithubRunOutcome & { dir?: string }> {
-    const { plan } = await this.plan({});
-    const abort = new AbortController();
-    options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    this.active = { abort };
+    const active = this.slot.claim(options.signal);
+    let plan: MatrixPlan;
+    try {
+      plan = (await this.plan({})).plan;
+    } catch (e) {
+      this.slot.release(active);
+      throw e;
+    }
     this.ticker = setInterval(() => void this.snapshot().then((d) => this.emitter.fire({ ...d, now: new Date() })), 1000);
     let saved = false;
     try {
       const outcome = await runOnGithub({
         api: options.api,
         ref: options.ref,
-        signal: abort.signal,
+        signal: active.abort.signal,
         ...(options.returnRunDetails ? { returnRunDetails: true } : {}),
         ...(options.pollMs ? { pollMs: options.pollMs } : {}),
         onEvent: (e) => {
@@ -155,8 +169,8 @@ export class RunsController implements vscode.Disposable {
     } finally {
       clearInterval(this.ticker);
       this.ticker = undefined;
-      const id = this.active?.runId;
-      this.active = undefined;
+      const id = active.runId;
+      this.slot.release(active);
       if (id) {
         // With the report on disk, the next load reads it; without, the jobs' view of the run stays.
         if (saved) this.details.delete(id);
@@ -171,7 +185,7 @@ export class RunsController implements vscode.Disposable {
 
   private async applyGithub(e: GithubRunEvent, plan: MatrixPlan): Promise<void> {
     if (e.type === 'run-found') {
-      if (this.active) this.active.runId = e.runId;
+      if (this.slot.active) this.slot.active.runId = e.runId;
       this.details.set(e.runId, { plan, results: new Map(), running: new Set(), live: true, github: { url: e.run.htmlUrl } });
       try {
         // plan.json makes the run a folder the view (and other windows) list while it is in progress.
@@ -183,7 +197,7 @@ export class RunsController implements vscode.Disposable {
       return;
     }
     if (e.type !== 'progress') return;
-    const id = this.active?.runId;
+    const id = this.slot.active?.runId;
     const d = id ? this.details.get(id) : undefined;
     if (!id || !d) return;
     const units = unitsFromJobs(plan, e.jobs, id);
@@ -194,19 +208,20 @@ export class RunsController implements vscode.Disposable {
   }
 
   cancel(): boolean {
-    if (!this.active) return false;
-    this.active.abort.abort();
+    const active = this.slot.active;
+    if (!active) return false;
+    active.abort.abort();
     return true;
   }
 
   private apply(e: MatrixEvent): void {
     if (e.type === 'run-started') {
-      if (this.active) this.active.runId = e.runId;
+      if (this.slot.active) this.slot.active.runId = e.runId;
       this.details.set(e.runId, { plan: e.plan, results: new Map(), running: new Set(), live: true });
       void this.refresh();
       return;
     }
-    const id = this.active?.runId;
+    const id = this.slot.active?.runId;
     const d = id ? this.details.get(id) : undefined;
     if (!d) return;
     if (e.type === 'task-started') d.running.add(e.unit);
