@@ -6,7 +6,7 @@ import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/m
 import { useTempDir } from '../../helpers/tmp';
 import { pidAlive, waitForFile } from './helpers';
 
-for (const launcher of ['spawn', 'fork-server'] as const) describe(`LocalProcessRunner (real processes, ${launcher})`, function () {
+for (const launcher of ['spawn', 'fork-server', 'spawn-server'] as const) describe(`LocalProcessRunner (real processes, ${launcher})`, function () {
   this.timeout(30_000);
   const tmp = useTempDir('fed-proc-');
   const started: number[] = [];
