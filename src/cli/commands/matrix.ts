@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { DockerClient } from '../../core/docker/client';
 import { DockerClientFactory, loadDockerClient } from '../../core/docker/loader';
 import { FederationError } from '../../core/errors';
-import { dockerFindings, ISOLATIONS, Isolation, prepareDockerIsolation, removeRunContainers } from '../../core/matrix/containerRunner';
+import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages, prepareDockerIsolation, removeRunContainers } from '../../core/matrix/containerRunner';
 import { loadMatrixConfig, LoadedMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
 import { LocalProcessRunner } from '../../core/matrix/process';
@@ -174,7 +174,7 @@ export const matrixCommand: CliCommand = {
     'matrix runs',
     'matrix clean [--run ID]   (removes task containers a crashed --isolation docker run left)',
     'matrix report [--run ID] [--format json|md|html] [--out FILE]',
-    `matrix workflow [--config F] [--out FILE] [--cli CMD]   (default out: ${WORKFLOW_FILE})`,
+    `matrix workflow [--config F] [--out FILE] [--cli CMD] [--isolation process|docker]   (default out: ${WORKFLOW_FILE})`,
     GITHUB_RUN_USAGE,
   ],
   async run(ctx, args) {
@@ -316,7 +316,15 @@ export const matrixCommand: CliCommand = {
         const loaded = await load(ctx, args, false);
         if (!loaded) return EXIT.error;
         const plan = planFrom(loaded, args);
-        const text = generateWorkflow(plan, { configFile: loaded.shownAs.split(path.sep).join('/'), cli: stringFlag(args, 'cli') ?? DEFAULT_CLI });
+        // --isolation docker: the workers pull every task's image and run with docker isolation; a task without
+        // an image is the same config error as for a local docker run.
+        const docker = isolationFlag(args) === 'docker';
+        if (docker && refuseFindings(ctx, imageFindings(loaded.text, loaded.shownAs, loaded.config, plan))) return EXIT.error;
+        const text = generateWorkflow(plan, {
+          configFile: loaded.shownAs.split(path.sep).join('/'),
+          cli: stringFlag(args, 'cli') ?? DEFAULT_CLI,
+          ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}),
+        });
         const file = path.resolve(ctx.root, stringFlag(args, 'out') ?? WORKFLOW_FILE);
         await fs.mkdir(path.dirname(file), { recursive: true });
         await fs.writeFile(file, text);

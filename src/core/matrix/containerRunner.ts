@@ -66,6 +66,12 @@ export function unitImage(config: MatrixConfig, unit: Pick<MatrixUnit, 'task' | 
   return unit.image ?? config.tasks[unit.task]?.image ?? config.docker?.image;
 }
 
+/** Every image the plan's units run in, once each, in plan order (for a workflow to pull); units without one are left out. */
+export function planImages(config: MatrixConfig, plan: MatrixPlan): string[] {
+  const images = plan.waves.flatMap((w) => w.units.map((u) => unitImage(config, u))).filter((i): i is string => i !== undefined);
+  return [...new Set(images)];
+}
+
 export function unitNetwork(config: MatrixConfig, unit: Pick<MatrixUnit, 'task'>): string {
   return config.tasks[unit.task]?.network ?? config.docker?.network ?? 'none';
 }

@@ -15,5 +15,5 @@ export type { TaskResult, RunSummary, WaveTiming, ModuleSetupResult, RunListing,
 export { renderMarkdownReport, renderJsonReport, statusLabel } from './report';
 export { generateWorkflow, githubMatrix, githubOutputLines, WORKFLOW_FILE } from './workflow';
 export { loadMatrixConfig } from './load';
-export { ContainerProcessRunner, dockerFindings, effectiveIsolation, imageFindings, prepareDockerIsolation, removeRunContainers, unitImage, unitNetwork, ISOLATIONS, MATRIX_LABEL } from './containerRunner';
+export { ContainerProcessRunner, dockerFindings, effectiveIsolation, imageFindings, planImages, prepareDockerIsolation, removeRunContainers, unitImage, unitNetwork, ISOLATIONS, MATRIX_LABEL } from './containerRunner';
 export type { Isolation, DockerIsolationOptions } from './containerRunner';

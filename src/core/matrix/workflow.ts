@@ -21,6 +21,11 @@ export interface WorkflowOptions {
   nodeVersion?: string;
   runsOn?: string;
   branches?: string[];
+  /**
+   * Docker isolation on the runners: each worker pulls these images (every task's, see unitImage) and runs its unit
+   * with `--isolation docker`, as a local run does. The runner never pulls by itself, so the workflow does.
+   */
+  docker?: { images: string[] };
 }
 
 /** One GitHub matrix entry: only what a worker job needs; the worker re-plans from the config for the rest. */
@@ -150,9 +155,10 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
               { name: 'Install dependencies (cache miss)', if: "steps.deps.outputs.cache-hit != 'true'", run: `${cli} matrix setup --config ${config} --allow-workspace-commands --unit "\${{ matrix.id }}"` },
             ]
           : []),
+        ...(opts.docker ? [{ name: 'Pull the task images', run: opts.docker.images.map((i) => `docker pull ${sh(i)}`).join('\n') }] : []),
         {
           name: 'Run ${{ matrix.id }}',
-          run: `${cli} matrix run --config ${config} --allow-workspace-commands --unit "\${{ matrix.id }}" --run-id "$FEDERATION_RUN_ID"${caching ? ' --no-setup' : ''}`,
+          run: `${cli} matrix run --config ${config} --allow-workspace-commands --unit "\${{ matrix.id }}" --run-id "$FEDERATION_RUN_ID"${caching ? ' --no-setup' : ''}${opts.docker ? ' --isolation docker' : ''}`,
         },
         {
           name: 'Upload the result',

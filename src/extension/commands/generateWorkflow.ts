@@ -1,5 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { matrixIsolation } from '../settings';
 import { matrix } from '../lazy';
 import { FederationError } from '../../core/errors';
 import { CommandDef, isFromUi } from './common';
@@ -8,11 +9,18 @@ import { CommandDef, isFromUi } from './common';
 export const generateWorkflow: CommandDef = {
   id: 'agentFederation.generateWorkflow',
   async run(s, arg) {
-    const { WORKFLOW_FILE, generateWorkflow: render, loadMatrixConfig, planMatrix } = matrix();
+    const { WORKFLOW_FILE, generateWorkflow: render, imageFindings, loadMatrixConfig, planImages, planMatrix } = matrix();
     const loaded = await loadMatrixConfig(s.fed.root);
     if (!loaded.config) throw new FederationError('invalid-input', `${loaded.shownAs} has errors; fix them first (see Problems).`, { file: loaded.file });
     const configFile = path.relative(s.fed.root, loaded.file).split(path.sep).join('/');
-    const yaml = render(planMatrix(loaded.config, { configFile }), { configFile });
+    const plan = planMatrix(loaded.config, { configFile });
+    // With docker isolation (the user's setting), the workers run their units in containers too.
+    const docker = matrixIsolation() === 'docker';
+    if (docker) {
+      const missing = imageFindings(loaded.text, loaded.shownAs, loaded.config, plan);
+      if (missing.length) throw new FederationError('invalid-input', `${loaded.shownAs}: ${missing.length} task(s) name no image for Docker isolation (see Problems); no workflow was written.`, { file: loaded.file });
+    }
+    const yaml = render(plan, { configFile, ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}) });
     const target = vscode.Uri.joinPath(vscode.Uri.file(s.fed.root), WORKFLOW_FILE);
     let exists = false;
     try {

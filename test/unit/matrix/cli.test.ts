@@ -157,4 +157,17 @@ describe('federation matrix (CLI)', function () {
     assert.equal((await run('workflow', '--out', 'wf.yml', '--cli', 'node cli.js')).code, 0);
     assert.match(readFileSync(path.join(tmp.path, 'wf.yml'), 'utf8'), /node cli\.js matrix run/);
   });
+
+  it('workflow --isolation docker: workers pull every task image and run in containers; a task without an image refuses', async () => {
+    const cfg = path.join(tmp.path, '.github', 'multi-agent-config.yml');
+    const refused = await run('workflow', '--isolation', 'docker', '--out', 'wf-docker.yml');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /names no image/);
+    assert.equal(existsSync(path.join(tmp.path, 'wf-docker.yml')), false, 'nothing written');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8') + '\ndocker:\n  image: node:20-bookworm-slim\n');
+    assert.equal((await run('workflow', '--isolation', 'docker', '--out', 'wf-docker.yml')).code, 0);
+    const yml = readFileSync(path.join(tmp.path, 'wf-docker.yml'), 'utf8');
+    assert.match(yml, /docker pull "node:20-bookworm-slim"/);
+    assert.match(yml, /matrix run .* --isolation docker/);
+  });
 });

@@ -55,6 +55,23 @@ describe('GitHub Actions workflow', () => {
     });
   }
 
+  it('with docker isolation, parses with zero errors; each worker pulls the images and runs with --isolation docker', async function () {
+    this.timeout(30_000);
+    const plan = planMatrix(config(FIXTURE_CONFIG));
+    const yml = generateWorkflow(plan, { configFile: '.github/multi-agent-config.yml', docker: { images: ['node:20-bookworm-slim', 'ghcr.io/acme/tool:1'] } });
+    assert.deepEqual(await githubErrors(yml), [], yml);
+    const wf = (require('yaml') as typeof import('yaml')).parse(yml) as { jobs: Record<string, { steps?: { name?: string; run?: string }[] }> };
+    for (const job of ['priority_1', 'priority_2', 'priority_3']) {
+      const steps = wf.jobs[job]!.steps!;
+      const pull = steps.findIndex((st) => st.name === 'Pull the task images');
+      const runStep = steps.findIndex((st) => st.run?.includes(' matrix run '));
+      assert.ok(pull >= 0 && pull < runStep, `${job} pulls before it runs`);
+      assert.equal(steps[pull]!.run, 'docker pull "node:20-bookworm-slim"\ndocker pull "ghcr.io/acme/tool:1"');
+      assert.match(steps[runStep]!.run!, / --isolation docker$/);
+    }
+    assert.doesNotMatch(generateWorkflow(plan, { configFile: 'c.yml' }), /isolation docker|docker pull/);
+  });
+
   it('the parser does report errors (the check can fail)', async () => {
     const errors = await githubErrors('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      fail-fast: maybe\n    steps:\n      - run: echo\n');
     assert.ok(errors.length > 0);
