@@ -2,33 +2,23 @@
 import * as assert from 'node:assert/strict';
 import { agentReportModel } from '../../src/core/reports/models';
 import { agentModel, agentRecord, dashboardModelFixture, NOW } from '../fixtures/webviews/models';
-import { BrowserSession, finishPage, launch, PageServer, PanelPage, showModel, startServer, texts } from './harness';
+import { PanelPage, showModel, texts, useBrowser } from './harness';
 
 describe('agent report and dashboard pages (chromium)', function () {
   this.timeout(60_000);
-  let server: PageServer;
-  let session: BrowserSession;
   let p: PanelPage | undefined;
-
-  before(async () => {
-    server = await startServer();
-    session = await launch();
-  });
-  after(async () => {
-    await session?.close();
-    await server?.close();
-  });
-  afterEach(async function () {
+  const browser = useBrowser(() => {
     const page = p;
     p = undefined;
-    await finishPage(page, this.currentTest);
-  });
+    return page;
+  }, { check: true });
+
 
   describe('agent report', () => {
     const model = agentModel();
 
     it('shows the mission, status, duration, resources, report and log tail', async () => {
-      p = await showModel(session, server, model);
+      p = await showModel(browser.session, browser.server, model);
       const page = p.page;
       assert.equal(await page.textContent('h1'), 'Agent reviewer-1a2b3c');
       assert.equal(await page.getAttribute('.title-row .badge[data-status]', 'data-status'), 'succeeded');
@@ -49,7 +39,7 @@ describe('agent report and dashboard pages (chromium)', function () {
     });
 
     it('asks the extension to open deliverables by index, the brief and the output folder', async () => {
-      p = await showModel(session, server, model);
+      p = await showModel(browser.session, browser.server, model);
       await p.page.click('table.deliverables tbody tr:nth-child(2) button');
       await p.page.click('#open-brief');
       await p.page.click('#open-output');
@@ -62,7 +52,7 @@ describe('agent report and dashboard pages (chromium)', function () {
 
     it('explains a missing report and a missing engine', async () => {
       const bare = agentReportModel({ id: 'lonely-1', ref: { agentId: 'lonely-1' }, record: agentRecord({ id: 'lonely-1' }), reportError: 'No report yet: the agent writes /output/agent-report.json when it is done.', logNote: 'The Docker support of this installation is not available: no status or log.', now: NOW });
-      p = await showModel(session, server, bare);
+      p = await showModel(browser.session, browser.server, bare);
       assert.equal(await p.page.getAttribute('.title-row .badge[data-status]', 'data-status'), 'unknown');
       assert.match((await p.page.textContent('#report .empty'))!, /No report yet/);
       assert.match((await p.page.textContent('#logs'))!, /Docker support of this installation is not available/);
@@ -74,7 +64,7 @@ describe('agent report and dashboard pages (chromium)', function () {
     const model = dashboardModelFixture();
 
     it('shows personas and their tasks, agents by host and status, handoffs, locks and runs', async () => {
-      p = await showModel(session, server, model);
+      p = await showModel(browser.session, browser.server, model);
       const page = p.page;
       assert.deepEqual(await texts(page, '.card.persona h3'), ['Research', 'DevOps', 'Writer']);
       assert.deepEqual(await texts(page, '.card.persona .badge'), ['active', 'idle', 'offline']);
@@ -91,7 +81,7 @@ describe('agent report and dashboard pages (chromium)', function () {
     });
 
     it('opens agents, handoffs and runs through the extension', async () => {
-      p = await showModel(session, server, model);
+      p = await showModel(browser.session, browser.server, model);
       await p.page.click('#agents li[data-agent="coder-77aa01"] button');
       await p.page.click('#handoffs tbody button');
       await p.page.click('#runs li:first-child button');

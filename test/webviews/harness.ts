@@ -250,3 +250,35 @@ export async function finishPage(p: PanelPage | undefined, test: Mocha.Test | un
     await p.close();
   }
 }
+
+/**
+ * The hooks every page suite needs: one page server and one browser for the suite, and after each test the page
+ * the test left (`take` hands it over and forgets it) checked for console errors and CSP violations, or only closed.
+ */
+export function useBrowser(take: () => PanelPage | undefined, options: { check: boolean }): { readonly server: PageServer; readonly session: BrowserSession } {
+  let server: PageServer | undefined;
+  let session: BrowserSession | undefined;
+  before(async () => {
+    server = await startServer();
+    session = await launch();
+  });
+  after(async () => {
+    await session?.close();
+    await server?.close();
+  });
+  afterEach(async function () {
+    const page = take();
+    if (options.check) await finishPage(page, this.currentTest);
+    else await page?.close();
+  });
+  return {
+    get server(): PageServer {
+      assert.ok(server, 'the page server is not started yet (useBrowser’s before hook has not run)');
+      return server;
+    },
+    get session(): BrowserSession {
+      assert.ok(session, 'the browser is not launched yet (useBrowser’s before hook has not run)');
+      return session;
+    },
+  };
+}

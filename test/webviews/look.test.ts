@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { PanelModel } from '../../src/webviews/protocol';
 import type { ThemeName } from '../../src/webviews/themes';
 import { agentModel, dashboardModelFixture, runModel } from '../fixtures/webviews/models';
-import { BrowserSession, launch, PageServer, PanelPage, RESULTS, showModel, startServer } from './harness';
+import { PanelPage, RESULTS, showModel, useBrowser } from './harness';
 
 const THEMES: ThemeName[] = ['light', 'dark', 'high-contrast'];
 
@@ -84,29 +84,20 @@ function measure(p: PanelPage): Promise<Contrast[]> {
 
 describe('report pages: themes, contrast and speed (chromium)', function () {
   this.timeout(120_000);
-  let server: PageServer;
-  let session: BrowserSession;
   let p: PanelPage | undefined;
+  const browser = useBrowser(() => {
+    const page = p;
+    p = undefined;
+    return page;
+  }, { check: false });
   const models: Record<string, PanelModel> = { run: runModel({ units: 40, waves: 3, agents: 4 }), agent: agentModel(), dashboard: dashboardModelFixture() };
 
-  before(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    server = await startServer();
-    session = await launch();
-  });
-  after(async () => {
-    await session?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
+  before(() => mkdirSync(RESULTS, { recursive: true }));
 
   for (const [name, model] of Object.entries(models)) {
     for (const theme of THEMES) {
       it(`${name} in ${theme}: readable, and saved as ${name}-${theme}.png`, async () => {
-        p = await showModel(session, server, model, { theme, width: 1280, height: 900 });
+        p = await showModel(browser.session, browser.server, model, { theme, width: 1280, height: 900 });
         await p.page.mouse.move(1, 1);
         await p.page.screenshot({ path: path.join(RESULTS, `${name}-${theme}.png`), fullPage: true });
         const results = await measure(p);
@@ -120,7 +111,7 @@ describe('report pages: themes, contrast and speed (chromium)', function () {
   }
 
   it('a hovered timeline bar shows its tooltip (run-tooltip-dark.png)', async () => {
-    p = await showModel(session, server, models['run']!, { theme: 'dark', width: 1280, height: 900 });
+    p = await showModel(browser.session, browser.server, models['run']!, { theme: 'dark', width: 1280, height: 900 });
     await p.page.locator('#timeline').scrollIntoViewIfNeeded();
     await p.page.locator('svg.timeline rect.bar.s-timed_out').first().hover();
     await p.page.locator('.tooltip').waitFor({ state: 'visible', timeout: 5000 });
@@ -129,7 +120,7 @@ describe('report pages: themes, contrast and speed (chromium)', function () {
 
   it('renders the timeline of a 1,000-unit run in under 200 ms', async () => {
     const big = runModel({ units: 1000, waves: 5, agents: 12, historyRuns: 2 });
-    p = await showModel(session, server, big, { theme: 'dark', width: 1400, height: 900 });
+    p = await showModel(browser.session, browser.server, big, { theme: 'dark', width: 1400, height: 900 });
     // The first render plus four updates (what a live run sends); the median is the figure.
     for (let i = 0; i < 4; i++) {
       const before = (await p.posted()).filter((m) => m.type === 'rendered' && m.section === 'timeline').length;

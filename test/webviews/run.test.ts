@@ -3,31 +3,21 @@ import * as assert from 'node:assert/strict';
 import { duration, percent, times } from '../../src/webviews/format';
 import type { RunReportModel } from '../../src/webviews/protocol';
 import { liveRunModel, runModel } from '../fixtures/webviews/models';
-import { BrowserSession, exportDocument, finishPage, launch, openPanel, PageServer, PanelPage, showModel, startServer, texts } from './harness';
+import { exportDocument, openPanel, PanelPage, showModel, texts, useBrowser } from './harness';
 
 describe('run report page (chromium)', function () {
   this.timeout(60_000);
-  let server: PageServer;
-  let session: BrowserSession;
   let p: PanelPage | undefined;
-  const model: RunReportModel = runModel({ units: 40, waves: 3, agents: 4 });
-
-  before(async () => {
-    server = await startServer();
-    session = await launch();
-  });
-  after(async () => {
-    await session?.close();
-    await server?.close();
-  });
-  afterEach(async function () {
+  const browser = useBrowser(() => {
     const page = p;
     p = undefined;
-    await finishPage(page, this.currentTest);
-  });
+    return page;
+  }, { check: true });
+  const model: RunReportModel = runModel({ units: 40, waves: 3, agents: 4 });
+
 
   it('says ready first, then shows the header figures from the model', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     assert.equal((await p.posted())[0]!.type, 'ready');
     const page = p.page;
     assert.equal(await page.textContent('h1 .run-id'), model.runId);
@@ -44,7 +34,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('draws every attempt as a bar of one SVG, on lanes grouped by wave, with setup and leader steps', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     const page = p.page;
     assert.equal(await page.locator('svg.timeline').count(), 1);
     const expected = model.tasks.reduce((n, t) => n + (t.startMs === null ? 0 : Math.max(1, t.attemptSpans.length)), 0);
@@ -66,7 +56,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('shows a task in a tooltip on hover and asks for its log on click', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     const i = model.tasks.findIndex((t) => t.status === 'timed_out');
     const bar = p.page.locator(`svg.timeline rect.bar[data-i="${i}"]:not(.retry)`);
     await bar.hover();
@@ -82,7 +72,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('lists failures first, with retries and warnings marked', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     const statuses = await p.page.$$eval('table.tasks tbody tr', (rows) => rows.map((r) => r.getAttribute('data-status')));
     assert.equal(statuses.length, model.tasks.length);
     const blocking = model.tasks.filter((t) => (t.status === 'failed' || t.status === 'timed_out') && t.blocking).length;
@@ -97,7 +87,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('sorts by a column and filters by status, module and text', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     const page = p.page;
     const durations = () => page.$$eval('table.tasks tbody tr td:nth-child(6)', (tds) => tds.map((td) => td.textContent ?? ''));
     await page.click('th[data-key="duration"] button');
@@ -126,7 +116,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('compares with the previous run and shows the trend of the config', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     const c = model.comparison!;
     assert.ok(c.newlyFailing.length > 0 && c.fixed.length > 0);
     assert.deepEqual(await texts(p.page, '#compare .newly-failing li .mono'), c.newlyFailing.map((f) => f.unit));
@@ -141,7 +131,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('sends the actions to the extension', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     await p.page.click('#rerun-failed');
     await p.page.click('#open-config');
     await p.page.click('#export-md');
@@ -158,7 +148,7 @@ describe('run report page (chromium)', function () {
 
   it('follows a run in progress through updates, keeping the view settings', async () => {
     const live = liveRunModel({ units: 40, waves: 3, agents: 4 }, 0.4);
-    p = await showModel(session, server, live);
+    p = await showModel(browser.session, browser.server, live);
     assert.equal(await p.page.locator('.badge.live').count(), 1);
     assert.ok(await p.page.locator('#rerun-failed').isDisabled());
     assert.equal(await p.page.locator('svg.timeline rect.bar.s-running').count(), live.counts.running);
@@ -177,7 +167,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('keeps its reference and view settings across a reload (the serializer state)', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     await p.page.click('th[data-key="module"] button');
     await p.page.reload({ waitUntil: 'load' });
     const state = await p.page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? 'null'));
@@ -191,7 +181,7 @@ describe('run report page (chromium)', function () {
   });
 
   it('ignores messages that are not the protocol', async () => {
-    p = await showModel(session, server, model);
+    p = await showModel(browser.session, browser.server, model);
     const before = await p.page.textContent('h1');
     await p.send({ type: 'init', model: { ...model, kind: 'agent' } });
     await p.send({ type: 'update', model: { ...model, runId: 'other', tasks: null } });
@@ -203,14 +193,14 @@ describe('run report page (chromium)', function () {
   });
 
   it('exports a self-contained HTML file that renders offline, without the actions', async () => {
-    server.exports.set('run-export', await exportDocument('run', model));
-    const start = server.requests.length;
-    p = await openPanel(session, server, 'run', { url: `${server.origin}/export/run-export.html` });
+    browser.server.exports.set('run-export', await exportDocument('run', model));
+    const start = browser.server.requests.length;
+    p = await openPanel(browser.session, browser.server, 'run', { url: `${browser.server.origin}/export/run-export.html` });
     await p.page.waitForSelector('svg.timeline', { timeout: 10_000 });
     assert.equal(await p.page.textContent('h1 .run-id'), model.runId);
     assert.equal(await p.page.locator('svg.timeline rect.bar[data-i]').count() > 0, true);
     assert.equal(await p.page.locator('#rerun-failed').isVisible(), false);
-    assert.deepEqual(server.requests.slice(start), ['/export/run-export.html'], 'nothing else is loaded');
+    assert.deepEqual(browser.server.requests.slice(start), ['/export/run-export.html'], 'nothing else is loaded');
     assert.match(await p.page.evaluate(() => document.body.className), /exported/);
   });
 });

@@ -7,7 +7,7 @@ import { runReportModel } from '../../src/core/reports/models';
 import type { PanelModel } from '../../src/webviews/protocol';
 import { agentModel, dashboardModelFixture, NOW } from '../fixtures/webviews/models';
 import { XSS } from '../fixtures/webviews/xss';
-import { BrowserSession, exportDocument, launch, openPanel, PageServer, PanelPage, showModel, startServer } from './harness';
+import { exportDocument, openPanel, PanelPage, showModel, useBrowser } from './harness';
 
 interface PageFacts {
   xss: unknown;
@@ -34,22 +34,13 @@ function facts(p: PanelPage): Promise<PageFacts> {
 
 describe('report pages keep untrusted text inert (chromium)', function () {
   this.timeout(90_000);
-  let server: PageServer;
-  let session: BrowserSession;
   let p: PanelPage | undefined;
-
-  before(async () => {
-    server = await startServer();
-    session = await launch();
-  });
-  after(async () => {
-    await session?.close();
-    await server?.close();
-  });
-  afterEach(async () => {
-    await p?.close();
+  const browser = useBrowser(() => {
+    const page = p;
     p = undefined;
-  });
+    return page;
+  }, { check: false });
+
 
   const runWithPayloads = () => {
     const r = makeRun({ units: 28, waves: 2, agents: 4, failEvery: 3, names: XSS });
@@ -61,8 +52,8 @@ describe('report pages keep untrusted text inert (chromium)', function () {
   };
 
   async function check(model: PanelModel, expectedScripts: number, extra: (p: PanelPage) => Promise<void>, shown: string[] = XSS): Promise<void> {
-    const start = server.requests.length;
-    p = await showModel(session, server, model);
+    const start = browser.server.requests.length;
+    p = await showModel(browser.session, browser.server, model);
     await extra(p);
     // Let anything that was going to load or fire do so.
     await p.page.waitForTimeout(300);
@@ -75,7 +66,7 @@ describe('report pages keep untrusted text inert (chromium)', function () {
     assert.deepEqual(f.handlers, [], 'no handler or javascript: attribute');
     assert.deepEqual(await p.violations(), [], 'no CSP violation');
     assert.deepEqual(p.consoleErrors, []);
-    assert.deepEqual(server.requests.slice(start).sort(), [`/panel/${model.kind}.html`, `/dist/${model.kind}.js`, `/dist/${model.kind}.css`].sort());
+    assert.deepEqual(browser.server.requests.slice(start).sort(), [`/panel/${model.kind}.html`, `/dist/${model.kind}.js`, `/dist/${model.kind}.css`].sort());
     // Shown as text, not dropped: the strings (or their start, where labels are cut) are on the page.
     for (const s of shown) assert.ok(f.text.includes(s.slice(0, 12)), `shown as text: ${s}`);
   }
@@ -110,9 +101,9 @@ describe('report pages keep untrusted text inert (chromium)', function () {
 
   it('an exported run report, opened as a file of its own', async () => {
     const model = runWithPayloads();
-    server.exports.set('xss-run', await exportDocument('run', model));
-    const start = server.requests.length;
-    p = await openPanel(session, server, 'run', { url: `${server.origin}/export/xss-run.html` });
+    browser.server.exports.set('xss-run', await exportDocument('run', model));
+    const start = browser.server.requests.length;
+    p = await openPanel(browser.session, browser.server, 'run', { url: `${browser.server.origin}/export/xss-run.html` });
     await p.page.waitForSelector('svg.timeline', { timeout: 10_000 });
     await p.page.locator('svg.timeline rect.bar.s-failed').first().hover();
     await p.page.waitForTimeout(300);
@@ -124,7 +115,7 @@ describe('report pages keep untrusted text inert (chromium)', function () {
     assert.deepEqual(f.forbidden, []);
     assert.deepEqual(f.handlers, []);
     assert.deepEqual(p.consoleErrors, [], 'no CSP refusal either');
-    assert.deepEqual(server.requests.slice(start), ['/export/xss-run.html']);
+    assert.deepEqual(browser.server.requests.slice(start), ['/export/xss-run.html']);
     for (const s of XSS) assert.ok(f.text.includes(s.slice(0, 12)), `shown as text: ${s}`);
   });
 });
