@@ -513,12 +513,7 @@ export class AgentService {
   /** One agent, fresh from its engine. */
   async get(id: string): Promise<AgentInfo> {
     const loc = await this.locate(id);
-    let container: ContainerInfo | undefined;
-    try {
-      container = await loc.client.inspectContainer(loc.containerId);
-    } catch (e) {
-      if (!isDockerStatus(e, 404)) throw e;
-    }
+    const container = await inspectIfThere(loc.client, loc.containerId);
     return describeAgent({
       id: loc.id, ...(loc.record ? { record: loc.record } : {}), ...(container ? { container } : {}), host: loc.host,
       hostLabel: loc.client.hostLabel, outputDir: this.folders(loc.id).outputDir, now: this.clock.now(),
@@ -594,13 +589,8 @@ export class AgentService {
       emit({ type: 'removed', id, host, action: event.action });
       return;
     }
-    let container: ContainerInfo | undefined;
-    try {
-      container = await client.inspectContainer(event.id);
-    } catch (e) {
-      if (isDockerStatus(e, 404)) return; // already gone: its destroy event follows
-      throw e;
-    }
+    const container = await inspectIfThere(client, event.id);
+    if (!container) return; // already gone: its destroy event follows
     const record = (await readAgents(this.store).catch(() => [])).find((r) => r.id === id);
     emit({
       type: 'changed',
@@ -659,12 +649,7 @@ export class AgentService {
    */
   async remove(id: string, options: { force?: boolean } = {}): Promise<RemoveResult> {
     const loc = await this.locate(id);
-    let container: ContainerInfo | undefined;
-    try {
-      container = await loc.client.inspectContainer(loc.containerId);
-    } catch (e) {
-      if (!isDockerStatus(e, 404)) throw e;
-    }
+    const container = await inspectIfThere(loc.client, loc.containerId);
     if (container?.running && !options.force) {
       throw new FederationError('invalid-transition', `Agent ${loc.id} is still running: stop it first, or remove it with force.`, { id: loc.id, status: 'running' });
     }
@@ -823,6 +808,16 @@ async function makeReadable(dir: string): Promise<void> {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) await makeReadable(p);
     else if (entry.isFile()) await fs.chmod(p, 0o644);
+  }
+}
+
+/** The container as the engine reports it, or undefined when the engine no longer has it (404). */
+async function inspectIfThere(client: DockerClient, containerId: string): Promise<ContainerInfo | undefined> {
+  try {
+    return await client.inspectContainer(containerId);
+  } catch (e) {
+    if (isDockerStatus(e, 404)) return undefined;
+    throw e;
   }
 }
 
