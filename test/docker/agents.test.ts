@@ -11,23 +11,14 @@ import { EXIT, type CliContext } from '../../src/cli/types';
 import { FolderSecretSource, internalNetworkName, LABEL } from '../../src/core/agents';
 import { readAgents } from '../../src/core/agents/records';
 import type { DockerClient } from '../../src/core/docker/client';
-import { FederationError, isFederationError } from '../../src/core/errors';
+import { isFederationError } from '../../src/core/errors';
 import {
   assertNothingLeft, buildAgentImages, filesContaining, logText, makeWorkspace, markers, tcpProxyToSocket, waitForAgent,
 } from '../fixtures/agents/engine';
 import { RUN_LABEL, RUN_ID, runLabels, useEngine } from './helpers';
+import { failure } from '../helpers/failure';
 
 const SECRET = `s3cr3t-${RUN_ID}-value-9f8e7d`;
-
-async function failure(p: Promise<unknown>): Promise<FederationError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof FederationError, `expected a FederationError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('Remote agents (real engine)', function () {
   this.timeout(90_000);

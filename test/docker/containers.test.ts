@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDockerStatus, type DockerClient, type DockerEvent, type LogChunk } from '../../src/core/docker/client';
-import { FederationError } from '../../src/core/errors';
 import { buildTestImage, collect, firstMatching, runLabels, runToExit, uniqueName, useEngine } from './helpers';
+import { failure } from '../helpers/failure';
 
 const MiB = 1024 * 1024;
 
@@ -18,16 +18,6 @@ function markers(stdout: string): Record<string, string> {
     if (m) out[m[1] as string] = (m[2] as string).trim();
   }
   return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<FederationError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof FederationError, `expected a FederationError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
 }
 
 // Reads cgroup limits with shell builtins only, so it works even when no more processes may be forked.

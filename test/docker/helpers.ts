@@ -21,10 +21,11 @@ export const runLabels = (): Record<string, string> => ({ [TEST_LABEL]: '1', [RU
 const BUSYBOX = '/bin/busybox';
 const APPLETS = [
   'sh', 'cat', 'ls', 'sleep', 'touch', 'grep', 'head', 'tail', 'cut', 'mkdir', 'rm', 'id', 'echo', 'printf', 'tr', 'seq', 'wc', 'true',
+  'date', 'sha256sum', 'kill', 'find', 'sort',
 ];
 
-/** A FROM-scratch build context holding busybox-static and the applets the tests use. */
-export function busyboxContext(): Buffer {
+/** A FROM-scratch build context holding busybox-static, the applets the tests use, and `extra` entries. */
+export function busyboxContext(extra: TarEntry[] = []): Buffer {
   let busybox: Buffer;
   try {
     busybox = readFileSync(BUSYBOX);
@@ -37,6 +38,7 @@ export function busyboxContext(): Buffer {
     { type: 'dir', name: 'rootfs/bin' },
     { type: 'file', name: 'rootfs/bin/busybox', data: busybox, mode: 0o755 },
     ...APPLETS.map((a): TarEntry => ({ type: 'symlink', name: `rootfs/bin/${a}`, target: 'busybox' })),
+    ...extra,
   ];
   return tar(entries);
 }

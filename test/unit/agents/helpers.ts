@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { AgentService, type AgentServiceOptions } from '../../../src/core/agents';
 import type { DockerClient, DockerClientOptions } from '../../../src/core/docker/client';
 import { FakeDockerClient } from '../../../src/core/docker/fake';
-import { FederationError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
 import type { Logger } from '../../../src/core/ports';
+export { failure } from '../../helpers/failure';
 
 export const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'agents');
 export const IMAGE = 'agent-federation/test-agent:1';
@@ -63,16 +63,6 @@ export function useWorld(): { readonly w: World } {
     rmSync(holder.w.root, { recursive: true, force: true });
   });
   return holder as { readonly w: World };
-}
-
-export async function failure(p: Promise<unknown>): Promise<FederationError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof FederationError, `expected a FederationError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected the call to fail');
 }
 
 /** Every file under dir (relative), for "nothing left behind" checks. */
