@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { AgentService, AgentWatcher } from '../../core/agents';
 import { describeError } from '../../core/errors';
+import { treeItem } from '../views/treeProvider';
 import { buildAgentsTree, errorTree, type AgentsTreeNode } from './model';
 
 export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsTreeNode>, vscode.Disposable {
@@ -60,15 +61,7 @@ export class AgentsTreeProvider implements vscode.TreeDataProvider<AgentsTreeNod
   }
 
   getTreeItem(node: AgentsTreeNode): vscode.TreeItem {
-    const collapsible = node.children.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
-    const item = new vscode.TreeItem(node.label, collapsible);
-    item.id = node.id;
-    if (node.description) item.description = node.description;
-    if (node.tooltip) item.tooltip = node.tooltip;
-    item.contextValue = node.contextValue;
-    item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
-    if (node.command) item.command = { ...node.command };
-    return item;
+    return treeItem(node);
   }
 
   dispose(): void {

@@ -38,28 +38,33 @@ export class SnapshotTreeProvider<N extends PlainNode, S = FederationSnapshot> i
   }
 
   getTreeItem(node: N): vscode.TreeItem {
-    const state =
-      node.children.length === 0
-        ? vscode.TreeItemCollapsibleState.None
-        : node.expanded === false
-          ? vscode.TreeItemCollapsibleState.Collapsed
-          : vscode.TreeItemCollapsibleState.Expanded;
-    const item = new vscode.TreeItem(node.label, state);
-    item.id = node.id;
-    if (node.description) item.description = node.description;
-    if (node.tooltip) item.tooltip = node.tooltip;
-    item.contextValue = node.contextValue;
-    item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
-    if (node.file) {
-      item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
-    } else if (node.command) {
-      item.command = node.command;
-    }
-    return item;
+    return treeItem(node);
   }
 
   dispose(): void {
     this.subscription.dispose();
     this.emitter.dispose();
   }
+}
+
+/** The TreeItem for a plain node: every view shows its nodes this way (the Agents view too). */
+export function treeItem(node: NodeBase & { children: readonly unknown[]; file?: string }): vscode.TreeItem {
+  const state =
+    node.children.length === 0
+      ? vscode.TreeItemCollapsibleState.None
+      : node.expanded === false
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.Expanded;
+  const item = new vscode.TreeItem(node.label, state);
+  item.id = node.id;
+  if (node.description) item.description = node.description;
+  if (node.tooltip) item.tooltip = node.tooltip;
+  item.contextValue = node.contextValue;
+  item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+  if (node.file) {
+    item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
+  } else if (node.command) {
+    item.command = { ...node.command };
+  }
+  return item;
 }
