@@ -213,7 +213,8 @@ export const matrixCommand: CliCommand = {
         const logsDir = path.join(ctx.root, '.federation', 'cache', 'logs');
         const install = stringFlag(args, 'install-command');
         await checkApproved(ctx, args, plan, install, true);
-        const results = await runSetup({ root: ctx.root, plan, runner: new LocalProcessRunner(), logsDir, ...(install !== undefined ? { installCommand: install } : {}) });
+        const runner = new LocalProcessRunner();
+        const results = await runSetup({ root: ctx.root, plan, runner, logsDir, ...(install !== undefined ? { installCommand: install } : {}) }).finally(() => runner.dispose());
         ctx.print({ setup: results }, () => results.map((r) => `${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`).join('\n') || 'No modules.');
         return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
       }

@@ -20,7 +20,7 @@ import { workspaceHash } from '../agents/labels';
 import { isDockerStatus, type ContainerSpec, type DockerClient, type MountSpec } from '../docker/client';
 import { FederationError, describeError } from '../errors';
 import type { MatrixPlan, MatrixUnit } from './plan';
-import type { IsolationStrategy, ProcessOutcome, ProcessRunner, ProcessSpec } from './process';
+import { specEnv, type IsolationStrategy, type ProcessOutcome, type ProcessRunner, type ProcessSpec } from './process';
 import type { MatrixConfig } from './schema';
 import { checkModuleFolder, isInside, locatorFor, MatrixFinding, moduleDir, moduleFindings } from './validate';
 
@@ -210,7 +210,7 @@ export class ContainerProcessRunner implements ProcessRunner {
   /** The container's environment: the task's own variables and FEDERATION_*; never the host's (PATH, tokens…). */
   private envOf(spec: ProcessSpec): Record<string, string> {
     const env: Record<string, string> = { HOME: '/tmp' };
-    for (const [k, v] of Object.entries(spec.env)) {
+    for (const [k, v] of Object.entries(specEnv(spec))) {
       // Own keys only: `in` would also let through inherited names such as "constructor".
       if (v !== undefined && (Object.hasOwn(this.opts.unit.env, k) || k.startsWith('FEDERATION_'))) env[k] = v;
     }

@@ -106,7 +106,8 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
     const outcome = await opts.runner.run({
       command,
       cwd: dir,
-      env: { ...(opts.env ?? process.env), FEDERATION_SETUP_MODULE: module },
+      env: opts.env ?? process.env,
+      extraEnv: { FEDERATION_SETUP_MODULE: module },
       logFile: log,
       timeoutMs: opts.timeoutMs ?? 30 * 60_000,
       graceMs: opts.graceMs ?? 5000,

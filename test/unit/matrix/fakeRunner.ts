@@ -1,4 +1,4 @@
-import { ProcessOutcome, ProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
+import { ProcessOutcome, ProcessRunner, ProcessSpec, specEnv } from '../../../src/core/matrix/process';
 
 export interface Step {
   ms: number;
@@ -14,8 +14,9 @@ export class FakeRunner implements ProcessRunner {
   constructor(private readonly script: Record<string, Step[]> = {}) {}
 
   async run(spec: ProcessSpec): Promise<ProcessOutcome> {
-    const unit = spec.env['FEDERATION_UNIT_ID']!;
-    const attempt = Number(spec.env['FEDERATION_ATTEMPT']);
+    const env = specEnv(spec);
+    const unit = env['FEDERATION_UNIT_ID']!;
+    const attempt = Number(env['FEDERATION_ATTEMPT']);
     const step = this.script[unit]?.[attempt - 1] ?? this.script[unit]?.at(-1) ?? { ms: 10, exit: 0 };
     if (spec.signal?.aborted) return { exitCode: null, signal: null, timedOut: false, cancelled: true, pid: null };
     this.running++;
@@ -33,7 +34,7 @@ export class FakeRunner implements ProcessRunner {
       spec.signal?.addEventListener('abort', onAbort, { once: true });
     });
     this.running--;
-    this.calls.push({ unit, attempt, start, end: Date.now(), cwd: spec.cwd, env: spec.env });
+    this.calls.push({ unit, attempt, start, end: Date.now(), cwd: spec.cwd, env });
     if (cancelled) return { exitCode: null, signal: 'SIGTERM', timedOut: false, cancelled: true, pid: 1 };
     if (step.timeout) return { exitCode: null, signal: 'SIGTERM', timedOut: true, cancelled: false, pid: 1 };
     return { exitCode: step.exit ?? 0, signal: null, timedOut: false, cancelled: false, pid: 1 };

@@ -1,6 +1,7 @@
 // The real process runner: a process group per attempt, and nothing it started outlives it.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
 import { useTempDir } from '../../helpers/tmp';
@@ -112,6 +113,68 @@ for (const launcher of ['spawn', 'fork-server', 'spawn-server'] as const) descri
     assert.equal(line(20), `no-gone|k|unset|${process.env['HOME'] ?? 'unset'}`);
     assert.equal(line(21), 'tiny|unset|unset|unset');
     assert.equal(line(22), `back|k|g|${process.env['HOME'] ?? 'unset'}`);
+  });
+
+  it('a frozen base environment with extraEnv on top: each task sees both, and a new base replaces the old one', async () => {
+    const base1 = Object.freeze({ ...process.env, MATRIX_KEEP: 'k1', MATRIX_B1: 'only-in-base-1' });
+    const base2 = Object.freeze({ PATH: process.env['PATH'], MATRIX_KEEP: 'k2' });
+    const cmd = 'echo "$MATRIX_I|${MATRIX_KEEP-unset}|${MATRIX_B1-unset}|${MATRIX_OWN-unset}"';
+    const specs: Partial<ProcessSpec>[] = [
+      ...Array.from({ length: 10 }, (_, i) => ({ env: base1, extraEnv: { MATRIX_I: String(i), MATRIX_OWN: `own\t${i}` } })),
+      { env: base1, extraEnv: { MATRIX_I: 'override', MATRIX_KEEP: 'mine' } },
+      { env: base2, extraEnv: { MATRIX_I: 'second-base' } },
+      { env: { ...base1, MATRIX_I: 'plain object' } },
+      { env: base1, extraEnv: { MATRIX_I: 'first-again' } },
+    ];
+    const outs = await Promise.all(specs.map((extra, i) => runner.run(spec(cmd, { ...extra, logFile: path.join(tmp.path, `base${i}.log`) }))));
+    outs.forEach((o) => started.push(o.pid!));
+    const line = (i: number) => readFileSync(path.join(tmp.path, `base${i}.log`), 'utf8').trim();
+    for (let i = 0; i < 10; i++) assert.equal(line(i), `${i}|k1|only-in-base-1|own\t${i}`);
+    assert.equal(line(10), 'override|mine|only-in-base-1|unset', 'extraEnv wins over the base');
+    assert.equal(line(11), 'second-base|k2|unset|unset', 'nothing of the first base is left');
+    assert.equal(line(12), 'plain object|k1|only-in-base-1|unset');
+    assert.equal(line(13), 'first-again|k1|only-in-base-1|unset');
+  });
+
+  it('many tasks at once are shared among at most min(4, cores) launch servers, which exit after dispose()', async () => {
+    const runner = new LocalProcessRunner(launcher);
+    const outs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => runner.run(spec('echo $PPID; sleep 0.3', { logFile: path.join(tmp.path, `ppid${i}.log`) }))),
+    );
+    outs.forEach((o) => started.push(o.pid!));
+    assert.ok(outs.every((o) => o.exitCode === 0));
+    const parents = [...new Set(outs.map((_, i) => Number(readFileSync(path.join(tmp.path, `ppid${i}.log`), 'utf8').trim())))];
+    if (launcher === 'spawn') {
+      assert.deepEqual(parents, [process.pid]);
+      return;
+    }
+    const cores = availableParallelism();
+    assert.ok(parents.length <= Math.min(4, cores), `${parents.length} servers`);
+    if (cores >= 2) assert.ok(parents.length >= 2, `40 tasks at once went to ${parents.length} server(s)`);
+    assert.ok(parents.every((p) => p !== process.pid && pidAlive(p)), 'idle servers wait for more work until dispose()');
+    runner.dispose();
+    const deadline = Date.now() + 5000;
+    while (parents.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(parents.filter(pidAlive), [], 'every server exited after dispose()');
+    const again = await runner.run(spec('true'));
+    started.push(again.pid!);
+    assert.equal(again.exitCode, 0, 'a disposed runner starts new servers when used again');
+    runner.dispose();
+  });
+
+  it('dispose() while a task runs: its exit is still reported, then the server exits', async () => {
+    const runner = new LocalProcessRunner(launcher);
+    const pending = runner.run(spec('echo $PPID; sleep 0.4; exit 7', { logFile: path.join(tmp.path, 'late.log') }));
+    await waitForFile(path.join(tmp.path, 'late.log'));
+    runner.dispose();
+    const out = await pending;
+    started.push(out.pid!);
+    assert.equal(out.exitCode, 7);
+    const parent = Number(readFileSync(path.join(tmp.path, 'late.log'), 'utf8').trim());
+    if (launcher === 'spawn') return;
+    const deadline = Date.now() + 5000;
+    while (pidAlive(parent) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(pidAlive(parent), false, 'the server exited once its last task had ended');
   });
 
   it('a finished task whose group is empty is reported at once; one whose group lives on is still stopped', async () => {

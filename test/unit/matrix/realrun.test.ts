@@ -89,6 +89,17 @@ describe('matrix runner (real processes)', function () {
     assert.equal(existsSync(path.join(runDir(tmp.path, runId), 'tasks', 'later.json')), false, 'the next wave did not start');
   });
 
+  it('a finished run leaves no launch server behind', async () => {
+    const parents = path.join(tmp.path, 'parents');
+    const plan = planMatrix(config(simpleConfig([Array.from({ length: 30 }, (_, i) => `t${i}`)], { command: () => `echo $PPID >> ${parents}; sleep 0.2`, extraTop: 'scaling:\n  default_agents: 30\n' })));
+    const out = await runMatrix({ root: tmp.path, plan, setup: false });
+    assert.equal(out.summary.status, 'passed');
+    const servers = [...new Set(readFileSync(parents, 'utf8').trim().split('\n').map(Number))].filter((p) => p !== process.pid);
+    const deadline = Date.now() + 5000;
+    while (servers.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(servers.filter(pidAlive), [], 'every server the run started has exited');
+  });
+
   it('cancellation stops every process it started, grandchildren included', async () => {
     const pids = path.join(tmp.path, 'pids');
     const plan = planMatrix(config(simpleConfig([['a', 'b', 'c'], ['d']], { command: (id) => `sleep 30 & echo $! >> ${pids}; sh -c 'trap "" TERM; sleep 30' & echo $! >> ${pids}; echo $$ >> ${pids}; wait # ${id}` })));
