@@ -460,7 +460,9 @@ class ForkServer {
     this.child.stdout!.on('data', (d: string) => this.onData(d));
     this.child.stdin!.on('error', () => this.fail('the fork server went away'));
     this.child.once('error', (e) => this.fail(`the fork server did not start: ${e.message}`));
-    this.child.once('exit', () => this.fail('the fork server exited'));
+    // 'close', not 'exit': a server that was told to finish writes its last exits just before it exits, and
+    // 'exit' can come before those lines are read; failing its tasks then would lose their exit codes.
+    this.child.once('close', () => this.fail('the fork server exited'));
     // Idle, it must not keep the process alive: an ended stdin makes it exit once its children are done.
     this.unref();
   }

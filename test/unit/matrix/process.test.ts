@@ -177,6 +177,24 @@ for (const launcher of ['spawn', 'fork-server', 'spawn-server'] as const) descri
     assert.equal(pidAlive(parent), false, 'the server exited once its last task had ended');
   });
 
+  it('a launch server that dies: its running tasks are stopped and reported, and the next task gets a new server', async function () {
+    if (launcher === 'spawn') this.skip();
+    const runner = new LocalProcessRunner(launcher);
+    const info = path.join(tmp.path, 'orphan.txt');
+    const pending = runner.run(spec(`echo "$PPID $$" > ${info}; sleep 30`, { graceMs: 300 }));
+    const [server, task] = (await waitForFile(info)).trim().split(' ').map(Number) as [number, number];
+    started.push(task);
+    process.kill(server, 'SIGKILL');
+    const out = await pending;
+    assert.equal(out.exitCode, null, 'no exit code was ever reported for it');
+    assert.equal(groupAlive(task), false, 'its process group was stopped');
+    const next = await runner.run(spec('echo $PPID', { logFile: path.join(tmp.path, 'next.log') }));
+    started.push(next.pid!);
+    assert.equal(next.exitCode, 0);
+    assert.notEqual(Number(readFileSync(path.join(tmp.path, 'next.log'), 'utf8').trim()), server);
+    runner.dispose();
+  });
+
   it('a finished task whose group is empty is reported at once; one whose group lives on is still stopped', async () => {
     const t0 = Date.now();
     const quick = await Promise.all(Array.from({ length: 30 }, () => runner.run(spec('exit 0', { graceMs: 5000 }))));
