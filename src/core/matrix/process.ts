@@ -399,7 +399,10 @@ class EnvDelta {
     if (spec.env !== this.baseObject && Object.isFrozen(spec.env)) this.replaceBase(spec.env, out, spec.env);
     if (spec.env === this.baseObject) {
       const changes: string[] = [];
-      for (const name in spec.extraEnv) if (!name.includes('=')) changes.push(esc(`${name}=${spec.extraEnv[name]}`));
+      for (const name in spec.extraEnv) {
+        const value = spec.extraEnv[name];
+        if (value !== undefined && !name.includes('=')) changes.push(esc(`${name}=${value}`));
+      }
       return changes;
     }
     const env = specEnv(spec);
@@ -530,6 +533,8 @@ class ForkServer {
   }
 
   launch(spec: ProcessSpec): Launch {
+    // The runner drops a server when it closes it; a line written after the end would fail its running tasks.
+    if (this.closed) throw new Error('launch on a closed launch server');
     const id = String(++this.seq);
     let startCb: Pending['start'] = () => {};
     let exitCb: Pending['exit'] = () => {};
@@ -648,7 +653,13 @@ export class LocalProcessRunner implements ProcessRunner {
     // removed within FOLDER_TRUST_MS of being seen still fails the task: exit 126 and "cannot enter" in its log.
     const now = Date.now();
     if (!(now - (this.folders.get(spec.cwd) ?? -Infinity) < FOLDER_TRUST_MS)) {
-      if (!statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory()) {
+      let isDir = false;
+      try {
+        isDir = statSync(spec.cwd, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      } catch {
+        // ENOTDIR (a file on the way), EACCES: not a folder we can run in, the same answer as a missing one.
+      }
+      if (!isDir) {
         this.folders.delete(spec.cwd);
         return Promise.resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, pid: null, error: `no folder ${spec.cwd}` });
       }

@@ -142,14 +142,17 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
   // A result that cannot be written (disk full) stops the run, but only once every task it started has ended:
   // throwing from inside one agent would leave the others' processes running unsupervised.
   const runStop = new AbortController();
-  let writeError: unknown;
+  let runError: unknown;
+  const failRun = (e: unknown) => {
+    runError ??= e;
+    runStop.abort();
+  };
   const record = (r: TaskResult) => {
     results.push(r);
     try {
       writeJsonSync(tasksDir + path.sep + r.unit + '.json', r);
     } catch (e) {
-      writeError ??= e;
-      runStop.abort();
+      failRun(e);
       return;
     }
     emit({ type: 'task-finished', result: r, at: now() });
@@ -298,7 +301,15 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
           record(notRun(unit, wave, opts.signal?.aborted ? 'cancelled' : 'skipped', opts.signal?.aborted ? 'the run was cancelled' : stoppedBy ?? 'stopped'));
           continue;
         }
-        const r = await runUnit(unit, wave, signal);
+        let r: TaskResult;
+        try {
+          r = await runUnit(unit, wave, signal);
+        } catch (e) {
+          // A runner that throws (an isolation that cannot start anything, a bug) stops the run the same way: the
+          // error is thrown once every task already started has ended, never while others still run unwatched.
+          failRun(e);
+          continue;
+        }
         record(r);
         if (r.blocking && wave.failFast && stoppedBy === undefined) {
           stoppedBy = `fail_fast: ${unit.id} ${r.status === 'timed_out' ? 'timed out' : 'failed'} in ${wave.priority}`;
@@ -307,12 +318,12 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, wave.agents) }, agent));
-    if (writeError !== undefined) throw writeError;
+    if (runError !== undefined) throw runError;
     waveTimes.set(wave.index, { start, end: Date.now(), stopped: stoppedBy !== undefined });
     const partial = summarizeRun({ runId, plan, results, waveTimes });
     emit({ type: 'wave-finished', wave: partial.waves[wave.index]!, at: now() });
   }
-  if (writeError !== undefined) throw writeError;
+  if (runError !== undefined) throw runError;
 
   const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: new Date(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
   await writeJson(path.join(dir, 'summary.json'), summary);

@@ -1,6 +1,6 @@
 // The real process runner: a process group per attempt, and nothing it started outlives it.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
@@ -125,6 +125,8 @@ for (const launcher of ['spawn', 'fork-server', 'spawn-server'] as const) descri
       { env: base2, extraEnv: { MATRIX_I: 'second-base' } },
       { env: { ...base1, MATRIX_I: 'plain object' } },
       { env: base1, extraEnv: { MATRIX_I: 'first-again' } },
+      // Not allowed by the type, but possible at run time: left out, as Node's spawn does.
+      { env: base1, extraEnv: { MATRIX_I: 'undefined value', MATRIX_OWN: undefined as unknown as string } },
     ];
     const outs = await Promise.all(specs.map((extra, i) => runner.run(spec(cmd, { ...extra, logFile: path.join(tmp.path, `base${i}.log`) }))));
     outs.forEach((o) => started.push(o.pid!));
@@ -134,6 +136,7 @@ for (const launcher of ['spawn', 'fork-server', 'spawn-server'] as const) descri
     assert.equal(line(11), 'second-base|k2|unset|unset', 'nothing of the first base is left');
     assert.equal(line(12), 'plain object|k1|only-in-base-1|unset');
     assert.equal(line(13), 'first-again|k1|only-in-base-1|unset');
+    assert.equal(line(14), 'undefined value|k1|only-in-base-1|unset');
   });
 
   it('many tasks at once are shared among at most min(4, cores) launch servers, which exit after dispose()', async () => {
@@ -222,9 +225,13 @@ for (const launcher of ['spawn', 'fork-server', 'spawn-server'] as const) descri
     assert.ok(next.error !== undefined || next.exitCode === 126, JSON.stringify(next));
   });
 
-  it('a folder that does not exist is an error outcome, not a throw', async () => {
+  it('a folder that does not exist, or a path through a file, is an error outcome, not a throw', async () => {
     const out = await runner.run(spec('true', { cwd: path.join(tmp.path, 'missing') }));
     assert.equal(out.exitCode, null);
     assert.ok(out.error);
+    writeFileSync(path.join(tmp.path, 'a-file'), 'x');
+    const through = await runner.run(spec('true', { cwd: path.join(tmp.path, 'a-file', 'sub') }));
+    assert.deepEqual([through.exitCode, through.pid], [null, null]);
+    assert.match(through.error ?? '', /no folder/);
   });
 });

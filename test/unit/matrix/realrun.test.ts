@@ -1,11 +1,13 @@
 // The runner with real processes: the demo monorepo through all waves with its npm scripts, the setup cache, a
 // known sleep schedule against its critical path, and cancellation that leaves no process behind.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadMatrixConfig } from '../../../src/core/matrix/load';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { runDir } from '../../../src/core/matrix/results';
+import { LocalProcessRunner, ProcessRunner } from '../../../src/core/matrix/process';
 import { runMatrix } from '../../../src/core/matrix/runner';
 import { FederationError } from '../../../src/core/errors';
 import { useTempDir } from '../../helpers/tmp';
@@ -95,9 +97,41 @@ describe('matrix runner (real processes)', function () {
     const out = await runMatrix({ root: tmp.path, plan, setup: false });
     assert.equal(out.summary.status, 'passed');
     const servers = [...new Set(readFileSync(parents, 'utf8').trim().split('\n').map(Number))].filter((p) => p !== process.pid);
+    const haveServer = spawnSync('python3', ['-c', 'import os; os.posix_spawn'], { stdio: 'ignore' }).status === 0 || spawnSync('perl', ['-e', '1'], { stdio: 'ignore' }).status === 0;
+    if (haveServer) assert.ok(servers.length > 0, 'the tasks were started by launch servers, not by this process');
     const deadline = Date.now() + 5000;
     while (servers.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(servers.filter(pidAlive), [], 'every server the run started has exited');
+  });
+
+  it('a runner that throws for one unit: the run fails with that error only after every task it started has ended', async () => {
+    const pids = path.join(tmp.path, 'pids');
+    const runId = 'throwing-runner';
+    const plan = planMatrix(config(simpleConfig([['bad', 's1', 's2', 's3', 's4', 's5', 's6']], { command: (id) => `echo $$ >> ${pids}; sleep 0.5 # ${id}`, extraTop: 'scaling:\n  default_agents: 4\n' })));
+    const local = new LocalProcessRunner();
+    let badCalls = 0;
+    const boom: ProcessRunner = {
+      run: async () => {
+        badCalls++;
+        // After the others have started, so that they are running when it throws.
+        await waitForFile(pids);
+        throw new Error('boom: cannot start');
+      },
+    };
+    const err = await runMatrix({ root: tmp.path, plan, runId, setup: false, graceMs: 300, isolation: (u) => (u.id === 'bad' ? boom : local) }).then(
+      () => assert.fail('should fail'),
+      (e: unknown) => e,
+    );
+    local.dispose();
+    assert.equal((err as Error).message, 'boom: cannot start');
+    assert.equal(badCalls, 1);
+    const started = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    assert.ok(started.length >= 1);
+    assert.deepEqual(started.filter(pidAlive), [], 'no task still running when the run failed');
+    const tasksDir = path.join(runDir(tmp.path, runId), 'tasks');
+    const written = readdirSync(tasksDir).sort();
+    await new Promise((r) => setTimeout(r, 700));
+    assert.deepEqual(readdirSync(tasksDir).sort(), written, 'no result written after the run failed');
   });
 
   it('cancellation stops every process it started, grandchildren included', async () => {
