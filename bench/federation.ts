@@ -1,15 +1,14 @@
 // Shared-state benchmarks: throughput with 1 and 8 writer processes, claim latency under contention,
-// and the time to build the Task Queue tree model for 10,000 tasks.
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// and the time to build the Task Queue tree model for 10,000 tasks. The federations live under .tmp/ (scratch.ts).
+import { rmSync } from 'node:fs';
 import { FederationSnapshot } from '../src/core/snapshot';
 import { Task } from '../src/core/state/schemas';
 import { buildTaskTree } from '../src/extension/models/taskQueueModel';
 import { percentile, runWorker, setupFederation } from '../test/stress/run';
+import { fileCreateUs, scratchDir } from './scratch';
 
 async function writers(n: number, perWriter: number): Promise<{ perSecond: number; claimMs: number[] }> {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'fed-bench-'));
+  const root = scratchDir('bench-federation-');
   try {
     await setupFederation(root, n);
     const t0 = performance.now();
@@ -48,6 +47,9 @@ function syntheticSnapshot(count: number): FederationSnapshot {
 }
 
 export async function benchFederation(): Promise<Record<string, number>> {
+  const probe = scratchDir('bench-probe-');
+  const createUs = fileCreateUs(probe);
+  rmSync(probe, { recursive: true, force: true });
   const one = await writers(1, 500);
   const eight = await writers(8, 250);
   const snap = syntheticSnapshot(10_000);
@@ -65,6 +67,7 @@ export async function benchFederation(): Promise<Record<string, number>> {
     claimLatencyMs_p99_8writers: round(percentile(eight.claimMs, 99)),
     taskTreeBuildMs_10000tasks_median: round(percentile(times, 50)),
     taskTreeBuildMs_10000tasks_cold: round(coldTreeBuild()),
+    fileCreateUs: round(createUs),
   };
 }
 

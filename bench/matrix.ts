@@ -1,20 +1,16 @@
 // CI matrix benchmarks: the runner's own overhead against `xargs -P` running the same 1,000 no-op commands
 // (each with its output sent to its own log file), and the makespan of a sleep schedule against its
 // critical-path lower bound. Both sides run in the same process and folder, alternated, ROUNDS times each.
-//
-// The folder is under the repository's .tmp/, on the project's disk like a real workspace, not in /tmp: the test
-// suites create and delete tens of thousands of files there, and on an ext4 without a journal (these VMs) a file
-// created where many were deleted in the last minutes costs up to 0.3 ms instead of ~0.02 ms (the allocator skips
-// recently freed inodes one by one). In /tmp right after a test run the same runner measured 1.26-1.5 x xargs,
-// in .tmp 1.08-1.10: that was the file system's state, not the runner. fileCreateUs shows the state measured.
+// The folder is under the repository's .tmp/: see scratch.ts.
 import { execFile, execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planMatrix } from '../src/core/matrix/plan';
 import { runMatrix } from '../src/core/matrix/runner';
 import { validateMatrixConfig } from '../src/core/matrix/validate';
 import { round } from './federation';
+import { fileCreateUs, scratchDir } from './scratch';
 
 const NOOPS = 1000;
 const PARALLEL = 50;
@@ -58,20 +54,8 @@ async function sleepSchedule(root: string): Promise<{ makespanMs: number; critic
   return { makespanMs: s.executionMs, criticalPathMs: s.criticalPathMs, idealMs: 2000 };
 }
 
-/** Microseconds to create one empty file in a new folder under `parent` (200 files, removed after). */
-function fileCreateUs(parent: string): number {
-  const dir = mkdtempSync(path.join(parent, 'create-'));
-  const t0 = performance.now();
-  for (let i = 0; i < 200; i++) closeSync(openSync(path.join(dir, `f${i}`), 'wx'));
-  const us = ((performance.now() - t0) / 200) * 1000;
-  rmSync(dir, { recursive: true, force: true });
-  return us;
-}
-
 export async function benchMatrix(): Promise<Record<string, number>> {
-  const parent = path.resolve(__dirname, '..', '..', '.tmp');
-  mkdirSync(parent, { recursive: true });
-  const root = mkdtempSync(path.join(parent, 'bench-matrix-'));
+  const root = scratchDir('bench-matrix-');
   try {
     // Writes still pending from earlier work (a test run) would be flushed during one side's rounds.
     try {
