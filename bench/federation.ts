@@ -1,23 +1,18 @@
 // Shared-state benchmarks: throughput with 1 and 8 writer processes, claim latency under contention,
 // and the time to build the Task Queue tree model for 10,000 tasks. The federations live under .tmp/ (scratch.ts).
-import { rmSync } from 'node:fs';
 import { FederationSnapshot } from '../src/core/snapshot';
 import { Task } from '../src/core/state/schemas';
 import { buildTaskTree } from '../src/extension/models/taskQueueModel';
 import { percentile, runWorker, setupFederation } from '../test/stress/run';
-import { fileCreateUs, scratchDir } from './scratch';
+import { fileCreateUs, scratchDir, settle } from './scratch';
 
 async function writers(n: number, perWriter: number): Promise<{ perSecond: number; claimMs: number[] }> {
   const root = scratchDir('bench-federation-');
-  try {
-    await setupFederation(root, n);
-    const t0 = performance.now();
-    const results = await Promise.all(Array.from({ length: n }, (_, i) => runWorker(root, `w${i}`, perWriter, 'mixed')));
-    const seconds = (performance.now() - t0) / 1000;
-    return { perSecond: (n * perWriter) / seconds, claimMs: results.flatMap((r) => r.latenciesMs.claim) };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  await setupFederation(root, n);
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => runWorker(root, `w${i}`, perWriter, 'mixed')));
+  const seconds = (performance.now() - t0) / 1000;
+  return { perSecond: (n * perWriter) / seconds, claimMs: results.flatMap((r) => r.latenciesMs.claim) };
 }
 
 function syntheticSnapshot(count: number): FederationSnapshot {
@@ -47,10 +42,9 @@ function syntheticSnapshot(count: number): FederationSnapshot {
 }
 
 export async function benchFederation(): Promise<Record<string, number>> {
-  const probe = scratchDir('bench-probe-');
-  const createUs = fileCreateUs(probe);
-  rmSync(probe, { recursive: true, force: true });
+  const createUs = fileCreateUs(scratchDir('bench-probe-'));
   const one = await writers(1, 500);
+  settle();
   const eight = await writers(8, 250);
   const snap = syntheticSnapshot(10_000);
   for (let i = 0; i < 5; i++) buildTaskTree(snap); // warm up the JIT as a long-running extension host would be

@@ -2,15 +2,15 @@
 // (each with its output sent to its own log file), and the makespan of a sleep schedule against its
 // critical-path lower bound. Both sides run in the same process and folder, alternated, ROUNDS times each.
 // The folder is under the repository's .tmp/: see scratch.ts.
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planMatrix } from '../src/core/matrix/plan';
 import { runMatrix } from '../src/core/matrix/runner';
 import { validateMatrixConfig } from '../src/core/matrix/validate';
 import { round } from './federation';
-import { fileCreateUs, scratchDir } from './scratch';
+import { fileCreateUs, removeScratch, scratchDir, settle } from './scratch';
 
 const NOOPS = 1000;
 const PARALLEL = 50;
@@ -56,45 +56,38 @@ async function sleepSchedule(root: string): Promise<{ makespanMs: number; critic
 
 export async function benchMatrix(): Promise<Record<string, number>> {
   const root = scratchDir('bench-matrix-');
-  try {
-    // Writes still pending from earlier work (a test run) would be flushed during one side's rounds.
-    try {
-      execFileSync('sync', { timeout: 60_000 });
-    } catch {
-      // No sync here (not POSIX): the alternation still spreads such noise over both sides.
-    }
-    const createUs = fileCreateUs(root);
-    const ours: number[] = [];
-    const xargs: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      ours.push(await ourRun(root));
-      xargs.push(await xargsRun(root));
-    }
-    console.log(`  runner ${ours.map(Math.round).join(' ')} ms; xargs ${xargs.map(Math.round).join(' ')} ms`);
-    const best = (xs: number[]) => Math.min(...xs);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-    const sleep = await sleepSchedule(root);
-    return {
-      noop1000_p50_runnerMs: round(median(ours)),
-      noop1000_p50_xargsMs: round(median(xargs)),
-      noop1000_p50_ratio: round(median(ours) / median(xargs)),
-      noop1000_best_runnerMs: round(best(ours)),
-      noop1000_best_xargsMs: round(best(xargs)),
-      noop1000_best_ratio: round(best(ours) / best(xargs)),
-      sleepSchedule_makespanMs: round(sleep.makespanMs),
-      sleepSchedule_criticalPathMs: round(sleep.criticalPathMs),
-      sleepSchedule_makespanOverCriticalPath: round(sleep.makespanMs / sleep.criticalPathMs),
-      fileCreateUs: round(createUs),
-      loadAverage1m: round(os.loadavg()[0]!),
-    };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
+  settle();
+  const createUs = fileCreateUs(root);
+  const ours: number[] = [];
+  const xargs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    ours.push(await ourRun(root));
+    xargs.push(await xargsRun(root));
   }
+  console.log(`  runner ${ours.map(Math.round).join(' ')} ms; xargs ${xargs.map(Math.round).join(' ')} ms`);
+  const best = (xs: number[]) => Math.min(...xs);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const sleep = await sleepSchedule(root);
+  return {
+    noop1000_p50_runnerMs: round(median(ours)),
+    noop1000_p50_xargsMs: round(median(xargs)),
+    noop1000_p50_ratio: round(median(ours) / median(xargs)),
+    noop1000_best_runnerMs: round(best(ours)),
+    noop1000_best_xargsMs: round(best(xargs)),
+    noop1000_best_ratio: round(best(ours) / best(xargs)),
+    sleepSchedule_makespanMs: round(sleep.makespanMs),
+    sleepSchedule_criticalPathMs: round(sleep.criticalPathMs),
+    sleepSchedule_makespanOverCriticalPath: round(sleep.makespanMs / sleep.criticalPathMs),
+    fileCreateUs: round(createUs),
+    loadAverage1m: round(os.loadavg()[0]!),
+  };
 }
 
 if (require.main === module) {
-  benchMatrix().then((r) => console.log(JSON.stringify(r, null, 2)), (e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-  });
+  benchMatrix()
+    .then((r) => console.log(JSON.stringify(r, null, 2)), (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    })
+    .finally(removeScratch);
 }

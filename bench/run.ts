@@ -7,6 +7,7 @@ import { benchAgents } from './agents';
 import { benchBrief } from './brief';
 import { benchFederation, round } from './federation';
 import { benchMatrix } from './matrix';
+import { removeScratch, settle } from './scratch';
 import { benchWebviews } from './webviews';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -54,9 +55,17 @@ async function main(): Promise<void> {
   const results: Record<string, Record<string, number>> = {};
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
+  // The matrix comparison first: it is the most sensitive to what ran before it (the others' files and the
+  // Docker engine's clean-up after the agents benchmark). Files are removed at the end (scratch.ts).
+  if (want('matrix')) {
+    console.log('bench: matrix runner vs xargs -P 50, and a sleep schedule vs its critical path…');
+    results['matrix'] = await benchMatrix();
+    settle();
+  }
   if (want('federation')) {
     console.log('bench: federation (1 and 8 writer processes, tree build)…');
     results['federation'] = await benchFederation();
+    settle();
   }
   if (want('brief')) {
     console.log('bench: brief validation (ours and markdownlint)…');
@@ -69,10 +78,6 @@ async function main(): Promise<void> {
     } catch (e) {
       console.log(`bench: agents skipped: ${e instanceof Error ? e.message : String(e)}`);
     }
-  }
-  if (want('matrix')) {
-    console.log('bench: matrix runner vs xargs -P 50, and a sleep schedule vs its critical path…');
-    results['matrix'] = await benchMatrix();
   }
   if (want('webviews')) {
     console.log('bench: report panel rendering in headless chromium…');
@@ -108,7 +113,8 @@ async function main(): Promise<void> {
   console.log('wrote bench/results.json');
 }
 
-main().catch((e: unknown) => {
+main().then(removeScratch, (e: unknown) => {
   console.error(e);
+  removeScratch();
   process.exit(1);
 });

@@ -4,22 +4,43 @@
 // 0.3 ms instead of ~0.02 ms: the inode allocator steps over every recently freed inode. In /tmp right after a
 // test run the matrix comparison measured 1.26-1.5 x xargs and in .tmp 1.08-1.10 in the same minutes; the claim
 // p99 moved too. That measured the file system's state, not our code, so fileCreateUs reports that state.
+// For the same reason one benchmark's deletions must not land just before another's measurements: the folders
+// are removed together once every benchmark has run (removeScratch), and settle() flushes pending writes between
+// benchmarks so that one's write-back does not run during the next.
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
-/** A new empty folder for one benchmark; the caller removes it. */
+const made: string[] = [];
+
+/** A new empty folder for one benchmark, removed by removeScratch(). */
 export function scratchDir(prefix: string): string {
   const parent = path.resolve(__dirname, '..', '..', '.tmp');
   mkdirSync(parent, { recursive: true });
-  return mkdtempSync(path.join(parent, prefix));
+  const dir = mkdtempSync(path.join(parent, prefix));
+  made.push(dir);
+  return dir;
 }
 
-/** Microseconds to create one empty file in a new folder under `parent` (200 files, removed after). */
+/** Writes still pending are flushed now rather than during the next measurement. */
+export function settle(): void {
+  try {
+    execFileSync('sync', { timeout: 60_000 });
+  } catch {
+    // No sync here (not POSIX): each comparison alternates its sides, which spreads such noise over both.
+  }
+}
+
+/** Removes every scratch folder made so far. */
+export function removeScratch(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  settle();
+}
+
+/** Microseconds to create one empty file in a new folder under `parent` (200 files). */
 export function fileCreateUs(parent: string): number {
   const dir = mkdtempSync(path.join(parent, 'create-'));
   const t0 = performance.now();
   for (let i = 0; i < 200; i++) closeSync(openSync(path.join(dir, `f${i}`), 'wx'));
-  const us = ((performance.now() - t0) / 200) * 1000;
-  rmSync(dir, { recursive: true, force: true });
-  return us;
+  return ((performance.now() - t0) / 200) * 1000;
 }
