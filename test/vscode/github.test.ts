@@ -86,4 +86,52 @@ describe('Start Run on GitHub in a real editor (local API server)', function () 
     assert.ok(fs.existsSync(path.join(root(), '.federation', 'runs', runId, 'summary.json')));
   });
 
+  it('Follow Run on GitHub takes up a run this window did not start (as after a reload): live in the view, then its report', async () => {
+    const api = await vscode.extensions.getExtension<FederationExtensionApi>('agent-federation.agent-federation')!.activate();
+    const configFile = path.join(root(), '.github', 'multi-agent-config.yml');
+    const plan = planMatrix(validateMatrixConfig(fs.readFileSync(configFile, 'utf8'), configFile).config!, { configFile: '.github/multi-agent-config.yml' });
+    const runId = 'gh-778-1';
+    // What the window that dispatched it left behind: the run's folder with its plan, no report.
+    fs.mkdirSync(path.join(root(), '.federation', 'runs', runId), { recursive: true });
+    fs.writeFileSync(path.join(root(), '.federation', 'runs', runId, 'plan.json'), JSON.stringify(plan));
+    const units = plan.waves.flatMap((w) => w.units.map((u) => ({ w, u })));
+    const tasks: TaskResult[] = units.map(({ w, u }) => ({
+      version: 1, runId, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
+      status: 'passed', allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
+      startedAt: '2020-01-01T09:01:00.000Z', endedAt: '2020-01-01T09:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
+    }));
+    await server?.close();
+    server = await startFakeGithub({
+      owner: 'octo', repo: 'demo', runId: 778, token: 'editor-test-token', pollsUntilDone: 3,
+      jobs: units.map(({ w, u }) => ({ name: `${w.name} (${u.id})`, states: [{ status: 'in_progress' as const }, { status: 'in_progress' as const }, { status: 'completed' as const }] })),
+      artifacts: { 'matrix-report': makeZip({ 'matrix-report.json': renderJsonReport(summarizeRun({ runId, plan, results: tasks }), tasks) }) },
+    });
+    await settings().update('github.apiUrl', server.url, vscode.ConfigurationTarget.Global);
+    const tree = api.runsTree!;
+    const item = async () => (((await tree.getChildren()) ?? []) as Node[]).find((r) => r.runId === runId);
+    const deadline = Date.now() + 10_000;
+    while ((await item())?.contextValue !== 'run:incomplete:github' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const before = (await item())!;
+    assert.strictEqual(before.contextValue, 'run:incomplete:github', 'listed as a GitHub run without its report, not followed here');
+    assert.match(before.description ?? '', /^GitHub · no report yet/);
+
+    const seen: string[] = [];
+    const sub = tree.onDidChangeTreeData!(async () => {
+      const gh = await item();
+      if (gh) seen.push(gh.contextValue);
+    });
+    let result: { runId: string; status: string; report: { summary: { counts: { units: number } } } | null };
+    try {
+      result = (await vscode.commands.executeCommand('agentFederation.followGithubRun', { runId, repository: 'octo/demo', token: 'editor-test-token', pollSeconds: 0.2 })) as typeof result;
+    } finally {
+      sub.dispose();
+    }
+    assert.strictEqual(result.runId, runId);
+    assert.strictEqual(result.status, 'passed');
+    assert.strictEqual(result.report!.summary.counts.units, units.length);
+    assert.ok(seen.includes('run:running'), `the view showed it running while followed (saw ${[...new Set(seen)].join(', ')})`);
+    assert.ok(!server.requests.some((r) => r.method === 'POST'), 'nothing was dispatched');
+    assert.strictEqual((await item())!.contextValue, 'run:passed');
+    assert.ok(fs.existsSync(path.join(root(), '.federation', 'runs', runId, 'summary.json')));
+  });
 });

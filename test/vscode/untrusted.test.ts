@@ -21,6 +21,7 @@ const RUN_COMMANDS: Array<{ id: string; args: () => unknown[] }> = [
   { id: 'agentFederation.rerunFailed', args: () => [{ runId: 'latest' }] },
   { id: 'agentFederation.openPersonaTerminal', args: () => [{ persona: 'research' }] },
   { id: 'agentFederation.startGithubRun', args: () => [{ ref: 'main' }] },
+  { id: 'agentFederation.followGithubRun', args: () => [{ runId: 'gh-1-1' }] },
 ];
 
 function root(): string {

@@ -1,14 +1,16 @@
 // `federation matrix github-run`: dispatches the generated workflow on GitHub, follows its jobs (progress on
 // stderr), fetches the report artifact and saves it under .federation/runs/gh-<id>-<attempt>/ like a local run.
+// With --run gh-<id>-<attempt> it dispatches nothing and takes up a run started earlier (an interrupted follow).
 // The token comes from GITHUB_TOKEN (or GH_TOKEN); the API URL from --api-url, else GITHUB_API_URL, else github.com.
 import * as path from 'node:path';
 import { DEFAULT_GITHUB_API_URL, GithubActions, JobInfo } from '../../core/matrix/github';
 import { currentBranch, resolveRepo } from '../../core/matrix/githubRemote';
-import { describeSkippedLogs, runOnGithub, saveGithubReport, WORKFLOW_NAME } from '../../core/matrix/githubRun';
+import { describeSkippedLogs, GithubRunEvent, parseGithubRunId, resumeGithubRun, runOnGithub, saveGithubReport, WORKFLOW_NAME } from '../../core/matrix/githubRun';
 import { stringFlag } from '../args';
 import { CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
-export const GITHUB_RUN_USAGE = 'matrix github-run [--repo OWNER/REPO] [--ref BRANCH] [--api-url URL] [--workflow FILE] [--poll SECONDS]   (token: $GITHUB_TOKEN)';
+export const GITHUB_RUN_USAGE =
+  'matrix github-run [--repo OWNER/REPO] [--ref BRANCH | --run gh-ID-ATTEMPT] [--api-url URL] [--workflow FILE] [--poll SECONDS]   (token: $GITHUB_TOKEN)';
 
 function jobLine(j: JobInfo): string {
   return `  ${j.name}: ${j.status === 'completed' ? (j.conclusion ?? 'completed') : j.status.replace('_', ' ')}`;
@@ -18,6 +20,10 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
   if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`);
   const poll = stringFlag(args, 'poll');
   if (poll !== undefined && !(Number(poll) > 0)) throw new UsageError(`--poll takes seconds, got "${poll}"`);
+  // --run: a run already started, to take up (the same flag names a run for "matrix report").
+  const follow = stringFlag(args, 'run');
+  if (follow !== undefined && !parseGithubRunId(follow)) throw new UsageError(`--run takes a GitHub run's id as the Runs view and "matrix runs" show it (gh-<run id>-<attempt>), got "${follow}"`);
+  if (follow !== undefined && stringFlag(args, 'ref') !== undefined) throw new UsageError('--run takes up a run already started: it has no --ref');
   const baseUrl = stringFlag(args, 'api-url') ?? process.env['GITHUB_API_URL'] ?? DEFAULT_GITHUB_API_URL;
   if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--api-url must be an http(s) URL, got "${baseUrl}"`);
   const { owner, repo } = await resolveRepo(ctx.root, stringFlag(args, 'repo'));
@@ -35,20 +41,19 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
   };
   process.once('SIGINT', onSigint);
   try {
-    const ref = stringFlag(args, 'ref') ?? (await currentBranch(ctx.root)) ?? (await api.defaultBranch(controller.signal));
     const seen = new Map<number, string>();
-    const outcome = await runOnGithub({
+    const common = {
       api,
-      ref,
       workflow: stringFlag(args, 'workflow') ?? WORKFLOW_NAME,
       signal: controller.signal,
-      // github.com answers the new run's id; GitHub Enterprise Server may not know the parameter.
-      returnRunDetails: baseUrl.replace(/\/+$/, '') === DEFAULT_GITHUB_API_URL,
       ...(poll !== undefined ? { pollMs: Number(poll) * 1000 } : {}),
-      onEvent: (e) => {
+      onEvent: (e: GithubRunEvent) => {
         if (ctx.json) return;
         if (e.type === 'dispatched') ctx.err(`dispatched ${e.workflow} on ${owner}/${repo}@${e.ref}`);
-        else if (e.type === 'run-found') ctx.err(`run ${e.run.id} (${e.runId}): ${e.run.htmlUrl}`);
+        else if (e.type === 'run-found') {
+          ctx.err(`run ${e.run.id} (${e.runId}): ${e.run.htmlUrl}`);
+          if (follow !== undefined && e.runId !== follow) ctx.err(`  it was re-run on GitHub since ${follow}: following its newest attempt`);
+        }
         else if (e.type === 'progress') {
           for (const j of e.jobs) {
             const line = jobLine(j);
@@ -58,7 +63,16 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
         } else if (e.type === 'poll-failed') ctx.err(`  (GitHub did not answer: ${e.error.message}; trying again)`);
         else if (e.type === 'report' && !e.report) ctx.err(`no report: ${e.problem ?? 'unknown'}`);
       },
-    });
+    };
+    const outcome =
+      follow !== undefined
+        ? await resumeGithubRun(common, follow)
+        : await runOnGithub({
+            ...common,
+            ref: stringFlag(args, 'ref') ?? (await currentBranch(ctx.root)) ?? (await api.defaultBranch(controller.signal)),
+            // github.com answers the new run's id; GitHub Enterprise Server may not know the parameter.
+            returnRunDetails: baseUrl.replace(/\/+$/, '') === DEFAULT_GITHUB_API_URL,
+          });
     const dir = outcome.report ? await saveGithubReport(ctx.root, outcome.report, outcome.logs) : undefined;
     const value = {
       runId: outcome.runId,

@@ -99,6 +99,12 @@ export function githubRunId(run: { id: number; attempt: number }): string {
   return `gh-${run.id}-${run.attempt}`;
 }
 
+/** The GitHub run id and attempt in a run id made by githubRunId, or undefined for any other run id. */
+export function parseGithubRunId(runId: string): { id: number; attempt: number } | undefined {
+  const m = /^gh-(\d{1,15})-(\d{1,6})$/.exec(runId);
+  return m ? { id: Number(m[1]), attempt: Number(m[2]) } : undefined;
+}
+
 export function runStatus(conclusion: string | null): GithubRunOutcome['status'] {
   return conclusion === 'success' ? 'passed' : conclusion === 'cancelled' ? 'cancelled' : 'failed';
 }
@@ -214,7 +220,21 @@ export async function runOnGithub(o: GithubRunOptions): Promise<GithubRunOutcome
   return followGithubRun({ ...o, workflow }, run, runId);
 }
 
-/** Follows a run already found (also after the editor reloads, from the run id) to its end, then fetches the report. */
+/**
+ * Takes up a run started earlier (by a window before it was reloaded, by another window or by the CLI) from its
+ * run id: follows it to its end and fetches the report, as runOnGithub does once it has dispatched. A run re-run on
+ * GitHub since is followed at its newest attempt, which the outcome's runId names.
+ */
+export async function resumeGithubRun(o: Omit<GithubRunOptions, 'ref'>, runId: string): Promise<GithubRunOutcome> {
+  const parsed = parseGithubRunId(runId);
+  if (!parsed) throw new FederationError('invalid-input', `"${runId}" is not the id of a run on GitHub (gh-<run id>-<attempt>)`, { runId });
+  const run = await o.api.getRun(parsed.id, o.signal);
+  const current = githubRunId(run);
+  o.onEvent?.({ type: 'run-found', run, runId: current });
+  return followGithubRun(o, run, current);
+}
+
+/** Follows a run already found to its end, then fetches the report. */
 export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: WorkflowRunInfo, runId = githubRunId(first)): Promise<GithubRunOutcome> {
   const sleep = o.sleep ?? abortableSleep;
   const pollMs = o.pollMs ?? 5000;

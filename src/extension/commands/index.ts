@@ -27,10 +27,11 @@ import { openTaskLog } from './openTaskLog';
 import { rerunFailed } from './rerunFailed';
 import { runMatrix } from './runMatrix';
 import { startGithubRun } from './startGithubRun';
+import { followGithubRun } from './followGithubRun';
 
 export const ALL_COMMANDS: CommandDef[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
   newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,
-  startGithubRun,
+  startGithubRun, followGithubRun,
 ];

@@ -1,5 +1,6 @@
 // Matrix runs for the editor: the run in progress (fed by the runner's events) and past runs under
 // .federation/runs/ (watched for runs started by the CLI or another window). The Runs view is built from this.
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Isolation, IsolationStrategy, MatrixEvent, MatrixPlan, RunOutcome, dockerFindings, listRuns, loadMatrixConfig, planMatrix, prepareDockerIsolation, readRun, removeRunContainers, runMatrix } from '../../core/matrix';
@@ -7,7 +8,8 @@ import type { DockerClient } from '../../core/docker/client';
 import { loadDockerClient } from '../../core/docker/loader';
 import { FederationError } from '../../core/errors';
 import type { GithubActions } from '../../core/matrix/github';
-import { GithubRunEvent, GithubRunOutcome, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
+import { GithubRunEvent, GithubRunOutcome, resumeGithubRun, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
+import { runDir } from '../../core/matrix/results';
 import { Logger } from '../../core/ports';
 import { RunDetails, RunsData } from './runsModel';
 import { RunSlot } from './runSlot';
@@ -139,11 +141,46 @@ export class RunsController implements vscode.Disposable {
    * end the report artifact is saved under .federation/runs/gh-ID-ATTEMPT/ and replaces the jobs' view of it.
    * Cancelling stops following; the run goes on on GitHub.
    */
-  async startGithub(options: { api: GithubActions; ref: string; returnRunDetails?: boolean; pollMs?: number; onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal }): Promise<GithubRunOutcome & { dir?: string }> {
+  startGithub(options: { api: GithubActions; ref: string; returnRunDetails?: boolean; pollMs?: number; onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal }): Promise<GithubRunOutcome & { dir?: string }> {
+    return this.followOnGithub(options, async () => (await this.plan({})).plan, (signal, onEvent) =>
+      runOnGithub({
+        api: options.api,
+        ref: options.ref,
+        signal,
+        onEvent,
+        ...(options.returnRunDetails ? { returnRunDetails: true } : {}),
+        ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      }),
+    );
+  }
+
+  /**
+   * Takes up a run on GitHub started earlier (by this window before a reload, by another window, by the CLI) from
+   * its run id, and follows it as startGithub does. Its units are those of the plan saved in its folder when it
+   * started (the config may have changed since), else the config's.
+   */
+  followGithub(options: { api: GithubActions; runId: string; pollMs?: number; onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal }): Promise<GithubRunOutcome & { dir?: string }> {
+    const savedPlan = async (): Promise<MatrixPlan> => {
+      try {
+        return JSON.parse(await fs.readFile(path.join(runDir(this.root, options.runId), 'plan.json'), 'utf8')) as MatrixPlan;
+      } catch {
+        return (await this.plan({})).plan;
+      }
+    };
+    return this.followOnGithub(options, savedPlan, (signal, onEvent) =>
+      resumeGithubRun({ api: options.api, signal, onEvent, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }, options.runId),
+    );
+  }
+
+  private async followOnGithub(
+    options: { onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal },
+    planOf: () => Promise<MatrixPlan>,
+    follow: (signal: AbortSignal, onEvent: (e: GithubRunEvent) => void) => Promise<GithubRunOutcome>,
+  ): Promise<GithubRunOutcome & { dir?: string }> {
     const active = this.slot.claim(options.signal);
     let plan: MatrixPlan;
     try {
-      plan = (await this.plan({})).plan;
+      plan = await planOf();
     } catch (e) {
       this.slot.release(active);
       throw e;
@@ -151,16 +188,9 @@ export class RunsController implements vscode.Disposable {
     this.ticker = setInterval(() => void this.snapshot().then((d) => this.emitter.fire({ ...d, now: new Date() })), 1000);
     let saved = false;
     try {
-      const outcome = await runOnGithub({
-        api: options.api,
-        ref: options.ref,
-        signal: active.abort.signal,
-        ...(options.returnRunDetails ? { returnRunDetails: true } : {}),
-        ...(options.pollMs ? { pollMs: options.pollMs } : {}),
-        onEvent: (e) => {
-          void this.applyGithub(e, plan);
-          options.onEvent?.(e);
-        },
+      const outcome = await follow(active.abort.signal, (e) => {
+        void this.applyGithub(e, plan);
+        options.onEvent?.(e);
       });
       if (!outcome.report) return outcome;
       const dir = await saveGithubReport(this.root, outcome.report, outcome.logs);

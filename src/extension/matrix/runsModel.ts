@@ -75,9 +75,11 @@ export function buildRunsTree(data: RunsData): RunNode[] {
     const waves = d?.plan ?? s?.plan;
     const started = new Date(run.startedAt);
     const elapsed = s ? s.totalMs : d?.live ? data.now.getTime() - started.getTime() : undefined;
+    const onGithub = !!d?.github || run.runId.startsWith('gh-');
+    const unfollowed = status === 'incomplete' && run.runId.startsWith('gh-');
     const description = [
-      d?.github || run.runId.startsWith('gh-') ? 'GitHub' : '',
-      status,
+      onGithub ? 'GitHub' : '',
+      unfollowed ? 'no report yet' : status,
       elapsed !== undefined ? formatMs(elapsed) : '',
       s ? `${s.counts.passed}/${s.counts.units} passed` : d?.live ? `${d.results.size} done, ${d.running.size} running` : '',
     ].filter(Boolean).join(' · ');
@@ -89,8 +91,11 @@ export function buildRunsTree(data: RunsData): RunNode[] {
       description,
       tooltip: (s
         ? `Run ${run.runId}: ${s.status}\nTotal ${formatMs(s.totalMs)} (setup ${formatMs(s.setupMs)})\nSuccess rate ${(s.successRate * 100).toFixed(0)}%\nSpeedup ×${s.speedup.toFixed(2)}, efficiency ${(s.efficiency * 100).toFixed(0)}%\nCritical path ${formatMs(s.criticalPathMs)}`
-        : `Run ${run.runId}: ${status}`) + (d?.github ? `\nOn GitHub: ${d.github.url}` : ''),
-      contextValue: `run:${status}`,
+        : unfollowed
+          ? `Run ${run.runId} on GitHub: no report here yet, and this window does not follow it: Follow Run on GitHub takes it up.`
+          : `Run ${run.runId}: ${status}`) + (d?.github ? `\nOn GitHub: ${d.github.url}` : ''),
+      // run:incomplete:github: a run on GitHub without its report here and not followed by this window.
+      contextValue: unfollowed ? 'run:incomplete:github' : `run:${status}`,
       icon: RUN_ICON[status] ?? RUN_ICON['incomplete']!,
       expanded: i === 0,
       children: (waves?.waves ?? []).map((w): WaveNode => {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FederationError } from '../../../src/core/errors';
 import { GithubActions, GithubApiError, rateLimitWait } from '../../../src/core/matrix/github';
-import { githubRunId, runOnGithub, saveGithubReport, unitsFromJobs, GithubRunEvent } from '../../../src/core/matrix/githubRun';
+import { githubRunId, parseGithubRunId, resumeGithubRun, runOnGithub, saveGithubReport, unitsFromJobs, GithubRunEvent } from '../../../src/core/matrix/githubRun';
 import { readZip } from '../../../src/core/matrix/githubZip';
 import { parseRemoteUrl, parseRepoSlug, remoteUrl, currentBranch, resolveRepo } from '../../../src/core/matrix/githubRemote';
 import { planMatrix, MatrixPlan } from '../../../src/core/matrix/plan';
@@ -346,6 +346,71 @@ describe('matrix on GitHub (real Octokit against a local API server)', function 
     assert.equal(blob.length, 1);
     assert.equal(blob[0]!.status, 200);
     assert.equal(blob[0]!.auth, undefined, 'no Authorization header on the other origin');
+  });
+
+  it('takes up a run started earlier from its run id: no dispatch, follows it to the end, fetches its report', async () => {
+    server = await startFakeGithub({ runId: RUN, pollsUntilDone: 2, jobs: jobs(), artifacts: { 'matrix-report': reportZip(demoPlan()).zip } });
+    const { api } = client();
+    const events: string[] = [];
+    const outcome = await resumeGithubRun({ api, pollMs: 5, fetchLogs: false, onEvent: (e) => events.push(e.type) }, RUN_ID);
+    assert.equal(outcome.runId, RUN_ID);
+    assert.equal(outcome.status, 'passed');
+    assert.equal(outcome.report?.summary.runId, RUN_ID);
+    assert.equal(events[0], 'run-found');
+    assert.ok(events.filter((e) => e === 'progress').length >= 2, events.join(','));
+    assert.ok(!server.requests.some((r) => r.method === 'POST'), 'nothing was dispatched');
+    assert.ok(!server.requests.some((r) => /\/workflows\/[^/]+\/runs/.test(r.url)), 'no run list: the run is known by its id');
+  });
+
+  it('taking up a run re-run on GitHub since follows its newest attempt, and the outcome says which', async () => {
+    const attempt2 = githubRunId({ id: RUN, attempt: 2 });
+    server = await startFakeGithub({ runId: RUN, runAttempt: 2, runStartedAt: '2026-01-01T11:00:00Z', pollsUntilDone: 0, jobs: [], artifacts: { 'matrix-report': reportZip(demoPlan(), undefined, attempt2).zip }, artifactCreatedAt: { 'matrix-report': '2026-01-01T11:04:00Z' } });
+    const { api } = client();
+    const outcome = await resumeGithubRun({ api, pollMs: 5, fetchLogs: false }, RUN_ID);
+    assert.equal(outcome.runId, attempt2);
+    assert.equal(outcome.report?.summary.runId, attempt2);
+  });
+
+  it('taking up a run: an id that is not gh-<id>-<attempt> is invalid-input, and GitHub is not asked', async () => {
+    server = await startFakeGithub({ runId: RUN });
+    const { api } = client();
+    for (const bad of ['20261121-local', 'gh-12', 'gh-x-1', 'gh-1-1-1']) {
+      const err = await resumeGithubRun({ api }, bad).then(() => assert.fail(`accepted ${bad}`), (e: unknown) => e);
+      assert.ok(err instanceof FederationError && err.reason === 'invalid-input', String(err));
+    }
+    assert.equal(server.requests.length, 0);
+    assert.deepEqual(parseGithubRunId('gh-4242-3'), { id: 4242, attempt: 3 });
+  });
+
+  it('federation matrix github-run --run gh-ID-ATTEMPT takes up a run (no dispatch); a bad id or --ref with it is a usage error', async () => {
+    const root = path.join(tmp, 'ws');
+    mkdirSync(path.join(root, '.github'), { recursive: true });
+    writeFileSync(path.join(root, '.github', 'multi-agent-config.yml'), simpleConfig([['lint', 'types'], ['test']]));
+    server = await startFakeGithub({ runId: RUN, pollsUntilDone: 1, jobs: jobs(), artifacts: { 'matrix-report': reportZip(demoPlan()).zip } });
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const saved = process.env['GITHUB_TOKEN'];
+      process.env['GITHUB_TOKEN'] = 'test-token';
+      try {
+        const code = await main(['matrix', 'github-run', '--repo', 'octo/demo', '--api-url', server!.url, '--poll', '0.01', ...args], { out: (x) => out.push(x), err: (x) => err.push(x), cwd: root });
+        return { code, out: out.join('\n'), err: err.join('\n') };
+      } finally {
+        if (saved === undefined) delete process.env['GITHUB_TOKEN'];
+        else process.env['GITHUB_TOKEN'] = saved;
+      }
+    };
+    const ok = await run('--run', RUN_ID, '--json');
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(JSON.parse(ok.out).runId, RUN_ID);
+    assert.ok(existsSync(path.join(root, '.federation', 'runs', RUN_ID, 'summary.json')));
+    assert.ok(!server.requests.some((r) => r.method === 'POST'), 'nothing was dispatched');
+    const bad = await run('--run', 'latest');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--run takes a GitHub run's id/);
+    const both = await run('--run', RUN_ID, '--ref', 'main');
+    assert.equal(both.code, 2);
+    assert.match(both.err, /no --ref/);
   });
 
   it('federation matrix github-run: GITHUB_TOKEN from the environment, --json, the report saved under the root', async () => {
