@@ -134,4 +134,39 @@ describe('Start Run on GitHub in a real editor (local API server)', function () 
     assert.strictEqual((await item())!.contextValue, 'run:passed');
     assert.ok(fs.existsSync(path.join(root(), '.federation', 'runs', runId, 'summary.json')));
   });
+
+  it('Follow Run on GitHub on a run re-run since: its newest attempt is followed and saved; a broken plan.json breaks nothing', async () => {
+    const api = await vscode.extensions.getExtension<FederationExtensionApi>('agent-federation.agent-federation')!.activate();
+    const configFile = path.join(root(), '.github', 'multi-agent-config.yml');
+    const plan = planMatrix(validateMatrixConfig(fs.readFileSync(configFile, 'utf8'), configFile).config!, { configFile: '.github/multi-agent-config.yml' });
+    const [old, newest] = ['gh-779-1', 'gh-779-2'];
+    const oldDir = path.join(root(), '.federation', 'runs', old);
+    fs.mkdirSync(oldDir, { recursive: true });
+    // Hand-edited into something that is JSON but not a plan: the config's plan is used instead.
+    fs.writeFileSync(path.join(oldDir, 'plan.json'), '{"waves": {"not": "a list"}}');
+    const units = plan.waves.flatMap((w) => w.units.map((u) => ({ w, u })));
+    const tasks: TaskResult[] = units.map(({ w, u }) => ({
+      version: 1, runId: newest, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
+      status: 'passed', allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
+      startedAt: '2020-01-01T08:01:00.000Z', endedAt: '2020-01-01T08:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
+    }));
+    await server?.close();
+    server = await startFakeGithub({
+      owner: 'octo', repo: 'demo', runId: 779, runAttempt: 2, runStartedAt: '2026-01-01T11:00:00Z', token: 'editor-test-token', pollsUntilDone: 2,
+      jobs: units.map(({ w, u }) => ({ name: `${w.name} (${u.id})`, states: [{ status: 'in_progress' as const }, { status: 'completed' as const }] })),
+      artifacts: { 'matrix-report': makeZip({ 'matrix-report.json': renderJsonReport(summarizeRun({ runId: newest, plan, results: tasks }), tasks) }) },
+      artifactCreatedAt: { 'matrix-report': '2026-01-01T11:04:00Z' },
+    });
+    await settings().update('github.apiUrl', server.url, vscode.ConfigurationTarget.Global);
+    const result = (await vscode.commands.executeCommand('agentFederation.followGithubRun', { runId: old, repository: 'octo/demo', token: 'editor-test-token', pollSeconds: 0.2 })) as { runId: string; status: string };
+    assert.strictEqual(result.runId, newest);
+    assert.strictEqual(result.status, 'passed');
+    assert.ok(fs.existsSync(path.join(root(), '.federation', 'runs', newest, 'summary.json')));
+    assert.ok(!fs.existsSync(oldDir), 'the older attempt\'s folder, which held only its plan, is gone');
+    const runs = ((await api.runsTree!.getChildren()) ?? []) as Node[];
+    assert.ok(!runs.some((r) => r.runId === old));
+    assert.strictEqual(runs.find((r) => r.runId === newest)?.contextValue, 'run:passed');
+    const err = await Promise.resolve(vscode.commands.executeCommand('agentFederation.followGithubRun', { runId: 'latest', token: 'editor-test-token' })).then(() => undefined, (e: unknown) => e);
+    assert.match(String((err as Error)?.message ?? err), /"latest" is not a run on GitHub/);
+  });
 });

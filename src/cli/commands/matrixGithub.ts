@@ -35,8 +35,9 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
     onWait: (w) => ctx.err(`GitHub rate limit (${w.status}): waiting ${Math.ceil(w.ms / 1000)} s`),
   });
   const controller = new AbortController();
+  let current: string | undefined;
   const onSigint = () => {
-    ctx.err('federation matrix: interrupted; the run goes on on GitHub');
+    ctx.err(`federation matrix: interrupted; the run goes on on GitHub${current ? ` (take it up again: federation matrix github-run --run ${current})` : ''}`);
     controller.abort();
   };
   process.once('SIGINT', onSigint);
@@ -48,6 +49,7 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
       signal: controller.signal,
       ...(poll !== undefined ? { pollMs: Number(poll) * 1000 } : {}),
       onEvent: (e: GithubRunEvent) => {
+        if (e.type === 'run-found') current = e.runId;
         if (ctx.json) return;
         if (e.type === 'dispatched') ctx.err(`dispatched ${e.workflow} on ${owner}/${repo}@${e.ref}`);
         else if (e.type === 'run-found') {

@@ -160,16 +160,42 @@ export class RunsController implements vscode.Disposable {
    * started (the config may have changed since), else the config's.
    */
   followGithub(options: { api: GithubActions; runId: string; pollMs?: number; onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal }): Promise<GithubRunOutcome & { dir?: string }> {
+    const folder = runDir(this.root, options.runId);
     const savedPlan = async (): Promise<MatrixPlan> => {
+      let text: string | undefined;
       try {
-        return JSON.parse(await fs.readFile(path.join(runDir(this.root, options.runId), 'plan.json'), 'utf8')) as MatrixPlan;
-      } catch {
-        return (await this.plan({})).plan;
+        text = await fs.readFile(path.join(folder, 'plan.json'), 'utf8');
+        const plan: unknown = JSON.parse(text);
+        if (isPlanShaped(plan)) return plan;
+        this.logger.warn(`${path.join(folder, 'plan.json')} is not a matrix plan; following ${options.runId} with the config's plan`);
+      } catch (e) {
+        if (text !== undefined) this.logger.warn(`${path.join(folder, 'plan.json')}: ${e instanceof Error ? e.message : String(e)}; following ${options.runId} with the config's plan`);
       }
+      return (await this.plan({})).plan;
     };
-    return this.followOnGithub(options, savedPlan, (signal, onEvent) =>
-      resumeGithubRun({ api: options.api, signal, onEvent, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }, options.runId),
+    return this.followOnGithub(
+      {
+        ...options,
+        onEvent: (e) => {
+          // Re-run on GitHub since: the newest attempt is followed under its own id. The older attempt's folder,
+          // which holds only the plan written when it was followed (no report), would stay "no report yet".
+          if (e.type === 'run-found' && e.runId !== options.runId) void this.dropPlaceholder(folder);
+          options.onEvent?.(e);
+        },
+      },
+      savedPlan,
+      (signal, onEvent) => resumeGithubRun({ api: options.api, signal, onEvent, ...(options.pollMs ? { pollMs: options.pollMs } : {}) }, options.runId),
     );
+  }
+
+  /** Removes a run folder that holds nothing but its plan.json. */
+  private async dropPlaceholder(folder: string): Promise<void> {
+    try {
+      const names = await fs.readdir(folder);
+      if (names.length === 1 && names[0] === 'plan.json') await fs.rm(folder, { recursive: true, force: true });
+    } catch (e) {
+      this.logger.warn(`removing ${folder}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private async followOnGithub(
@@ -270,4 +296,17 @@ export class RunsController implements vscode.Disposable {
     if (this.ticker) clearInterval(this.ticker);
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+/** Enough of a MatrixPlan for the Runs view and the jobs' mapping: a hand-edited plan.json must not break them. */
+function isPlanShaped(v: unknown): v is MatrixPlan {
+  if (!v || typeof v !== 'object' || !Array.isArray((v as { waves?: unknown }).waves)) return false;
+  return (v as { waves: unknown[] }).waves.every(
+    (w) =>
+      !!w &&
+      typeof w === 'object' &&
+      typeof (w as { index?: unknown }).index === 'number' &&
+      Array.isArray((w as { units?: unknown }).units) &&
+      (w as { units: unknown[] }).units.every((u) => !!u && typeof u === 'object' && typeof (u as { id?: unknown }).id === 'string' && !!(u as { retry?: unknown }).retry),
+  );
 }

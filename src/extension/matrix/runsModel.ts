@@ -2,6 +2,7 @@
 // while a run is in progress and from the results on disk afterwards.
 import type { MatrixPlan, RunListing, RunSummary, TaskResult } from '../../core/matrix';
 import type { IconSpec, NodeBase } from '../models/node';
+import { parseGithubRunId } from '../../core/matrix/githubRun';
 
 export interface RunDetails {
   /** Present once the run finished (from summary.json or the run-finished event). */
@@ -75,8 +76,12 @@ export function buildRunsTree(data: RunsData): RunNode[] {
     const waves = d?.plan ?? s?.plan;
     const started = new Date(run.startedAt);
     const elapsed = s ? s.totalMs : d?.live ? data.now.getTime() - started.getTime() : undefined;
-    const onGithub = !!d?.github || run.runId.startsWith('gh-');
-    const unfollowed = status === 'incomplete' && run.runId.startsWith('gh-');
+    const gh = parseGithubRunId(run.runId) !== undefined;
+    const onGithub = !!d?.github || gh;
+    const unfollowed = gh && status === 'incomplete';
+    // Follow Run on GitHub is offered on a GitHub run without its report here, and on a failed or cancelled one
+    // (re-run on GitHub, it takes up the new attempt).
+    const followable = gh && (status === 'incomplete' || status === 'failed' || status === 'cancelled');
     const description = [
       onGithub ? 'GitHub' : '',
       unfollowed ? 'no report yet' : status,
@@ -94,8 +99,7 @@ export function buildRunsTree(data: RunsData): RunNode[] {
         : unfollowed
           ? `Run ${run.runId} on GitHub: no report here yet, and this window does not follow it: Follow Run on GitHub takes it up.`
           : `Run ${run.runId}: ${status}`) + (d?.github ? `\nOn GitHub: ${d.github.url}` : ''),
-      // run:incomplete:github: a run on GitHub without its report here and not followed by this window.
-      contextValue: unfollowed ? 'run:incomplete:github' : `run:${status}`,
+      contextValue: followable ? `run:${status}:github` : `run:${status}`,
       icon: RUN_ICON[status] ?? RUN_ICON['incomplete']!,
       expanded: i === 0,
       children: (waves?.waves ?? []).map((w): WaveNode => {
