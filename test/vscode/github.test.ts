@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FederationExtensionApi } from '../../src/extension/extension';
-import { planMatrix } from '../../src/core/matrix/plan';
+import { MatrixPlan, planMatrix } from '../../src/core/matrix/plan';
 import { summarizeRun, TaskResult } from '../../src/core/matrix/results';
 import { renderJsonReport } from '../../src/core/matrix/report';
 import { validateMatrixConfig } from '../../src/core/matrix/validate';
@@ -23,6 +23,18 @@ interface Node {
 
 function root(): string {
   return vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+}
+
+/** A passed result for every unit of the plan, starting at `startedAt` and lasting a second. */
+function passedTasks(plan: MatrixPlan, runId: string, startedAt: string): TaskResult[] {
+  const endedAt = new Date(Date.parse(startedAt) + 1000).toISOString();
+  return plan.waves.flatMap((w) =>
+    w.units.map((u) => ({
+      version: 1 as const, runId, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
+      status: 'passed' as const, allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
+      startedAt, endedAt, durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
+    })),
+  );
 }
 
 describe('Start Run on GitHub in a real editor (local API server)', function () {
@@ -42,11 +54,7 @@ describe('Start Run on GitHub in a real editor (local API server)', function () 
     const plan = planMatrix(config, { configFile: '.github/multi-agent-config.yml' });
     const runId = 'gh-777-1';
     const units = plan.waves.flatMap((w) => w.units.map((u) => ({ w, u })));
-    const tasks: TaskResult[] = units.map(({ w, u }) => ({
-      version: 1, runId, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
-      status: 'passed', allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
-      startedAt: '2020-01-01T10:01:00.000Z', endedAt: '2020-01-01T10:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
-    }));
+    const tasks = passedTasks(plan, runId, '2020-01-01T10:01:00.000Z');
     // Times in the past: the saved run sorts after the runs the other in-editor tests start and look for first.
     const summary = summarizeRun({ runId, plan, results: tasks });
     server = await startFakeGithub({
@@ -95,11 +103,7 @@ describe('Start Run on GitHub in a real editor (local API server)', function () 
     fs.mkdirSync(path.join(root(), '.federation', 'runs', runId), { recursive: true });
     fs.writeFileSync(path.join(root(), '.federation', 'runs', runId, 'plan.json'), JSON.stringify(plan));
     const units = plan.waves.flatMap((w) => w.units.map((u) => ({ w, u })));
-    const tasks: TaskResult[] = units.map(({ w, u }) => ({
-      version: 1, runId, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
-      status: 'passed', allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
-      startedAt: '2020-01-01T09:01:00.000Z', endedAt: '2020-01-01T09:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
-    }));
+    const tasks = passedTasks(plan, runId, '2020-01-01T09:01:00.000Z');
     await server?.close();
     server = await startFakeGithub({
       owner: 'octo', repo: 'demo', runId: 778, token: 'editor-test-token', pollsUntilDone: 3,
@@ -145,11 +149,7 @@ describe('Start Run on GitHub in a real editor (local API server)', function () 
     // Hand-edited into something that is JSON but not a plan: the config's plan is used instead.
     fs.writeFileSync(path.join(oldDir, 'plan.json'), '{"waves": {"not": "a list"}}');
     const units = plan.waves.flatMap((w) => w.units.map((u) => ({ w, u })));
-    const tasks: TaskResult[] = units.map(({ w, u }) => ({
-      version: 1, runId: newest, unit: u.id, task: u.task, shard: u.shard, priority: u.priority, wave: w.index, module: u.module, command: u.command,
-      status: 'passed', allowed: null, blocking: false, exitCode: 0, signal: null, attempts: 1, maxAttempts: 1,
-      startedAt: '2020-01-01T08:01:00.000Z', endedAt: '2020-01-01T08:01:01.000Z', durationMs: 1000, log: null, artifacts: [], attemptDetails: [],
-    }));
+    const tasks = passedTasks(plan, newest, '2020-01-01T08:01:00.000Z');
     await server?.close();
     server = await startFakeGithub({
       owner: 'octo', repo: 'demo', runId: 779, runAttempt: 2, runStartedAt: '2026-01-01T11:00:00Z', token: 'editor-test-token', pollsUntilDone: 2,
