@@ -7,11 +7,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
 import { abortableSleep, ArtifactInfo, GithubActions, GithubApiError, JobInfo, Sleep, tooLarge, WorkflowRunInfo } from './github';
+import { githubRunId, parseGithubRunId } from './githubRunId';
 import { readZip } from './githubZip';
 import { MatrixPlan, MatrixUnit, MatrixWave } from './plan';
 import { resultIdentity } from './runner';
 import { RUN_ID_PATTERN, runDir, RunSummary, TaskResult, TaskStatus, writeJson } from './results';
 import { REPORT_ARTIFACT, REPORT_JSON, REPORT_MARKDOWN, RESULT_ARTIFACT_PREFIX, WORKFLOW_FILE } from './workflow';
+
+export { githubRunId, parseGithubRunId };
 
 export const WORKFLOW_NAME = path.posix.basename(WORKFLOW_FILE);
 
@@ -93,16 +96,6 @@ export function describeSkippedLogs(skipped: SkippedLog[]): string | undefined {
   if (!skipped.length) return undefined;
   const shown = skipped.slice(0, 5).map((s) => `${s.unit} (${s.detail})`);
   return `${skipped.length} log${skipped.length === 1 ? ' was' : 's were'} not fetched: ${shown.join('; ')}${skipped.length > 5 ? `; … and ${skipped.length - 5} more` : ''}`;
-}
-
-export function githubRunId(run: { id: number; attempt: number }): string {
-  return `gh-${run.id}-${run.attempt}`;
-}
-
-/** The GitHub run id and attempt in a run id made by githubRunId, or undefined for any other run id. */
-export function parseGithubRunId(runId: string): { id: number; attempt: number } | undefined {
-  const m = /^gh-(\d{1,15})-(\d{1,6})$/.exec(runId);
-  return m ? { id: Number(m[1]), attempt: Number(m[2]) } : undefined;
 }
 
 export function runStatus(conclusion: string | null): GithubRunOutcome['status'] {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { FederationError } from '../../core/errors';
-import { parseGithubRunId } from '../../core/matrix/githubRun';
+import { parseGithubRunId } from '../../core/matrix/githubRunId';
 import type { RunsController } from '../matrix/runs';
 import { CommandDef, argField, isPlainArgs, requireTrust } from './common';
 import { followInNotification, githubSession } from './githubSession';

@@ -2,7 +2,7 @@
 // while a run is in progress and from the results on disk afterwards.
 import type { MatrixPlan, RunListing, RunSummary, TaskResult } from '../../core/matrix';
 import type { IconSpec, NodeBase } from '../models/node';
-import { parseGithubRunId } from '../../core/matrix/githubRun';
+import { parseGithubRunId } from '../../core/matrix/githubRunId';
 
 export interface RunDetails {
   /** Present once the run finished (from summary.json or the run-finished event). */
