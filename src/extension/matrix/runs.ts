@@ -25,7 +25,9 @@ export class RunsController implements vscode.Disposable {
 
   constructor(readonly root: string, private readonly logger: Logger) {
     this.data = this.load();
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '.federation/runs/*/{summary,plan}.json'));
+    // The run folders themselves too: a file written right after its folder was made can be missed (the folder's
+    // own watch is set up after the fact), and a run started by the CLI or another window would then stay unlisted.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '.federation/runs/{*,*/summary.json,*/plan.json}'));
     const refresh = () => void this.refresh();
     this.disposables.push(watcher, watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh));
   }
