@@ -1,5 +1,9 @@
 // Builds the shipped bundles (dist/) and a transpiled copy of sources, tests, scripts and benchmarks (out/)
 // so that mocha, the benchmarks and the in-editor suite run plain JavaScript without a TS loader.
+//   (no flag)     dist/ for development (source maps, not minified) and out/
+//   --production  dist/ exactly as released (`vscode:prepublish`, so `npm run package`), no out/
+//   --tests       dist/ exactly as released and out/: what the test scripts build, so that the end-to-end tests
+//                 run the bundles a user gets (dist/cli.js as a process, dist/extension.js in the editor)
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -7,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { webviewBundles } from './build-webviews.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const production = process.argv.includes('--production');
+const tests = process.argv.includes('--tests');
+const production = tests || process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 // --outdir DIR: bundles go elsewhere (the benchmark measures a production bundle without touching dist/).
 const outdirArg = process.argv.indexOf('--outdir');
@@ -72,7 +77,7 @@ for (const b of bundles) {
 for (const options of webviewBundles(root, { production, outdir: join(distDir, 'webviews') })) {
   contexts.push(await esbuild.context(options));
 }
-if (!production) {
+if (!production || tests) {
   // Tests and tools: one output file per source, same tree under out/, dependencies left to node_modules.
   const entries = ['src', 'test', 'scripts', 'bench'].flatMap(tsFiles);
   contexts.push(await esbuild.context({ ...common, entryPoints: entries, outdir: 'out', outbase: '.', bundle: false }));

@@ -1,16 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { main } from '../../../src/cli/main';
+import { cliIn } from '../../helpers/cli';
 import { useTempDir } from '../../helpers/tmp';
 
 describe('federation CLI', () => {
   const tmp = useTempDir();
 
-  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), cwd: tmp.path });
-    return { code, out, err };
-  }
+  const run = cliIn(() => tmp.path);
 
   beforeEach(async () => {
     assert.equal((await run('init')).code, 0);
