@@ -72,9 +72,21 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.err(json ? JSON.stringify({ error: e.toJSON() }, null, 2) : `federation ${name}: ${e.message}`);
       return EXIT.error;
     }
-    io.err(`federation ${name}: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    io.err(bugReport(`federation ${name}`, e));
     return EXIT.error;
   }
+}
+
+/** Where a user reports a bug (package.json's bugs.url); kept here so the bundle needs no package.json. */
+export const BUG_URL = 'https://github.com/agent-federation/agent-federation/issues';
+
+/**
+ * Anything that is not a FederationError or a usage error is a bug in the CLI: say so, say where to report it,
+ * and keep the stack (a known condition never gets here, so it never shows a stack).
+ */
+export function bugReport(where: string, e: unknown): string {
+  const detail = e instanceof Error ? e.stack ?? e.message : String(e);
+  return `${where}: unexpected error. This is a bug in federation; please report it at ${BUG_URL} with the lines below.\n${detail}`;
 }
 
 if (require.main === module) {
@@ -83,7 +95,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`federation: ${String(e)}\n`);
+      process.stderr.write(`${bugReport('federation', e)}\n`);
       process.exitCode = EXIT.error;
     },
   );

@@ -35,6 +35,11 @@ export type ErrorReason =
   /** Something that would run code the workspace defines, refused in an untrusted (restricted mode) workspace. */
   | 'untrusted-workspace';
 
+// Each shipped bundle (dist/extension.js, dist/cli.js, dist/docker.js) carries its own copy of this class, so
+// `instanceof` fails for an error raised in another bundle. The brand is a registered symbol, the same in every
+// copy and in every realm, and it survives minification; isFederationError() checks it. Never use instanceof.
+const BRAND: unique symbol = Symbol.for('agent-federation.FederationError') as never;
+
 export class FederationError extends Error {
   override readonly name: string = 'FederationError';
   constructor(
@@ -45,6 +50,7 @@ export class FederationError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    Object.defineProperty(this, BRAND, { value: true, enumerable: false });
   }
 
   toJSON(): { reason: ErrorReason; message: string; details: Record<string, unknown> } {
@@ -114,8 +120,10 @@ export class PackageRefusedError extends FederationError {
   }
 }
 
-export function isFederationError(e: unknown): e is FederationError {
-  return e instanceof FederationError;
+/** True for a FederationError from any bundle (see BRAND); with `reasons`, only for one of those reasons. */
+export function isFederationError(e: unknown, ...reasons: ErrorReason[]): e is FederationError {
+  if (typeof e !== 'object' || e === null || (e as { [BRAND]?: unknown })[BRAND] !== true) return false;
+  return reasons.length === 0 || reasons.includes((e as FederationError).reason);
 }
 
 /** A message fit for a user from anything thrown. */

@@ -2,7 +2,7 @@
 // such entry point calls requireTrust itself (not only the menus, which a palette, a CodeLens or a script bypass): in
 // an untrusted workspace the views still show state, but nothing runs.
 import * as vscode from 'vscode';
-import { FederationError } from '../core/errors';
+import { FederationError, isFederationError } from '../core/errors';
 
 export class UntrustedWorkspaceError extends FederationError {
   override readonly name = 'UntrustedWorkspaceError';
@@ -38,7 +38,7 @@ export const onDidRefuseUntrusted: vscode.Event<Refusal> = refused.event;
  */
 export function showCommandError(command: string, e: unknown, message: string, log: vscode.LogOutputChannel): void {
   const [first = message, ...rest] = message.split('\n');
-  const untrusted = e instanceof UntrustedWorkspaceError;
+  const untrusted = isFederationError(e, 'untrusted-workspace');
   const actions = untrusted ? [MANAGE_TRUST, SHOW_LOG] : [SHOW_LOG];
   void vscode.window.showErrorMessage(rest.some((l) => l.trim()) ? `${first} (the details are in the log)` : first, ...actions).then((pick) => {
     if (pick === SHOW_LOG) log.show(true);

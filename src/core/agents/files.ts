@@ -4,7 +4,7 @@
 // following links, and (on Linux) the opened file's real path is checked once more against the folder.
 import { constants as C, promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
-import { FederationError } from '../errors';
+import { FederationError, isFederationError } from '../errors';
 import { PACKAGE_LAYOUT } from '../packages/workspace';
 import { AGENTS_DIR } from './schema';
 
@@ -186,7 +186,7 @@ export async function outputFileSize(outputDir: string, rel: string): Promise<nu
       await handle.close();
     }
   } catch (e) {
-    if (e instanceof FederationError) return undefined;
+    if (isFederationError(e)) return undefined;
     throw e;
   }
 }
@@ -223,7 +223,7 @@ export async function copyOutput(outputDir: string, to: string): Promise<Collect
         try {
           handle = await openInside(outputDir, rel, shown);
         } catch (e) {
-          if (e instanceof FederationError) {
+          if (isFederationError(e)) {
             result.skipped.push(shown);
             continue;
           }

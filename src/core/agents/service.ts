@@ -334,7 +334,11 @@ export class AgentService {
           createdAt,
           ...(plan.timeoutSeconds ? { timeoutSeconds: plan.timeoutSeconds } : {}),
         };
-        await client.startContainer(created.id, call);
+        try {
+          await client.startContainer(created.id, call);
+        } catch (e) {
+          throw isFederationError(e) && e.details['cause'] === 'executable-not-found' ? missingCommandError(e, plan.image, id) : e;
+        }
         this.logger.info(`agent ${id}: started ${plan.image} from ${plan.file} on ${client.hostLabel}`);
       });
       if (errors.length > 0) throw pickError(errors);
@@ -628,18 +632,20 @@ export class AgentService {
   /** The agent's output, as it writes it. With follow, it streams until the agent stops, close() or the signal. */
   async logs(id: string, options: LogOptions = {}): Promise<DockerStream<LogChunk>> {
     const loc = await this.locate(id);
+    // The stream only fails once read; asking first turns a vanished container into the clear error below.
+    await onContainer(loc, () => loc.client.inspectContainer(loc.containerId));
     return loc.client.logs(loc.containerId, options);
   }
 
   async stop(id: string, options: { graceSeconds?: number; signal?: AbortSignal } = {}): Promise<AgentInfo> {
     const loc = await this.locate(id);
-    await loc.client.stopContainer(loc.containerId, options);
+    await onContainer(loc, () => loc.client.stopContainer(loc.containerId, options));
     return this.get(loc.id);
   }
 
   async restart(id: string, options: { graceSeconds?: number; signal?: AbortSignal } = {}): Promise<AgentInfo> {
     const loc = await this.locate(id);
-    await loc.client.restartContainer(loc.containerId, options);
+    await onContainer(loc, () => loc.client.restartContainer(loc.containerId, options));
     return this.get(loc.id);
   }
 
@@ -797,7 +803,7 @@ export class AgentService {
   /** The hardening list checked against what the engine reports for the agent's container. */
   async inspectHardening(id: string): Promise<HardeningCheck[]> {
     const loc = await this.locate(id);
-    const info = await loc.client.inspectContainer(loc.containerId);
+    const info = await onContainer(loc, () => loc.client.inspectContainer(loc.containerId));
     return checkHardening(info, loc.record);
   }
 }
@@ -808,6 +814,36 @@ async function makeReadable(dir: string): Promise<void> {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) await makeReadable(p);
     else if (entry.isFile()) await fs.chmod(p, 0o644);
+  }
+}
+
+/** An image without the command's program: which image, which program, and the three ways to fix it. */
+function missingCommandError(e: FederationError, image: string, id: string): FederationError {
+  const exe = String(e.details['executable']);
+  return new FederationError(
+    'docker-error',
+    `Agent ${id} could not start: image ${image} has no "${exe}" on its PATH (the agent's command runs it). ` +
+      `Use an image that has it (--image, the brief's "image:", or the agentFederation.agent.image setting), or run ` +
+      `another command (--command, or the agentFederation.agent.commandTemplate setting). Docker start container said: ${String(e.details['engineMessage'])}`,
+    { ...e.details, image, id },
+  );
+}
+
+/**
+ * Runs a call on the agent's container; a container the engine no longer has (removed behind our back, e.g. by
+ * `docker rm -f`) is a `not-found` that says so and how to drop the record, instead of the engine's bare 404.
+ */
+async function onContainer<T>(loc: Located, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!isDockerStatus(e, 404)) throw e;
+    throw new FederationError(
+      'not-found',
+      `The container of agent ${loc.id} is gone from ${loc.client.hostLabel} (removed outside the federation). ` +
+        `Its record${loc.record ? '' : ' (none here)'} and output are kept; "federation agent rm ${loc.id}" (or Remove Agent) removes them.`,
+      { id: loc.id, host: loc.client.hostLabel, containerId: loc.containerId, gone: true },
+    );
   }
 }
 

@@ -4,7 +4,7 @@
 // 'docker-error' | 'cancelled' | 'invalid-input').
 
 import type { Readable } from 'node:stream';
-import { FederationError } from '../errors';
+import { isFederationError } from '../errors';
 
 /** Default limit for one ordinary engine call. */
 export const DEFAULT_DOCKER_TIMEOUT_MS = 15_000;
@@ -334,5 +334,5 @@ export interface DockerClient {
 
 /** True for a 'docker-error' whose engine status was `status` (e.g. 404: no such container/image). */
 export function isDockerStatus(e: unknown, status: number): boolean {
-  return e instanceof FederationError && e.reason === 'docker-error' && e.details['statusCode'] === status;
+  return isFederationError(e, 'docker-error') && e.details['statusCode'] === status;
 }

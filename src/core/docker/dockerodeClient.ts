@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
-import { FederationError } from '../errors';
+import { FederationError, isFederationError } from '../errors';
 import {
   DEFAULT_BUILD_TIMEOUT_MS, DEFAULT_DOCKER_TIMEOUT_MS,
   type AppliedHardening, type BuildContext, type BuildOptions, type BuildResult, type CallOptions,
@@ -180,7 +180,7 @@ class DockerodeClient implements DockerClient {
       this.docker = new Docker(dockerodeOptions(endpoint));
     } catch (e) {
       // docker-modem reads $DOCKER_HOST/$DOCKER_CERT_PATH itself while constructing and throws on bad values.
-      if (e instanceof FederationError) throw e;
+      if (isFederationError(e)) throw e;
       throw new FederationError('invalid-input', `Docker client settings from the environment are not usable (DOCKER_HOST, DOCKER_CERT_PATH).`, {
         host: endpoint.label,
       });

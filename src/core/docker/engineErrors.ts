@@ -2,7 +2,7 @@
 // act on. Decisions use error codes and HTTP status only; the library's error object (and its stack) is dropped
 // so that it never reaches views, logs or --json output.
 
-import { FederationError } from '../errors';
+import { FederationError, isFederationError } from '../errors';
 
 export interface CallContext {
   /** What we were doing, e.g. "start container". */
@@ -56,7 +56,7 @@ export function unavailableError(hostLabel: string, code?: string): FederationEr
 }
 
 export function toFederationError(err: unknown, ctx: CallContext): FederationError {
-  if (err instanceof FederationError) return err;
+  if (isFederationError(err)) return err;
   const about = ctx.target ? ` ${ctx.target}` : '';
   if (ctx.cancelled) {
     return new FederationError('cancelled', `Docker ${ctx.operation}${about} was cancelled.`, {
@@ -75,10 +75,14 @@ export function toFederationError(err: unknown, ctx: CallContext): FederationErr
     // Without a body, the library's short status text ("no such container") is the best there is.
     const reason = prop(err, 'reason');
     const said = engineMessage(prop(err, 'json')) ?? (typeof reason === 'string' ? reason : 'unexpected response');
+    const executable = missingExecutable(said);
     return new FederationError(
       'docker-error',
       `Docker ${ctx.operation}${about} failed (HTTP ${statusCode}): ${said}`,
-      { host: ctx.hostLabel, operation: ctx.operation, statusCode, engineMessage: said, ...(ctx.target ? { target: ctx.target } : {}) },
+      {
+        host: ctx.hostLabel, operation: ctx.operation, statusCode, engineMessage: said, ...(ctx.target ? { target: ctx.target } : {}),
+        ...(executable ? { cause: 'executable-not-found', executable } : {}),
+      },
     );
   }
   const code = prop(err, 'code');
@@ -102,6 +106,16 @@ export function toFederationError(err: unknown, ctx: CallContext): FederationErr
     `Docker ${ctx.operation}${about} failed: ${typeof message === 'string' ? message : String(err)}`,
     { host: ctx.hostLabel, operation: ctx.operation, ...(typeof code === 'string' ? { code } : {}) },
   );
+}
+
+/**
+ * The program a container could not exec, from the runtime's words (runc: `exec: "claude": executable file not
+ * found in $PATH`, or `... no such file or directory` for an absolute path). The engine has no error code for
+ * it, so this is the one place its text is read; callers branch on details.cause.
+ */
+export function missingExecutable(engineText: string): string | undefined {
+  const m = /exec: "([^"]+)": (?:executable file not found|stat [^:]*: no such file or directory|no such file or directory)/.exec(engineText);
+  return m?.[1];
 }
 
 function formatSeconds(ms: number): string {

@@ -5,7 +5,7 @@
 // doubling. Every failure is a GithubApiError with a reason; nothing here looks at message text.
 // Octokit is loaded on the first call (require inside a function), never when this module is loaded.
 import type { Octokit } from '@octokit/core';
-import { FederationError, ErrorReason } from '../errors';
+import { FederationError, isFederationError, ErrorReason } from '../errors';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -221,7 +221,7 @@ export class GithubActions {
   }
 
   private translate(e: unknown, ctx: CallContext): FederationError {
-    if (e instanceof FederationError) return e;
+    if (isFederationError(e)) return e;
     const f = httpFailure(e);
     // Octokit reports a request that got no answer at all (refused, DNS, TLS, offline) as status 500 without a response.
     if (!f || !f.response) {

@@ -5,7 +5,7 @@
 // gh-<GitHub run id>-<attempt>.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FederationError } from '../errors';
+import { FederationError, isFederationError } from '../errors';
 import { abortableSleep, ArtifactInfo, GithubActions, GithubApiError, JobInfo, Sleep, tooLarge, WorkflowRunInfo } from './github';
 import { githubRunId, parseGithubRunId } from './githubRunId';
 import { readZip } from './githubZip';
@@ -243,7 +243,7 @@ export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: W
       if (run.status === 'completed') break;
     } catch (e) {
       // A network blip or a 5xx while following is retried a few times; anything else (auth, 404, cancel) ends it.
-      const transient = e instanceof FederationError && (e.reason === 'github-unreachable' || (e.reason === 'github-error' && Number((e as GithubApiError).status) >= 500));
+      const transient = isFederationError(e) && (e.reason === 'github-unreachable' || (e.reason === 'github-error' && Number((e as GithubApiError).status) >= 500));
       if (!transient || ++failures >= (o.maxPollFailures ?? 5)) throw e;
       o.onEvent?.({ type: 'poll-failed', error: e as FederationError, attempt: failures });
       await sleep(pollMs * 2 ** failures, o.signal);
@@ -272,7 +272,7 @@ export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: W
       if (parsed.summary.runId !== runId) throw new FederationError('invalid-input', `the ${REPORT_ARTIFACT} artifact is the report of ${parsed.summary.runId}, not of ${runId}`, { runId, reportRunId: parsed.summary.runId });
       report = parsed;
     } catch (e) {
-      if (!(e instanceof FederationError) || (e.reason !== 'invalid-input' && e.reason !== 'too-large')) throw e;
+      if (!(isFederationError(e)) || (e.reason !== 'invalid-input' && e.reason !== 'too-large')) throw e;
       reportProblem = e.message;
     }
   }
@@ -308,12 +308,12 @@ export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: W
         if (log) logs.set(unit, log.toString('utf8'));
       } catch (e) {
         // A log that cannot be had is left out; the results are in the report.
-        if (e instanceof FederationError && (e.reason === 'cancelled' || e.reason === 'github-auth')) throw e;
-        if (e instanceof FederationError && e.reason === 'github-rate-limited') {
+        if (isFederationError(e) && (e.reason === 'cancelled' || e.reason === 'github-auth')) throw e;
+        if (isFederationError(e, 'github-rate-limited')) {
           // Each further download would wait out the limit again (up to the allowed wait, per artifact).
           stopped = true;
           skippedLogs.push({ unit, kind: 'rate-limited', detail: e.message });
-        } else if (e instanceof FederationError && e.reason === 'too-large') {
+        } else if (isFederationError(e, 'too-large')) {
           // The bytes up to the cap were downloaded (and dropped): they count against the total.
           total += cap;
           skippedLogs.push({ unit, kind: cap < limits.log ? 'over-total' : 'too-large', detail: e.message });

@@ -8,7 +8,7 @@ import { outputFileSize, outputSegments, readOutputFile } from '../agents/files'
 import { parseAgentsFile } from '../agents/records';
 import { AGENT_ID_PATTERN, AGENTS_DIR, AGENTS_FILE, AgentReportSchema, REPORT_FILE, type AgentRecord, type AgentReport } from '../agents/schema';
 import type { AgentInfo } from '../agents/status';
-import { describeError, FederationError } from '../errors';
+import { describeError, FederationError, isFederationError } from '../errors';
 import type { MatrixPlan } from '../matrix/plan';
 import { listRuns, readTaskResults, RUN_ID_PATTERN, RUNS_DIR, summarizeRun, type RunListing, type RunSummary, type TaskResult } from '../matrix/results';
 import type { AgentReportModel, RunHistoryPoint, RunReportModel } from '../../webviews/protocol';
@@ -352,7 +352,7 @@ export async function loadAgent(root: string, ref: AgentRef, source: AgentSource
   try {
     report = await readReport(outputDir, REPORT_FILE, `/output/${REPORT_FILE}`);
   } catch (e) {
-    reportError = e instanceof FederationError && e.reason === 'not-found' ? `No report yet: the agent writes /output/${REPORT_FILE} when it is done.` : describeError(e);
+    reportError = isFederationError(e, 'not-found') ? `No report yet: the agent writes /output/${REPORT_FILE} when it is done.` : describeError(e);
   }
   // The brief as the agent got it: its package's copy, else (agents deployed before packages) the older copy.
   let briefFile: string | undefined;

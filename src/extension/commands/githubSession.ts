@@ -1,7 +1,7 @@
 // What Start Run on GitHub and Follow Run on GitHub share: the API client (URL from the user's setting, token from
 // VS Code's GitHub sign-in) and following a run in a progress notification, with the outcome's message at the end.
 import * as vscode from 'vscode';
-import { FederationError } from '../../core/errors';
+import { isFederationError } from '../../core/errors';
 import type { GithubActions } from '../../core/matrix/github';
 import type { GithubRunEvent, GithubRunOutcome } from '../../core/matrix/githubRun';
 import type { Services } from './common';
@@ -91,7 +91,7 @@ export async function followInNotification(
   try {
     outcome = await followed;
   } catch (e) {
-    if (!(e instanceof FederationError && e.reason === 'cancelled')) throw e;
+    if (!(isFederationError(e, 'cancelled'))) throw e;
     void vscode.window.showInformationMessage('Stopped following the GitHub run; it goes on on GitHub.', ...(url ? ['Open on GitHub'] : [])).then((pick) => {
       if (pick && url) void vscode.env.openExternal(vscode.Uri.parse(url));
     });

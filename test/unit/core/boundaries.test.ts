@@ -24,6 +24,25 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
+  // Each bundle has its own copy of every error class (dist/docker.js raises what dist/cli.js catches), so a class
+  // check of an error type fails across a bundle boundary; isFederationError() checks a brand that does not.
+  it('no instanceof on a FederationError type anywhere in src (the brand check works across bundles)', () => {
+    const all = files(path.join(repo, 'src'));
+    const errorClasses = new Set(['FederationError']);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const f of all) {
+        for (const m of readFileSync(f, 'utf8').matchAll(/class\s+(\w+)\s+extends\s+(\w+)/g)) {
+          if (errorClasses.has(m[2]!) && !errorClasses.has(m[1]!)) { errorClasses.add(m[1]!); grew = true; }
+        }
+      }
+    }
+    assert.ok(errorClasses.has('StateFileError') && errorClasses.has('GithubApiError'), [...errorClasses].join());
+    const check = new RegExp(`instanceof\\s+(${[...errorClasses].join('|')})\\b`);
+    const offenders = all.filter((f) => check.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
+  });
+
   it('the committed JSON schemas match the zod definitions', () => {
     assert.deepEqual(staleSchemas(path.join(repo, 'schemas')), [], 'run `npm run gen:schemas`');
   });
