@@ -5,7 +5,6 @@
 import * as assert from 'node:assert/strict';
 import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { matrixDocker } from '../../src/cli/commands/matrix';
 import { workspaceHash } from '../../src/core/agents/labels';
 import type { DockerClient } from '../../src/core/docker/client';
 import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
@@ -15,7 +14,7 @@ import { planMatrix } from '../../src/core/matrix/plan';
 import { readRun } from '../../src/core/matrix/results';
 import { MatrixEvent, runMatrix } from '../../src/core/matrix/runner';
 import { validateMatrixConfig } from '../../src/core/matrix/validate';
-import { matrixCli } from '../unit/matrix/helpers';
+import { matrixCli, matrixCliEnv } from '../unit/matrix/helpers';
 import { buildTestImage, RUN_ID, runLabels, useEngine } from './helpers';
 
 describe('Matrix runs in containers (real engine)', function () {
@@ -305,12 +304,10 @@ priorities:
 
   describe('CLI', () => {
     const savedApprovals = process.env['FEDERATION_APPROVALS_FILE'];
-    const savedFactory = matrixDocker.clientFactory;
     before(() => {
       process.env['FEDERATION_APPROVALS_FILE'] = path.join(suite.tempDir('approvals'), 'approvals.json');
     });
     after(() => {
-      matrixDocker.clientFactory = savedFactory;
       if (savedApprovals === undefined) delete process.env['FEDERATION_APPROVALS_FILE'];
       else process.env['FEDERATION_APPROVALS_FILE'] = savedApprovals;
     });
@@ -325,13 +322,11 @@ tasks:
 priorities:
   priority_1: { tasks: [a] }
 `);
-      matrixDocker.clientFactory = async () => createDockerodeClient({ host: `unix://${path.join(root, 'no-engine.sock')}` });
-      const down = await cli(root, 'run', '--isolation', 'docker', '--no-setup', '--allow-workspace-commands');
+      const down = await matrixCliEnv(root, { DOCKER_HOST: `unix://${path.join(root, 'no-engine.sock')}` }, 'run', '--isolation', 'docker', '--no-setup', '--allow-workspace-commands');
       assert.equal(down.code, 1);
       assert.match(down.err, /Is Docker running\?/);
       assert.equal(existsSync(path.join(root, 'a', 'ran.txt')), false, 'nothing ran');
 
-      matrixDocker.clientFactory = async () => client;
       const runId = `m5-${RUN_ID}`;
       const ok = await cli(root, '--json', 'run', '--isolation', 'docker', '--no-setup', '--run-id', runId);
       assert.equal(ok.code, 0, ok.err);

@@ -2,10 +2,10 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CLI } from '../../helpers/cli';
 import { useTempDir } from '../../helpers/tmp';
 import { copyDemoMonorepo, matrixCli, pidAlive } from './helpers';
 
-const repo = path.resolve(__dirname, '..', '..', '..', '..');
 
 describe('federation matrix (CLI)', function () {
   this.timeout(60_000);
@@ -126,14 +126,9 @@ describe('federation matrix (CLI)', function () {
       path.join(tmp.path, '.github', 'multi-agent-config.yml'),
       `tasks:\n  a: {module: ., command: "sleep 30 & echo $! >> pids; echo $$ >> pids; wait"}\n  b: {module: ., command: "sleep 30 & echo $! >> pids; echo $$ >> pids; wait"}\npriorities:\n  priority_1: {tasks: [a, b]}\n`,
     );
-    // The command module in a process of its own, as main.ts runs it.
-    const script = `const { matrixCommand } = require(${JSON.stringify(path.join(repo, 'out', 'src', 'cli', 'commands', 'matrix.js'))});
-      const { parseArgs } = require(${JSON.stringify(path.join(repo, 'out', 'src', 'cli', 'args.js'))});
-      const ctx = { root: process.cwd(), json: false, out: (s) => console.log(s), err: (s) => console.error(s), print: (v, h) => console.log(h()) };
-      matrixCommand.run(ctx, parseArgs(['run', '--grace', '0.3', '--allow-workspace-commands'])).then((c) => { process.exitCode = c; });`;
     const { spawn } = await import('node:child_process');
-    // In a group of its own, and the SIGINT goes to the whole group, as a terminal's Ctrl-C does.
-    const child = spawn(process.execPath, ['-e', script], { cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // The shipped CLI, in a group of its own, and the SIGINT goes to the whole group, as a terminal's Ctrl-C does.
+    const child = spawn(process.execPath, [CLI, 'matrix', 'run', '--grace', '0.3', '--allow-workspace-commands'], { cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     try {
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline && (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n').length : 0) < 4) await new Promise((r) => setTimeout(r, 20));

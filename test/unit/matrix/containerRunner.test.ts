@@ -20,7 +20,7 @@ import { moduleFindings, validateMatrixConfig } from '../../../src/core/matrix/v
 import { RunSlot } from '../../../src/extension/matrix/runSlot';
 import { useTempDir } from '../../helpers/tmp';
 import { FakeRunner } from './fakeRunner';
-import { matrixCli } from './helpers';
+import { matrixCommandInProcess } from './helpers';
 
 const IMAGE = 'af-test/matrix:fake';
 const FILE = '.github/multi-agent-config.yml';
@@ -207,7 +207,7 @@ describe('matrix container runner (fake engine)', function () {
         writeFileSync(path.join(root, FILE), configText({ t: 'a' }));
         const theirs = await fake.createContainer({ image: IMAGE, labels: { [MATRIX_LABEL.run]: 'shared', [MATRIX_LABEL.federation]: 'another-workspace' } });
         fake.onStart = (f, id) => f.exit(id, 0);
-        const r = await matrixCli(root, 'run', '--isolation', 'docker', '--no-setup', '--run-id', 'shared', '--allow-workspace-commands');
+        const r = await matrixCommandInProcess(root, 'run', '--isolation', 'docker', '--no-setup', '--run-id', 'shared', '--allow-workspace-commands');
         assert.equal(r.code, 0, r.err);
         assert.deepEqual(fake.containerIds(), [theirs.id]);
       } finally {

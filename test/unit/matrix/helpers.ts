@@ -6,6 +6,7 @@ import { CliContext, UsageError } from '../../../src/cli/types';
 import { isFederationError } from '../../../src/core/errors';
 import { MatrixConfig } from '../../../src/core/matrix/schema';
 import { validateMatrixConfig } from '../../../src/core/matrix/validate';
+import { runCli, type CliResult } from '../../helpers/cli';
 
 /** A validated config from YAML text; fails the test on any error finding. */
 export function config(text: string): MatrixConfig {
@@ -58,8 +59,21 @@ export function copyDemoMonorepo(dest: string): void {
   }
 }
 
-/** `federation matrix ARGV` in `root` through the command module, with main.ts's mapping: usage → 2, FederationError → 1. */
-export async function matrixCli(root: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+/** `federation matrix ARGV` in `root` as a user runs it: the shipped dist/cli.js in a process of its own. */
+export function matrixCli(root: string, ...argv: string[]): Promise<CliResult> {
+  return runCli(['matrix', ...argv], { cwd: root });
+}
+
+/** The same with extra environment (DOCKER_HOST, FEDERATION_APPROVALS_FILE, …). */
+export function matrixCliEnv(root: string, env: Record<string, string | undefined>, ...argv: string[]): Promise<CliResult> {
+  return runCli(['matrix', ...argv], { cwd: root, env });
+}
+
+/**
+ * The command module in this process, with main.ts's mapping (usage → 2, FederationError → 1): only for tests
+ * that hand the command a fake engine through matrixDocker, which no process can be given.
+ */
+export async function matrixCommandInProcess(root: string, ...argv: string[]): Promise<CliResult> {
   const args = parseArgs(argv);
   const json = args.flags.get('json') === true;
   args.flags.delete('json');
