@@ -3,10 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from '../../../src/cli/args';
-import { packageCommand } from '../../../src/cli/commands/package';
-import { CliContext, UsageError } from '../../../src/cli/types';
-import { isFederationError } from '../../../src/core/errors';
+import { runCli, type CliResult } from '../../helpers/cli';
 import { useTempDir } from '../../helpers/tmp';
 import { NEVER, fixtureWorkspace } from './helpers';
 
@@ -17,26 +14,11 @@ describe('federation package', () => {
     root = fixtureWorkspace(tmp.path).root;
   });
 
-  async function run(argv: string[], json = true): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const ctx: CliContext = {
-      root,
-      json,
-      out: (s) => (out += s + '\n'),
-      err: (s) => (err += s + '\n'),
-      print: (value, human) => (out += (json ? JSON.stringify(value) : human()) + '\n'),
-    };
-    const args = parseArgs(argv);
-    args.positionals.shift();
-    try {
-      return { code: await packageCommand.run(ctx, args), out, err };
-    } catch (e) {
-      if (e instanceof UsageError) return { code: 2, out, err: err + e.message };
-      if (isFederationError(e)) return { code: 1, out, err: err + e.message };
-      throw e;
-    }
+  /** `federation package …` as shipped (dist/cli.js in a process), with --json unless json is false. */
+  function run(argv: string[], json = true): Promise<CliResult> {
+    return runCli([...(json ? ['--json'] : []), ...argv], { cwd: root });
   }
+
 
   it('audit --json: exit 0, the manifest and every file with its content', async () => {
     const r = await run(['package', 'audit', '--consumer', 'remote-agent', '--brief', 'briefs/clean.brief.md', '--operator-level', 'L1']);
