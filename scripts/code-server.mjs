@@ -297,6 +297,20 @@ export function editorUrl(baseUrl, { folder, extensionDevelopmentPath, extension
  *   timeoutMs         how long to wait for HTTP (default 60 s)
  * Returns { url, port, pid, process, workDir, userDataDir, extensionsDir, logFile, editorUrl(opts), stop() }.
  */
+/**
+ * Installs a packaged extension (.vsix) into `extensionsDir` with code-server's own installer, as a user's
+ * "Install from VSIX…" does (offline: the gallery is off). Returns the installer's output.
+ */
+export function installVsix(vsix, extensionsDir) {
+  if (!isInstalled()) throw new Error(`code-server is not installed; run: node scripts/code-server.mjs install`);
+  mkdirSync(extensionsDir, { recursive: true });
+  const r = spawnSync(process.execPath, [ENTRY, '--install-extension', vsix, '--extensions-dir', extensionsDir, '--force'], {
+    encoding: 'utf8', env: { EXTENSIONS_GALLERY: '{}', ...process.env }, timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`installing ${vsix} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  return `${r.stdout}${r.stderr}`;
+}
+
 export async function startCodeServer(opts = {}) {
   if (!isInstalled()) throw new Error(`code-server is not installed; run: node scripts/code-server.mjs install`);
   const ownWorkDir = !opts.workDir;

@@ -5,12 +5,17 @@
 //   trusted    every suite but untrusted.test.js, with Workspace Trust off (--disable-workspace-trust);
 //   untrusted  only untrusted.test.js, with Workspace Trust on and the folder opened in Restricted Mode
 //              (UNTRUSTED_SETTINGS): the views show state, every run command refuses, nothing starts.
+//   installed  only installed.test.js, against the packaged extension: `npm run package` makes the .vsix (with
+//              its vscode:prepublish build and .vscodeignore), code-server installs it into the pass's own
+//              extensions folder, and the editor opens with no extensionDevelopmentPath of ours (the tests ride on
+//              test/harness/driver, an empty extension), so what runs is exactly what a user installs.
 // Each pass prints its own mocha-style summary ("N passing"), which scripts/test-all.mjs adds up.
 //
-//   node test/harness/run.mjs [--pass all|trusted|untrusted] [--timeout SECONDS] [--grep PATTERN] [--keep]
+//   node test/harness/run.mjs [--pass all|trusted|untrusted|installed] [--timeout SECONDS] [--grep PATTERN] [--keep]
 //                             [--extension DIR] [--tests FILE] [--workspace DIR]
 //
 //   --pass       which pass to run (default all)
+//   --vsix       the installed pass installs this .vsix instead of running `npm run package`
 //   --timeout    each pass, from starting code-server to the results file (default 180, env FEDERATION_TEST_TIMEOUT)
 //   --grep       only tests whose full title matches (passed to mocha in the extension host)
 //   --keep       keep the temp workspace and code-server dirs (paths are printed)
@@ -27,6 +32,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { installVsix } from '../../scripts/code-server.mjs';
 import {
   ROOT, RESULTS_DIR, RESULTS_ENV, DEFAULT_FIXTURE, UNTRUSTED_SETTINGS, copyFixture, launchChromium, captureConsole, copyEditorLogs,
   startEditor, sleep,
@@ -41,6 +48,7 @@ const { values: opts } = parseArgs({
     extension: { type: 'string', default: ROOT },
     tests: { type: 'string' },
     workspace: { type: 'string', default: DEFAULT_FIXTURE },
+    vsix: { type: 'string' },
   },
 });
 const timeoutMs = Number(opts.timeout) * 1000;
@@ -57,7 +65,17 @@ const PASSES = {
     env: { FEDERATION_TEST_PASS: 'untrusted' },
     editor: { disableWorkspaceTrust: false, settings: UNTRUSTED_SETTINGS },
   },
+  installed: {
+    title: 'the packaged .vsix, installed',
+    logDir: join(RESULTS_DIR, 'vscode-installed'),
+    resultsCopy: join(RESULTS_DIR, 'vscode-installed-results.json'),
+    env: { FEDERATION_TEST_PASS: 'installed' },
+    editor: {},
+    installed: true,
+  },
 };
+/** The extension the installed pass's tests ride on: a manifest and nothing else, so ours is the installed one. */
+const DRIVER = join(ROOT, 'test', 'harness', 'driver');
 const chosen = opts.pass === 'all' ? Object.keys(PASSES) : [opts.pass];
 if (!chosen.every((p) => p in PASSES)) { console.error(`bad --pass ${opts.pass}: all, trusted or untrusted`); process.exit(2); }
 
@@ -139,7 +157,19 @@ async function main() {
 }
 
 /** One code-server with its own workspace copy, user-data dir and results file; returns the suite's results. */
-async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOptions }) {
+/** `npm run package` as a release does; returns the .vsix it wrote. */
+function packageVsix() {
+  if (opts.vsix) return resolve(opts.vsix);
+  say('npm run package');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['run', 'package'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`npm run package failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const out = /--out\s+(\S+)/.exec(pkg.scripts.package)?.[1] ?? `${pkg.name}-${pkg.version}.vsix`;
+  return resolve(ROOT, out);
+}
+
+async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOptions, installed }) {
   const passStarted = Date.now();
   rmSync(resultsCopy, { force: true });
   const workspace = copyFixture(resolve(opts.workspace));
@@ -153,13 +183,23 @@ async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOption
   let results;
   const deadline = passStarted + timeoutMs;
   try {
+    const workDir = join(workspace.dir, '..', 'editor');
+    const installedEnv = {};
+    if (installed) {
+      const vsix = packageVsix();
+      // startEditor uses <workDir>/extensions as the editor's extensions folder.
+      const extensionsDir = join(workDir, 'extensions');
+      say(`installing ${relative(ROOT, vsix)} into ${extensionsDir}`);
+      installVsix(vsix, extensionsDir);
+      Object.assign(installedEnv, { FEDERATION_TEST_EXTENSIONS_DIR: extensionsDir, FEDERATION_TEST_REPO: ROOT });
+    }
     editor = await startEditor({
-      env: { [RESULTS_ENV]: resultsFile, ...passEnv, ...(opts.grep ? { FEDERATION_TEST_GREP: opts.grep } : {}) },
+      env: { [RESULTS_ENV]: resultsFile, ...passEnv, ...installedEnv, ...(opts.grep ? { FEDERATION_TEST_GREP: opts.grep } : {}) },
       logFile: join(logDir, 'code-server.log'),
-      workDir: join(workspace.dir, '..', 'editor'),
+      workDir,
       ...editorOptions,
     });
-    const url = editor.editorUrl({ folder: workspace.dir, extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath });
+    const url = editor.editorUrl({ folder: workspace.dir, extensionDevelopmentPath: installed ? DRIVER : extensionPath, extensionTestsPath: testsPath });
     say(`code-server ${editor.url} (pid ${editor.pid})`);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -11,10 +11,15 @@ import Mocha from 'mocha';
 export const RESULTS_ENV = 'FEDERATION_TEST_RESULTS';
 export const PASS_ENV = 'FEDERATION_TEST_PASS';
 
-/** Suites that expect an untrusted workspace: they would fail in a trusted one, and the others in theirs. */
+/**
+ * Which suites a pass runs: *untrusted* suites expect an untrusted workspace (they would fail in a trusted one,
+ * and the others in theirs); *installed* suites run against the packaged .vsix installed into the editor; every
+ * other suite runs in the trusted pass against the extension under development.
+ */
 function inPass(file: string, pass: string | undefined): boolean {
-  const untrustedSuite = path.basename(file).includes('untrusted');
-  return pass === 'untrusted' ? untrustedSuite : !untrustedSuite;
+  const base = path.basename(file);
+  const kind = base.includes('untrusted') ? 'untrusted' : base.includes('installed') ? 'installed' : 'trusted';
+  return kind === (pass === 'untrusted' || pass === 'installed' ? pass : 'trusted');
 }
 
 export interface TestResult {
