@@ -2,7 +2,7 @@
 // dist/docker.js must still reach dist/cli.js as the typed error with its reason (no stack, JSON under --json).
 // These need no engine: the engine is a socket that is not there.
 import * as assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, appendFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FederationError, isFederationError } from '../../../src/core/errors';
@@ -74,5 +74,18 @@ describe('shipped bundles: one error type across bundles', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('a real bug (an error that is no FederationError) prints its stack under a line saying it is a bug and where to report it', async () => {
+    assert.equal((await cli('init')).code, 0);
+    // A preloaded module makes the state read throw a TypeError, as a bug in our code would.
+    const preload = path.join(tmp.path, 'bug.js');
+    writeFileSync(preload, `const fs = require('fs'); const orig = fs.readFileSync;
+fs.readFileSync = function (p, ...rest) { if (String(p).endsWith('personas.json')) throw new TypeError('injected bug'); return orig.call(this, p, ...rest); };\n`);
+    const r = await cliIn(() => tmp.path, { NODE_OPTIONS: `--require ${preload}` })('persona', 'list');
+    assert.equal(r.code, 1);
+    const [first, ...rest] = r.err.split('\n');
+    assert.match(first!, /^federation persona: unexpected error\. This is a bug in federation; please report it at https:\/\/github\.com\/agent-federation\/agent-federation\/issues/);
+    assert.match(rest.join('\n'), /TypeError: injected bug\n\s+at /);
   });
 });
