@@ -3,7 +3,7 @@
 // the whole page's render, the mapping from run results to the view model on the extension side, and the size of
 // each page bundle as shipped.
 import { runReportModel } from '../src/core/reports/models';
-import type { PageMessage } from '../src/webviews/protocol';
+import type { PageMessage } from '../src/core/reports/protocol';
 import { makeHistory, makeRun } from '../test/fixtures/webviews/runs';
 import { buildBundles, launch, showModel, startServer } from '../test/webviews/harness';
 import { round } from './federation';

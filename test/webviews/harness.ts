@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { exportHtml, makeNonce, pageHtml } from '../../src/core/reports/html';
-import type { PageMessage, PanelKind, PanelModel } from '../../src/webviews/protocol';
-import { THEMES, type ThemeName } from '../../src/webviews/themes';
+import type { PageMessage, PanelKind, PanelModel } from '../../src/core/reports/protocol';
+import { THEMES, type ThemeName } from '../../src/core/reports/themes';
 
 /** out/test/webviews → the repository. */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');

@@ -4,8 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { PanelModel } from '../../src/webviews/protocol';
-import type { ThemeName } from '../../src/webviews/themes';
+import type { PanelModel } from '../../src/core/reports/protocol';
+import type { ThemeName } from '../../src/core/reports/themes';
 import { agentModel, dashboardModelFixture, runModel } from '../fixtures/webviews/models';
 import { PanelPage, RESULTS, showModel, useBrowser } from './harness';
 

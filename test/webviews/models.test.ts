@@ -9,7 +9,7 @@ import { RUNS_DIR } from '../../src/core/matrix/results';
 import { deliverablePath, loadAgent, loadRun, resolveAgentRef, resolveRunId, unitLogPath } from '../../src/core/reports/data';
 import { contentSecurityPolicy, exportHtml, makeNonce, pageHtml, scriptSafeJson } from '../../src/core/reports/html';
 import { agentReportModel, dashboardModel, logTail, mdText, missionFromBrief, runReportMarkdown, runReportModel } from '../../src/core/reports/models';
-import { isModelOf, parseHostMessage, parsePageMessage } from '../../src/webviews/protocol';
+import { isModelOf, parseHostMessage, parsePageMessage } from '../../src/core/reports/protocol';
 import { agentInfo, agentModel, agentRecord, BRIEF, dashboardModelFixture, liveRunModel, LOG, NOW, runModel, snapshot } from '../fixtures/webviews/models';
 import { makeRun } from '../fixtures/webviews/runs';
 

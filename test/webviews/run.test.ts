@@ -1,7 +1,7 @@
 // The run report page in headless chromium, under the extension's CSP, fed through the message protocol.
 import * as assert from 'node:assert/strict';
-import { duration, percent, times } from '../../src/webviews/format';
-import type { RunReportModel } from '../../src/webviews/protocol';
+import { duration, percent, times } from '../../src/core/reports/format';
+import type { RunReportModel } from '../../src/core/reports/protocol';
 import { liveRunModel, runModel } from '../fixtures/webviews/models';
 import { exportDocument, openPanel, PanelPage, showModel, texts, useBrowser } from './harness';
 

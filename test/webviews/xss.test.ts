@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { makeRun } from '../fixtures/webviews/runs';
 import { runReportModel } from '../../src/core/reports/models';
-import type { PanelModel } from '../../src/webviews/protocol';
+import type { PanelModel } from '../../src/core/reports/protocol';
 import { agentModel, dashboardModelFixture, NOW } from '../fixtures/webviews/models';
 import { XSS } from '../fixtures/webviews/xss';
 import { exportDocument, openPanel, PanelPage, showModel, useBrowser } from './harness';

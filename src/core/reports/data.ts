@@ -11,7 +11,7 @@ import type { AgentInfo } from '../agents/status';
 import { describeError, FederationError, isFederationError } from '../errors';
 import type { MatrixPlan } from '../matrix/plan';
 import { listRuns, readTaskResults, RUN_ID_PATTERN, RUNS_DIR, summarizeRun, type RunListing, type RunSummary, type TaskResult } from '../matrix/results';
-import type { AgentReportModel, RunHistoryPoint, RunReportModel } from '../../webviews/protocol';
+import type { AgentReportModel, RunHistoryPoint, RunReportModel } from './protocol';
 import { agentReportModel, runReportModel } from './models';
 
 const FEDERATION_DIR = '.federation';

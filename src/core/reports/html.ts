@@ -2,8 +2,8 @@
 // nonce) and as a self-contained exported file (the same bundle, CSS and model inlined). No vscode import: the
 // browser tests serve exactly this HTML.
 import { randomBytes } from 'node:crypto';
-import type { PanelKind, PanelModel } from '../../webviews/protocol';
-import { EXPORT_THEME_CSS } from '../../webviews/themes';
+import type { PanelKind, PanelModel } from './protocol';
+import { EXPORT_THEME_CSS } from './themes';
 
 /** 128 random bits per render: a nonce is only worth something if it cannot be guessed or reused. */
 export function makeNonce(): string {

@@ -1,5 +1,5 @@
 // Pure mappings from the core's types (matrix run results, agent records and reports, the federation snapshot) to
-// the view models the report pages render (src/webviews/protocol.ts), and the Markdown export of a run. No vscode
+// the view models the report pages render (src/core/reports/protocol.ts), and the Markdown export of a run. No vscode
 // and no file access here: unit-tested directly, and the pages never depend on core internals.
 import { parseBrief } from '../brief/parse';
 import type { AgentInfo, AgentRecord, AgentReport } from '../agents';
@@ -7,7 +7,7 @@ import { statusPhrase } from '../agents/status';
 import { effectiveStatus } from '../federation';
 import type { RunListing, RunSummary, TaskResult } from '../matrix/results';
 import type { FederationSnapshot } from '../snapshot';
-import { bytes, duration, percent, signedDuration, signedPoints, timestamp, times } from '../../webviews/format';
+import { bytes, duration, percent, signedDuration, signedPoints, timestamp, times } from './format';
 import type {
   AgentReportModel,
   AgentStatusModel,
@@ -21,7 +21,7 @@ import type {
   RunTaskStatus,
   RunWaveModel,
   RunWhere,
-} from '../../webviews/protocol';
+} from './protocol';
 
 // ---- run report ---------------------------------------------------------------------------------------------
 

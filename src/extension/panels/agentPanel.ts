@@ -2,7 +2,7 @@
 // log every few seconds (only when visible); its report appearing in the output folder refreshes it too.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AgentReportModel } from '../../webviews/protocol';
+import type { AgentReportModel } from '../../core/reports/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
 import { AgentRef, deliverablePath, loadAgent, LoadedAgent } from '../../core/reports/data';
 

@@ -2,7 +2,7 @@
 // handshake, validated messages from the page, debounced updates and disposal.
 import * as vscode from 'vscode';
 import type { FederationSnapshot } from '../../core/snapshot';
-import { ModelOf, PageMessageOf, PanelKind, parsePageMessage } from '../../webviews/protocol';
+import { ModelOf, PageMessageOf, PanelKind, parsePageMessage } from '../../core/reports/protocol';
 import type { AgentSource } from '../../core/reports/data';
 import { makeNonce, pageHtml } from '../../core/reports/html';
 

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { valueOr } from '../../core/snapshot';
 import { listRuns } from '../../core/matrix/results';
-import type { DashboardModel } from '../../webviews/protocol';
+import type { DashboardModel } from '../../core/reports/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
 import { readAgentRecords, withTimeout } from '../../core/reports/data';
 import { dashboardModel } from '../../core/reports/models';

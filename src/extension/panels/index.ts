@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { FederationSnapshot } from '../../core/snapshot';
 import { RUN_ID_PATTERN } from '../../core/matrix/results';
 import { AGENT_ID_PATTERN } from '../../core/agents/schema';
-import { isPageState } from '../../webviews/protocol';
+import { isPageState } from '../../core/reports/protocol';
 import { PanelEnv, VIEW_TYPES, webviewOptions } from './base';
 import { AgentRef, AgentSource, resolveAgentRef, resolveRunId } from '../../core/reports/data';
 import { AgentReportPanel, agentKey } from './agentPanel';

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { listRuns, RUNS_DIR } from '../../core/matrix/results';
-import type { RunReportModel } from '../../webviews/protocol';
+import type { RunReportModel } from '../../core/reports/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
 import { loadRun, LoadedRun, unitLogPath } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';

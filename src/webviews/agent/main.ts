@@ -3,8 +3,8 @@
 // (summary, deliverables, metrics) and the tail of its log. All of it is agent-written: text only.
 import '../shared/base.css';
 import './styles.css';
-import { bytes, duration, timestamp } from '../format';
-import type { AgentReportModel } from '../protocol';
+import { bytes, duration, timestamp } from '../../core/reports/format';
+import type { AgentReportModel } from '../../core/reports/protocol';
 import { button, fill, h, icon } from '../shared/dom';
 import { startPage, timed } from '../shared/page';
 

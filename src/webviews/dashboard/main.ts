@@ -3,8 +3,8 @@
 // locks and recent matrix runs, in one page.
 import '../shared/base.css';
 import './styles.css';
-import { duration, timestamp } from '../format';
-import type { DashboardModel } from '../protocol';
+import { duration, timestamp } from '../../core/reports/format';
+import type { DashboardModel } from '../../core/reports/protocol';
 import { button, fill, h, icon } from '../shared/dom';
 import { startPage, timed } from '../shared/page';
 

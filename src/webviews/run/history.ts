@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The same config's recent runs (total time as bars, success rate as a line) and this run against the previous one.
-import { duration, percent, signedDuration, signedPoints, timestamp } from '../format';
-import type { RunComparison, RunHistoryPoint } from '../protocol';
+import { duration, percent, signedDuration, signedPoints, timestamp } from '../../core/reports/format';
+import type { RunComparison, RunHistoryPoint } from '../../core/reports/protocol';
 import { h, icon, s } from '../shared/dom';
 
 export function renderTrend(points: RunHistoryPoint[], width: number, onOpen: (runId: string) => void): HTMLElement {

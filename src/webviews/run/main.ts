@@ -4,8 +4,8 @@
 // progress); view settings (sort, filters) survive updates and window reloads.
 import '../shared/base.css';
 import './styles.css';
-import { count, duration, percent, times, timestamp } from '../format';
-import type { RunReportModel, RunTaskModel } from '../protocol';
+import { count, duration, percent, times, timestamp } from '../../core/reports/format';
+import type { RunReportModel, RunTaskModel } from '../../core/reports/protocol';
 import { button, fill, h } from '../shared/dom';
 import { startPage, timed } from '../shared/page';
 import { renderComparison, renderTrend } from './history';

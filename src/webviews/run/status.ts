@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // How a unit's outcome reads and sorts. Failures that fail the run come first in every list.
-import type { RunStatus, RunTaskModel } from '../protocol';
+import type { RunStatus, RunTaskModel } from '../../core/reports/protocol';
 import { h, icon } from '../shared/dom';
 
 export function isFailure(t: RunTaskModel): boolean {

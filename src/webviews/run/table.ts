@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 // The task table: failures first by default, sortable by any column, filtered by status, module and text. Long
 // runs show the first rows and a button for the rest, so a thousand units do not make a thousand rows up front.
-import { duration } from '../format';
-import type { RunReportModel, RunTaskModel } from '../protocol';
+import { duration } from '../../core/reports/format';
+import type { RunReportModel, RunTaskModel } from '../../core/reports/protocol';
 import { h, icon } from '../shared/dom';
 import { isFailure, isWarning, severity, statusCell } from './status';
 

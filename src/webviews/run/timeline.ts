@@ -2,8 +2,8 @@
 // The run's Gantt chart: one SVG, one <rect> per attempt, lanes grouped by wave, the leader's and the setup steps
 // on top. Built in one pass into a detached SVG and attached once (a thousand tasks lay out once, not a thousand
 // times); hover and click are one delegated listener each, so no per-bar handlers either.
-import { duration, tickLabel, tickStep, timestamp } from '../format';
-import type { RunReportModel, RunTaskModel } from '../protocol';
+import { duration, tickLabel, tickStep, timestamp } from '../../core/reports/format';
+import type { RunReportModel, RunTaskModel } from '../../core/reports/protocol';
 import { h, s } from '../shared/dom';
 import { statusText } from './status';
 

@@ -2,7 +2,7 @@
 // The page side of the protocol: acquire the VS Code API, restore the saved view settings, post `ready`, render on
 // `init`/`update`. In an exported HTML file there is no VS Code: the model is embedded in the page instead and
 // actions that need the extension are hidden.
-import { ModelOf, PageMessageOf, PageState, PanelKind, isModelOf, isPageState, parseHostMessage } from '../protocol';
+import { ModelOf, PageMessageOf, PageState, PanelKind, isModelOf, isPageState, parseHostMessage } from '../../core/reports/protocol';
 import { h } from './dom';
 
 interface VsCodeApi {

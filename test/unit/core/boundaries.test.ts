@@ -19,6 +19,23 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
+  it('src/core imports no front end (cli, extension) and not the browser pages (webviews)', () => {
+    const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /from\s+['"](\.\.\/)+(cli|extension|webviews)\//.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
+  });
+
+  it('src/webviews (browser pages) imports only its own files and the report contract in src/core/reports', () => {
+    const bad: string[] = [];
+    for (const f of files(path.join(repo, 'src', 'webviews'))) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/from\s+['"]([^'"]+)['"]/g)) {
+        const target = path.resolve(path.dirname(f), m[1]!);
+        const ok = m[1]!.startsWith('.') && (target.startsWith(path.join(repo, 'src', 'webviews')) || /src\/core\/reports\/(protocol|format|themes)$/.test(target));
+        if (!ok) bad.push(`${path.relative(repo, f)}: ${m[1]}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
   it('src/core and src/cli never import from src/extension', () => {
     const offenders = [...files(path.join(repo, 'src', 'core')), ...files(path.join(repo, 'src', 'cli'))].filter((f) => /from\s+['"][./]*\/extension\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
