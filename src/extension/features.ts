@@ -9,7 +9,10 @@ import type { FederationSnapshot } from '../core/snapshot';
 import { registerAgents } from './agents';
 import type { BriefDiagnostics } from './brief/diagnostics';
 import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
+import { loadDockerClient } from '../core/docker/loader';
+import { MatrixService } from '../core/matrix/service';
 import { RunsController } from './matrix/runs';
+import { trustGate } from './trust';
 import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
 import { registerPanels } from './panels';
 import { operatorLevel } from './settings';
@@ -36,7 +39,8 @@ export function registerFeatures(
   registerPanels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() });
 
   // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
-  const runs = new RunsController(fed.root, logger);
+  const matrix = new MatrixService({ root: fed.root, clientFactory: loadDockerClient, approvals: trustGate('Running the CI matrix'), logger });
+  const runs = new RunsController(matrix, logger);
   const runsTree = new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(runs, buildRunsTree);
   const runsView = vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true });
   const matrixConfig = new MatrixConfigDiagnostics(fed.root);

@@ -19,6 +19,11 @@ export function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) throw new UntrustedWorkspaceError(what);
 }
 
+/** The editor's command-approval policy: a workspace-defined command runs only in a trusted workspace. */
+export function trustGate(what: string): { approve(root: string, commands: string[]): Promise<void> } {
+  return { approve: async () => requireTrust(what) };
+}
+
 export interface Refusal {
   command: string;
   message: string;

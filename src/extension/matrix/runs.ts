@@ -3,10 +3,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Isolation, IsolationStrategy, MatrixEvent, MatrixPlan, RunOutcome, dockerFindings, listRuns, loadMatrixConfig, planMatrix, prepareDockerIsolation, readRun, removeRunContainers, runMatrix } from '../../core/matrix';
-import type { DockerClient } from '../../core/docker/client';
-import { loadDockerClient } from '../../core/docker/loader';
-import { FederationError } from '../../core/errors';
+import { Isolation, MatrixEvent, MatrixPlan, RunOutcome, listRuns, readRun } from '../../core/matrix';
+import type { MatrixService } from '../../core/matrix/service';
 import type { GithubActions } from '../../core/matrix/github';
 import { GithubRunEvent, GithubRunOutcome, resumeGithubRun, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
 import { runDir } from '../../core/matrix/results';
@@ -23,11 +21,14 @@ export class RunsController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.emitter];
   private ticker: NodeJS.Timeout | undefined;
 
-  constructor(readonly root: string, private readonly logger: Logger) {
+  readonly root: string;
+
+  constructor(private readonly matrix: MatrixService, private readonly logger: Logger) {
+    this.root = matrix.root;
     this.data = this.load();
     // The run folders themselves too: a file written right after its folder was made can be missed (the folder's
     // own watch is set up after the fact), and a run started by the CLI or another window would then stay unlisted.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '.federation/runs/{*,*/summary.json,*/plan.json}'));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.root), '.federation/runs/{*,*/summary.json,*/plan.json}'));
     const refresh = () => void this.refresh();
     this.disposables.push(watcher, watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh));
   }
@@ -67,55 +68,20 @@ export class RunsController implements vscode.Disposable {
     return { runs, details: this.details, now: new Date() };
   }
 
-  private async plan(options: { only?: string[]; priority?: string; maxParallel?: number }) {
-    const loaded = await loadMatrixConfig(this.root);
-    const config = loaded.config;
-    if (!config) {
-      const first = loaded.findings.find((f) => f.severity === 'error');
-      throw new FederationError('invalid-input', `${loaded.shownAs} has ${loaded.findings.filter((f) => f.severity === 'error').length} error(s); nothing ran. First: line ${(first?.range.start.line ?? 0) + 1}: ${first?.message ?? ''}`, { file: loaded.file });
-    }
-    const plan: MatrixPlan = planMatrix(config, {
-      configFile: path.relative(this.root, loaded.file),
-      ...(options.only?.length ? { only: options.only } : {}),
-      ...(options.priority ? { priority: options.priority } : {}),
-      ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
-    });
-    return { plan, loaded, config };
-  }
-
-  /** Plans from the config and runs it; the view follows its events. Resolves when the run ends. */
+  /** Plans from the config and runs it (through the matrix service); the view follows its events. Resolves when the run ends. */
   async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
-    // Claimed before the first await, released if preparing fails: a second start meanwhile is refused.
+    // Claimed before the first await: a second start meanwhile is refused.
     const active = this.slot.claim(options.signal);
-    let plan: MatrixPlan;
-    // Docker isolation: a task without image or with a symlinked module is a config error, and the engine must
-    // answer, before anything runs.
-    let client: DockerClient | undefined;
-    let isolation: IsolationStrategy | undefined;
-    try {
-      const planned = await this.plan(options);
-      plan = planned.plan;
-      const { loaded, config } = planned;
-      if (options.isolation === 'docker') {
-        const refused = dockerFindings(loaded.text, loaded.shownAs, config, plan, this.root);
-        if (refused.length) {
-          throw new FederationError('invalid-input', `${loaded.shownAs}: ${refused.length} problem(s) for Docker isolation; nothing ran. First: line ${refused[0]!.range.start.line + 1}: ${refused[0]!.message}`, { file: loaded.file });
-        }
-        client = await loadDockerClient(options.dockerHost ? { host: options.dockerHost } : {});
-        isolation = await prepareDockerIsolation({ client, root: this.root, config, plan, signal: active.abort.signal });
-      }
-    } catch (e) {
-      this.slot.release(active);
-      throw e;
-    }
     // Elapsed times of the live run move on even between events.
     this.ticker = setInterval(() => void this.snapshot().then((d) => this.emitter.fire({ ...d, now: new Date() })), 1000);
     try {
-      return await runMatrix({
-        root: this.root,
-        plan,
+      return await this.matrix.run({
+        ...(options.only?.length ? { only: options.only } : {}),
+        ...(options.priority ? { priority: options.priority } : {}),
+        ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
+        ...(options.isolation ? { isolation: options.isolation } : {}),
+        ...(options.dockerHost ? { dockerHost: options.dockerHost } : {}),
         signal: active.abort.signal,
-        ...(isolation ? { isolation } : {}),
         onEvent: (e) => {
           this.apply(e);
           options.onEvent?.(e);
@@ -125,9 +91,6 @@ export class RunsController implements vscode.Disposable {
       clearInterval(this.ticker);
       this.ticker = undefined;
       const id = active.runId;
-      // Each attempt removes its container; this catches one whose removal failed. Only this workspace's: the
-      // run id alone could be another workspace's on a shared engine.
-      if (client && id) await removeRunContainers(client, { root: this.root, runId: id }).catch((e: unknown) => this.logger.warn(`removing the task containers of run ${id}: ${e instanceof Error ? e.message : String(e)}`));
       this.slot.release(active);
       if (id) {
         const d = this.details.get(id);
@@ -144,7 +107,7 @@ export class RunsController implements vscode.Disposable {
    * Cancelling stops following; the run goes on on GitHub.
    */
   startGithub(options: { api: GithubActions; ref: string; returnRunDetails?: boolean; pollMs?: number; onEvent?: (e: GithubRunEvent) => void; signal?: AbortSignal }): Promise<GithubRunOutcome & { dir?: string }> {
-    return this.followOnGithub(options, async () => (await this.plan({})).plan, (signal, onEvent) =>
+    return this.followOnGithub(options, async () => (await this.matrix.plan()).plan, (signal, onEvent) =>
       runOnGithub({
         api: options.api,
         ref: options.ref,
@@ -173,7 +136,7 @@ export class RunsController implements vscode.Disposable {
       } catch (e) {
         if (text !== undefined) this.logger.warn(`${path.join(folder, 'plan.json')}: ${e instanceof Error ? e.message : String(e)}; following ${options.runId} with the config's plan`);
       }
-      return (await this.plan({})).plan;
+      return (await this.matrix.plan()).plan;
     };
     return this.followOnGithub(
       {
