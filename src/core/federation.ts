@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isAvailable } from './calendar';
 import { CONFIG_FILE, DEFAULT_CONFIG_YAML, readConfig } from './config';
-import { FederationError } from './errors';
+import { FederationError, StateFileError, describeError, isFederationError } from './errors';
 import { matchesGlob } from './glob';
 import { HandoffInput, acknowledgeHandoff, handoffFileName, renderHandoff } from './handoff';
 import { Clock, Logger, ProcessIdentity, silentLogger, systemClock } from './ports';
@@ -51,6 +51,20 @@ export interface RouteResult {
   kind: string;
   moved: boolean;
 }
+
+/** A lock file that cannot be read: the file, its first bad field ('' when it is not JSON), where a copy is kept. */
+export interface LockProblem {
+  file: string;
+  /** The resource its name stands for, when that is a valid resource name (to release it with force). */
+  resource?: string;
+  field: string;
+  reason: string;
+  message: string;
+  keptCopy?: string;
+}
+
+/** What releaseLock removed: the lock, or (with force) an unreadable lock file, kept in corrupt/. */
+export type ReleasedLock = ResourceLock | { resource: string; corrupt: true; file: string; field: string; keptCopy: string };
 
 export const RESOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const LOCKS_DIR = 'locks';
@@ -388,14 +402,36 @@ export class Federation {
 
   // ---- resource locks -----------------------------------------------------------------------------------------
 
+  /** The valid resource locks; unreadable lock files are left out (inspectLocks names them). */
   async listLocks(): Promise<ResourceLock[]> {
+    return (await this.inspectLocks()).locks;
+  }
+
+  /**
+   * Every lock file: the valid locks, and one problem per file that cannot be read (named with its first bad
+   * field, a copy kept in corrupt/), so one bad file never hides the others.
+   */
+  async inspectLocks(): Promise<{ locks: ResourceLock[]; problems: LockProblem[] }> {
     const names = (await this.store.listDir(LOCKS_DIR)).filter((n) => n.endsWith('.lock'));
     const locks: ResourceLock[] = [];
+    const problems: LockProblem[] = [];
     for (const name of names) {
-      const lock = await this.readLock(this.store.readText(`${LOCKS_DIR}/${name}`), name);
-      if (lock) locks.push(lock);
+      try {
+        const lock = await this.readLock(this.store.readText(`${LOCKS_DIR}/${name}`), name);
+        if (lock) locks.push(lock);
+      } catch (e) {
+        const resource = name.slice(0, -'.lock'.length);
+        const file = this.store.pathOf(`${LOCKS_DIR}/${name}`);
+        const named = RESOURCE_PATTERN.test(resource) ? { resource } : {};
+        if (e instanceof StateFileError) {
+          problems.push({ ...named, file, field: e.field, reason: e.reason, message: e.message, ...(e.keptCopy ? { keptCopy: e.keptCopy } : {}) });
+        } else {
+          // Not a content problem (a folder named *.lock, no permission): named the same way, nothing kept.
+          problems.push({ ...named, file, field: '', reason: isFederationError(e) ? e.reason : 'state-corrupt', message: `${file}: ${describeError(e)}` });
+        }
+      }
     }
-    return locks;
+    return { locks, problems };
   }
 
   isExpired(lock: ResourceLock, now = this.clock.now()): boolean {
@@ -454,11 +490,23 @@ export class Federation {
     });
   }
 
-  async releaseLock(resource: string, personaId: string, options: { force?: boolean } = {}): Promise<ResourceLock> {
+  /**
+   * Removes a resource lock: its holder's, anyone's once expired, anyone's with `force`. With `force`, an
+   * unreadable lock file is removed too, after a copy is kept in corrupt/ (it is refused if no copy can be kept).
+   */
+  async releaseLock(resource: string, personaId: string, options: { force?: boolean } = {}): Promise<ReleasedLock> {
     requireResourceName(resource);
-    return this.store.transaction(async (tx) => {
+    return this.store.transaction<ReleasedLock>(async (tx) => {
       const rel = `${LOCKS_DIR}/${resource}.lock`;
-      const current = await this.readLock(tx.readText(rel), `${resource}.lock`);
+      let current: ResourceLock | undefined;
+      try {
+        current = await this.readLock(tx.readText(rel), `${resource}.lock`);
+      } catch (e) {
+        if (!(e instanceof StateFileError) || !options.force || !e.keptCopy) throw e;
+        tx.remove(rel);
+        this.logger.warn(`removed unreadable lock file ${e.file} (copy kept at ${e.keptCopy})`);
+        return { resource, corrupt: true, file: e.file, field: e.field, keptCopy: e.keptCopy };
+      }
       if (!current) throw new FederationError('not-found', `No lock is held on ${resource}.`, { resource });
       if (current.holder !== personaId && !options.force && !this.isExpired(current)) {
         throw new FederationError('not-lock-holder', `${resource} is held by ${current.holder}, not ${personaId}.`, { resource, holder: current.holder });
@@ -477,10 +525,16 @@ export class Federation {
     } catch {
       data = undefined;
     }
+    // An unreadable lock file counts as held by nobody known; it blocks until someone releases it with force.
+    const file = this.store.pathOf(`${LOCKS_DIR}/${name}`);
+    const hint = `release it with "federation lock release ${name.slice(0, -'.lock'.length)} --persona ID --force" (or Release Resource Lock) to clear it`;
+    if (data === undefined) {
+      throw new StateFileError(file, '', `not valid JSON${raw.trim() === '' ? ' (the file is empty or truncated)' : ''}, so not a lock file; ${hint}`, await this.store.keepAside(file, raw));
+    }
     const parsed = ResourceLockSchema.safeParse(data);
     if (!parsed.success) {
-      // An unreadable lock file counts as held by nobody known; it blocks until someone releases it with force.
-      throw new FederationError('state-corrupt', `${this.store.pathOf(`${LOCKS_DIR}/${name}`)} is not a valid lock file; release it with --force to clear it.`, { file: name });
+      const issue = parsed.error.issues[0]!;
+      throw new StateFileError(file, issue.path.map(String).join('.') || '(root)', `${issue.message}: not a valid lock file; ${hint}`, await this.store.keepAside(file, raw));
     }
     return parsed.data;
   }

@@ -1,0 +1,57 @@
+// "What we ship is what we test", part 4, through the shipped CLI (dist/cli.js as a process).
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { cliIn, hasStack } from '../../helpers/cli';
+import { useTempDir } from '../../helpers/tmp';
+
+describe('federation CLI hardening', () => {
+  const tmp = useTempDir();
+  const run = cliIn(() => tmp.path);
+  const fedDir = () => path.join(tmp.path, '.federation');
+
+  beforeEach(async () => {
+    assert.equal((await run('init')).code, 0);
+  });
+
+  describe('a corrupt lock file', () => {
+    beforeEach(async () => {
+      assert.equal((await run('persona', 'register', 'devops', '--skills', 'ci')).code, 0);
+      assert.equal((await run('lock', 'acquire', 'db', '--persona', 'devops')).code, 0);
+      writeFileSync(path.join(fedDir(), 'locks', 'broken.lock'), '{"resource": "broken", ');
+    });
+
+    it('lock list lists the valid locks and names the bad file, in text and --json', async () => {
+      const json = await run('lock', 'list', '--json');
+      assert.equal(json.code, 0, json.err);
+      const out = JSON.parse(json.out) as { locks: { resource: string }[]; problems: { file: string; field: string; reason: string }[] };
+      assert.deepEqual(out.locks.map((l) => l.resource), ['db']);
+      assert.deepEqual(out.problems.map((p) => [p.file, p.field, p.reason]), [[path.join(fedDir(), 'locks', 'broken.lock'), '', 'state-corrupt']]);
+      const text = await run('lock', 'list');
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.out, /^db\s+devops/m);
+      assert.match(text.out, /broken\.lock/);
+      assert.match(text.out, /--force/);
+    });
+
+    it('lock release NAME --force removes it, keeping a copy in corrupt/; without --force it is refused', async () => {
+      const file = path.join(fedDir(), 'locks', 'broken.lock');
+      const refused = await run('lock', 'release', 'broken', '--persona', 'devops', '--json');
+      assert.equal(refused.code, 1);
+      assert.ok(!hasStack(refused.err), refused.err);
+      assert.equal(JSON.parse(refused.err).error.reason, 'state-corrupt');
+      assert.ok(existsSync(file));
+      const forced = await run('lock', 'release', 'broken', '--persona', 'devops', '--force', '--json');
+      assert.equal(forced.code, 0, forced.err);
+      const released = JSON.parse(forced.out).released as { resource: string; corrupt: boolean; keptCopy: string };
+      assert.equal(released.resource, 'broken');
+      assert.equal(released.corrupt, true);
+      assert.ok(!existsSync(file), 'the lock file is gone');
+      assert.equal(path.dirname(released.keptCopy), path.join(fedDir(), 'corrupt'));
+      assert.equal(readFileSync(released.keptCopy, 'utf8'), '{"resource": "broken", ');
+      const after = JSON.parse((await run('lock', 'list', '--json')).out);
+      assert.deepEqual(after.problems, []);
+      assert.deepEqual(after.locks.map((l: { resource: string }) => l.resource), ['db']);
+    });
+  });
+});

@@ -1,0 +1,75 @@
+// "What we ship is what we test", part 4: corrupt lock files, routing through links, bad time zones, handoffs by
+// someone else, and the task status chain as documented.
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { FederationError } from '../../../src/core/errors';
+import { Federation } from '../../../src/core/federation';
+import { dashboardModel } from '../../../src/core/reports/models';
+import { loadSnapshot } from '../../../src/core/snapshot';
+import { buildPersonasTree } from '../../../src/extension/models/personasModel';
+import { FakeClock, useTempDir } from '../../helpers/tmp';
+
+describe('hardening: corrupt lock files', () => {
+  const tmp = useTempDir();
+  let fed: Federation;
+  const locksDir = () => path.join(tmp.path, '.federation', 'locks');
+  const corruptDir = () => path.join(tmp.path, '.federation', 'corrupt');
+
+  beforeEach(async () => {
+    fed = new Federation(tmp.path, { clock: new FakeClock(), identity: { host: 'test-host', pid: 4242 } });
+    await fed.init();
+    await fed.registerPersona({ id: 'devops', skills: [] });
+    await fed.acquireLock('db', 'devops', { ttlMinutes: 10 });
+    writeFileSync(path.join(locksDir(), 'broken.lock'), '{"resource": "broken", "holder": ');
+    writeFileSync(path.join(locksDir(), 'wrong.lock'), JSON.stringify({ resource: 'wrong', holder: 'Not An Id', task: null, host: 'h', pid: 1, acquiredAt: '2026-11-23T10:00:00Z', expiresAt: '2026-11-23T11:00:00Z' }));
+  });
+
+  it('lists the valid locks and names each bad file and field instead of failing', async () => {
+    const { locks, problems } = await fed.inspectLocks();
+    assert.deepEqual(locks.map((l) => l.resource), ['db']);
+    assert.deepEqual(problems.map((p) => [path.basename(p.file), p.resource, p.field]), [['broken.lock', 'broken', ''], ['wrong.lock', 'wrong', 'holder']]);
+    for (const p of problems) {
+      assert.equal(p.reason, 'state-corrupt');
+      assert.ok(p.message.includes(p.file), p.message);
+      assert.ok(p.keptCopy && existsSync(p.keptCopy), 'a copy is kept in corrupt/');
+      assert.equal(path.dirname(p.keptCopy), corruptDir());
+    }
+    assert.deepEqual((await fed.listLocks()).map((l) => l.resource), ['db'], 'listLocks: the valid ones');
+  });
+
+  it('a holder still renews its locks while another lock file is corrupt', async () => {
+    const renewed = await fed.renewLocks('devops', { ttlMinutes: 20 });
+    assert.deepEqual(renewed.map((l) => l.resource), ['db']);
+  });
+
+  it('release without --force refuses and leaves the file; with --force removes it and keeps a copy', async () => {
+    const file = path.join(locksDir(), 'broken.lock');
+    const text = readFileSync(file, 'utf8');
+    await assert.rejects(fed.releaseLock('broken', 'devops'), (e: FederationError) => e.reason === 'state-corrupt' && e.details['file'] === file);
+    assert.equal(readFileSync(file, 'utf8'), text, 'not changed');
+    const released = await fed.releaseLock('broken', 'devops', { force: true });
+    assert.ok('corrupt' in released && released.corrupt, 'says it removed a corrupt file');
+    assert.equal(released.resource, 'broken');
+    assert.equal(released.file, file);
+    assert.ok(!existsSync(file), 'removed');
+    assert.equal(readFileSync(released.keptCopy, 'utf8'), text, 'the copy is the file as it was');
+    assert.ok(readdirSync(corruptDir()).some((n) => n.startsWith('broken.lock.')));
+    assert.deepEqual((await fed.inspectLocks()).problems.map((p) => p.resource), ['wrong']);
+    // And the resource can be taken again.
+    assert.equal((await fed.acquireLock('broken', 'devops')).lock.holder, 'devops');
+  });
+
+  it('the Personas view and the dashboard show the valid locks and name each bad file', async () => {
+    const snap = await loadSnapshot(fed);
+    assert.ok(snap.locks.ok, 'the locks part loads');
+    const tree = buildPersonasTree(snap, { now: new Date('2026-11-23T10:00:00Z'), offlineAfterMs: 120_000 });
+    const errors = tree.filter((n) => n.kind === 'error');
+    assert.deepEqual(errors.map((n) => n.kind === 'error' && path.basename(n.file ?? '')), ['broken.lock', 'wrong.lock']);
+    const devops = tree.find((n) => n.kind === 'persona');
+    assert.deepEqual(devops?.children.map((c) => c.resource), ['db']);
+    const dashboard = dashboardModel({ snapshot: snap, root: tmp.path, now: new Date('2026-11-23T10:00:00Z') });
+    assert.deepEqual(dashboard.locks.map((l) => l.resource), ['db']);
+    assert.equal(dashboard.problems.filter((p) => /broken\.lock|wrong\.lock/.test(p)).length, 2, dashboard.problems.join('\n'));
+  });
+});
