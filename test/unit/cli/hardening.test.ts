@@ -1,6 +1,6 @@
 // "What we ship is what we test", part 4, through the shipped CLI (dist/cli.js as a process).
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cliIn, hasStack } from '../../helpers/cli';
 import { useTempDir } from '../../helpers/tmp';
@@ -52,6 +52,24 @@ describe('federation CLI hardening', () => {
       const after = JSON.parse((await run('lock', 'list', '--json')).out);
       assert.deepEqual(after.problems, []);
       assert.deepEqual(after.locks.map((l: { resource: string }) => l.resource), ['db']);
+    });
+  });
+
+  describe('artifact route', () => {
+    const outside = useTempDir('fed-outside-');
+
+    it('refuses a routing folder that is a link out of the workspace (outside-workspace), moving nothing', async () => {
+      mkdirSync(path.join(tmp.path, 'notes'));
+      writeFileSync(path.join(tmp.path, 'notes', 'idea.zettel.md'), 'idea');
+      symlinkSync(outside.path, path.join(tmp.path, 'Zettelkasten'), 'dir');
+      const r = await run('artifact', 'route', 'notes/idea.zettel.md', '--json');
+      assert.equal(r.code, 1);
+      assert.ok(!hasStack(r.err), r.err);
+      const error = JSON.parse(r.err).error as { reason: string; details: { destination: string } };
+      assert.equal(error.reason, 'outside-workspace');
+      assert.equal(error.details.destination, 'Zettelkasten/idea.zettel.md');
+      assert.equal(readFileSync(path.join(tmp.path, 'notes', 'idea.zettel.md'), 'utf8'), 'idea');
+      assert.deepEqual(readdirSync(outside.path), []);
     });
   });
 });

@@ -1,7 +1,7 @@
 // "What we ship is what we test", part 4: corrupt lock files, routing through links, bad time zones, handoffs by
 // someone else, and the task status chain as documented.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
@@ -71,5 +71,68 @@ describe('hardening: corrupt lock files', () => {
     const dashboard = dashboardModel({ snapshot: snap, root: tmp.path, now: new Date('2026-11-23T10:00:00Z') });
     assert.deepEqual(dashboard.locks.map((l) => l.resource), ['db']);
     assert.equal(dashboard.problems.filter((p) => /broken\.lock|wrong\.lock/.test(p)).length, 2, dashboard.problems.join('\n'));
+  });
+});
+
+describe('hardening: artifact routing through links', () => {
+  const tmp = useTempDir();
+  const outside = useTempDir('fed-outside-');
+  let fed: Federation;
+
+  beforeEach(async () => {
+    fed = new Federation(tmp.path);
+    await fed.init();
+    mkdirSync(path.join(tmp.path, 'notes'));
+    writeFileSync(path.join(tmp.path, 'notes', 'idea.zettel.md'), 'idea');
+  });
+
+  const refusedOutside = (e: FederationError) => {
+    assert.equal(e.reason, 'outside-workspace', e.message);
+    return true;
+  };
+  const nothingMoved = () => {
+    assert.equal(readFileSync(path.join(tmp.path, 'notes', 'idea.zettel.md'), 'utf8'), 'idea', 'the file stays where it was');
+    assert.deepEqual(readdirSync(outside.path), [], 'nothing arrives outside the workspace');
+  };
+
+  it('refuses a destination folder that is a link out of the workspace, and moves nothing', async () => {
+    symlinkSync(outside.path, path.join(tmp.path, 'Zettelkasten'), 'dir');
+    await assert.rejects(fed.routeArtifact('notes/idea.zettel.md'), refusedOutside);
+    nothingMoved();
+  });
+
+  it('refuses a destination whose existing ancestor is a link out of the workspace, and creates no folder there', async () => {
+    symlinkSync(outside.path, path.join(tmp.path, 'OUT'), 'dir');
+    writeFileSync(path.join(tmp.path, 'notes', 'q3.report.md'), 'report');
+    await assert.rejects(fed.routeArtifact('notes/q3.report.md'), refusedOutside);
+    assert.ok(existsSync(path.join(tmp.path, 'notes', 'q3.report.md')));
+    nothingMoved();
+  });
+
+  it('refuses a destination that is a dangling link pointing out of the workspace', async () => {
+    symlinkSync(path.join(outside.path, 'not-yet'), path.join(tmp.path, 'Zettelkasten'), 'dir');
+    await assert.rejects(fed.routeArtifact('notes/idea.zettel.md'), refusedOutside);
+    nothingMoved();
+  });
+
+  it('refuses a source inside a folder that links out of the workspace', async () => {
+    writeFileSync(path.join(outside.path, 'far.zettel.md'), 'far');
+    symlinkSync(outside.path, path.join(tmp.path, 'linked'), 'dir');
+    await assert.rejects(fed.routeArtifact('linked/far.zettel.md'), refusedOutside);
+    assert.deepEqual(readdirSync(outside.path), ['far.zettel.md']);
+  });
+
+  it('follows links that stay inside the workspace, and works from a workspace reached through a link', async () => {
+    mkdirSync(path.join(tmp.path, 'vault', 'zettel'), { recursive: true });
+    symlinkSync(path.join(tmp.path, 'vault', 'zettel'), path.join(tmp.path, 'Zettelkasten'), 'dir');
+    const r = await fed.routeArtifact('notes/idea.zettel.md');
+    assert.equal(r.moved, true);
+    assert.equal(readFileSync(path.join(tmp.path, 'vault', 'zettel', 'idea.zettel.md'), 'utf8'), 'idea');
+    const viaLink = path.join(outside.path, 'workspace');
+    symlinkSync(tmp.path, viaLink, 'dir');
+    writeFileSync(path.join(tmp.path, 'notes', 'plan.doc.md'), 'plan');
+    const linked = new Federation(viaLink);
+    assert.deepEqual(await linked.routeArtifact('notes/plan.doc.md'), { from: 'notes/plan.doc.md', to: 'OUT/plan.doc.md', kind: 'doc', moved: true });
+    assert.equal(readFileSync(path.join(tmp.path, 'OUT', 'plan.doc.md'), 'utf8'), 'plan');
   });
 });
