@@ -14,6 +14,7 @@ import {
   ID_PATTERN,
   Persona,
   PersonaCalendar,
+  PersonaCalendarSchema,
   ResourceLock,
   ResourceLockSchema,
   STATE_FILES,
@@ -594,6 +595,16 @@ export class Federation {
   // ---- calendar -----------------------------------------------------------------------------------------------
 
   async setCalendar(personaId: string, calendar: PersonaCalendar | null): Promise<void> {
+    if (calendar) {
+      // What is written must read back: a calendar.json that breaks its schema is refused by every reader.
+      const checked = PersonaCalendarSchema.safeParse(calendar);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        const field = issue.path.map(String).join('.');
+        throw new FederationError('invalid-input', `Calendar of ${personaId}: ${field ? `field "${field}": ` : ''}${issue.message}.`, { field, persona: personaId });
+      }
+      calendar = checked.data;
+    }
     await this.store.transaction(async (tx) => {
       requirePersona((await tx.get('personas')).personas, personaId);
       const file = await tx.get('calendar');

@@ -72,4 +72,21 @@ describe('federation CLI hardening', () => {
       assert.deepEqual(readdirSync(outside.path), []);
     });
   });
+
+  it('task claim with an unknown time zone in calendar.json reports state-corrupt naming the field, no crash', async () => {
+    assert.equal((await run('persona', 'register', 'research', '--skills', 'research')).code, 0);
+    assert.equal((await run('task', 'add', 'read')).code, 0);
+    writeFileSync(
+      path.join(fedDir(), 'calendar.json'),
+      JSON.stringify({ version: 1, revision: 1, calendars: { research: { timezone: 'Europe/Atlantis', weekly: [{ days: ['mon'], start: '09:00', end: '17:00' }] } } }),
+    );
+    const r = await run('task', 'claim', '--persona', 'research', '--json');
+    assert.equal(r.code, 1);
+    assert.ok(!hasStack(r.err), r.err);
+    const error = JSON.parse(r.err).error as { reason: string; details: { file: string; field: string } };
+    assert.equal(error.reason, 'state-corrupt');
+    assert.deepEqual([error.details.file, error.details.field], [path.join(fedDir(), 'calendar.json'), 'calendars.research.timezone']);
+    const text = await run('task', 'claim', '--persona', 'research');
+    assert.match(text.err, /calendar\.json: field "calendars\.research\.timezone"/);
+  });
 });

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FederationError } from '../../../src/core/errors';
+import { FederationError, StateFileError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
 import { dashboardModel } from '../../../src/core/reports/models';
 import { loadSnapshot } from '../../../src/core/snapshot';
@@ -134,5 +134,44 @@ describe('hardening: artifact routing through links', () => {
     const linked = new Federation(viaLink);
     assert.deepEqual(await linked.routeArtifact('notes/plan.doc.md'), { from: 'notes/plan.doc.md', to: 'OUT/plan.doc.md', kind: 'doc', moved: true });
     assert.equal(readFileSync(path.join(tmp.path, 'OUT', 'plan.doc.md'), 'utf8'), 'plan');
+  });
+});
+
+describe('hardening: calendar time zones', () => {
+  const tmp = useTempDir();
+  let fed: Federation;
+  const calendarFile = () => path.join(tmp.path, '.federation', 'calendar.json');
+  const calendarWith = (timezone: string) =>
+    JSON.stringify({ version: 1, revision: 1, calendars: { research: { timezone, weekly: [{ days: ['mon'], start: '09:00', end: '17:00' }], exceptions: [] } } }, null, 2) + '\n';
+
+  beforeEach(async () => {
+    fed = new Federation(tmp.path, { clock: new FakeClock() });
+    await fed.init();
+    await fed.registerPersona({ id: 'research', skills: [] });
+    await fed.addTask({ title: 'read' });
+  });
+
+  it('an unknown IANA zone in calendar.json is state-corrupt naming the field, not a crash of claims', async () => {
+    writeFileSync(calendarFile(), calendarWith('Mars/Olympus_Mons'));
+    const corrupt = (e: FederationError) => {
+      assert.equal(e.reason, 'state-corrupt', e.message);
+      assert.ok(e instanceof StateFileError);
+      assert.equal(e.file, calendarFile());
+      assert.equal(e.field, 'calendars.research.timezone');
+      assert.ok(e.keptCopy && existsSync(e.keptCopy), 'a copy is kept');
+      return true;
+    };
+    await assert.rejects(fed.claimNext('research'), corrupt);
+    await assert.rejects(fed.claimTask('T1', 'research'), corrupt);
+    await assert.rejects(fed.store.read('calendar'), corrupt);
+    assert.equal(readFileSync(calendarFile(), 'utf8'), calendarWith('Mars/Olympus_Mons'), 'never overwritten');
+    assert.equal((await fed.listTasks())[0]!.status, 'queued');
+  });
+
+  it('a known zone still works, and setCalendar refuses an unknown one with the field named', async () => {
+    writeFileSync(calendarFile(), calendarWith('Europe/Berlin'));
+    assert.equal((await fed.claimNext('research')).task?.id, 'T1'); // FakeClock: Monday 2026-11-23 11:00 in Berlin
+    await assert.rejects(fed.setCalendar('research', { timezone: 'Not/AZone', weekly: [], exceptions: [] }), (e: FederationError) => e.reason === 'invalid-input' && e.details['field'] === 'timezone');
+    assert.equal(readFileSync(calendarFile(), 'utf8'), calendarWith('Europe/Berlin'), 'nothing written');
   });
 });
