@@ -385,10 +385,18 @@ export class Federation {
       if (input.from === input.to) throw new FederationError('invalid-input', 'A task cannot be handed off to the persona that holds it.', { field: 'to' });
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      if (!['queued', 'claimed', 'in_progress'].includes(task.status)) throw transitionError(task, 'handed_off');
-      if (task.assignee && task.assignee !== input.from) {
-        throw new FederationError('not-assignee', `${taskId} is assigned to ${task.assignee}; only it can hand the task off.`, { task: taskId, assignee: task.assignee, persona: input.from });
+      // Only the persona holding the task hands it off: a queued task is held by nobody (claim it first), and
+      // the sender of an earlier handoff no longer holds it. Checked before the status, as for start/complete.
+      if (task.assignee !== input.from) {
+        throw new FederationError(
+          'not-assignee',
+          task.assignee
+            ? `${taskId} is assigned to ${task.assignee}, not ${input.from}; only its assignee can hand it off.`
+            : `${taskId} is ${task.status} and held by nobody, so ${input.from} cannot hand it off; claim it first.`,
+          { task: taskId, assignee: task.assignee, persona: input.from },
+        );
       }
+      if (!['claimed', 'in_progress'].includes(task.status)) throw transitionError(task, 'handed_off');
       requireScope(receiver, task, 'receive');
       const now = this.clock.now();
       const document = handoffFileName(task, input.from, input.to, now);

@@ -89,4 +89,15 @@ describe('federation CLI hardening', () => {
     const text = await run('task', 'claim', '--persona', 'research');
     assert.match(text.err, /calendar\.json: field "calendars\.research\.timezone"/);
   });
+
+  it('task handoff --from a persona that does not hold the task is refused with not-assignee', async () => {
+    for (const id of ['a', 'b']) assert.equal((await run('persona', 'register', id, '--skills', 'x')).code, 0);
+    assert.equal((await run('task', 'add', 'T', '--skills', 'x')).code, 0);
+    const r = await run('task', 'handoff', 'T1', '--from', 'a', '--to', 'b', '--json');
+    assert.equal(r.code, 1);
+    assert.ok(!hasStack(r.err), r.err);
+    assert.equal(JSON.parse(r.err).error.reason, 'not-assignee');
+    assert.deepEqual(readdirSync(path.join(fedDir(), 'handoffs')), []);
+    assert.equal(JSON.parse((await run('task', 'list', '--json')).out).tasks[0].status, 'queued');
+  });
 });

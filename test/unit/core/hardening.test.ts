@@ -175,3 +175,37 @@ describe('hardening: calendar time zones', () => {
     assert.equal(readFileSync(calendarFile(), 'utf8'), calendarWith('Europe/Berlin'), 'nothing written');
   });
 });
+
+describe('hardening: handoff only by the task holder', () => {
+  const tmp = useTempDir();
+  let fed: Federation;
+  const handoffs = () => readdirSync(path.join(tmp.path, '.federation', 'handoffs'));
+  const notAssignee = (e: FederationError) => {
+    assert.equal(e.reason, 'not-assignee', e.message);
+    return true;
+  };
+
+  beforeEach(async () => {
+    fed = new Federation(tmp.path, { clock: new FakeClock() });
+    await fed.init();
+    for (const id of ['a', 'b', 'c']) await fed.registerPersona({ id, skills: [] });
+    await fed.addTask({ title: 'x' });
+  });
+
+  it('refuses to hand off a queued task "from" a persona that never held it, and writes nothing', async () => {
+    await assert.rejects(fed.handoff('T1', { from: 'a', to: 'b' }), notAssignee);
+    const [t] = await fed.listTasks();
+    assert.deepEqual([t!.status, t!.assignee, t!.handoff, t!.history.length], ['queued', null, undefined, 1]);
+    assert.deepEqual(handoffs(), []);
+  });
+
+  it('refuses a handoff from anyone but the assignee, including the earlier sender of a handoff', async () => {
+    await fed.claimTask('T1', 'a');
+    await assert.rejects(fed.handoff('T1', { from: 'c', to: 'b' }), notAssignee);
+    await fed.handoff('T1', { from: 'a', to: 'b' });
+    await assert.rejects(fed.handoff('T1', { from: 'a', to: 'c' }), notAssignee);
+    assert.equal(handoffs().length, 1);
+    const [t] = await fed.listTasks();
+    assert.deepEqual([t!.status, t!.assignee], ['handed_off', 'b']);
+  });
+});
