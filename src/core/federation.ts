@@ -24,6 +24,7 @@ import {
   emptyState,
 } from './state/schemas';
 import { serialize } from './state/codec';
+import { TASK_TRANSITIONS, canTransition } from './taskTransitions';
 import { FederationStore, Transaction, errno, exists } from './state/store';
 
 export interface FederationOptions {
@@ -279,7 +280,7 @@ export class Federation {
       const now = this.clock.now();
       requireScope(persona, task, 'claim');
       const mine = task.status === 'handed_off' && task.assignee === personaId;
-      if (task.status !== 'queued' && !mine) {
+      if (!canTransition('claim', task.status) || (task.status === 'handed_off' && !mine)) {
         throw transitionError(task, 'claimed');
       }
       const calendar = (await tx.get('calendar')).calendars[personaId];
@@ -307,16 +308,16 @@ export class Federation {
   }
 
   async startTask(taskId: string, personaId: string): Promise<Task> {
-    return this.changeAssigned(taskId, personaId, ['claimed'], 'in_progress', 'started');
+    return this.changeAssigned(taskId, personaId, 'start', 'started');
   }
 
   async completeTask(taskId: string, personaId: string, note?: string): Promise<Task> {
-    return this.changeAssigned(taskId, personaId, ['claimed', 'in_progress'], 'done', 'completed', note);
+    return this.changeAssigned(taskId, personaId, 'complete', 'completed', note);
   }
 
   async failTask(taskId: string, personaId: string, reason: string): Promise<Task> {
     if (!reason.trim()) throw new FederationError('invalid-input', 'Failing a task needs a reason.', { field: 'reason' });
-    return this.changeAssigned(taskId, personaId, ['claimed', 'in_progress'], 'failed', 'failed', reason, (t) => {
+    return this.changeAssigned(taskId, personaId, 'fail', 'failed', reason, (t) => {
       t.failureReason = reason;
     });
   }
@@ -325,7 +326,7 @@ export class Federation {
     return this.store.transaction(async (tx) => {
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      if (!['queued', 'claimed', 'in_progress', 'handed_off'].includes(task.status)) throw transitionError(task, 'cancelled');
+      if (!canTransition('cancel', task.status)) throw transitionError(task, 'cancelled');
       this.transition(task, 'cancelled', by, 'cancelled', this.nowIso(), reason);
       tx.set('queue', queue);
       return task;
@@ -337,7 +338,7 @@ export class Federation {
     return this.store.transaction(async (tx) => {
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      if (task.status !== 'failed' && task.status !== 'cancelled') throw transitionError(task, 'queued');
+      if (!canTransition('requeue', task.status)) throw transitionError(task, 'queued');
       this.transition(task, 'queued', by, 'requeued', this.nowIso(), note);
       task.assignee = null;
       delete task.failureReason;
@@ -350,8 +351,7 @@ export class Federation {
   private async changeAssigned(
     taskId: string,
     personaId: string,
-    from: TaskStatus[],
-    to: TaskStatus,
+    step: 'start' | 'complete' | 'fail',
     action: TaskEvent['action'],
     note?: string,
     mutate?: (t: Task) => void,
@@ -361,11 +361,12 @@ export class Federation {
       const persona = requirePersona(personas.personas, personaId);
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      requireScope(persona, task, action === 'started' ? 'start' : action === 'completed' ? 'complete' : 'fail');
+      requireScope(persona, task, step);
       if (task.assignee !== personaId) {
         throw new FederationError('not-assignee', `${taskId} is assigned to ${task.assignee ?? 'nobody'}, not ${personaId}.`, { task: taskId, assignee: task.assignee, persona: personaId });
       }
-      if (!from.includes(task.status)) throw transitionError(task, to);
+      const to = TASK_TRANSITIONS[step].to;
+      if (!canTransition(step, task.status)) throw transitionError(task, to);
       mutate?.(task);
       const now = this.clock.now();
       this.transition(task, to, personaId, action, now.toISOString(), note);
@@ -396,7 +397,7 @@ export class Federation {
           { task: taskId, assignee: task.assignee, persona: input.from },
         );
       }
-      if (!['claimed', 'in_progress'].includes(task.status)) throw transitionError(task, 'handed_off');
+      if (!canTransition('handoff', task.status)) throw transitionError(task, 'handed_off');
       requireScope(receiver, task, 'receive');
       const now = this.clock.now();
       const document = handoffFileName(task, input.from, input.to, now);

@@ -7,6 +7,8 @@ import { FederationError, StateFileError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
 import { dashboardModel } from '../../../src/core/reports/models';
 import { loadSnapshot } from '../../../src/core/snapshot';
+import { TASK_STATUSES, TaskStatus } from '../../../src/core/state/schemas';
+import { TASK_TRANSITIONS } from '../../../src/core/taskTransitions';
 import { buildPersonasTree } from '../../../src/extension/models/personasModel';
 import { FakeClock, useTempDir } from '../../helpers/tmp';
 
@@ -207,5 +209,80 @@ describe('hardening: handoff only by the task holder', () => {
     assert.equal(handoffs().length, 1);
     const [t] = await fed.listTasks();
     assert.deepEqual([t!.status, t!.assignee], ['handed_off', 'b']);
+  });
+});
+
+describe('hardening: the task status chain, as documented', () => {
+  const tmp = useTempDir();
+  const DOC = path.join(__dirname, '..', '..', '..', '..', 'docs', 'tasks.md');
+  type Action = keyof typeof TASK_TRANSITIONS;
+
+  /** The rows of the "## Transitions" table in docs/tasks.md: action, from statuses, to status. */
+  function documentedTransitions(): Map<string, { from: string[]; to: string }> {
+    const text = readFileSync(DOC, 'utf8');
+    const section = text.slice(text.indexOf('## Transitions'));
+    const rows = new Map<string, { from: string[]; to: string }>();
+    for (const line of section.split('\n').slice(1)) {
+      if (line.startsWith('## ')) break;
+      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      if (cells.length < 3 || !cells[0]!.startsWith('`')) continue;
+      const codes = (cell: string) => [...cell.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!);
+      rows.set(codes(cells[0]!)[0]!, { from: codes(cells[1]!), to: codes(cells[2]!)[0]! });
+    }
+    return rows;
+  }
+
+  it('docs/tasks.md lists exactly the transitions the core allows (claimed -> done without start included)', () => {
+    const documented = documentedTransitions();
+    assert.deepEqual([...documented.keys()].sort(), Object.keys(TASK_TRANSITIONS).sort());
+    for (const [action, t] of Object.entries(TASK_TRANSITIONS)) {
+      assert.deepEqual({ from: [...documented.get(action)!.from].sort(), to: documented.get(action)!.to }, { from: [...t.from].sort(), to: t.to }, action);
+    }
+    assert.ok(TASK_TRANSITIONS.complete.from.includes('claimed'), 'complete a claimed task: the CLI test and the editor\'s inline Complete do it');
+  });
+
+  it('the core allows each action from exactly the statuses in the table', async () => {
+    const fed = new Federation(tmp.path, { clock: new FakeClock() });
+    await fed.init();
+    await fed.registerPersona({ id: 'a', skills: [] });
+    await fed.registerPersona({ id: 'b', skills: [] });
+    const reach: Record<TaskStatus, (id: string) => Promise<unknown>> = {
+      queued: async () => undefined,
+      claimed: (id) => fed.claimTask(id, 'a'),
+      in_progress: async (id) => (await fed.claimTask(id, 'a'), fed.startTask(id, 'a')),
+      done: async (id) => (await fed.claimTask(id, 'a'), fed.completeTask(id, 'a')),
+      failed: async (id) => (await fed.claimTask(id, 'a'), fed.failTask(id, 'a', 'boom')),
+      handed_off: async (id) => (await fed.claimTask(id, 'a'), fed.handoff(id, { from: 'a', to: 'b' })),
+      cancelled: (id) => fed.cancelTask(id, 'a'),
+    };
+    const act: Record<Action, (id: string, who: string) => Promise<unknown>> = {
+      claim: (id, who) => fed.claimTask(id, who),
+      start: (id, who) => fed.startTask(id, who),
+      complete: (id, who) => fed.completeTask(id, who),
+      fail: (id, who) => fed.failTask(id, who, 'boom'),
+      handoff: (id, who) => fed.handoff(id, { from: who, to: who === 'a' ? 'b' : 'a' }),
+      cancel: (id, who) => fed.cancelTask(id, who),
+      requeue: (id, who) => fed.requeueTask(id, who),
+    };
+    const seen: string[] = [];
+    for (const status of TASK_STATUSES) {
+      for (const action of Object.keys(act) as Action[]) {
+        const task = await fed.addTask({ title: `${action} from ${status}` });
+        await reach[status](task.id);
+        const before = (await fed.listTasks()).find((t) => t.id === task.id)!;
+        assert.equal(before.status, status);
+        const who = before.assignee ?? 'a'; // the holder (the receiver of a handoff), else anyone
+        const allowed = (TASK_TRANSITIONS[action].from as readonly TaskStatus[]).includes(status);
+        const outcome = await act[action](task.id, who).then(
+          () => 'allowed',
+          (e: unknown) => (e instanceof FederationError && ['invalid-transition', 'not-assignee'].includes(e.reason) ? 'refused' : Promise.reject(e)),
+        );
+        assert.equal(outcome, allowed ? 'allowed' : 'refused', `${action} from ${status}`);
+        const after = (await fed.listTasks()).find((t) => t.id === task.id)!;
+        assert.equal(after.status, allowed ? TASK_TRANSITIONS[action].to : status, `${action} from ${status}: status after`);
+        if (allowed) seen.push(`${status}->${after.status}`);
+      }
+    }
+    assert.ok(seen.includes('claimed->done'), 'claimed -> done without start is allowed');
   });
 });
