@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isAvailable } from './calendar';
 import { CONFIG_FILE, DEFAULT_CONFIG_YAML, readConfig } from './config';
-import { FederationError } from './errors';
+import { FederationError, StateFileError, describeError, isFederationError } from './errors';
 import { matchesGlob } from './glob';
 import { HandoffInput, acknowledgeHandoff, handoffFileName, renderHandoff } from './handoff';
 import { Clock, Logger, ProcessIdentity, silentLogger, systemClock } from './ports';
@@ -14,6 +14,7 @@ import {
   ID_PATTERN,
   Persona,
   PersonaCalendar,
+  PersonaCalendarSchema,
   ResourceLock,
   ResourceLockSchema,
   STATE_FILES,
@@ -23,6 +24,7 @@ import {
   emptyState,
 } from './state/schemas';
 import { serialize } from './state/codec';
+import { TASK_TRANSITIONS, canTransition } from './taskTransitions';
 import { FederationStore, Transaction, errno, exists } from './state/store';
 
 export interface FederationOptions {
@@ -51,6 +53,20 @@ export interface RouteResult {
   kind: string;
   moved: boolean;
 }
+
+/** A lock file that cannot be read: the file, its first bad field ('' when it is not JSON), where a copy is kept. */
+export interface LockProblem {
+  file: string;
+  /** The resource its name stands for, when that is a valid resource name (to release it with force). */
+  resource?: string;
+  field: string;
+  reason: string;
+  message: string;
+  keptCopy?: string;
+}
+
+/** What releaseLock removed: the lock, or (with force) an unreadable lock file, kept in corrupt/. */
+export type ReleasedLock = ResourceLock | { resource: string; corrupt: true; file: string; field: string; keptCopy: string };
 
 export const RESOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const LOCKS_DIR = 'locks';
@@ -264,7 +280,7 @@ export class Federation {
       const now = this.clock.now();
       requireScope(persona, task, 'claim');
       const mine = task.status === 'handed_off' && task.assignee === personaId;
-      if (task.status !== 'queued' && !mine) {
+      if (!canTransition('claim', task.status) || (task.status === 'handed_off' && !mine)) {
         throw transitionError(task, 'claimed');
       }
       const calendar = (await tx.get('calendar')).calendars[personaId];
@@ -292,16 +308,16 @@ export class Federation {
   }
 
   async startTask(taskId: string, personaId: string): Promise<Task> {
-    return this.changeAssigned(taskId, personaId, ['claimed'], 'in_progress', 'started');
+    return this.changeAssigned(taskId, personaId, 'start', 'started');
   }
 
   async completeTask(taskId: string, personaId: string, note?: string): Promise<Task> {
-    return this.changeAssigned(taskId, personaId, ['claimed', 'in_progress'], 'done', 'completed', note);
+    return this.changeAssigned(taskId, personaId, 'complete', 'completed', note);
   }
 
   async failTask(taskId: string, personaId: string, reason: string): Promise<Task> {
     if (!reason.trim()) throw new FederationError('invalid-input', 'Failing a task needs a reason.', { field: 'reason' });
-    return this.changeAssigned(taskId, personaId, ['claimed', 'in_progress'], 'failed', 'failed', reason, (t) => {
+    return this.changeAssigned(taskId, personaId, 'fail', 'failed', reason, (t) => {
       t.failureReason = reason;
     });
   }
@@ -310,7 +326,7 @@ export class Federation {
     return this.store.transaction(async (tx) => {
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      if (!['queued', 'claimed', 'in_progress', 'handed_off'].includes(task.status)) throw transitionError(task, 'cancelled');
+      if (!canTransition('cancel', task.status)) throw transitionError(task, 'cancelled');
       this.transition(task, 'cancelled', by, 'cancelled', this.nowIso(), reason);
       tx.set('queue', queue);
       return task;
@@ -322,7 +338,7 @@ export class Federation {
     return this.store.transaction(async (tx) => {
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      if (task.status !== 'failed' && task.status !== 'cancelled') throw transitionError(task, 'queued');
+      if (!canTransition('requeue', task.status)) throw transitionError(task, 'queued');
       this.transition(task, 'queued', by, 'requeued', this.nowIso(), note);
       task.assignee = null;
       delete task.failureReason;
@@ -335,8 +351,7 @@ export class Federation {
   private async changeAssigned(
     taskId: string,
     personaId: string,
-    from: TaskStatus[],
-    to: TaskStatus,
+    step: 'start' | 'complete' | 'fail',
     action: TaskEvent['action'],
     note?: string,
     mutate?: (t: Task) => void,
@@ -346,11 +361,12 @@ export class Federation {
       const persona = requirePersona(personas.personas, personaId);
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      requireScope(persona, task, action === 'started' ? 'start' : action === 'completed' ? 'complete' : 'fail');
+      requireScope(persona, task, step);
       if (task.assignee !== personaId) {
         throw new FederationError('not-assignee', `${taskId} is assigned to ${task.assignee ?? 'nobody'}, not ${personaId}.`, { task: taskId, assignee: task.assignee, persona: personaId });
       }
-      if (!from.includes(task.status)) throw transitionError(task, to);
+      const to = TASK_TRANSITIONS[step].to;
+      if (!canTransition(step, task.status)) throw transitionError(task, to);
       mutate?.(task);
       const now = this.clock.now();
       this.transition(task, to, personaId, action, now.toISOString(), note);
@@ -370,10 +386,18 @@ export class Federation {
       if (input.from === input.to) throw new FederationError('invalid-input', 'A task cannot be handed off to the persona that holds it.', { field: 'to' });
       const queue = await tx.get('queue');
       const task = requireTask(queue.tasks, taskId);
-      if (!['queued', 'claimed', 'in_progress'].includes(task.status)) throw transitionError(task, 'handed_off');
-      if (task.assignee && task.assignee !== input.from) {
-        throw new FederationError('not-assignee', `${taskId} is assigned to ${task.assignee}; only it can hand the task off.`, { task: taskId, assignee: task.assignee, persona: input.from });
+      // Only the persona holding the task hands it off: a queued task is held by nobody (claim it first), and
+      // the sender of an earlier handoff no longer holds it. Checked before the status, as for start/complete.
+      if (task.assignee !== input.from) {
+        throw new FederationError(
+          'not-assignee',
+          task.assignee
+            ? `${taskId} is assigned to ${task.assignee}, not ${input.from}; only its assignee can hand it off.`
+            : `${taskId} is ${task.status} and held by nobody, so ${input.from} cannot hand it off; claim it first.`,
+          { task: taskId, assignee: task.assignee, persona: input.from },
+        );
       }
+      if (!canTransition('handoff', task.status)) throw transitionError(task, 'handed_off');
       requireScope(receiver, task, 'receive');
       const now = this.clock.now();
       const document = handoffFileName(task, input.from, input.to, now);
@@ -388,14 +412,36 @@ export class Federation {
 
   // ---- resource locks -----------------------------------------------------------------------------------------
 
+  /** The valid resource locks; unreadable lock files are left out (inspectLocks names them). */
   async listLocks(): Promise<ResourceLock[]> {
+    return (await this.inspectLocks()).locks;
+  }
+
+  /**
+   * Every lock file: the valid locks, and one problem per file that cannot be read (named with its first bad
+   * field, a copy kept in corrupt/), so one bad file never hides the others.
+   */
+  async inspectLocks(): Promise<{ locks: ResourceLock[]; problems: LockProblem[] }> {
     const names = (await this.store.listDir(LOCKS_DIR)).filter((n) => n.endsWith('.lock'));
     const locks: ResourceLock[] = [];
+    const problems: LockProblem[] = [];
     for (const name of names) {
-      const lock = await this.readLock(this.store.readText(`${LOCKS_DIR}/${name}`), name);
-      if (lock) locks.push(lock);
+      try {
+        const lock = await this.readLock(this.store.readText(`${LOCKS_DIR}/${name}`), name);
+        if (lock) locks.push(lock);
+      } catch (e) {
+        const resource = name.slice(0, -'.lock'.length);
+        const file = this.store.pathOf(`${LOCKS_DIR}/${name}`);
+        const named = RESOURCE_PATTERN.test(resource) ? { resource } : {};
+        if (e instanceof StateFileError) {
+          problems.push({ ...named, file, field: e.field, reason: e.reason, message: e.message, ...(e.keptCopy ? { keptCopy: e.keptCopy } : {}) });
+        } else {
+          // Not a content problem (a folder named *.lock, no permission): named the same way, nothing kept.
+          problems.push({ ...named, file, field: '', reason: isFederationError(e) ? e.reason : 'state-corrupt', message: `${file}: ${describeError(e)}` });
+        }
+      }
     }
-    return locks;
+    return { locks, problems };
   }
 
   isExpired(lock: ResourceLock, now = this.clock.now()): boolean {
@@ -454,11 +500,23 @@ export class Federation {
     });
   }
 
-  async releaseLock(resource: string, personaId: string, options: { force?: boolean } = {}): Promise<ResourceLock> {
+  /**
+   * Removes a resource lock: its holder's, anyone's once expired, anyone's with `force`. With `force`, an
+   * unreadable lock file is removed too, after a copy is kept in corrupt/ (it is refused if no copy can be kept).
+   */
+  async releaseLock(resource: string, personaId: string, options: { force?: boolean } = {}): Promise<ReleasedLock> {
     requireResourceName(resource);
-    return this.store.transaction(async (tx) => {
+    return this.store.transaction<ReleasedLock>(async (tx) => {
       const rel = `${LOCKS_DIR}/${resource}.lock`;
-      const current = await this.readLock(tx.readText(rel), `${resource}.lock`);
+      let current: ResourceLock | undefined;
+      try {
+        current = await this.readLock(tx.readText(rel), `${resource}.lock`);
+      } catch (e) {
+        if (!(e instanceof StateFileError) || !options.force || !e.keptCopy) throw e;
+        tx.remove(rel);
+        this.logger.warn(`removed unreadable lock file ${e.file} (copy kept at ${e.keptCopy})`);
+        return { resource, corrupt: true, file: e.file, field: e.field, keptCopy: e.keptCopy };
+      }
       if (!current) throw new FederationError('not-found', `No lock is held on ${resource}.`, { resource });
       if (current.holder !== personaId && !options.force && !this.isExpired(current)) {
         throw new FederationError('not-lock-holder', `${resource} is held by ${current.holder}, not ${personaId}.`, { resource, holder: current.holder });
@@ -477,29 +535,39 @@ export class Federation {
     } catch {
       data = undefined;
     }
+    // An unreadable lock file counts as held by nobody known; it blocks until someone releases it with force.
+    const file = this.store.pathOf(`${LOCKS_DIR}/${name}`);
+    const hint = `release it with "federation lock release ${name.slice(0, -'.lock'.length)} --persona ID --force" (or Release Resource Lock) to clear it`;
+    if (data === undefined) {
+      throw new StateFileError(file, '', `not valid JSON${raw.trim() === '' ? ' (the file is empty or truncated)' : ''}, so not a lock file; ${hint}`, await this.store.keepAside(file, raw));
+    }
     const parsed = ResourceLockSchema.safeParse(data);
     if (!parsed.success) {
-      // An unreadable lock file counts as held by nobody known; it blocks until someone releases it with force.
-      throw new FederationError('state-corrupt', `${this.store.pathOf(`${LOCKS_DIR}/${name}`)} is not a valid lock file; release it with --force to clear it.`, { file: name });
+      const issue = parsed.error.issues[0]!;
+      throw new StateFileError(file, issue.path.map(String).join('.') || '(root)', `${issue.message}: not a valid lock file; ${hint}`, await this.store.keepAside(file, raw));
     }
     return parsed.data;
   }
 
   // ---- artifacts ----------------------------------------------------------------------------------------------
 
-  /** Moves a file to the folder its kind is routed to by config.yaml; never overwrites. */
+  /**
+   * Moves a file to the folder its kind is routed to by config.yaml; never overwrites. Real paths decide: the
+   * source, and the destination folder with every ancestor that exists (or a link that does not resolve yet),
+   * must end inside the workspace's real path, else it is refused with `outside-workspace` and nothing moves.
+   */
   async routeArtifact(file: string): Promise<RouteResult> {
     const abs = path.resolve(this.root, file);
     const rel = path.relative(this.root, abs).split(path.sep).join('/');
-    if (rel.startsWith('../') || rel === '..' || path.isAbsolute(rel)) {
+    if (!isInside(this.root, abs)) {
       throw new FederationError('outside-workspace', `${file} is outside the workspace ${this.root}.`, { file });
     }
     const real = await fs.realpath(abs).catch(() => {
       throw new FederationError('not-found', `${file} does not exist.`, { file });
     });
     const realRoot = await fs.realpath(this.root);
-    if (path.relative(realRoot, real).startsWith('..')) {
-      throw new FederationError('outside-workspace', `${file} resolves outside the workspace (a link).`, { file });
+    if (!isInside(realRoot, real)) {
+      throw new FederationError('outside-workspace', `${file} resolves outside the workspace (a link) to ${real}.`, { file, resolved: real });
     }
     const config = await this.config();
     const rule = config.artifacts.rules.find((r) => matchesGlob(rel, r.glob));
@@ -508,11 +576,22 @@ export class Federation {
     }
     const destRel = path.posix.join(rule.folder.replace(/\\/g, '/'), path.posix.basename(rel));
     if (destRel === rel) return { from: rel, to: destRel, kind: rule.kind, moved: false };
-    const dest = path.join(this.root, destRel);
+    const dest = path.resolve(this.root, destRel);
+    const refuse = (resolved: string) =>
+      new FederationError('outside-workspace', `${rel} was not moved: its destination ${destRel} (rule "${rule.kind}", folder ${rule.folder}) resolves to ${resolved}, outside the workspace ${realRoot} (a link).`, { file: rel, destination: destRel, resolved });
+    if (!isInside(this.root, dest)) throw refuse(dest);
+    // Before creating anything: mkdir would otherwise make folders wherever a linked ancestor points.
+    const planned = await resolvePlanned(path.dirname(dest));
+    if (!isInside(realRoot, planned)) throw refuse(planned);
     await fs.mkdir(path.dirname(dest), { recursive: true });
+    // Again now that it exists (a link may have appeared meanwhile); the file goes to the real folder checked here.
+    const realDir = await fs.realpath(path.dirname(dest));
+    if (!isInside(realRoot, realDir)) throw refuse(realDir);
+    const target = path.join(realDir, path.basename(dest));
+    if (target === real) return { from: rel, to: destRel, kind: rule.kind, moved: false }; // already there, through a link
     // link + unlink instead of rename: link fails when the destination exists, so nothing is ever overwritten.
     try {
-      await fs.link(abs, dest);
+      await fs.link(abs, target);
     } catch (e) {
       if (errno(e) === 'EEXIST') throw new FederationError('already-exists', `${destRel} already exists; ${rel} was not moved.`, { file: rel, destination: destRel });
       throw e;
@@ -525,6 +604,16 @@ export class Federation {
   // ---- calendar -----------------------------------------------------------------------------------------------
 
   async setCalendar(personaId: string, calendar: PersonaCalendar | null): Promise<void> {
+    if (calendar) {
+      // What is written must read back: a calendar.json that breaks its schema is refused by every reader.
+      const checked = PersonaCalendarSchema.safeParse(calendar);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        const field = issue.path.map(String).join('.');
+        throw new FederationError('invalid-input', `Calendar of ${personaId}: ${field ? `field "${field}": ` : ''}${issue.message}.`, { field, persona: personaId });
+      }
+      calendar = checked.data;
+    }
     await this.store.transaction(async (tx) => {
       requirePersona((await tx.get('personas')).personas, personaId);
       const file = await tx.get('calendar');
@@ -559,6 +648,35 @@ export class Federation {
     if (note) event.note = note;
     task.history.push(event);
   }
+}
+
+/** True when `p` is `root` or below it (both absolute; compare real paths with real paths). */
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/**
+ * The real path `p` will have once created: the real path of its deepest existing ancestor with the rest
+ * appended, following a link that does not resolve yet (a dangling link) to where it points.
+ */
+async function resolvePlanned(p: string, hops = 0): Promise<string> {
+  try {
+    return await fs.realpath(p);
+  } catch (e) {
+    if (errno(e) !== 'ENOENT') throw e;
+  }
+  const stat = await fs.lstat(p).catch((e: unknown) => {
+    if (errno(e) === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (stat?.isSymbolicLink()) {
+    if (hops >= 40) throw new FederationError('invalid-input', `${p}: too many levels of links.`, { file: p });
+    return resolvePlanned(path.resolve(path.dirname(p), await fs.readlink(p)), hops + 1);
+  }
+  const parent = path.dirname(p);
+  if (parent === p) return p;
+  return path.join(await resolvePlanned(parent, hops), path.basename(p));
 }
 
 function normalizeSkills(skills: string[]): string[] {

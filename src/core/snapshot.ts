@@ -1,7 +1,7 @@
 // Everything the views show, read in one go. Each part loads on its own, so one bad file shows as an error
 // where it belongs while the rest of the federation stays visible.
 import { FederationError, describeError, isFederationError } from './errors';
-import { Federation } from './federation';
+import { Federation, LockProblem } from './federation';
 import { CalendarFile, ConfigFile, PersonasFile, QueueFile, ResourceLock } from './state/schemas';
 
 export type Part<T> = { ok: true; value: T } | { ok: false; error: { reason: string; message: string; file?: string } };
@@ -13,7 +13,10 @@ export interface FederationSnapshot {
   personas: Part<PersonasFile>;
   queue: Part<QueueFile>;
   calendar: Part<CalendarFile>;
+  /** The valid locks; a lock file that cannot be read is in lockProblems instead of failing the whole part. */
   locks: Part<ResourceLock[]>;
+  /** Lock files that cannot be read, each named (absent: none). */
+  lockProblems?: LockProblem[];
   config: Part<ConfigFile>;
 }
 
@@ -29,14 +32,16 @@ async function part<T>(load: () => Promise<T>): Promise<Part<T>> {
 
 export async function loadSnapshot(fed: Federation, now: Date = new Date()): Promise<FederationSnapshot> {
   const initialized = await fed.isInitialized();
-  const [personas, queue, calendar, locks, config] = await Promise.all([
+  const [personas, queue, calendar, lockFiles, config] = await Promise.all([
     part(() => fed.store.read('personas')),
     part(() => fed.store.read('queue')),
     part(() => fed.store.read('calendar')),
-    part(() => fed.listLocks()),
+    part(() => fed.inspectLocks()),
     part(() => fed.config()),
   ]);
-  return { root: fed.root, initialized, loadedAt: now, personas, queue, calendar, locks, config };
+  const locks: Part<ResourceLock[]> = lockFiles.ok ? { ok: true, value: lockFiles.value.locks } : lockFiles;
+  const lockProblems = lockFiles.ok ? lockFiles.value.problems : [];
+  return { root: fed.root, initialized, loadedAt: now, personas, queue, calendar, locks, lockProblems, config };
 }
 
 export function valueOr<T>(p: Part<T>, fallback: T): T {

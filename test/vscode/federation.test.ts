@@ -129,7 +129,9 @@ describe('Federation views and commands in a real editor', function () {
 
   it('Hand Off Task writes a handoff document linked from the task', async () => {
     const added = (await vscode.commands.executeCommand('agentFederation.addTask', { title: 'Hand me over', skills: ['writing'] })) as { id: string };
-    const r = (await vscode.commands.executeCommand('agentFederation.handoffTask', { taskId: added.id, from: 'research', to: 'writer', context: 'from the test' })) as { document: string };
+    // Only the holder hands a task off: writer (no calendar in the demo, so always available) claims it first.
+    await vscode.commands.executeCommand('agentFederation.claimTask', { taskId: added.id, persona: 'writer' });
+    const r = (await vscode.commands.executeCommand('agentFederation.handoffTask', { taskId: added.id, from: 'writer', to: 'research', context: 'from the test' })) as { document: string };
     const doc = path.join(root(), '.federation', r.document);
     assert.ok(fs.existsSync(doc), `${doc} exists`);
     assert.match(fs.readFileSync(doc, 'utf8'), /from the test/);

@@ -164,13 +164,15 @@ export const lockCommand: CliCommand = {
     }
     if (sub === 'release') {
       const released = await fed.releaseLock(positional(args, 1, 'resource name'), stringFlag(args, 'persona', true), { force: boolFlag(args, 'force') });
-      ctx.print({ released }, () => `Released ${released.resource}`);
+      ctx.print({ released }, () => ('corrupt' in released ? `Removed the unreadable lock file ${released.file} (a copy is kept at ${released.keptCopy})` : `Released ${released.resource}`));
       return EXIT.ok;
     }
     if (sub === 'list') {
       const now = new Date();
-      const locks = (await fed.listLocks()).map((l) => ({ ...l, expired: fed.isExpired(l, now) }));
-      ctx.print({ locks }, () => locks.map(lockLine).join('\n') || 'No resource locks are held.');
+      const read = await fed.inspectLocks();
+      const locks = read.locks.map((l) => ({ ...l, expired: fed.isExpired(l, now) }));
+      const problems = read.problems.map((p) => `unreadable lock file: ${p.message}`);
+      ctx.print({ locks, problems: read.problems }, () => [...locks.map(lockLine), ...problems].join('\n') || 'No resource locks are held.');
       return EXIT.ok;
     }
     throw new UsageError(`unknown lock subcommand "${sub}"`);

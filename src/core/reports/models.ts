@@ -432,6 +432,7 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
   const personas = part('personas', snap?.personas, { version: 1 as const, revision: 0, personas: [] }).personas;
   const tasks = part('queue', snap?.queue, { version: 1 as const, revision: 0, nextId: 1, tasks: [] }).tasks;
   const locks = part('locks', snap?.locks, []);
+  for (const bad of snap?.lockProblems ?? []) problems.push(`locks: ${bad.message}`);
   const offlineAfterMs = input.offlineAfterMs ?? (snap?.config.ok ? snap.config.value.heartbeat.offlineAfterSeconds * 1000 : 120_000);
   const byStatus: Record<string, number> = {};
   for (const t of tasks) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;

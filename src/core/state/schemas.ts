@@ -95,9 +95,23 @@ export const CalendarExceptionSchema = z.strictObject({
   available: z.boolean(),
   note: z.optional(z.string()),
 });
+const knownZones = new Set<string>();
+/** A zone this runtime's Intl knows (the calendar's windows are computed with it; an unknown one throws there). */
+export function isTimeZone(zone: string): boolean {
+  if (knownZones.has(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    return false;
+  }
+  knownZones.add(zone);
+  return true;
+}
+const timeZone = z.string().check(z.refine(isTimeZone, 'an IANA time zone this system knows, e.g. Europe/Berlin or UTC'));
+
 export const PersonaCalendarSchema = z.strictObject({
   /** IANA time zone the windows are written in; the machine's zone when absent. */
-  timezone: z.optional(z.string()),
+  timezone: z.optional(timeZone),
   weekly: z.array(AvailabilityWindowSchema),
   exceptions: z._default(z.array(CalendarExceptionSchema), []),
 });

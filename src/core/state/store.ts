@@ -294,8 +294,11 @@ export class FederationStore {
     return validate(name, text, data, full, () => this.keepAside(full, text));
   }
 
-  /** Keeps one copy of a bad file per distinct content, so repeated reads don't pile up copies. */
-  private async keepAside(full: string, text: string): Promise<string | undefined> {
+  /**
+   * Keeps one copy of a bad file in corrupt/ per distinct content, so repeated reads don't pile up copies.
+   * Returns where the copy is, or undefined when none could be written.
+   */
+  async keepAside(full: string, text: string): Promise<string | undefined> {
     const hash = createHash('sha1').update(text).digest('hex').slice(0, 10);
     const copy = path.join(this.dir, 'corrupt', `${path.basename(full)}.${hash}`);
     try {

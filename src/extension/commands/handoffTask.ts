@@ -7,7 +7,8 @@ export const handoffTask: CommandDef = {
   async run(s, arg) {
     const from = await actingPersona(s, argField(arg, 'from', 'persona'));
     if (!from) return undefined;
-    const taskId = argField(arg, 'taskId') ?? (await pickTask(s, ['queued', 'claimed', 'in_progress'], 'Task to hand off'));
+    // Only the task's holder hands it off (the core refuses anyone else with not-assignee).
+    const taskId = argField(arg, 'taskId') ?? (await pickTask(s, ['claimed', 'in_progress'], 'Task to hand off', from));
     if (!taskId) return undefined;
     const to = argField(arg, 'to') ?? (await pickPersona(s, `Hand ${taskId} off to …`, from));
     if (!to) return undefined;

@@ -8,19 +8,30 @@ export const releaseLock: CommandDef = {
     const persona = await actingPersona(s, argField(arg, 'persona'));
     if (!persona) return undefined;
     let resource = argField(arg, 'resource');
+    // Unreadable lock files are offered too: releasing one removes it (a copy is kept in .federation/corrupt/).
+    const unreadable = () => s.state.snapshot().then((snap) => (snap.lockProblems ?? []).filter((p) => p.resource !== undefined));
     if (!resource) {
       const locks = valueOr((await s.state.snapshot()).locks, []);
-      if (locks.length === 0) {
+      const bad = await unreadable();
+      if (locks.length === 0 && bad.length === 0) {
         void vscode.window.showInformationMessage('No resource locks are held.');
         return undefined;
       }
-      resource = (await vscode.window.showQuickPick(locks.map((l) => ({ label: l.resource, description: `${l.holder}${l.task ? ` · ${l.task}` : ''}` })), { placeHolder: 'Lock to release' }))?.label;
+      const items = [
+        ...locks.map((l) => ({ label: l.resource, description: `${l.holder}${l.task ? ` · ${l.task}` : ''}` })),
+        ...bad.map((p) => ({ label: p.resource!, description: 'unreadable lock file' })),
+      ];
+      resource = (await vscode.window.showQuickPick(items, { placeHolder: 'Lock to release' }))?.label;
       if (!resource) return undefined;
     }
     const holder = valueOr((await s.state.snapshot()).locks, []).find((l) => l.resource === resource)?.holder;
     let force = arg !== null && typeof arg === 'object' && (arg as { force?: unknown }).force === true;
     if (holder && holder !== persona && isFromUi(arg)) {
       const ok = await vscode.window.showWarningMessage(`${resource} is held by ${holder}, not ${persona}. Release it anyway?`, { modal: true }, 'Release');
+      if (!ok) return undefined;
+      force = true;
+    } else if (!holder && !force && isFromUi(arg) && (await unreadable()).some((p) => p.resource === resource)) {
+      const ok = await vscode.window.showWarningMessage(`The lock file of ${resource} cannot be read. Remove it? A copy is kept in .federation/corrupt/.`, { modal: true }, 'Remove');
       if (!ok) return undefined;
       force = true;
     }

@@ -89,6 +89,7 @@ export function buildPersonasTree(
   for (const [name, p] of [['personas', snapshot.personas], ['calendar', snapshot.calendar], ['locks', snapshot.locks], ['config', snapshot.config]] as const) {
     if (!p.ok) errors.push(errorNode(name, p.error));
   }
+  for (const problem of snapshot.lockProblems ?? []) errors.push(errorNode(`lock:${problem.file}`, problem));
   const personas = valueOr(snapshot.personas, { version: 1 as const, revision: 0, personas: [] }).personas;
   const calendars = valueOr(snapshot.calendar, { version: 1 as const, revision: 0, calendars: {} }).calendars;
   const locks = valueOr(snapshot.locks, []);
