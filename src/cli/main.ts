@@ -61,6 +61,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.err(`federation: unknown command "${name}"\n\n${usage(COMMANDS)}`);
     return EXIT.usage;
   }
+  // `federation task add --help` shows the command's usage and does nothing else.
+  if (args.flags.get('help') === true) {
+    io.out(usage([command]));
+    return EXIT.ok;
+  }
   try {
     return await command.run(ctx, args);
   } catch (e) {

@@ -3,11 +3,11 @@
 // hardening check failed, a host in `list` unreachable); 2 a wrong command line. Docs: docs/agents.md.
 import * as path from 'node:path';
 import { AgentService, FolderSecretSource, statusPhrase, type AgentInfo } from '../../core/agents';
-import { OPERATOR_LEVELS, isOperatorLevel } from '../../core/packages';
+import { OPERATOR_LEVELS } from '../../core/packages';
 import { DEFAULT_OPERATOR_LEVEL } from './package';
 import type { DockerClientFactory } from '../../core/docker/loader';
 import { loadDockerClient } from '../../core/docker/loader';
-import { boolFlag, intFlag, positional, stringFlag } from '../args';
+import { boolFlag, choiceFlag, defineCommand, intFlag, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export interface AgentCommandDeps {
@@ -51,37 +51,43 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
   const service = (ctx: CliContext): AgentService => new AgentService({ root: ctx.root, clientFactory });
   const id = (args: ParsedArgs): string => positional(args, 1, 'agent id');
 
-  return {
-    name: 'agent',
-    usage: [
-      'agent deploy BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network none|internal]',
-      'agent list [--host URL]',
-      'agent logs ID [--follow] [--tail N]',
-      'agent stop ID | agent restart ID',
-      'agent rm ID [--force]',
-      'agent report ID',
-      'agent collect ID [--to DIR]',
-      'agent inspect ID',
-      'agent compose BRIEF... --out FILE [--operator-level L0..L3] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
-      'agent prune [--force]',
-    ],
-    async run(ctx, args) {
+  return defineCommand(
+    'agent',
+    {
+      deploy: {
+        usage: `BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network ${NETWORKS.join('|')}]`,
+        words: ['BRIEF...'],
+        flags: { 'operator-level': OPERATOR_LEVELS, host: 'value', copies: 'value', 'secrets-dir': 'value', image: 'value', command: 'value', network: NETWORKS },
+      },
+      list: { usage: '[--host URL]', flags: { host: 'value' } },
+      logs: { usage: 'ID [--follow] [--tail N]', words: ['ID'], flags: { follow: 'bool', tail: 'value' } },
+      stop: { usage: 'ID', words: ['ID'] },
+      restart: { usage: 'ID', words: ['ID'] },
+      rm: { usage: 'ID [--force]', words: ['ID'], flags: { force: 'bool' } },
+      report: { usage: 'ID', words: ['ID'] },
+      collect: { usage: 'ID [--to DIR]', words: ['ID'], flags: { to: 'value' } },
+      inspect: { usage: 'ID', words: ['ID'] },
+      compose: {
+        usage: 'BRIEF... --out FILE [--operator-level L0..L3] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
+        words: ['BRIEF...'],
+        flags: { out: 'value', 'operator-level': OPERATOR_LEVELS, 'secrets-dir': 'value', image: 'value', command: 'value', user: 'value' },
+      },
+      prune: { usage: '[--force]', flags: { force: 'bool' } },
+    },
+    async (ctx, args) => {
       const sub = positional(args, 0, 'an agent subcommand (deploy, list, logs, stop, restart, rm, report, collect, inspect, compose, prune)');
       const agents = service(ctx);
       switch (sub) {
         case 'deploy': {
           const briefs = args.positionals.slice(1);
-          if (briefs.length === 0) throw new UsageError('missing BRIEF');
           const copies = intFlag(args, 'copies');
           const host = stringFlag(args, 'host');
           const secretsDir = stringFlag(args, 'secrets-dir');
           const image = stringFlag(args, 'image');
           const command = stringFlag(args, 'command');
-          const network = stringFlag(args, 'network');
-          if (network !== undefined && !(NETWORKS as readonly string[]).includes(network)) throw new UsageError('--network is none or internal');
+          const network = choiceFlag(args, 'network', NETWORKS);
           // The operator's level caps each agent's bootstrap package, as for `federation package build`.
-          const operatorLevel = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
-          if (!isOperatorLevel(operatorLevel)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${operatorLevel}"`);
+          const operatorLevel = choiceFlag(args, 'operator-level', OPERATOR_LEVELS) ?? DEFAULT_OPERATOR_LEVEL;
           const result = await agents.deploy(briefs, {
             operatorLevel,
             ...(copies !== undefined ? { copies } : {}),
@@ -89,7 +95,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
             ...(secretsDir !== undefined ? { secrets: new FolderSecretSource(path.resolve(ctx.root, secretsDir)) } : {}),
             ...(image !== undefined ? { image } : {}),
             ...(command !== undefined ? { command } : {}),
-            ...(network !== undefined ? { network: network as 'none' | 'internal' } : {}),
+            ...(network !== undefined ? { network } : {}),
           });
           if (!ctx.json) for (const w of result.warnings) ctx.err(`warning: ${w}`);
           ctx.print(result, () => result.agents.map((a) => a.id).join('\n'));
@@ -157,14 +163,12 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
         }
         case 'compose': {
           const briefs = args.positionals.slice(1);
-          if (briefs.length === 0) throw new UsageError('missing BRIEF');
           const secretsDir = stringFlag(args, 'secrets-dir');
           const image = stringFlag(args, 'image');
           const command = stringFlag(args, 'command');
           const user = stringFlag(args, 'user');
           // Each service mounts its bootstrap package, capped by the operator's level as for deploy.
-          const operatorLevel = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
-          if (!isOperatorLevel(operatorLevel)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${operatorLevel}"`);
+          const operatorLevel = choiceFlag(args, 'operator-level', OPERATOR_LEVELS) ?? DEFAULT_OPERATOR_LEVEL;
           const result = await agents.compose(briefs, {
             out: stringFlag(args, 'out', true),
             operatorLevel,
@@ -190,7 +194,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           throw new UsageError(`unknown agent subcommand "${sub}"`);
       }
     },
-  };
+  );
 }
 
 export const agentCommand: CliCommand = createAgentCommand();

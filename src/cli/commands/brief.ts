@@ -7,8 +7,8 @@ import { BriefRegistry, Finding, RULES, fixAll, isBriefFileName, validateBrief }
 import { FederationError } from '../../core/errors';
 import { matchesGlob } from '../../core/glob';
 import { PersonasFileSchema } from '../../core/state/schemas';
-import { boolFlag, positional, stringFlag } from '../args';
-import { CliCommand, CliContext, EXIT, UsageError } from '../types';
+import { boolFlag, choiceFlag, defineCommand } from '../args';
+import { CliCommand, CliContext, EXIT } from '../types';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -22,16 +22,12 @@ export interface BriefFileResult {
   fixed?: number;
 }
 
-export const briefCommand: CliCommand = {
-  name: 'brief',
-  usage: ['brief validate FILE|GLOB... [--format text|json|sarif] [--fix]'],
-  async run(ctx, args) {
-    const sub = positional(args, 0, 'a brief subcommand (validate)');
-    if (sub !== 'validate') throw new UsageError(`unknown brief subcommand "${sub}"`);
+export const briefCommand: CliCommand = defineCommand(
+  'brief',
+  { validate: { usage: `FILE|GLOB... [--format ${FORMATS.join('|')}] [--fix]`, words: ['FILE|GLOB...'], flags: { format: FORMATS, fix: 'bool' } } },
+  async (ctx, args) => {
     const patterns = args.positionals.slice(1);
-    if (patterns.length === 0) throw new UsageError('missing FILE or GLOB');
-    const format = (stringFlag(args, 'format') ?? (ctx.json ? 'json' : 'text')) as Format;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format is text, json or sarif, got "${format}"`);
+    const format: Format = choiceFlag(args, 'format', FORMATS) ?? (ctx.json ? 'json' : 'text');
     const fix = boolFlag(args, 'fix');
 
     const files = await expand(ctx.root, patterns);
@@ -57,7 +53,7 @@ export const briefCommand: CliCommand = {
     else ctx.out(toText(results));
     return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? EXIT.error : EXIT.ok;
   },
-};
+);
 
 function display(root: string, abs: string): string {
   const rel = path.relative(root, abs);

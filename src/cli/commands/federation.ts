@@ -1,7 +1,7 @@
 // `federation init | persona | task | lock | artifact`: the shared-state commands, over the same core as the extension.
 import { Federation, RouteResult, effectiveStatus } from '../../core/federation';
-import { Persona, ResourceLock, Task } from '../../core/state/schemas';
-import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
+import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/state/schemas';
+import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, UsageError } from '../types';
 
 function open(ctx: CliContext): Federation {
@@ -18,31 +18,30 @@ function lockLine(l: ResourceLock & { expired: boolean }): string {
   return `${l.resource.padEnd(20)} ${l.holder.padEnd(12)} ${l.task ?? '-'} until ${l.expiresAt}${l.expired ? ' (expired)' : ''} ${l.host}/${l.pid}`;
 }
 
-export const initCommand: CliCommand = {
-  name: 'init',
-  usage: ['init'],
-  async run(ctx) {
-    const created = await open(ctx).init();
-    ctx.print({ root: ctx.root, created }, () => (created.length ? `Initialized .federation/ (created ${created.join(', ')})` : '.federation/ is already complete; nothing changed'));
-    return EXIT.ok;
-  },
-};
+export const initCommand: CliCommand = defineCommand('init', { '': { usage: '' } }, async (ctx) => {
+  const created = await open(ctx).init();
+  ctx.print({ root: ctx.root, created }, () => (created.length ? `Initialized .federation/ (created ${created.join(', ')})` : '.federation/ is already complete; nothing changed'));
+  return EXIT.ok;
+});
 
-export const personaCommand: CliCommand = {
-  name: 'persona',
-  usage: ['persona register ID --skills a,b [--name "Display Name"] [--runs-in window|terminal|agent]', 'persona list', 'persona heartbeat ID'],
-  async run(ctx, args) {
+export const personaCommand: CliCommand = defineCommand(
+  'persona',
+  {
+    register: { usage: `ID --skills a,b [--name "Display Name"] [--runs-in ${PERSONA_RUNTIMES.join('|')}]`, words: ['ID'], flags: { skills: 'list', name: 'value', 'runs-in': PERSONA_RUNTIMES } },
+    list: { usage: '' },
+    heartbeat: { usage: 'ID', words: ['ID'] },
+  },
+  async (ctx, args) => {
     const fed = open(ctx);
     const sub = positional(args, 0, 'a persona subcommand (register, list, heartbeat)');
     if (sub === 'register') {
-      const runsIn = stringFlag(args, 'runs-in');
-      if (runsIn && !['window', 'terminal', 'agent'].includes(runsIn)) throw new UsageError('--runs-in is window, terminal or agent');
+      const runsIn = choiceFlag(args, 'runs-in', PERSONA_RUNTIMES);
       const name = stringFlag(args, 'name');
       const result = await fed.registerPersona({
         id: positional(args, 1, 'persona id'),
         skills: listFlag(args, 'skills'),
         ...(name ? { displayName: name } : {}),
-        ...(runsIn ? { runsIn: runsIn as Persona['runsIn'] } : {}),
+        ...(runsIn ? { runsIn } : {}),
       });
       ctx.print(result, () => `${result.created ? 'Registered' : 'Updated'} ${result.persona.id} (skills: ${result.persona.skills.join(', ') || 'none'})`);
       return EXIT.ok;
@@ -61,22 +60,26 @@ export const personaCommand: CliCommand = {
     }
     throw new UsageError(`unknown persona subcommand "${sub}"`);
   },
-};
+);
 
-export const taskCommand: CliCommand = {
-  name: 'task',
-  usage: [
-    'task add TITLE [--priority N] [--skills a,b] [--description TEXT] [--by WHO]',
-    'task list [--status S]',
-    'task claim --persona ID',
-    'task start ID --persona ID',
-    'task complete ID --persona ID [--note TEXT]',
-    'task fail ID --persona ID --reason TEXT',
-    'task cancel ID [--by WHO] [--reason TEXT]',
-    'task requeue ID [--by WHO] [--note TEXT]',
-    'task handoff ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
-  ],
-  async run(ctx, args) {
+export const taskCommand: CliCommand = defineCommand(
+  'task',
+  {
+    add: { usage: 'TITLE [--priority N] [--skills a,b] [--description TEXT] [--by WHO]', words: ['TITLE...'], flags: { priority: 'value', skills: 'list', description: 'value', by: 'value' } },
+    list: { usage: `[--status ${TASK_STATUSES.join('|')}]`, flags: { status: TASK_STATUSES } },
+    claim: { usage: '--persona ID', flags: { persona: 'value' } },
+    start: { usage: 'ID --persona ID', words: ['ID'], flags: { persona: 'value' } },
+    complete: { usage: 'ID --persona ID [--note TEXT]', words: ['ID'], flags: { persona: 'value', note: 'value' } },
+    fail: { usage: 'ID --persona ID --reason TEXT', words: ['ID'], flags: { persona: 'value', reason: 'value' } },
+    cancel: { usage: 'ID [--by WHO] [--reason TEXT]', words: ['ID'], flags: { by: 'value', reason: 'value' } },
+    requeue: { usage: 'ID [--by WHO] [--note TEXT]', words: ['ID'], flags: { by: 'value', note: 'value' } },
+    handoff: {
+      usage: 'ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
+      words: ['ID'],
+      flags: { from: 'value', to: 'value', context: 'value', done: 'list', next: 'list', files: 'list' },
+    },
+  },
+  async (ctx, args) => {
     const fed = open(ctx);
     const sub = positional(args, 0, 'a task subcommand');
     const one = (task: Task) => {
@@ -97,7 +100,7 @@ export const taskCommand: CliCommand = {
         );
       }
       case 'list': {
-        const status = stringFlag(args, 'status');
+        const status = choiceFlag(args, 'status', TASK_STATUSES);
         const tasks = (await fed.listTasks()).filter((t) => !status || t.status === status);
         ctx.print({ tasks }, () => tasks.map(taskLine).join('\n') || 'The queue is empty.');
         return EXIT.ok;
@@ -137,7 +140,7 @@ export const taskCommand: CliCommand = {
         throw new UsageError(`unknown task subcommand "${sub}"`);
     }
   },
-};
+);
 
 /** Repeatable free-text flags (--done, --next) keep their commas. */
 function listFlagRaw(args: Parameters<CliCommand['run']>[1], name: string): string[] {
@@ -146,10 +149,14 @@ function listFlagRaw(args: Parameters<CliCommand['run']>[1], name: string): stri
   return Array.isArray(v) ? v : [String(v)];
 }
 
-export const lockCommand: CliCommand = {
-  name: 'lock',
-  usage: ['lock acquire RESOURCE --persona ID [--task ID] [--ttl MINUTES]', 'lock release RESOURCE --persona ID [--force]', 'lock list'],
-  async run(ctx, args) {
+export const lockCommand: CliCommand = defineCommand(
+  'lock',
+  {
+    acquire: { usage: 'RESOURCE --persona ID [--task ID] [--ttl MINUTES]', words: ['RESOURCE'], flags: { persona: 'value', task: 'value', ttl: 'value' } },
+    release: { usage: 'RESOURCE --persona ID [--force]', words: ['RESOURCE'], flags: { persona: 'value', force: 'bool' } },
+    list: { usage: '' },
+  },
+  async (ctx, args) => {
     const fed = open(ctx);
     const sub = positional(args, 0, 'a lock subcommand (acquire, release, list)');
     if (sub === 'acquire') {
@@ -175,20 +182,12 @@ export const lockCommand: CliCommand = {
     }
     throw new UsageError(`unknown lock subcommand "${sub}"`);
   },
-};
+);
 
-export const artifactCommand: CliCommand = {
-  name: 'artifact',
-  usage: ['artifact route FILE...'],
-  async run(ctx, args) {
-    const fed = open(ctx);
-    const sub = positional(args, 0, 'an artifact subcommand (route)');
-    if (sub !== 'route') throw new UsageError(`unknown artifact subcommand "${sub}"`);
-    const files = args.positionals.slice(1);
-    if (files.length === 0) throw new UsageError('missing FILE');
-    const routed: RouteResult[] = [];
-    for (const f of files) routed.push(await fed.routeArtifact(f));
-    ctx.print({ routed }, () => routed.map((r) => (r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`)).join('\n'));
-    return EXIT.ok;
-  },
-};
+export const artifactCommand: CliCommand = defineCommand('artifact', { route: { usage: 'FILE...', words: ['FILE...'] } }, async (ctx, args) => {
+  const fed = open(ctx);
+  const routed: RouteResult[] = [];
+  for (const f of args.positionals.slice(1)) routed.push(await fed.routeArtifact(f));
+  ctx.print({ routed }, () => routed.map((r) => (r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`)).join('\n'));
+  return EXIT.ok;
+});
