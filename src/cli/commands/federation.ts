@@ -1,4 +1,5 @@
 // `federation init | persona | task | lock | artifact`: the shared-state commands, over the same core as the extension.
+import { FederationError } from '../../core/errors';
 import { Federation, RouteResult, effectiveStatus } from '../../core/federation';
 import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/state/schemas';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
@@ -6,6 +7,11 @@ import { CliCommand, CliContext, EXIT, UsageError } from '../types';
 
 function open(ctx: CliContext): Federation {
   return new Federation(ctx.root);
+}
+
+/** For reads: the store reads a missing file as empty state, so without this a folder with no federation lists nothing. */
+async function requireInitialized(fed: Federation): Promise<void> {
+  if (!(await fed.isInitialized())) throw new FederationError('not-initialized', `No federation in ${fed.root}: run "federation init" first.`, { root: fed.root });
 }
 
 function taskLine(t: Task): string {
@@ -47,6 +53,7 @@ export const personaCommand: CliCommand = defineCommand(
       return EXIT.ok;
     }
     if (sub === 'list') {
+      await requireInitialized(fed);
       const offlineMs = (await fed.config()).heartbeat.offlineAfterSeconds * 1000;
       const now = new Date();
       const personas = (await fed.listPersonas()).map((p) => ({ ...p, effectiveStatus: effectiveStatus(p, now, offlineMs) }));
@@ -100,6 +107,7 @@ export const taskCommand: CliCommand = defineCommand(
         );
       }
       case 'list': {
+        await requireInitialized(fed);
         const status = choiceFlag(args, 'status', TASK_STATUSES);
         const tasks = (await fed.listTasks()).filter((t) => !status || t.status === status);
         ctx.print({ tasks }, () => tasks.map(taskLine).join('\n') || 'The queue is empty.');
@@ -175,6 +183,7 @@ export const lockCommand: CliCommand = defineCommand(
       return EXIT.ok;
     }
     if (sub === 'list') {
+      await requireInitialized(fed);
       const now = new Date();
       const locks = (await fed.listLocks()).map((l) => ({ ...l, expired: fed.isExpired(l, now) }));
       ctx.print({ locks }, () => locks.map(lockLine).join('\n') || 'No resource locks are held.');
