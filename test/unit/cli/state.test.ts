@@ -1,4 +1,5 @@
-// The shared-state commands end to end (dist/cli.js): reads refuse a folder without a federation as writes do.
+// The shared-state commands end to end (dist/cli.js): reads refuse a folder without a federation as writes do;
+// lock acquire refuses a time to live that is not positive and a task not in the queue.
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -24,5 +25,31 @@ describe('federation CLI: shared state', () => {
         assert.ok(!existsSync(path.join(tmp.path, '.federation')) && !existsSync(nope));
       });
     }
+  });
+
+  describe('lock acquire', () => {
+    beforeEach(async () => {
+      assert.equal((await run('init')).code, 0);
+      assert.equal((await run('persona', 'register', 'devops', '--skills', 'ci')).code, 0);
+    });
+
+    for (const ttl of ['0', '-5']) {
+      it(`--ttl ${ttl} is invalid-input (exit 1, as --priority and --copies out of range), and nothing is locked`, async () => {
+        const r = await run('lock', 'acquire', 'db', '--persona', 'devops', '--ttl', ttl, '--json');
+        assert.equal(r.code, 1, r.err);
+        const { error } = JSON.parse(r.err);
+        assert.deepEqual([error.reason, error.details.field], ['invalid-input', 'ttlMinutes']);
+        assert.deepEqual(JSON.parse((await run('lock', 'list', '--json')).out).locks, []);
+      });
+    }
+
+    it('--task of a task that does not exist is not-found, naming it, and nothing is locked', async () => {
+      const r = await run('lock', 'acquire', 'db', '--persona', 'devops', '--task', 'T99', '--json');
+      assert.equal(r.code, 1, r.err);
+      const { error } = JSON.parse(r.err);
+      assert.deepEqual([error.reason, error.details.task], ['not-found', 'T99']);
+      assert.match(error.message, /T99/);
+      assert.deepEqual(JSON.parse((await run('lock', 'list', '--json')).out).locks, []);
+    });
   });
 });
