@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { AgentService, FolderSecretSource, statusPhrase, type AgentInfo } from '../../core/agents';
 import { OPERATOR_LEVELS } from '../../core/packages';
 import { DEFAULT_OPERATOR_LEVEL } from './package';
+import { resolveDockerHost } from '../../core/docker/context';
+import { parseDockerHost } from '../../core/docker/host';
 import type { DockerClientFactory } from '../../core/docker/loader';
 import { loadDockerClient } from '../../core/docker/loader';
 import { boolFlag, choiceFlag, defineCommand, intFlag, positional, stringFlag } from '../args';
@@ -22,6 +24,16 @@ const NETWORKS = ['none', 'internal'] as const;
 function sigint(abort: () => void): () => void {
   process.once('SIGINT', abort);
   return () => process.removeListener('SIGINT', abort);
+}
+
+/**
+ * --host is parsed before anything is done: a bad address (a password in it) is an invalid-input error with the
+ * password masked, rather than a host that `list` reports unreachable under the address as typed.
+ */
+function hostFlag(args: ParsedArgs): string | undefined {
+  const host = stringFlag(args, 'host');
+  if (host !== undefined) parseDockerHost(resolveDockerHost(host).host);
+  return host;
 }
 
 function agentLine(a: AgentInfo): string {
@@ -81,7 +93,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
         case 'deploy': {
           const briefs = args.positionals.slice(1);
           const copies = intFlag(args, 'copies');
-          const host = stringFlag(args, 'host');
+          const host = hostFlag(args);
           const secretsDir = stringFlag(args, 'secrets-dir');
           const image = stringFlag(args, 'image');
           const command = stringFlag(args, 'command');
@@ -102,7 +114,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           return EXIT.ok;
         }
         case 'list': {
-          const host = stringFlag(args, 'host');
+          const host = hostFlag(args);
           const result = await agents.list(host !== undefined ? { hosts: [host] } : {});
           ctx.print(result, () => result.agents.map(agentLine).join('\n') || 'No agents.');
           const down = result.hosts.filter((h) => !h.reachable);
