@@ -10,6 +10,7 @@ import { parseDockerHost } from '../../core/docker/host';
 import type { DockerClientFactory } from '../../core/docker/loader';
 import { loadDockerClient } from '../../core/docker/loader';
 import { boolFlag, choiceFlag, defineCommand, intFlag, positional, stringFlag } from '../args';
+import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export interface AgentCommandDeps {
@@ -38,7 +39,7 @@ function hostFlag(args: ParsedArgs): string | undefined {
 
 function agentLine(a: AgentInfo): string {
   const who = a.persona ?? a.role ?? '-';
-  return `${a.id.padEnd(24)} ${a.status.padEnd(10)} ${statusPhrase(a).padEnd(28)} ${who.padEnd(12)} ${a.hostLabel}  ${a.brief}${a.tracked ? '' : ' (untracked)'}`;
+  return printable(`${a.id.padEnd(24)} ${a.status.padEnd(10)} ${statusPhrase(a).padEnd(28)} ${who.padEnd(12)} ${a.hostLabel}  ${a.brief}${a.tracked ? '' : ' (untracked)'}`, { oneLine: true });
 }
 
 /** Writes whole lines as they complete, so a follow stream prints like `docker logs -f`. */
@@ -127,7 +128,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const release = onInterrupt(() => controller.abort());
           try {
             const stream = await agents.logs(id(args), { follow: boolFlag(args, 'follow'), signal: controller.signal, ...(tail !== undefined ? { tail } : {}) });
-            const out = lineWriter(ctx.out);
+            // An agent's output is the agent's to write: shown escaped like any other text (ctx.err escapes).
+            const out = lineWriter((line) => ctx.out(printable(line)));
             const err = lineWriter(ctx.err);
             for await (const chunk of stream) (chunk.stream === 'stderr' ? err : out).push(chunk.text);
             out.end();
@@ -155,8 +157,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
               `${result.id}: ${result.report.status} (${result.report.startedAt} → ${result.report.finishedAt})`,
               result.report.summary,
               ...(result.deliverables.length ? ['Deliverables:'] : []),
-              ...result.deliverables.map((d) => `  ${d.exists ? '✓' : '✗ missing'} ${d.path}${d.description ? ` — ${d.description}` : ''}`),
-              ...Object.entries(result.report.metrics ?? {}).map(([k, v]) => `  ${k}: ${v}`),
+              ...result.deliverables.map((d) => printable(`  ${d.exists ? '✓' : '✗ missing'} ${d.path}${d.description ? ` — ${d.description}` : ''}`, { oneLine: true })),
+              ...Object.entries(result.report.metrics ?? {}).map(([k, v]) => printable(`  ${k}: ${v}`, { oneLine: true })),
             ].join('\n'),
           );
           return EXIT.ok;
@@ -165,12 +167,12 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const to = stringFlag(args, 'to');
           const result = await agents.collect(id(args), to !== undefined ? { to } : {});
           ctx.print(result, () => `Collected ${result.files.length} file(s), ${result.bytes} bytes, to ${result.to}` +
-            (result.skipped.length ? `\nSkipped (links and special files): ${result.skipped.join(', ')}` : ''));
+            (result.skipped.length ? `\nSkipped (links and special files): ${printable(result.skipped.join(', '), { oneLine: true })}` : ''));
           return EXIT.ok;
         }
         case 'inspect': {
           const checks = await agents.inspectHardening(id(args));
-          ctx.print({ checks }, () => checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.title}: ${c.actual}${c.ok ? '' : ` (expected ${c.expected})`}`).join('\n'));
+          ctx.print({ checks }, () => checks.map((c) => printable(`${c.ok ? 'ok  ' : 'FAIL'} ${c.title}: ${c.actual}${c.ok ? '' : ` (expected ${c.expected})`}`, { oneLine: true })).join('\n'));
           return checks.every((c) => c.ok) ? EXIT.ok : EXIT.error;
         }
         case 'compose': {
@@ -197,7 +199,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           ctx.print(result, () =>
             [
               result.removed.length ? `Removed ${result.removed.join(', ')}` : 'Nothing to prune.',
-              ...result.kept.map((k) => `Kept ${k.id}: ${k.why}`),
+              ...result.kept.map((k) => printable(`Kept ${k.id}: ${k.why}`, { oneLine: true })),
             ].join('\n'),
           );
           return EXIT.ok;

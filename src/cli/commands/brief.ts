@@ -8,6 +8,7 @@ import { FederationError } from '../../core/errors';
 import { matchesGlob } from '../../core/glob';
 import { PersonasFileSchema } from '../../core/state/schemas';
 import { boolFlag, choiceFlag, defineCommand } from '../args';
+import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT } from '../types';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -151,7 +152,8 @@ function toText(results: BriefFileResult[]): string {
     out.push(r.findings.length ? `${r.file}: ${counts(s)}${fixed}` : `${r.file}: ok${fixed}`);
   }
   if (results.length > 1) out.push(`${results.length} briefs: ${counts(summarize(results))}`);
-  return out.join('\n');
+  // File names and quoted brief text are the workspace's: each line stays one line, its controls escaped.
+  return out.map((l) => printable(l, { oneLine: true })).join('\n');
 }
 
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;

@@ -3,6 +3,7 @@ import { FederationError } from '../../core/errors';
 import { Federation, RouteResult, effectiveStatus } from '../../core/federation';
 import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/state/schemas';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
+import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, UsageError } from '../types';
 
 function open(ctx: CliContext): Federation {
@@ -17,11 +18,11 @@ async function requireInitialized(fed: Federation): Promise<void> {
 function taskLine(t: Task): string {
   const who = t.assignee ? ` @${t.assignee}` : '';
   const skills = t.skills.length ? ` [${t.skills.join(',')}]` : '';
-  return `${t.id.padEnd(6)} P${t.priority} ${t.status.padEnd(11)} ${t.title}${skills}${who}`;
+  return printable(`${t.id.padEnd(6)} P${t.priority} ${t.status.padEnd(11)} ${t.title}${skills}${who}`, { oneLine: true });
 }
 
 function lockLine(l: ResourceLock & { expired: boolean }): string {
-  return `${l.resource.padEnd(20)} ${l.holder.padEnd(12)} ${l.task ?? '-'} until ${l.expiresAt}${l.expired ? ' (expired)' : ''} ${l.host}/${l.pid}`;
+  return printable(`${l.resource.padEnd(20)} ${l.holder.padEnd(12)} ${l.task ?? '-'} until ${l.expiresAt}${l.expired ? ' (expired)' : ''} ${l.host}/${l.pid}`, { oneLine: true });
 }
 
 export const initCommand: CliCommand = defineCommand('init', { '': { usage: '' } }, async (ctx) => {
@@ -57,7 +58,7 @@ export const personaCommand: CliCommand = defineCommand(
       const offlineMs = (await fed.config()).heartbeat.offlineAfterSeconds * 1000;
       const now = new Date();
       const personas = (await fed.listPersonas()).map((p) => ({ ...p, effectiveStatus: effectiveStatus(p, now, offlineMs) }));
-      ctx.print({ personas }, () => personas.map((p) => `${p.id.padEnd(14)} ${p.effectiveStatus.padEnd(8)} ${p.skills.join(',')}`).join('\n') || 'No personas registered.');
+      ctx.print({ personas }, () => personas.map((p) => printable(`${p.id.padEnd(14)} ${p.effectiveStatus.padEnd(8)} ${p.skills.join(',')}`, { oneLine: true })).join('\n') || 'No personas registered.');
       return EXIT.ok;
     }
     if (sub === 'heartbeat') {
@@ -197,6 +198,6 @@ export const artifactCommand: CliCommand = defineCommand('artifact', { route: { 
   const fed = open(ctx);
   const routed: RouteResult[] = [];
   for (const f of args.positionals.slice(1)) routed.push(await fed.routeArtifact(f));
-  ctx.print({ routed }, () => routed.map((r) => (r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`)).join('\n'));
+  ctx.print({ routed }, () => routed.map((r) => printable(r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`, { oneLine: true })).join('\n'));
   return EXIT.ok;
 });

@@ -21,6 +21,7 @@ import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
 import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
+import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export const EXIT_CANCELLED = 130;
@@ -94,7 +95,7 @@ function humanPlan(plan: MatrixPlan): string {
     lines.push(`wave ${w.index + 1}: ${w.priority} "${w.name}"${w.dependsOn.length ? ` after ${w.dependsOn.join(', ')}` : ''}: ${w.units.length} unit(s) on ${w.agents} agent(s)${w.failFast ? ', fail_fast' : ''}${w.parallel ? '' : ', one at a time'}`);
     for (const u of w.units) lines.push(`  ${u.id.padEnd(28)} ${u.module.padEnd(14)} ${u.command}  (${u.timeoutMinutes} min${u.retry.maxAttempts > 1 ? `, ${u.retry.maxAttempts} attempts` : ''}${u.allowWarnings ? ', allow_warnings' : ''})`);
   }
-  return lines.join('\n');
+  return lines.map((l) => printable(l, { oneLine: true })).join('\n');
 }
 
 function progressLine(e: MatrixEvent): string | undefined {
@@ -202,7 +203,7 @@ export const matrixCommand: CliCommand = defineCommand(
         const valid = loaded.config !== undefined;
         if (ctx.json) ctx.out(JSON.stringify({ valid, findings: loaded.findings }, null, 2));
         printFindings(ctx, loaded.findings);
-        if (!ctx.json && valid) ctx.out(`${loaded.shownAs}: valid (${Object.keys(loaded.config!.tasks).length} tasks, ${Object.keys(loaded.config!.priorities).length} priorities)`);
+        if (!ctx.json && valid) ctx.out(printable(`${loaded.shownAs}: valid (${Object.keys(loaded.config!.tasks).length} tasks, ${Object.keys(loaded.config!.priorities).length} priorities)`));
         return valid ? EXIT.ok : EXIT.error;
       }
       case 'plan': {
@@ -223,7 +224,7 @@ export const matrixCommand: CliCommand = defineCommand(
         await checkApproved(ctx, args, plan, install, true);
         const runner = new LocalProcessRunner();
         const results = await runSetup({ root: ctx.root, plan, runner, logsDir, ...(install !== undefined ? { installCommand: install } : {}) }).finally(() => runner.dispose());
-        ctx.print({ setup: results }, () => results.map((r) => `${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`).join('\n') || 'No modules.');
+        ctx.print({ setup: results }, () => results.map((r) => printable(`${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`, { oneLine: true })).join('\n') || 'No modules.');
         return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
       }
       case 'run': {
@@ -295,7 +296,7 @@ export const matrixCommand: CliCommand = defineCommand(
       }
       case 'runs': {
         const runs = await listRuns(ctx.root);
-        ctx.print({ runs: runs.map((r) => ({ ...r, dir: path.relative(ctx.root, r.dir) })) }, () => runs.map((r) => `${r.runId.padEnd(28)} ${r.status.padEnd(10)} ${r.startedAt}`).join('\n') || `No runs under ${RUNS_DIR}.`);
+        ctx.print({ runs: runs.map((r) => ({ ...r, dir: path.relative(ctx.root, r.dir) })) }, () => runs.map((r) => printable(`${r.runId.padEnd(28)} ${r.status.padEnd(10)} ${r.startedAt}`, { oneLine: true })).join('\n') || `No runs under ${RUNS_DIR}.`);
         return EXIT.ok;
       }
       case 'report': {
@@ -309,10 +310,11 @@ export const matrixCommand: CliCommand = defineCommand(
           const file = path.resolve(ctx.root, out);
           await fs.mkdir(path.dirname(file), { recursive: true });
           await fs.writeFile(file, text);
-          if (!ctx.json) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
+          if (!ctx.json) ctx.out(printable(`wrote ${path.relative(ctx.root, file)}`));
           else ctx.out(JSON.stringify({ runId: summary.runId, out: file, format }, null, 2));
         } else {
-          ctx.out(text.replace(/\n$/, ''));
+          // JSON and HTML go out exact; the Markdown report is read in the terminal.
+          ctx.out(format === 'md' ? printable(text.replace(/\n$/, '')) : text.replace(/\n$/, ''));
         }
         return EXIT.ok;
       }
