@@ -22,9 +22,11 @@ export interface CliContext {
   /** Absolute workspace root (--root, default cwd). */
   root: string;
   json: boolean;
+  /** Writes stdout exactly (JSON, SARIF, HTML); human text written here goes through printable() first. */
   out(text: string): void;
+  /** Human text on stderr; main.ts escapes terminal controls in it (printable). */
   err(text: string): void;
-  /** Prints a value: as stable JSON with --json, otherwise through `human`. */
+  /** Prints a value: as stable JSON with --json, otherwise through `human`, its terminal controls escaped. */
   print(value: unknown, human: () => string): void;
 }
 
