@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { isFederationError } from '../core/errors';
 import { parseArgs } from './args';
+import { printable } from './printable';
 import { agentCommand } from './commands/agent';
 import { briefCommand } from './commands/brief';
 import { matrixCommand } from './commands/matrix';
@@ -43,9 +44,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const ctx: CliContext = {
     root: path.resolve(io.cwd, typeof rootFlag === 'string' ? rootFlag : '.'),
     json,
+    // out is for exact text (JSON, SARIF, reports a command renders itself); human text goes through print or err.
     out: io.out,
-    err: io.err,
-    print: (value, human) => io.out(json ? JSON.stringify(value, null, 2) : human()),
+    err: (text) => io.err(printable(text)),
+    print: (value, human) => io.out(json ? JSON.stringify(value, null, 2) : printable(human())),
   };
   const name = args.positionals.shift();
   if (!name) {
@@ -58,21 +60,26 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.err(`federation: unknown command "${name}"\n\n${usage(COMMANDS)}`);
+    io.err(`federation: unknown command "${printable(name, { oneLine: true })}"\n\n${usage(COMMANDS)}`);
     return EXIT.usage;
+  }
+  // `federation task add --help` shows the command's usage and does nothing else.
+  if (args.flags.get('help') === true) {
+    io.out(usage([command]));
+    return EXIT.ok;
   }
   try {
     return await command.run(ctx, args);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`federation ${name}: ${e.message}\n\n${usage([command])}`);
+      io.err(`federation ${name}: ${printable(e.message)}\n\n${usage([command])}`);
       return EXIT.usage;
     }
     if (isFederationError(e)) {
-      io.err(json ? JSON.stringify({ error: e.toJSON() }, null, 2) : `federation ${name}: ${e.message}`);
+      io.err(json ? JSON.stringify({ error: e.toJSON() }, null, 2) : `federation ${name}: ${printable(e.message)}`);
       return EXIT.error;
     }
-    io.err(bugReport(`federation ${name}`, e));
+    io.err(printable(bugReport(`federation ${name}`, e)));
     return EXIT.error;
   }
 }
@@ -95,7 +102,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`${bugReport('federation', e)}\n`);
+      process.stderr.write(`${printable(bugReport('federation', e))}\n`);
       process.exitCode = EXIT.error;
     },
   );

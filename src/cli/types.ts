@@ -22,16 +22,39 @@ export interface CliContext {
   /** Absolute workspace root (--root, default cwd). */
   root: string;
   json: boolean;
+  /** Writes stdout exactly (JSON, SARIF, HTML); human text written here goes through printable() first. */
   out(text: string): void;
+  /** Human text on stderr; main.ts escapes terminal controls in it (printable). */
   err(text: string): void;
-  /** Prints a value: as stable JSON with --json, otherwise through `human`. */
+  /** Prints a value: as stable JSON with --json, otherwise through `human`, its terminal controls escaped. */
   print(value: unknown, human: () => string): void;
+}
+
+/**
+ * How a flag takes its value. `value`: one (given twice, the last wins); `list`: repeatable, each value kept;
+ * `bool`: bare, no value; an array: one value out of these.
+ */
+export type FlagKind = 'value' | 'list' | 'bool' | readonly string[];
+
+/** One subcommand's command line: what `defineCommand` checks before the subcommand acts. */
+export interface SubcommandSpec {
+  /** The usage form after `federation <command> <subcommand>`. */
+  usage: string;
+  /** Names of the words after the subcommand, as the usage shows them: `X...` (last) is one or more, `[X]` optional. */
+  words?: readonly string[];
+  /** Every flag the subcommand reads. --json, --root and --help are valid everywhere and not listed. */
+  flags?: Readonly<Record<string, FlagKind>>;
+  /** With this flag given, further words are more of its values (`--only a b`). */
+  wordsOf?: string;
 }
 
 export interface CliCommand {
   name: string;
+  /** Every subcommand and its command line; the key '' is a command without subcommand word (`init`). */
+  subcommands: Readonly<Record<string, SubcommandSpec>>;
   /** One line per usage form, shown by `federation --help` and on usage errors. */
   usage: string[];
+  /** Checks the command line against `subcommands` (a UsageError before anything is done), then runs. */
   run(ctx: CliContext, args: ParsedArgs): Promise<number>;
 }
 

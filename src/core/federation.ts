@@ -452,8 +452,14 @@ export class Federation {
   async acquireLock(resource: string, personaId: string, options: { task?: string; ttlMinutes?: number } = {}): Promise<{ lock: ResourceLock; recovered?: ResourceLock }> {
     requireResourceName(resource);
     const ttlMinutes = options.ttlMinutes ?? (await this.config()).locks.resourceTtlMinutes;
+    // A lock that is expired when written would be taken over at once; config.yaml is held to the same rule.
+    if (!(ttlMinutes > 0 && Number.isFinite(ttlMinutes))) {
+      throw new FederationError('invalid-input', `A lock's time to live is a positive number of minutes; got ${ttlMinutes}.`, { field: 'ttlMinutes' });
+    }
     return this.store.transaction(async (tx) => {
       requirePersona((await tx.get('personas')).personas, personaId);
+      // The lock names its task so others see why it is held; a task that is not in the queue says nothing.
+      if (options.task !== undefined) requireTask((await tx.get('queue')).tasks, options.task);
       const rel = `${LOCKS_DIR}/${resource}.lock`;
       const current = await this.readLock(tx.readText(rel), `${resource}.lock`);
       const now = this.clock.now();

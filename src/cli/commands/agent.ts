@@ -3,11 +3,14 @@
 // hardening check failed, a host in `list` unreachable); 2 a wrong command line. Docs: docs/agents.md.
 import * as path from 'node:path';
 import { AgentService, FolderSecretSource, statusPhrase, type AgentInfo } from '../../core/agents';
-import { OPERATOR_LEVELS, isOperatorLevel } from '../../core/packages';
+import { OPERATOR_LEVELS } from '../../core/packages';
 import { DEFAULT_OPERATOR_LEVEL } from './package';
+import { resolveDockerHost } from '../../core/docker/context';
+import { parseDockerHost } from '../../core/docker/host';
 import type { DockerClientFactory } from '../../core/docker/loader';
 import { loadDockerClient } from '../../core/docker/loader';
-import { boolFlag, intFlag, positional, stringFlag } from '../args';
+import { boolFlag, choiceFlag, defineCommand, intFlag, positional, stringFlag } from '../args';
+import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export interface AgentCommandDeps {
@@ -24,9 +27,19 @@ function sigint(abort: () => void): () => void {
   return () => process.removeListener('SIGINT', abort);
 }
 
+/**
+ * --host is parsed before anything is done: a bad address (a password in it) is an invalid-input error with the
+ * password masked, rather than a host that `list` reports unreachable under the address as typed.
+ */
+function hostFlag(args: ParsedArgs): string | undefined {
+  const host = stringFlag(args, 'host');
+  if (host !== undefined) parseDockerHost(resolveDockerHost(host).host);
+  return host;
+}
+
 function agentLine(a: AgentInfo): string {
   const who = a.persona ?? a.role ?? '-';
-  return `${a.id.padEnd(24)} ${a.status.padEnd(10)} ${statusPhrase(a).padEnd(28)} ${who.padEnd(12)} ${a.hostLabel}  ${a.brief}${a.tracked ? '' : ' (untracked)'}`;
+  return printable(`${a.id.padEnd(24)} ${a.status.padEnd(10)} ${statusPhrase(a).padEnd(28)} ${who.padEnd(12)} ${a.hostLabel}  ${a.brief}${a.tracked ? '' : ' (untracked)'}`, { oneLine: true });
 }
 
 /** Writes whole lines as they complete, so a follow stream prints like `docker logs -f`. */
@@ -51,37 +64,43 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
   const service = (ctx: CliContext): AgentService => new AgentService({ root: ctx.root, clientFactory });
   const id = (args: ParsedArgs): string => positional(args, 1, 'agent id');
 
-  return {
-    name: 'agent',
-    usage: [
-      'agent deploy BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network none|internal]',
-      'agent list [--host URL]',
-      'agent logs ID [--follow] [--tail N]',
-      'agent stop ID | agent restart ID',
-      'agent rm ID [--force]',
-      'agent report ID',
-      'agent collect ID [--to DIR]',
-      'agent inspect ID',
-      'agent compose BRIEF... --out FILE [--operator-level L0..L3] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
-      'agent prune [--force]',
-    ],
-    async run(ctx, args) {
+  return defineCommand(
+    'agent',
+    {
+      deploy: {
+        usage: `BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network ${NETWORKS.join('|')}]`,
+        words: ['BRIEF...'],
+        flags: { 'operator-level': OPERATOR_LEVELS, host: 'value', copies: 'value', 'secrets-dir': 'value', image: 'value', command: 'value', network: NETWORKS },
+      },
+      list: { usage: '[--host URL]', flags: { host: 'value' } },
+      logs: { usage: 'ID [--follow] [--tail N]', words: ['ID'], flags: { follow: 'bool', tail: 'value' } },
+      stop: { usage: 'ID', words: ['ID'] },
+      restart: { usage: 'ID', words: ['ID'] },
+      rm: { usage: 'ID [--force]', words: ['ID'], flags: { force: 'bool' } },
+      report: { usage: 'ID', words: ['ID'] },
+      collect: { usage: 'ID [--to DIR]', words: ['ID'], flags: { to: 'value' } },
+      inspect: { usage: 'ID', words: ['ID'] },
+      compose: {
+        usage: 'BRIEF... --out FILE [--operator-level L0..L3] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
+        words: ['BRIEF...'],
+        flags: { out: 'value', 'operator-level': OPERATOR_LEVELS, 'secrets-dir': 'value', image: 'value', command: 'value', user: 'value' },
+      },
+      prune: { usage: '[--force]', flags: { force: 'bool' } },
+    },
+    async (ctx, args) => {
       const sub = positional(args, 0, 'an agent subcommand (deploy, list, logs, stop, restart, rm, report, collect, inspect, compose, prune)');
       const agents = service(ctx);
       switch (sub) {
         case 'deploy': {
           const briefs = args.positionals.slice(1);
-          if (briefs.length === 0) throw new UsageError('missing BRIEF');
           const copies = intFlag(args, 'copies');
-          const host = stringFlag(args, 'host');
+          const host = hostFlag(args);
           const secretsDir = stringFlag(args, 'secrets-dir');
           const image = stringFlag(args, 'image');
           const command = stringFlag(args, 'command');
-          const network = stringFlag(args, 'network');
-          if (network !== undefined && !(NETWORKS as readonly string[]).includes(network)) throw new UsageError('--network is none or internal');
+          const network = choiceFlag(args, 'network', NETWORKS);
           // The operator's level caps each agent's bootstrap package, as for `federation package build`.
-          const operatorLevel = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
-          if (!isOperatorLevel(operatorLevel)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${operatorLevel}"`);
+          const operatorLevel = choiceFlag(args, 'operator-level', OPERATOR_LEVELS) ?? DEFAULT_OPERATOR_LEVEL;
           const result = await agents.deploy(briefs, {
             operatorLevel,
             ...(copies !== undefined ? { copies } : {}),
@@ -89,14 +108,14 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
             ...(secretsDir !== undefined ? { secrets: new FolderSecretSource(path.resolve(ctx.root, secretsDir)) } : {}),
             ...(image !== undefined ? { image } : {}),
             ...(command !== undefined ? { command } : {}),
-            ...(network !== undefined ? { network: network as 'none' | 'internal' } : {}),
+            ...(network !== undefined ? { network } : {}),
           });
           if (!ctx.json) for (const w of result.warnings) ctx.err(`warning: ${w}`);
           ctx.print(result, () => result.agents.map((a) => a.id).join('\n'));
           return EXIT.ok;
         }
         case 'list': {
-          const host = stringFlag(args, 'host');
+          const host = hostFlag(args);
           const result = await agents.list(host !== undefined ? { hosts: [host] } : {});
           ctx.print(result, () => result.agents.map(agentLine).join('\n') || 'No agents.');
           const down = result.hosts.filter((h) => !h.reachable);
@@ -109,7 +128,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const release = onInterrupt(() => controller.abort());
           try {
             const stream = await agents.logs(id(args), { follow: boolFlag(args, 'follow'), signal: controller.signal, ...(tail !== undefined ? { tail } : {}) });
-            const out = lineWriter(ctx.out);
+            // An agent's output is the agent's to write: shown escaped like any other text (ctx.err escapes).
+            const out = lineWriter((line) => ctx.out(printable(line)));
             const err = lineWriter(ctx.err);
             for await (const chunk of stream) (chunk.stream === 'stderr' ? err : out).push(chunk.text);
             out.end();
@@ -137,8 +157,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
               `${result.id}: ${result.report.status} (${result.report.startedAt} → ${result.report.finishedAt})`,
               result.report.summary,
               ...(result.deliverables.length ? ['Deliverables:'] : []),
-              ...result.deliverables.map((d) => `  ${d.exists ? '✓' : '✗ missing'} ${d.path}${d.description ? ` — ${d.description}` : ''}`),
-              ...Object.entries(result.report.metrics ?? {}).map(([k, v]) => `  ${k}: ${v}`),
+              ...result.deliverables.map((d) => printable(`  ${d.exists ? '✓' : '✗ missing'} ${d.path}${d.description ? ` — ${d.description}` : ''}`, { oneLine: true })),
+              ...Object.entries(result.report.metrics ?? {}).map(([k, v]) => printable(`  ${k}: ${v}`, { oneLine: true })),
             ].join('\n'),
           );
           return EXIT.ok;
@@ -147,24 +167,22 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const to = stringFlag(args, 'to');
           const result = await agents.collect(id(args), to !== undefined ? { to } : {});
           ctx.print(result, () => `Collected ${result.files.length} file(s), ${result.bytes} bytes, to ${result.to}` +
-            (result.skipped.length ? `\nSkipped (links and special files): ${result.skipped.join(', ')}` : ''));
+            (result.skipped.length ? `\nSkipped (links and special files): ${printable(result.skipped.join(', '), { oneLine: true })}` : ''));
           return EXIT.ok;
         }
         case 'inspect': {
           const checks = await agents.inspectHardening(id(args));
-          ctx.print({ checks }, () => checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.title}: ${c.actual}${c.ok ? '' : ` (expected ${c.expected})`}`).join('\n'));
+          ctx.print({ checks }, () => checks.map((c) => printable(`${c.ok ? 'ok  ' : 'FAIL'} ${c.title}: ${c.actual}${c.ok ? '' : ` (expected ${c.expected})`}`, { oneLine: true })).join('\n'));
           return checks.every((c) => c.ok) ? EXIT.ok : EXIT.error;
         }
         case 'compose': {
           const briefs = args.positionals.slice(1);
-          if (briefs.length === 0) throw new UsageError('missing BRIEF');
           const secretsDir = stringFlag(args, 'secrets-dir');
           const image = stringFlag(args, 'image');
           const command = stringFlag(args, 'command');
           const user = stringFlag(args, 'user');
           // Each service mounts its bootstrap package, capped by the operator's level as for deploy.
-          const operatorLevel = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
-          if (!isOperatorLevel(operatorLevel)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${operatorLevel}"`);
+          const operatorLevel = choiceFlag(args, 'operator-level', OPERATOR_LEVELS) ?? DEFAULT_OPERATOR_LEVEL;
           const result = await agents.compose(briefs, {
             out: stringFlag(args, 'out', true),
             operatorLevel,
@@ -181,7 +199,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           ctx.print(result, () =>
             [
               result.removed.length ? `Removed ${result.removed.join(', ')}` : 'Nothing to prune.',
-              ...result.kept.map((k) => `Kept ${k.id}: ${k.why}`),
+              ...result.kept.map((k) => printable(`Kept ${k.id}: ${k.why}`, { oneLine: true })),
             ].join('\n'),
           );
           return EXIT.ok;
@@ -190,7 +208,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           throw new UsageError(`unknown agent subcommand "${sub}"`);
       }
     },
-  };
+  );
 }
 
 export const agentCommand: CliCommand = createAgentCommand();

@@ -7,8 +7,9 @@ import { BriefRegistry, Finding, RULES, fixAll, isBriefFileName, validateBrief }
 import { FederationError } from '../../core/errors';
 import { matchesGlob } from '../../core/glob';
 import { PersonasFileSchema } from '../../core/state/schemas';
-import { boolFlag, positional, stringFlag } from '../args';
-import { CliCommand, CliContext, EXIT, UsageError } from '../types';
+import { boolFlag, choiceFlag, defineCommand } from '../args';
+import { printable } from '../printable';
+import { CliCommand, CliContext, EXIT } from '../types';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -22,16 +23,12 @@ export interface BriefFileResult {
   fixed?: number;
 }
 
-export const briefCommand: CliCommand = {
-  name: 'brief',
-  usage: ['brief validate FILE|GLOB... [--format text|json|sarif] [--fix]'],
-  async run(ctx, args) {
-    const sub = positional(args, 0, 'a brief subcommand (validate)');
-    if (sub !== 'validate') throw new UsageError(`unknown brief subcommand "${sub}"`);
+export const briefCommand: CliCommand = defineCommand(
+  'brief',
+  { validate: { usage: `FILE|GLOB... [--format ${FORMATS.join('|')}] [--fix]`, words: ['FILE|GLOB...'], flags: { format: FORMATS, fix: 'bool' } } },
+  async (ctx, args) => {
     const patterns = args.positionals.slice(1);
-    if (patterns.length === 0) throw new UsageError('missing FILE or GLOB');
-    const format = (stringFlag(args, 'format') ?? (ctx.json ? 'json' : 'text')) as Format;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format is text, json or sarif, got "${format}"`);
+    const format: Format = choiceFlag(args, 'format', FORMATS) ?? (ctx.json ? 'json' : 'text');
     const fix = boolFlag(args, 'fix');
 
     const files = await expand(ctx.root, patterns);
@@ -57,7 +54,7 @@ export const briefCommand: CliCommand = {
     else ctx.out(toText(results));
     return results.some((r) => r.findings.some((f) => f.severity === 'error')) ? EXIT.error : EXIT.ok;
   },
-};
+);
 
 function display(root: string, abs: string): string {
   const rel = path.relative(root, abs);
@@ -155,7 +152,8 @@ function toText(results: BriefFileResult[]): string {
     out.push(r.findings.length ? `${r.file}: ${counts(s)}${fixed}` : `${r.file}: ok${fixed}`);
   }
   if (results.length > 1) out.push(`${results.length} briefs: ${counts(summarize(results))}`);
-  return out.join('\n');
+  // File names and quoted brief text are the workspace's: each line stays one line, its controls escaped.
+  return out.map((l) => printable(l, { oneLine: true })).join('\n');
 }
 
 const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;

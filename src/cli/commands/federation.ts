@@ -1,57 +1,64 @@
 // `federation init | persona | task | lock | artifact`: the shared-state commands, over the same core as the extension.
+import { FederationError } from '../../core/errors';
 import { Federation, RouteResult, effectiveStatus } from '../../core/federation';
-import { Persona, ResourceLock, Task } from '../../core/state/schemas';
-import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
+import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/state/schemas';
+import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
+import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, UsageError } from '../types';
 
 function open(ctx: CliContext): Federation {
   return new Federation(ctx.root);
 }
 
+/** For reads: the store reads a missing file as empty state, so without this a folder with no federation lists nothing. */
+async function requireInitialized(fed: Federation): Promise<void> {
+  if (!(await fed.isInitialized())) throw new FederationError('not-initialized', `No federation in ${fed.root}: run "federation init" first.`, { root: fed.root });
+}
+
 function taskLine(t: Task): string {
   const who = t.assignee ? ` @${t.assignee}` : '';
   const skills = t.skills.length ? ` [${t.skills.join(',')}]` : '';
-  return `${t.id.padEnd(6)} P${t.priority} ${t.status.padEnd(11)} ${t.title}${skills}${who}`;
+  return printable(`${t.id.padEnd(6)} P${t.priority} ${t.status.padEnd(11)} ${t.title}${skills}${who}`, { oneLine: true });
 }
 
 function lockLine(l: ResourceLock & { expired: boolean }): string {
-  return `${l.resource.padEnd(20)} ${l.holder.padEnd(12)} ${l.task ?? '-'} until ${l.expiresAt}${l.expired ? ' (expired)' : ''} ${l.host}/${l.pid}`;
+  return printable(`${l.resource.padEnd(20)} ${l.holder.padEnd(12)} ${l.task ?? '-'} until ${l.expiresAt}${l.expired ? ' (expired)' : ''} ${l.host}/${l.pid}`, { oneLine: true });
 }
 
-export const initCommand: CliCommand = {
-  name: 'init',
-  usage: ['init'],
-  async run(ctx) {
-    const created = await open(ctx).init();
-    ctx.print({ root: ctx.root, created }, () => (created.length ? `Initialized .federation/ (created ${created.join(', ')})` : '.federation/ is already complete; nothing changed'));
-    return EXIT.ok;
-  },
-};
+export const initCommand: CliCommand = defineCommand('init', { '': { usage: '' } }, async (ctx) => {
+  const created = await open(ctx).init();
+  ctx.print({ root: ctx.root, created }, () => (created.length ? `Initialized .federation/ (created ${created.join(', ')})` : '.federation/ is already complete; nothing changed'));
+  return EXIT.ok;
+});
 
-export const personaCommand: CliCommand = {
-  name: 'persona',
-  usage: ['persona register ID --skills a,b [--name "Display Name"] [--runs-in window|terminal|agent]', 'persona list', 'persona heartbeat ID'],
-  async run(ctx, args) {
+export const personaCommand: CliCommand = defineCommand(
+  'persona',
+  {
+    register: { usage: `ID --skills a,b [--name "Display Name"] [--runs-in ${PERSONA_RUNTIMES.join('|')}]`, words: ['ID'], flags: { skills: 'list', name: 'value', 'runs-in': PERSONA_RUNTIMES } },
+    list: { usage: '' },
+    heartbeat: { usage: 'ID', words: ['ID'] },
+  },
+  async (ctx, args) => {
     const fed = open(ctx);
     const sub = positional(args, 0, 'a persona subcommand (register, list, heartbeat)');
     if (sub === 'register') {
-      const runsIn = stringFlag(args, 'runs-in');
-      if (runsIn && !['window', 'terminal', 'agent'].includes(runsIn)) throw new UsageError('--runs-in is window, terminal or agent');
+      const runsIn = choiceFlag(args, 'runs-in', PERSONA_RUNTIMES);
       const name = stringFlag(args, 'name');
       const result = await fed.registerPersona({
         id: positional(args, 1, 'persona id'),
         skills: listFlag(args, 'skills'),
         ...(name ? { displayName: name } : {}),
-        ...(runsIn ? { runsIn: runsIn as Persona['runsIn'] } : {}),
+        ...(runsIn ? { runsIn } : {}),
       });
       ctx.print(result, () => `${result.created ? 'Registered' : 'Updated'} ${result.persona.id} (skills: ${result.persona.skills.join(', ') || 'none'})`);
       return EXIT.ok;
     }
     if (sub === 'list') {
+      await requireInitialized(fed);
       const offlineMs = (await fed.config()).heartbeat.offlineAfterSeconds * 1000;
       const now = new Date();
       const personas = (await fed.listPersonas()).map((p) => ({ ...p, effectiveStatus: effectiveStatus(p, now, offlineMs) }));
-      ctx.print({ personas }, () => personas.map((p) => `${p.id.padEnd(14)} ${p.effectiveStatus.padEnd(8)} ${p.skills.join(',')}`).join('\n') || 'No personas registered.');
+      ctx.print({ personas }, () => personas.map((p) => printable(`${p.id.padEnd(14)} ${p.effectiveStatus.padEnd(8)} ${p.skills.join(',')}`, { oneLine: true })).join('\n') || 'No personas registered.');
       return EXIT.ok;
     }
     if (sub === 'heartbeat') {
@@ -61,22 +68,26 @@ export const personaCommand: CliCommand = {
     }
     throw new UsageError(`unknown persona subcommand "${sub}"`);
   },
-};
+);
 
-export const taskCommand: CliCommand = {
-  name: 'task',
-  usage: [
-    'task add TITLE [--priority N] [--skills a,b] [--description TEXT] [--by WHO]',
-    'task list [--status S]',
-    'task claim --persona ID',
-    'task start ID --persona ID',
-    'task complete ID --persona ID [--note TEXT]',
-    'task fail ID --persona ID --reason TEXT',
-    'task cancel ID [--by WHO] [--reason TEXT]',
-    'task requeue ID [--by WHO] [--note TEXT]',
-    'task handoff ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
-  ],
-  async run(ctx, args) {
+export const taskCommand: CliCommand = defineCommand(
+  'task',
+  {
+    add: { usage: 'TITLE [--priority N] [--skills a,b] [--description TEXT] [--by WHO]', words: ['TITLE...'], flags: { priority: 'value', skills: 'list', description: 'value', by: 'value' } },
+    list: { usage: `[--status ${TASK_STATUSES.join('|')}]`, flags: { status: TASK_STATUSES } },
+    claim: { usage: '--persona ID', flags: { persona: 'value' } },
+    start: { usage: 'ID --persona ID', words: ['ID'], flags: { persona: 'value' } },
+    complete: { usage: 'ID --persona ID [--note TEXT]', words: ['ID'], flags: { persona: 'value', note: 'value' } },
+    fail: { usage: 'ID --persona ID --reason TEXT', words: ['ID'], flags: { persona: 'value', reason: 'value' } },
+    cancel: { usage: 'ID [--by WHO] [--reason TEXT]', words: ['ID'], flags: { by: 'value', reason: 'value' } },
+    requeue: { usage: 'ID [--by WHO] [--note TEXT]', words: ['ID'], flags: { by: 'value', note: 'value' } },
+    handoff: {
+      usage: 'ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
+      words: ['ID'],
+      flags: { from: 'value', to: 'value', context: 'value', done: 'list', next: 'list', files: 'list' },
+    },
+  },
+  async (ctx, args) => {
     const fed = open(ctx);
     const sub = positional(args, 0, 'a task subcommand');
     const one = (task: Task) => {
@@ -97,7 +108,8 @@ export const taskCommand: CliCommand = {
         );
       }
       case 'list': {
-        const status = stringFlag(args, 'status');
+        await requireInitialized(fed);
+        const status = choiceFlag(args, 'status', TASK_STATUSES);
         const tasks = (await fed.listTasks()).filter((t) => !status || t.status === status);
         ctx.print({ tasks }, () => tasks.map(taskLine).join('\n') || 'The queue is empty.');
         return EXIT.ok;
@@ -137,7 +149,7 @@ export const taskCommand: CliCommand = {
         throw new UsageError(`unknown task subcommand "${sub}"`);
     }
   },
-};
+);
 
 /** Repeatable free-text flags (--done, --next) keep their commas. */
 function listFlagRaw(args: Parameters<CliCommand['run']>[1], name: string): string[] {
@@ -146,10 +158,14 @@ function listFlagRaw(args: Parameters<CliCommand['run']>[1], name: string): stri
   return Array.isArray(v) ? v : [String(v)];
 }
 
-export const lockCommand: CliCommand = {
-  name: 'lock',
-  usage: ['lock acquire RESOURCE --persona ID [--task ID] [--ttl MINUTES]', 'lock release RESOURCE --persona ID [--force]', 'lock list'],
-  async run(ctx, args) {
+export const lockCommand: CliCommand = defineCommand(
+  'lock',
+  {
+    acquire: { usage: 'RESOURCE --persona ID [--task ID] [--ttl MINUTES]', words: ['RESOURCE'], flags: { persona: 'value', task: 'value', ttl: 'value' } },
+    release: { usage: 'RESOURCE --persona ID [--force]', words: ['RESOURCE'], flags: { persona: 'value', force: 'bool' } },
+    list: { usage: '' },
+  },
+  async (ctx, args) => {
     const fed = open(ctx);
     const sub = positional(args, 0, 'a lock subcommand (acquire, release, list)');
     if (sub === 'acquire') {
@@ -168,6 +184,7 @@ export const lockCommand: CliCommand = {
       return EXIT.ok;
     }
     if (sub === 'list') {
+      await requireInitialized(fed);
       const now = new Date();
       const read = await fed.inspectLocks();
       const locks = read.locks.map((l) => ({ ...l, expired: fed.isExpired(l, now) }));
@@ -177,20 +194,12 @@ export const lockCommand: CliCommand = {
     }
     throw new UsageError(`unknown lock subcommand "${sub}"`);
   },
-};
+);
 
-export const artifactCommand: CliCommand = {
-  name: 'artifact',
-  usage: ['artifact route FILE...'],
-  async run(ctx, args) {
-    const fed = open(ctx);
-    const sub = positional(args, 0, 'an artifact subcommand (route)');
-    if (sub !== 'route') throw new UsageError(`unknown artifact subcommand "${sub}"`);
-    const files = args.positionals.slice(1);
-    if (files.length === 0) throw new UsageError('missing FILE');
-    const routed: RouteResult[] = [];
-    for (const f of files) routed.push(await fed.routeArtifact(f));
-    ctx.print({ routed }, () => routed.map((r) => (r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`)).join('\n'));
-    return EXIT.ok;
-  },
-};
+export const artifactCommand: CliCommand = defineCommand('artifact', { route: { usage: 'FILE...', words: ['FILE...'] } }, async (ctx, args) => {
+  const fed = open(ctx);
+  const routed: RouteResult[] = [];
+  for (const f of args.positionals.slice(1)) routed.push(await fed.routeArtifact(f));
+  ctx.print({ routed }, () => routed.map((r) => printable(r.moved ? `${r.from} -> ${r.to} (${r.kind})` : `${r.from} is already in place (${r.kind})`, { oneLine: true })).join('\n'));
+  return EXIT.ok;
+});

@@ -19,8 +19,9 @@ import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from 
 import { approveCommands, unapprovedCommands } from '../../core/commandApprovals';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
-import { githubRun, GITHUB_RUN_USAGE } from './matrixGithub';
-import { boolFlag, intFlag, listFlag, positional, stringFlag } from '../args';
+import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
+import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
+import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export const EXIT_CANCELLED = 130;
@@ -60,23 +61,9 @@ async function load(ctx: CliContext, args: ParsedArgs, checkModules = true): Pro
   return loaded as LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> };
 }
 
-/** A bare flag parsed with a following word as its value: give the word back, it was not meant for the flag. */
-function bareFlag(args: ParsedArgs, name: string): boolean {
-  const v = args.flags.get(name);
-  if (v === undefined) return false;
-  if (typeof v === 'string') args.positionals.push(v);
-  if (Array.isArray(v)) args.positionals.push(...v.filter((x) => x !== 'true'));
-  return true;
-}
-
-function noExtraWords(args: ParsedArgs, from: number): void {
-  const extra = args.positionals.slice(from);
-  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
-}
-
 function planFrom(loaded: LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> }, args: ParsedArgs): MatrixPlan {
-  const only = [...listFlag(args, 'only'), ...(args.flags.has('only') ? args.positionals.slice(1) : [])];
-  if (!args.flags.has('only')) noExtraWords(args, 1);
+  // Words after the subcommand are more --only tasks (the flag table allows them only with --only).
+  const only = [...listFlag(args, 'only'), ...args.positionals.slice(1)];
   const priority = stringFlag(args, 'priority');
   const maxParallel = intFlag(args, 'max-parallel');
   if (maxParallel !== undefined && maxParallel < 1) throw new UsageError('--max-parallel must be at least 1');
@@ -108,7 +95,7 @@ function humanPlan(plan: MatrixPlan): string {
     lines.push(`wave ${w.index + 1}: ${w.priority} "${w.name}"${w.dependsOn.length ? ` after ${w.dependsOn.join(', ')}` : ''}: ${w.units.length} unit(s) on ${w.agents} agent(s)${w.failFast ? ', fail_fast' : ''}${w.parallel ? '' : ', one at a time'}`);
     for (const u of w.units) lines.push(`  ${u.id.padEnd(28)} ${u.module.padEnd(14)} ${u.command}  (${u.timeoutMinutes} min${u.retry.maxAttempts > 1 ? `, ${u.retry.maxAttempts} attempts` : ''}${u.allowWarnings ? ', allow_warnings' : ''})`);
   }
-  return lines.join('\n');
+  return lines.map((l) => printable(l, { oneLine: true })).join('\n');
 }
 
 function progressLine(e: MatrixEvent): string | undefined {
@@ -164,24 +151,46 @@ async function htmlReport(root: string, runId: string): Promise<string> {
   throw new FederationError('not-found', `The report page bundle (webviews/run.js) is missing next to the CLI; build with "npm run build".`, {});
 }
 
-export const matrixCommand: CliCommand = {
-  name: 'matrix',
-  usage: [
-    'matrix validate [--config F] [--isolation process|docker]',
-    'matrix plan [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--github-output FILE]',
-    'matrix setup [--config F] [--only TASK…] [--unit ID] [--install-command CMD] [--allow-workspace-commands]',
-    'matrix run [--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation process|docker] [--allow-workspace-commands]',
-    'matrix runs',
-    'matrix clean [--run ID]   (removes task containers a crashed --isolation docker run left)',
-    'matrix report [--run ID] [--format json|md|html] [--out FILE]',
-    `matrix workflow [--config F] [--out FILE] [--cli CMD] [--isolation process|docker]   (default out: ${WORKFLOW_FILE})`,
-    GITHUB_RUN_USAGE,
-  ],
-  async run(ctx, args) {
+const CONFIG = { config: 'value' } as const;
+// A plain value: isolationFlag() checks it, so that "local" (the old name of process) stays unadvertised.
+const ISOLATION = { isolation: 'value' } as const;
+const PLAN = { only: 'list', priority: 'value', 'max-parallel': 'value' } as const;
+const REPORT_FORMATS = ['json', 'md', 'html'] as const;
+
+export const matrixCommand: CliCommand = defineCommand(
+  'matrix',
+  {
+    validate: { usage: '[--config F] [--isolation process|docker]', flags: { ...CONFIG, ...ISOLATION } },
+    plan: {
+      usage: '[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--github-output FILE]',
+      flags: { ...CONFIG, ...PLAN, unit: 'value', 'github-output': 'value' },
+      wordsOf: 'only',
+    },
+    setup: {
+      usage: '[--config F] [--only TASK…] [--priority N] [--unit ID] [--install-command CMD] [--allow-workspace-commands]',
+      flags: { ...CONFIG, only: 'list', priority: 'value', unit: 'value', 'install-command': 'value', 'allow-workspace-commands': 'bool' },
+      wordsOf: 'only',
+    },
+    run: {
+      usage:
+        '[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation process|docker] [--allow-workspace-commands]',
+      flags: { ...CONFIG, ...PLAN, ...ISOLATION, unit: 'value', 'run-id': 'value', 'no-setup': 'bool', 'install-command': 'value', grace: 'value', 'allow-workspace-commands': 'bool' },
+      wordsOf: 'only',
+    },
+    runs: { usage: '' },
+    clean: { usage: '[--run ID]   (removes task containers a crashed --isolation docker run left)', flags: { run: 'value' } },
+    report: { usage: `[--run ID] [--format ${REPORT_FORMATS.join('|')}] [--out FILE]`, flags: { run: 'value', format: REPORT_FORMATS, out: 'value' } },
+    workflow: {
+      usage: `[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--out FILE] [--cli CMD] [--isolation process|docker]   (default out: ${WORKFLOW_FILE})`,
+      flags: { ...CONFIG, ...PLAN, ...ISOLATION, out: 'value', cli: 'value' },
+      wordsOf: 'only',
+    },
+    'github-run': GITHUB_RUN_SPEC,
+  },
+  async (ctx, args) => {
     const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, runs, clean, report, workflow, github-run)');
     switch (sub) {
       case 'validate': {
-        noExtraWords(args, 1);
         const isolation = isolationFlag(args);
         const loaded = await loadMatrixConfig(ctx.root, stringFlag(args, 'config'));
         if (loaded.config && isolation === 'docker') {
@@ -194,7 +203,7 @@ export const matrixCommand: CliCommand = {
         const valid = loaded.config !== undefined;
         if (ctx.json) ctx.out(JSON.stringify({ valid, findings: loaded.findings }, null, 2));
         printFindings(ctx, loaded.findings);
-        if (!ctx.json && valid) ctx.out(`${loaded.shownAs}: valid (${Object.keys(loaded.config!.tasks).length} tasks, ${Object.keys(loaded.config!.priorities).length} priorities)`);
+        if (!ctx.json && valid) ctx.out(printable(`${loaded.shownAs}: valid (${Object.keys(loaded.config!.tasks).length} tasks, ${Object.keys(loaded.config!.priorities).length} priorities)`));
         return valid ? EXIT.ok : EXIT.error;
       }
       case 'plan': {
@@ -215,12 +224,12 @@ export const matrixCommand: CliCommand = {
         await checkApproved(ctx, args, plan, install, true);
         const runner = new LocalProcessRunner();
         const results = await runSetup({ root: ctx.root, plan, runner, logsDir, ...(install !== undefined ? { installCommand: install } : {}) }).finally(() => runner.dispose());
-        ctx.print({ setup: results }, () => results.map((r) => `${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`).join('\n') || 'No modules.');
+        ctx.print({ setup: results }, () => results.map((r) => printable(`${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`, { oneLine: true })).join('\n') || 'No modules.');
         return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
       }
       case 'run': {
         const isolation = isolationFlag(args);
-        const noSetup = bareFlag(args, 'no-setup');
+        const noSetup = boolFlag(args, 'no-setup');
         const loaded = await load(ctx, args);
         if (!loaded) return EXIT.error;
         const plan = planFrom(loaded, args);
@@ -278,7 +287,6 @@ export const matrixCommand: CliCommand = {
         }
       }
       case 'clean': {
-        noExtraWords(args, 1);
         const run = stringFlag(args, 'run');
         if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
         const client = await matrixDocker.clientFactory();
@@ -287,15 +295,12 @@ export const matrixCommand: CliCommand = {
         return EXIT.ok;
       }
       case 'runs': {
-        noExtraWords(args, 1);
         const runs = await listRuns(ctx.root);
-        ctx.print({ runs: runs.map((r) => ({ ...r, dir: path.relative(ctx.root, r.dir) })) }, () => runs.map((r) => `${r.runId.padEnd(28)} ${r.status.padEnd(10)} ${r.startedAt}`).join('\n') || `No runs under ${RUNS_DIR}.`);
+        ctx.print({ runs: runs.map((r) => ({ ...r, dir: path.relative(ctx.root, r.dir) })) }, () => runs.map((r) => printable(`${r.runId.padEnd(28)} ${r.status.padEnd(10)} ${r.startedAt}`, { oneLine: true })).join('\n') || `No runs under ${RUNS_DIR}.`);
         return EXIT.ok;
       }
       case 'report': {
-        noExtraWords(args, 1);
-        const format = stringFlag(args, 'format') ?? (ctx.json ? 'json' : 'md');
-        if (format !== 'json' && format !== 'md' && format !== 'html') throw new UsageError(`--format is json, md or html, got "${format}"`);
+        const format = choiceFlag(args, 'format', REPORT_FORMATS) ?? (ctx.json ? 'json' : 'md');
         const run = stringFlag(args, 'run');
         if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
         const { summary, tasks } = await readRun(ctx.root, run);
@@ -305,15 +310,15 @@ export const matrixCommand: CliCommand = {
           const file = path.resolve(ctx.root, out);
           await fs.mkdir(path.dirname(file), { recursive: true });
           await fs.writeFile(file, text);
-          if (!ctx.json) ctx.out(`wrote ${path.relative(ctx.root, file)}`);
+          if (!ctx.json) ctx.out(printable(`wrote ${path.relative(ctx.root, file)}`));
           else ctx.out(JSON.stringify({ runId: summary.runId, out: file, format }, null, 2));
         } else {
-          ctx.out(text.replace(/\n$/, ''));
+          // JSON and HTML go out exact; the Markdown report is read in the terminal.
+          ctx.out(format === 'md' ? printable(text.replace(/\n$/, '')) : text.replace(/\n$/, ''));
         }
         return EXIT.ok;
       }
       case 'workflow': {
-        noExtraWords(args, 1);
         const loaded = await load(ctx, args, false);
         if (!loaded) return EXIT.error;
         const plan = planFrom(loaded, args);
@@ -338,4 +343,4 @@ export const matrixCommand: CliCommand = {
         throw new UsageError(`unknown matrix subcommand "${sub}"`);
     }
   },
-};
+);

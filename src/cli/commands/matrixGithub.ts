@@ -7,17 +7,18 @@ import { DEFAULT_GITHUB_API_URL, GithubActions, JobInfo } from '../../core/matri
 import { currentBranch, resolveRepo } from '../../core/matrix/githubRemote';
 import { describeSkippedLogs, GithubRunEvent, parseGithubRunId, resumeGithubRun, runOnGithub, saveGithubReport, WORKFLOW_NAME } from '../../core/matrix/githubRun';
 import { stringFlag } from '../args';
-import { CliContext, EXIT, ParsedArgs, UsageError } from '../types';
+import { CliContext, EXIT, ParsedArgs, SubcommandSpec, UsageError } from '../types';
 
-export const GITHUB_RUN_USAGE =
-  'matrix github-run [--repo OWNER/REPO] [--ref BRANCH | --run gh-ID-ATTEMPT] [--api-url URL] [--workflow FILE] [--poll SECONDS]   (token: $GITHUB_TOKEN)';
+export const GITHUB_RUN_SPEC: SubcommandSpec = {
+  usage: '[--repo OWNER/REPO] [--ref BRANCH | --run gh-ID-ATTEMPT] [--api-url URL] [--workflow FILE] [--poll SECONDS]   (token: $GITHUB_TOKEN)',
+  flags: { repo: 'value', ref: 'value', run: 'value', 'api-url': 'value', workflow: 'value', poll: 'value' },
+};
 
 function jobLine(j: JobInfo): string {
   return `  ${j.name}: ${j.status === 'completed' ? (j.conclusion ?? 'completed') : j.status.replace('_', ' ')}`;
 }
 
 export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<number> {
-  if (args.positionals.length > 1) throw new UsageError(`unexpected argument "${args.positionals[1]}"`);
   const poll = stringFlag(args, 'poll');
   if (poll !== undefined && !(Number(poll) > 0)) throw new UsageError(`--poll takes seconds, got "${poll}"`);
   // --run: a run already started, to take up (the same flag names a run for "matrix report").

@@ -11,21 +11,18 @@ import {
   auditPackage,
   buildPackage,
   describePackage,
-  isConsumer,
-  isOperatorLevel,
   writePackage,
 } from '../../core/packages';
-import { positional, stringFlag } from '../args';
+import { choiceFlag, defineCommand, positional, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 /** Without --operator-level the CLI assumes L1 (internal), the editor setting's default. */
 export const DEFAULT_OPERATOR_LEVEL: OperatorLevel = 'L1';
 
 function options(ctx: CliContext, args: ParsedArgs): PackageOptions {
-  const consumer = stringFlag(args, 'consumer', true);
-  if (!isConsumer(consumer)) throw new UsageError(`--consumer is one of ${CONSUMERS.join(', ')}; got "${consumer}"`);
-  const level = stringFlag(args, 'operator-level') ?? DEFAULT_OPERATOR_LEVEL;
-  if (!isOperatorLevel(level)) throw new UsageError(`--operator-level is one of ${OPERATOR_LEVELS.join(', ')}; got "${level}"`);
+  const consumer = choiceFlag(args, 'consumer', CONSUMERS);
+  if (!consumer) throw new UsageError('--consumer is required');
+  const level = choiceFlag(args, 'operator-level', OPERATOR_LEVELS) ?? DEFAULT_OPERATOR_LEVEL;
   const persona = stringFlag(args, 'persona');
   const brief = stringFlag(args, 'brief');
   checkSubject(consumer, persona, brief);
@@ -47,13 +44,15 @@ function checkSubject(consumer: Consumer, persona: string | undefined, brief: st
   if (policy.brief === 'unused' && brief) throw new UsageError(`a ${consumer} package takes no --brief`);
 }
 
-export const packageCommand: CliCommand = {
-  name: 'package',
-  usage: [
-    `package build --consumer ${CONSUMERS.join('|')} [--persona ID | --brief FILE] [--operator-level L0..L3] --out DIR`,
-    'package audit --consumer TYPE [--persona ID | --brief FILE] [--operator-level L0..L3]',
-  ],
-  async run(ctx, args) {
+const SUBJECT_FLAGS = { consumer: CONSUMERS, persona: 'value', brief: 'value', 'operator-level': OPERATOR_LEVELS } as const;
+
+export const packageCommand: CliCommand = defineCommand(
+  'package',
+  {
+    build: { usage: `--consumer ${CONSUMERS.join('|')} [--persona ID | --brief FILE] [--operator-level L0..L3] --out DIR`, flags: { ...SUBJECT_FLAGS, out: 'value' } },
+    audit: { usage: '--consumer TYPE [--persona ID | --brief FILE] [--operator-level L0..L3]', flags: SUBJECT_FLAGS },
+  },
+  async (ctx, args) => {
     const sub = positional(args, 0, 'a package subcommand (build, audit)');
     if (sub === 'build') {
       const out = stringFlag(args, 'out', true);
@@ -70,7 +69,6 @@ export const packageCommand: CliCommand = {
       return EXIT.ok;
     }
     if (sub === 'audit') {
-      if (args.flags.has('out')) throw new UsageError('audit writes nothing; use "package build --out DIR" to write');
       const audit = await auditPackage(options(ctx, args));
       ctx.print(
         { ok: audit.ok, manifest: audit.manifest, files: audit.files.map((f) => ({ path: f.path, bytes: Buffer.byteLength(f.content), content: f.content })) },
@@ -83,4 +81,4 @@ export const packageCommand: CliCommand = {
     }
     throw new UsageError(`unknown package subcommand "${sub}"`);
   },
-};
+);

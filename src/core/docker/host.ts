@@ -18,9 +18,16 @@ export interface ParseHostOptions {
   platform?: string;
 }
 
-/** The value as it may be shown: a password in it is masked. */
+/**
+ * The value as it may be shown: a password in it is masked, from the first ":" of the user part to the last "@"
+ * (a password may hold "@" or "/"), with or without a scheme.
+ */
 function redact(value: string): string {
-  return value.replace(/^([a-z]+:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+  const scheme = value.indexOf('://');
+  const start = scheme < 0 ? 0 : scheme + 3;
+  const at = value.lastIndexOf('@');
+  const colon = value.indexOf(':', start);
+  return at > start && colon >= 0 && colon < at ? `${value.slice(0, colon + 1)}***${value.slice(at)}` : value;
 }
 
 function invalid(value: string, why: string): FederationError {
@@ -63,6 +70,8 @@ export function parseDockerHost(value: string | undefined, opts: ParseHostOption
     case 'http':
     case 'https': {
       const url = parseUrl(raw, `http://${rest}`);
+      // The engine's API takes no user or password: URL would drop them silently and connect without.
+      if (url.username !== '' || url.password !== '') throw invalid(raw, 'put no user or password in a tcp:// address; use TLS certificates (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) or ssh://user@host');
       if (url.pathname !== '/' && url.pathname !== '') throw invalid(raw, 'a path after host:port is not supported');
       const explicitPort = url.port === '' ? undefined : Number(url.port);
       const tls = scheme === 'https' || opts.tlsVerify === true || explicitPort === 2376;

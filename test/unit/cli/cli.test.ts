@@ -46,6 +46,7 @@ describe('federation CLI', () => {
 
   it('locks: acquire, list, release', async () => {
     await run('persona', 'register', 'devops', '--skills', 'ci');
+    await run('task', 'add', 'migrate'); // T1: a lock may only name a task of the queue
     assert.equal((await run('lock', 'acquire', 'db', '--persona', 'devops', '--task', 'T1')).code, 0);
     const list = JSON.parse((await run('lock', 'list', '--json')).out);
     assert.equal(list.locks[0].holder, 'devops');

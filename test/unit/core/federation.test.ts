@@ -152,6 +152,7 @@ describe('Federation', () => {
 
   describe('resource locks', () => {
     it('is exclusive, renewable by its holder, released only by its holder', async () => {
+      await fed.addTask({ title: 'migrate' }); // T1: a lock may only name a task of the queue
       const { lock } = await fed.acquireLock('db', 'devops', { task: 'T1', ttlMinutes: 10 });
       assert.deepEqual([lock.holder, lock.task, lock.host, lock.pid], ['devops', 'T1', 'test-host', 4242]);
       await assert.rejects(fed.acquireLock('db', 'research'), reason('resource-locked'));

@@ -92,7 +92,7 @@ describe('federation package', () => {
     ['a remote agent without a brief', ['package', 'audit', '--consumer', 'remote-agent'], /needs --brief FILE/],
     ['a brief for a local session', ['package', 'audit', '--consumer', 'local-session', '--brief', 'b.md'], /takes no --brief/],
     ['build without --out', ['package', 'build', '--consumer', 'local-session'], /--out is required/],
-    ['audit with --out', ['package', 'audit', '--consumer', 'local-session', '--out', 'x'], /audit writes nothing/],
+    ['audit with --out', ['package', 'audit', '--consumer', 'local-session', '--out', 'x'], /unknown flag --out \(it is a flag of "package build"\)/],
   ];
   for (const [name, argv, message] of usage) {
     it(`usage error, exit 2: ${name}`, async () => {
