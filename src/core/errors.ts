@@ -126,6 +126,11 @@ export function isFederationError(e: unknown, ...reasons: ErrorReason[]): e is F
   return reasons.length === 0 || reasons.includes((e as FederationError).reason);
 }
 
+/** True for a StateFileError from any bundle: a state-corrupt FederationError that names its file and field. */
+export function isStateFileError(e: unknown): e is StateFileError {
+  return isFederationError(e, 'state-corrupt') && typeof (e as Partial<StateFileError>).file === 'string' && typeof (e as Partial<StateFileError>).field === 'string';
+}
+
 /** A message fit for a user from anything thrown. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;

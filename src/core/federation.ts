@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isAvailable } from './calendar';
 import { CONFIG_FILE, DEFAULT_CONFIG_YAML, readConfig } from './config';
-import { FederationError, StateFileError, describeError, isFederationError } from './errors';
+import { FederationError, describeError, isFederationError, isStateFileError } from './errors';
 import { matchesGlob } from './glob';
 import { HandoffInput, acknowledgeHandoff, handoffFileName, renderHandoff } from './handoff';
 import { Clock, Logger, ProcessIdentity, silentLogger, systemClock } from './ports';
@@ -433,7 +433,7 @@ export class Federation {
         const resource = name.slice(0, -'.lock'.length);
         const file = this.store.pathOf(`${LOCKS_DIR}/${name}`);
         const named = RESOURCE_PATTERN.test(resource) ? { resource } : {};
-        if (e instanceof StateFileError) {
+        if (isStateFileError(e)) {
           problems.push({ ...named, file, field: e.field, reason: e.reason, message: e.message, ...(e.keptCopy ? { keptCopy: e.keptCopy } : {}) });
         } else {
           // Not a content problem (a folder named *.lock, no permission): named the same way, nothing kept.
@@ -518,7 +518,7 @@ export class Federation {
       try {
         current = await this.readLock(tx.readText(rel), `${resource}.lock`);
       } catch (e) {
-        if (!(e instanceof StateFileError) || !options.force || !e.keptCopy) throw e;
+        if (!isStateFileError(e) || !options.force || !e.keptCopy) throw e;
         tx.remove(rel);
         this.logger.warn(`removed unreadable lock file ${e.file} (copy kept at ${e.keptCopy})`);
         return { resource, corrupt: true, file: e.file, field: e.field, keptCopy: e.keptCopy };
