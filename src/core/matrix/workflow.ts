@@ -71,6 +71,13 @@ export function githubOutputLines(plan: MatrixPlan): string[] {
   return plan.waves.flatMap((w) => [`${w.priority}=${JSON.stringify(m[w.priority])}`, `${w.priority}_count=${w.units.length}`]);
 }
 
+/**
+ * For uploads of the run folder's own files (.federation/runs/…): upload-artifact v4.4.0 and later leave out
+ * "any file beginning with `.` or files within folders beginning with `.`" unless told otherwise. Only these named
+ * files are uploaded (no folder, no wildcard), so nothing else hidden goes with them.
+ */
+const RUN_FILES = { 'include-hidden-files': true } as const;
+
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
 
 function modulePath(module: string): string {
@@ -112,7 +119,7 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
         id: 'plan',
         run: `mkdir -p "${runDir}"\n${cli} matrix plan --config ${config} --json --github-output "$GITHUB_OUTPUT" > "${runDir}/plan.json"`,
       },
-      { name: 'Upload the plan', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-plan', path: `${runDir}/plan.json` } },
+      { name: 'Upload the plan', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-plan', path: `${runDir}/plan.json`, 'if-no-files-found': 'error', ...RUN_FILES } },
     ],
   };
   jobs['setup'] = {
@@ -164,7 +171,7 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
           name: 'Upload the result',
           if: 'always()',
           uses: 'actions/upload-artifact@v4',
-          with: { name: `${RESULT_ARTIFACT_PREFIX}${'${{ matrix.id }}'}`, path: `${runDir}/tasks/\${{ matrix.id }}.json\n${runDir}/logs/\${{ matrix.id }}.log`, 'if-no-files-found': 'error' },
+          with: { name: `${RESULT_ARTIFACT_PREFIX}${'${{ matrix.id }}'}`, path: `${runDir}/tasks/\${{ matrix.id }}.json\n${runDir}/logs/\${{ matrix.id }}.log`, 'if-no-files-found': 'error', ...RUN_FILES },
         },
         {
           name: 'Upload build output',
