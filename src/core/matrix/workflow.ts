@@ -2,7 +2,7 @@
 // setup job fills the dependency cache once, one job per priority runs its matrix, and a report job gathers every
 // worker's result file. Nothing masks a failure: a worker fails its job unless its failure is allowed, and then
 // the job says so with continue-on-error.
-import { MatrixPlan, MatrixUnit } from './plan';
+import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit } from './plan';
 
 export const WORKFLOW_FILE = '.github/workflows/multi-agent-deploy.yml';
 export const DEFAULT_CLI = 'npx --no-install federation';
@@ -55,7 +55,8 @@ export function githubMatrix(plan: MatrixPlan): Record<string, { include: Github
         include: w.units.map((u) => ({
           id: u.id,
           task: u.task,
-          module: u.module,
+          // A folder path: "root" (another name for the root) would be taken as a folder called root.
+          module: u.module === 'root' ? '.' : u.module,
           continue_on_error: u.allowWarnings || u.continueOnError,
           timeout_minutes: jobTimeoutMinutes(u),
           produces_artifacts: u.producesArtifacts,
@@ -177,7 +178,7 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
           name: 'Upload build output',
           if: 'success() && matrix.produces_artifacts',
           uses: 'actions/upload-artifact@v4',
-          with: { name: 'build-${{ matrix.id }}', path: '${{ matrix.module }}/dist\n${{ matrix.module }}/build', 'if-no-files-found': 'warn' },
+          with: { name: 'build-${{ matrix.id }}', path: ARTIFACT_FOLDERS.map((f) => `\${{ matrix.module }}/${f}`).join('\n'), 'if-no-files-found': 'warn' },
         },
       ],
     };

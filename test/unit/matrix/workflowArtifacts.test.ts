@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { planMatrix } from '../../../src/core/matrix/plan';
+import { moduleDir } from '../../../src/core/matrix/validate';
 import { generateWorkflow, githubMatrix, REPORT_JSON } from '../../../src/core/matrix/workflow';
 import { CLI } from '../../helpers/cli';
 import { useTempDir } from '../../helpers/tmp';
@@ -97,7 +98,7 @@ jobs:
     function checkout(dir: string, text: string): void {
       mkdirSync(path.join(dir, '.github'), { recursive: true });
       writeFileSync(path.join(dir, '.github', 'multi-agent-config.yml'), text);
-      for (const t of Object.values(config(text).tasks)) mkdirSync(path.join(dir, t.module), { recursive: true });
+      for (const t of Object.values(config(text).tasks)) mkdirSync(moduleDir(dir, t.module)!, { recursive: true });
     }
 
     /**
@@ -162,5 +163,34 @@ jobs:
         assert.match(readFileSync(path.join(reportDir, '.step-summary'), 'utf8'), new RegExp(`${units.length}/${units.length} passed`));
       });
     }
+
+    it("uploads the build output folders a local run lists as the unit's artifacts, root module included", () => {
+      const build = 'mkdir -p dist out && echo a > dist/a.js && echo b > out/b.js';
+      const text = `tasks:
+  site:
+    module: root
+    command: "${build}"
+    produces_artifacts: true
+  web:
+    module: packages/web
+    command: "${build}"
+    produces_artifacts: true
+  lint:
+    module: packages/web
+    command: "true"
+priorities:
+  priority_1:
+    tasks: [site, web, lint]
+`;
+      const { reportDir, artifacts } = playOut(text);
+      const report = JSON.parse(readFileSync(path.join(reportDir, REPORT_JSON), 'utf8')) as { tasks: { unit: string; artifacts: string[] }[] };
+      for (const unit of ['site', 'web']) {
+        const listed = report.tasks.find((t) => t.unit === unit)!.artifacts;
+        assert.equal(listed.length, 2, `${unit} lists dist and out: ${listed.join(', ')}`);
+        const uploaded = [...(artifacts.get(`build-${unit}`)?.keys() ?? [])].sort();
+        assert.deepEqual(uploaded, ['dist/a.js', 'out/b.js'], `build-${unit} holds what ${unit} listed`);
+      }
+      assert.equal(artifacts.has('build-lint'), false, 'no build output without produces_artifacts');
+    });
   });
 });
