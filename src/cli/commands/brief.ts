@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEPLOY_RULES, deployFindings, type DeployFinding } from '../../core/agents/deployFindings';
+import { AGENT_DOCS, DEPLOY_RULES, deployFindings, type DeployFinding } from '../../core/agents/deployFindings';
 import { BriefRegistry, Finding, RULES, fixAll, isBriefFileName, validateBrief } from '../../core/brief';
 import { FederationError } from '../../core/errors';
 import { matchesGlob } from '../../core/glob';
@@ -200,11 +200,10 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note' } as cons
 /** SARIF 2.1.0 as GitHub code scanning reads it: rules with helpUri, results with 1-based regions. */
 export function toSarif(root: string, results: BriefFileResult[]): Record<string, unknown> {
   const BRIEF_DOCS = 'https://github.com/agent-federation/agent-federation/blob/main/docs/brief-rules.md';
-  const AGENT_DOCS = 'https://github.com/agent-federation/agent-federation/blob/main/docs/agents.md';
   // The validator's rules, then deploy's own (AG) and the package's clearance rules (PK), each with its doc page.
   const rules = [
     ...RULES.map((r) => ({ ...r, docs: BRIEF_DOCS })),
-    ...Object.entries(DEPLOY_RULES).map(([code, r]) => ({ code, name: 'NetworkAllowList', severity: r.severity, title: r.title, docs: AGENT_DOCS })),
+    ...Object.entries(DEPLOY_RULES).map(([code, r]) => ({ code, ...r, docs: AGENT_DOCS })),
     ...Object.entries(CLEARANCE_RULES).map(([code, r]) => ({ code, name: `Clearance${code}`, severity: r.refuses ? ('error' as const) : r.severity, title: r.title, docs: PACKAGE_DOCS })),
   ];
   const ruleIndex = new Map<string, number>(rules.map((r, i) => [r.code, i]));

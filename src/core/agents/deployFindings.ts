@@ -14,8 +14,8 @@ export const AGENT_DOCS = 'https://github.com/agent-federation/agent-federation/
 
 export type DeployCode = 'AG001';
 
-export const DEPLOY_RULES: Record<DeployCode, { severity: Severity; title: string }> = {
-  AG001: { severity: 'error', title: 'A network allow-list: agents cannot enforce one yet' },
+export const DEPLOY_RULES: Record<DeployCode, { name: string; severity: Severity; title: string }> = {
+  AG001: { name: 'NetworkAllowList', severity: 'error', title: 'A network allow-list: agents cannot enforce one yet' },
 };
 
 export interface DeployFinding {
