@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isAvailable } from './calendar';
 import { CONFIG_FILE, DEFAULT_CONFIG_YAML, readConfig } from './config';
-import { FederationError, describeError, isFederationError, isStateFileError } from './errors';
+import { FederationError, StateFileError, describeError, isFederationError, isStateFileError } from './errors';
 import { matchesGlob } from './glob';
 import { HandoffInput, acknowledgeHandoff, handoffFileName, renderHandoff } from './handoff';
 import { Clock, Logger, ProcessIdentity, silentLogger, systemClock } from './ports';

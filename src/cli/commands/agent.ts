@@ -2,7 +2,7 @@
 // (src/core/agents). Exit codes: 0 ok; 1 a failure (engine unreachable, brief with errors, refused change, a
 // hardening check failed, a host in `list` unreachable); 2 a wrong command line. Docs: docs/agents.md.
 import * as path from 'node:path';
-import { AgentService, FolderSecretSource, statusPhrase, type AgentInfo } from '../../core/agents';
+import { AgentService, FolderSecretSource, formatHardeningCheck, statusPhrase, type AgentInfo } from '../../core/agents';
 import { OPERATOR_LEVELS } from '../../core/packages';
 import { DEFAULT_OPERATOR_LEVEL } from './package';
 import { resolveDockerHost } from '../../core/docker/context';
@@ -172,7 +172,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
         }
         case 'inspect': {
           const checks = await agents.inspectHardening(id(args));
-          ctx.print({ checks }, () => checks.map((c) => printable(`${c.ok ? 'ok  ' : 'FAIL'} ${c.title}: ${c.actual}${c.ok ? '' : ` (expected ${c.expected})`}`, { oneLine: true })).join('\n'));
+          ctx.print({ checks }, () => checks.map((c) => printable(formatHardeningCheck(c), { oneLine: true })).join('\n'));
           return checks.every((c) => c.ok) ? EXIT.ok : EXIT.error;
         }
         case 'compose': {

@@ -15,6 +15,8 @@ export interface HardeningCheck {
   ok: boolean;
 }
 
+type MountMode = 'read-only' | 'writable' | '(missing)';
+
 const DOCKER_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
 /** The tail of every packaged agent's /workspace source: .federation/agents/<id>/package/workspace. */
 const PACKAGE_LAYOUT_SUFFIX = `package/${PACKAGE_LAYOUT.workspace}`;
@@ -44,26 +46,36 @@ export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, '
   check(out, 'network', 'Network', record ? record.network : 'none or an internal network', h.network, record ? h.network === record.network : h.network !== 'host' && h.network !== 'bridge');
 
   const byTarget = new Map(info.mounts.map((m) => [m.target, m]));
+  // A mount check's values are the mount's mode, so that a line reads as what the engine reports.
+  const mode = (target: string): MountMode => {
+    const m = byTarget.get(target);
+    return m === undefined ? '(missing)' : m.readOnly ? 'read-only' : 'writable';
+  };
   // Agents deployed from a bootstrap package get its files bound one by one under /brief; older ones a /brief folder.
   const packaged = record ? record.workspace.mode === 'package' : !byTarget.has(CONTAINER_PATHS.briefDir);
   const briefTargets = packaged ? [CONTAINER_PATHS.bootstrap, CONTAINER_PATHS.brief] : [CONTAINER_PATHS.briefDir];
   const expectedTargets = [...briefTargets, CONTAINER_PATHS.output, CONTAINER_PATHS.secrets, CONTAINER_PATHS.workspace].sort();
   check(out, 'mounts', 'These mounts and nothing else', expectedTargets, [...byTarget.keys()].sort());
   check(out, 'dockerSocket', 'Docker socket not mounted', 'not mounted', info.mounts.filter((m) => DOCKER_SOCKETS.includes(m.source)).map((m) => m.source).join(', ') || 'not mounted');
-  check(out, 'secretsReadOnly', '/secrets read-only', true, byTarget.get(CONTAINER_PATHS.secrets)?.readOnly ?? '(missing)');
-  const briefModes = briefTargets.map((t) => byTarget.get(t)?.readOnly);
-  check(out, 'briefReadOnly', `${briefTargets.join(' and ')} read-only`, true, briefModes.every((m) => m === true) ? true : briefModes.map((m) => m ?? '(missing)').join(', '));
-  check(out, 'outputWritable', '/output writable', false, byTarget.get(CONTAINER_PATHS.output)?.readOnly ?? '(missing)');
+  check(out, 'secretsReadOnly', '/secrets read-only', 'read-only', mode(CONTAINER_PATHS.secrets));
+  const briefModes = briefTargets.map(mode);
+  check(out, 'briefReadOnly', `${briefTargets.join(' and ')} read-only`, 'read-only', briefModes.every((m) => m === 'read-only') ? 'read-only' : briefModes.join(', '));
+  check(out, 'outputWritable', '/output writable', 'writable', mode(CONTAINER_PATHS.output));
   if (packaged) {
     // Not the workspace itself: the agent's own package folder, which holds only what the package let in.
     const source = byTarget.get(CONTAINER_PATHS.workspace)?.source ?? '(missing)';
     check(out, 'workspacePackage', '/workspace is the agent\'s bootstrap package', `…/${PACKAGE_LAYOUT_SUFFIX}`, source, source.replace(/\\/g, '/').endsWith(`/${PACKAGE_LAYOUT_SUFFIX}`));
   }
   if (record) {
-    check(out, 'workspaceReadOnly', `/workspace ${record.workspace.readOnly ? 'read-only' : 'writable (the brief asks so)'}`, record.workspace.readOnly, byTarget.get(CONTAINER_PATHS.workspace)?.readOnly ?? '(missing)');
+    check(out, 'workspaceReadOnly', `/workspace ${record.workspace.readOnly ? 'read-only' : 'writable (the brief asks so)'}`, record.workspace.readOnly ? 'read-only' : 'writable', mode(CONTAINER_PATHS.workspace));
     if (record.workspace.mode === 'bind') {
       check(out, 'federationMasked', ".federation hidden inside /workspace", MASK_OPTIONS, info.tmpfs[`${CONTAINER_PATHS.workspace}/.federation`] ?? '(not hidden)');
     }
   }
   return out;
+}
+
+/** One line of `federation agent inspect`: the verdict, what is checked and what the engine reports. */
+export function formatHardeningCheck(c: HardeningCheck): string {
+  return `${c.ok ? 'ok  ' : 'FAIL'} ${c.title}: ${c.actual}${c.ok ? '' : ` (expected ${c.expected})`}`;
 }

@@ -5,7 +5,7 @@ export { AGENT_STATUSES, FINISHED_STATUSES, describeAgent, formatDuration, statu
 export { FolderSecretSource, MapSecretSource, resolveSecrets, type SecretSource } from './secrets';
 export { DEFAULT_LIMITS, MASK_OPTIONS, TMPFS_OPTIONS, containerSpecFor, parseMemory, parseTimeout, planBrief, workspaceReferences, type AgentPlan, type Limits, type PlanOptions, type WorkspaceChoice } from './plan';
 export { CONTAINER_PATHS, DEFAULT_COMMAND_TEMPLATE, TEMPLATE_PLACEHOLDERS, expandCommand, splitCommand } from './template';
-export { checkHardening, type HardeningCheck } from './hardening';
+export { checkHardening, formatHardeningCheck, type HardeningCheck } from './hardening';
 export { composeDocument, composeYaml, type ComposeOptions } from './compose';
 export { LABEL, workspaceHash, internalNetworkName } from './labels';
 export { agentFolders, readOutputFile, type AgentFolders, type CollectResult } from './files';

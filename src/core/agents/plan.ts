@@ -126,6 +126,14 @@ function briefError(file: string, errors: Finding[]): FederationError {
   );
 }
 
+/** Why a deployment refuses a `network` allow-list (planBrief's error and the AG001 finding say the same). */
+export function allowListRefusal(hosts: readonly string[]): string {
+  return (
+    `asks for a network allow-list (${hosts.join(', ')}), which agents do not support yet: it needs an egress proxy ` +
+    'to enforce. Use "network: none" or "network: internal" in the brief, or deploy with the network overridden to none.'
+  );
+}
+
 /** Validates the brief and works out what its agent gets. Throws 'invalid-input' for errors and for what is not supported. */
 export function planBrief(text: string, file: string, options: PlanOptions = {}): AgentPlan {
   const { doc, findings } = analyzeBrief(text, options.registry ? { registry: options.registry } : {});
@@ -141,12 +149,7 @@ export function planBrief(text: string, file: string, options: PlanOptions = {})
   let network: 'none' | 'internal';
   if (options.network) network = options.network;
   else if (Array.isArray(fm.network)) {
-    throw new FederationError(
-      'invalid-input',
-      `${file} asks for a network allow-list (${fm.network.join(', ')}), which agents do not support yet: it needs an egress proxy ` +
-        'to enforce. Use "network: none" or "network: internal" in the brief, or deploy with the network overridden to none.',
-      { file, field: 'network', allowList: fm.network },
-    );
+    throw new FederationError('invalid-input', `${file} ${allowListRefusal(fm.network)}`, { file, field: 'network', allowList: fm.network });
   } else network = fm.network ?? 'none';
 
   const defaults = { ...DEFAULT_LIMITS, ...options.defaultLimits };

@@ -27,6 +27,7 @@ export const RULES: readonly RuleInfo[] = [
   { code: 'MB030', name: 'OutputOutsideOutput', severity: 'error', title: 'An output location is outside /output' },
   { code: 'MB031', name: 'HostPath', severity: 'error', title: 'An absolute host path is in the brief' },
   { code: 'MB032', name: 'ParentPath', severity: 'error', title: 'A path climbs out with ..' },
+  { code: 'MB033', name: 'BareResourcePath', severity: 'warning', title: 'A Resources entry is a bare path, which is not packaged' },
   { code: 'MB040', name: 'UndeclaredSecret', severity: 'error', title: 'A secret is referenced but not declared' },
   { code: 'MB041', name: 'SecretValue', severity: 'error', title: 'A secret value is pasted into the brief' },
   { code: 'MB042', name: 'UnusedSecret', severity: 'info', title: 'A declared secret is never referenced' },

@@ -189,6 +189,11 @@ function specificFixes(ctx: Ctx, f: Finding): QuickFix[] {
       const [s, e] = at(f.range);
       return [fix(f.code, `Change to ${data.suggestion}`, [edit(ctx, s, e, data.suggestion)], true, true)];
     }
+    case 'MB033': {
+      // Not part of fix all: the backticks hand the file to the agent, which is for a person to decide.
+      const [s, e] = at(f.range);
+      return [fix(f.code, `Put ${text.slice(s, e)} in backticks, so that it is packaged`, [edit(ctx, s, s, '`'), edit(ctx, e, e, '`')])];
+    }
     case 'MB040': {
       const out: QuickFix[] = [];
       if (data.suggestion) {

@@ -29,6 +29,7 @@ export type BriefCode =
   | 'MB030'
   | 'MB031'
   | 'MB032'
+  | 'MB033'
   | 'MB040'
   | 'MB041'
   | 'MB042'

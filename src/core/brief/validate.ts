@@ -2,7 +2,7 @@
 // personas comes in as data, nothing is read from disk.
 import { docUrl, isBriefCode, ruleInfo } from './codes';
 import { BriefDocument, Section, findEntry, frontMatterNode, parseBrief } from './parse';
-import { hasParentSegment, isHostPath, isUnderOutput, moveUnderOutput } from './paths';
+import { hasFileExtension, hasParentSegment, isHostPath, isUnderOutput, moveUnderOutput, pathLike } from './paths';
 import { BodyScan, SecretRef, scanBody } from './scan';
 import {
   BriefFrontMatterSchema,
@@ -22,6 +22,8 @@ import { BriefCode, BriefOptions, BriefRegistry, Finding, FindingData, Range } f
 const ORDER = SECTION_NAMES.join(', ');
 const MEASURABLE = /^[ \t]{0,3}[-*+][ \t]+\[[ xX]\]|\d|success criteri|acceptance criteri|done when|definition of done/im;
 export const PROHIBITION = /\b(?:never|do not|don['’]t|must not|mustn['’]t|may not|shall not|should not|cannot|can['’]t|not allowed|not permitted|forbidden|prohibited|no)\b/i;
+/** A list item: the marker, then what it says. */
+const LIST_ITEM = /^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)(\S+)(.*)$/;
 const NEGATED_LINE = /\b(?:never|not|no|avoid)\b|n['’]t\b/i;
 export const IDENTITY_LINE = /^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(persona|role)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*`?([A-Za-z0-9][A-Za-z0-9_.+-]*)/gim;
 
@@ -379,6 +381,7 @@ class Validator {
       }
     }
     this.paths(scan);
+    this.barePaths();
     let block = 0;
     for (const t of scan.todos) {
       const line = doc.lines.lineOf(t.start);
@@ -386,6 +389,39 @@ class Validator {
       const cb = doc.codeBlocks[block];
       if (cb && cb.startLine <= line) continue;
       this.add('MB007', this.range(t.start, t.end), 'A TODO placeholder is left here. Replace it with the real content before the brief is used.');
+    }
+  }
+
+  /**
+   * MB033: a Resources bullet that starts with a workspace path written bare (`- docs/guide.md`). The package
+   * builder takes only `/workspace/…` and paths in code spans or links (packages/references.ts), so that file
+   * would silently not reach the agent. Only words pathLike takes for a relative file, that name a file (an
+   * extension) or a folder (a trailing slash) or are the whole item: "- and/or …" is prose.
+   */
+  private barePaths(): void {
+    const { doc } = this;
+    const resources = doc.sections.find((s) => s.known === 'Resources');
+    if (!resources || resources.empty) return;
+    const skip = [...doc.codeBlocks, ...doc.comments];
+    const first = doc.lines.lineOf(resources.bodyStart);
+    const last = doc.lines.lineOf(Math.max(resources.bodyStart, resources.contentEnd - 1));
+    for (let line = first; line <= last; line++) {
+      if (skip.some((b) => line >= b.startLine && line <= b.endLine)) continue;
+      const m = LIST_ITEM.exec(doc.lines.lineText(line));
+      if (!m) continue;
+      const word = m[2]!.replace(/[.,:;!?]+$/, '');
+      const rest = m[3]!.trim();
+      if (!word || /[`[\]()<>*_"']/.test(word) || word.startsWith('/workspace')) continue;
+      const p = pathLike(word);
+      if (!p || p.path === undefined) continue;
+      if (!hasFileExtension(word) && !word.endsWith('/') && rest !== '') continue;
+      const start = doc.lines.starts[line]! + m[1]!.length;
+      this.add(
+        'MB033',
+        this.range(start, start + word.length),
+        `"${word}" is written as a bare path, so the agent does not get it: only code spans and /workspace/… paths are packaged. Write it as \`${word}\` (or /workspace/${p.path}).`,
+        { path: word },
+      );
     }
   }
 

@@ -16,6 +16,9 @@ export interface PlanOptions {
   configFile?: string;
 }
 
+/** The folders of a module that a unit with produces_artifacts lists (a local run) and uploads (a GitHub worker). */
+export const ARTIFACT_FOLDERS = ['dist', 'build', 'out'] as const;
+
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   maxAttempts: number;

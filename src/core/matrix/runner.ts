@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
+import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
 import { IsolationStrategy, LocalProcessRunner, ProcessRunner } from './process';
 import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson, writeJsonSync } from './results';
 import { runSetup } from './setup';
@@ -44,8 +44,6 @@ export interface RunOutcome {
   summary: RunSummary;
   results: TaskResult[];
 }
-
-const ARTIFACT_FOLDERS = ['dist', 'build', 'out'];
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();

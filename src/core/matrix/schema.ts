@@ -28,7 +28,7 @@ export const MatrixTaskSchema = z.looseObject({
   priority: z.optional(z.int().check(z.gte(1), z.lte(3), d('1–3: informative; the priorities section decides the wave.'))),
   description: z.optional(z.string()),
   requires_database: z.optional(z.boolean()),
-  produces_artifacts: z.optional(z.boolean().check(d('The worker uploads the module\'s build output (dist/, build/) with its result.'))),
+  produces_artifacts: z.optional(z.boolean().check(d('The module\'s build output (dist/, build/, out/) is listed with the result, and uploaded by the GitHub worker.'))),
   allow_warnings: z.optional(z.boolean().check(d('A non-zero exit is recorded as a warning and never fails the run.'))),
   env: z.optional(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')), z.union([z.string(), z.number(), z.boolean()])).check(d('Extra environment variables.'))),
   retries: z.optional(z.int().check(z.nonnegative(), z.lte(10), d('Extra attempts after a failure; overrides failure_handling.retry.'))),

@@ -2,7 +2,7 @@
 // setup job fills the dependency cache once, one job per priority runs its matrix, and a report job gathers every
 // worker's result file. Nothing masks a failure: a worker fails its job unless its failure is allowed, and then
 // the job says so with continue-on-error.
-import { MatrixPlan, MatrixUnit } from './plan';
+import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit } from './plan';
 
 export const WORKFLOW_FILE = '.github/workflows/multi-agent-deploy.yml';
 export const DEFAULT_CLI = 'npx --no-install federation';
@@ -55,7 +55,8 @@ export function githubMatrix(plan: MatrixPlan): Record<string, { include: Github
         include: w.units.map((u) => ({
           id: u.id,
           task: u.task,
-          module: u.module,
+          // A folder path: "root" (another name for the root) would be taken as a folder called root.
+          module: u.module === 'root' ? '.' : u.module,
           continue_on_error: u.allowWarnings || u.continueOnError,
           timeout_minutes: jobTimeoutMinutes(u),
           produces_artifacts: u.producesArtifacts,
@@ -70,6 +71,13 @@ export function githubOutputLines(plan: MatrixPlan): string[] {
   const m = githubMatrix(plan);
   return plan.waves.flatMap((w) => [`${w.priority}=${JSON.stringify(m[w.priority])}`, `${w.priority}_count=${w.units.length}`]);
 }
+
+/**
+ * For uploads of the run folder's own files (.federation/runs/…): upload-artifact v4.4.0 and later leave out
+ * "any file beginning with `.` or files within folders beginning with `.`" unless told otherwise. Only these named
+ * files are uploaded (no folder, no wildcard), so nothing else hidden goes with them.
+ */
+const RUN_FILES = { 'include-hidden-files': true } as const;
 
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml'];
 
@@ -112,7 +120,7 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
         id: 'plan',
         run: `mkdir -p "${runDir}"\n${cli} matrix plan --config ${config} --json --github-output "$GITHUB_OUTPUT" > "${runDir}/plan.json"`,
       },
-      { name: 'Upload the plan', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-plan', path: `${runDir}/plan.json` } },
+      { name: 'Upload the plan', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-plan', path: `${runDir}/plan.json`, 'if-no-files-found': 'error', ...RUN_FILES } },
     ],
   };
   jobs['setup'] = {
@@ -164,13 +172,13 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
           name: 'Upload the result',
           if: 'always()',
           uses: 'actions/upload-artifact@v4',
-          with: { name: `${RESULT_ARTIFACT_PREFIX}${'${{ matrix.id }}'}`, path: `${runDir}/tasks/\${{ matrix.id }}.json\n${runDir}/logs/\${{ matrix.id }}.log`, 'if-no-files-found': 'error' },
+          with: { name: `${RESULT_ARTIFACT_PREFIX}${'${{ matrix.id }}'}`, path: `${runDir}/tasks/\${{ matrix.id }}.json\n${runDir}/logs/\${{ matrix.id }}.log`, 'if-no-files-found': 'error', ...RUN_FILES },
         },
         {
           name: 'Upload build output',
           if: 'success() && matrix.produces_artifacts',
           uses: 'actions/upload-artifact@v4',
-          with: { name: 'build-${{ matrix.id }}', path: '${{ matrix.module }}/dist\n${{ matrix.module }}/build', 'if-no-files-found': 'warn' },
+          with: { name: 'build-${{ matrix.id }}', path: ARTIFACT_FOLDERS.map((f) => `\${{ matrix.module }}/${f}`).join('\n'), 'if-no-files-found': 'warn' },
         },
       ],
     };

@@ -15,14 +15,19 @@ export const PACKAGE_DOCS = 'https://github.com/agent-federation/agent-federatio
 
 export type ClearanceCode = 'PK001' | 'PK002' | 'PK003' | 'PK004' | 'PK005' | 'PK006' | 'PK007';
 
-export const CLEARANCE_RULES: Record<ClearanceCode, { severity: Severity; title: string }> = {
-  PK001: { severity: 'error', title: 'A file the brief names is above the agent’s clearance' },
-  PK002: { severity: 'error', title: 'A path climbs out of the workspace or into a folder never packaged' },
-  PK003: { severity: 'warning', title: 'Some files of a folder or glob the brief names will be left out' },
-  PK004: { severity: 'warning', title: 'A file the brief names cannot be packaged (missing, binary, too large)' },
-  PK005: { severity: 'info', title: 'An absolute path is not a workspace file and is never packaged' },
-  PK006: { severity: 'error', title: 'The brief itself is labelled above the agent’s clearance' },
-  PK007: { severity: 'warning', title: 'The brief’s secrets need an L3 operator to be mounted' },
+/**
+ * `refuses`: what the finding reports makes buildPackage refuse the package (a blocking exclusion or a secret not
+ * granted), and so Deploy Agent refuses the brief. PK007 stays a warning in the editor, where the brief may be
+ * meant for an L3 operator; `brief validate` and deploy go by `refuses`.
+ */
+export const CLEARANCE_RULES: Record<ClearanceCode, { severity: Severity; title: string; refuses: boolean }> = {
+  PK001: { severity: 'error', title: 'A file the brief names is above the agent’s clearance', refuses: true },
+  PK002: { severity: 'error', title: 'A path climbs out of the workspace or into a folder never packaged', refuses: true },
+  PK003: { severity: 'warning', title: 'Some files of a folder or glob the brief names will be left out', refuses: false },
+  PK004: { severity: 'warning', title: 'A file the brief names cannot be packaged (missing, binary, too large)', refuses: false },
+  PK005: { severity: 'info', title: 'An absolute path is not a workspace file and is never packaged', refuses: false },
+  PK006: { severity: 'error', title: 'The brief itself is labelled above the agent’s clearance', refuses: true },
+  PK007: { severity: 'warning', title: 'The brief’s secrets need an L3 operator to be mounted', refuses: true },
 };
 
 export interface ClearanceFinding {
@@ -31,6 +36,8 @@ export interface ClearanceFinding {
   range: Range;
   message: string;
   docUrl: string;
+  /** The package is refused for this (see CLEARANCE_RULES). */
+  refuses: boolean;
   data: { path?: string; level?: Level; clearance: Level; reason: string };
 }
 
@@ -56,7 +63,7 @@ export async function briefClearanceFindings(briefText: string, workspace: Works
   const lines = doc.lines;
   const out: ClearanceFinding[] = [];
   const add = (code: ClearanceCode, range: Range, message: string, data: Omit<ClearanceFinding['data'], 'clearance'>) =>
-    out.push({ code, severity: CLEARANCE_RULES[code].severity, range, message, docUrl: `${PACKAGE_DOCS}#${code.toLowerCase()}`, data: { ...data, clearance: eff } });
+    out.push({ code, severity: CLEARANCE_RULES[code].severity, range, message, docUrl: `${PACKAGE_DOCS}#${code.toLowerCase()}`, refuses: CLEARANCE_RULES[code].refuses, data: { ...data, clearance: eff } });
 
   const own = labelFile(options.briefPath ?? 'MISSION_BRIEF.md', briefText, ws.config.confidentiality);
   if (own.source === 'unreadable' || rank(own.level) > rank(eff)) {

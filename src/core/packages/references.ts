@@ -2,6 +2,9 @@
 // code spans and link targets) and `@path` imports in instruction files. Only recognises references; whether a
 // reference is safe and what it may pull in is decided by the builder.
 import { BriefDocument, parseBrief } from '../brief';
+import { hasFileExtension, pathLike } from '../brief/paths';
+
+export { pathLike };
 
 export interface Reference {
   /** As written (`/workspace/docs/a.md`, `../x`, `/home/me/notes.md`). */
@@ -15,33 +18,12 @@ export interface Reference {
   line: number;
 }
 
-/** Paths that are places inside an agent's container, not workspace files. */
-const CONTAINER_PREFIX = /^\/(?:output|secrets|brief|tmp)(?:\/|$)/;
 const WORKSPACE_REF = /(?<![\w/.-])\/workspace(?:\/([^\s`'"()<>[\]{},;|]*))?/g;
 const CODE_SPAN = /`([^`\n]+)`/g;
 const LINK_TARGET = /\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
-// Checked after drive letters: `https:`, `mailto:`, `file:`.
-const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:/;
-const FILE_EXT = /\.[A-Za-z][A-Za-z0-9]{0,7}$/;
 
 function trimPunctuation(s: string): string {
   return s.replace(/[.:!?]+$/, '');
-}
-
-/**
- * A code span or link target that names a file: absolute paths (reported, never read), `~` paths and relative
- * paths with a folder or a file extension. Commands, URLs, container paths and `${secrets.X}` are not files.
- */
-export function pathLike(value: string): { path: string | undefined } | undefined {
-  const v = value.trim();
-  if (!v || /\s/.test(v) || v.startsWith('${') || v.startsWith('@')) return undefined;
-  if (/^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\')) return { path: undefined };
-  if (URL_LIKE.test(v) || v.startsWith('#')) return undefined;
-  if (v.startsWith('/workspace/') || v === '/workspace') return { path: v.slice('/workspace'.length).replace(/^\/+/, '') };
-  if (CONTAINER_PREFIX.test(v)) return undefined;
-  if (v.startsWith('/') || v.startsWith('~')) return { path: undefined };
-  if (/[\\/]/.test(v) || FILE_EXT.test(v)) return { path: v.replace(/^\.\//, '') };
-  return undefined;
 }
 
 function inBlocks(blocks: { startLine: number; endLine: number }[], line: number): boolean {
@@ -102,7 +84,7 @@ export function instructionImports(text: string, file: string): Reference[] {
     const withoutSpans = lineText.replace(/`[^`]*`/g, (s) => ' '.repeat(s.length));
     for (const m of withoutSpans.matchAll(IMPORT)) {
       const value = trimPunctuation(m[1]!);
-      if (!/[\\/]/.test(value) && !FILE_EXT.test(value)) continue;
+      if (!/[\\/]/.test(value) && !hasFileExtension(value)) continue;
       const start = lineStart + m.index;
       const absolute = value.startsWith('/') || value.startsWith('~');
       out.push({ ref: `@${value}`, path: absolute ? undefined : dir + value, start, end: start + value.length + 1, line });

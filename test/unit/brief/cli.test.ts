@@ -36,15 +36,22 @@ describe('federation brief validate', () => {
     return dest;
   }
 
+  /** valid.brief.md as Deploy Agent takes it: no network allow-list (its secret still needs an L3 operator). */
+  function deployable(to: string): string {
+    const dest = fixture('valid.brief.md', to);
+    writeFileSync(dest, readFileSync(dest, 'utf8').replace('network: [api.github.com]', 'network: internal'));
+    return dest;
+  }
+
   function registry(): void {
     mkdirSync(path.join(tmp.path, '.federation'), { recursive: true });
     const personas = REGISTRY.personas.map((p) => ({ ...p, displayName: p.id, status: 'idle', runsIn: 'agent', lastHeartbeat: null, registeredAt: '2026-01-01T00:00:00.000Z' }));
     writeFileSync(path.join(tmp.path, '.federation', 'personas.json'), JSON.stringify({ version: 1, revision: 1, personas }));
   }
 
-  it('exit 0 and "ok" for a valid brief', async () => {
-    fixture('valid.brief.md');
-    const r = await run(['brief', 'validate', 'valid.brief.md']);
+  it('exit 0 and "ok" for a valid brief that Deploy Agent takes at the operator level', async () => {
+    deployable('valid.brief.md');
+    const r = await run(['brief', 'validate', 'valid.brief.md', '--operator-level', 'L3']);
     assert.equal(r.code, 0);
     assert.equal(r.out, 'valid.brief.md: ok\n');
   });
@@ -55,7 +62,7 @@ describe('federation brief validate', () => {
     assert.equal(r.code, 1);
     const lines = r.out.trim().split('\n');
     assert.ok(lines.includes('briefs/broken.brief.md:4:18: error MB013 confidentiality must be one of C0, C1, C2, C3; "C5" is not. Did you mean C3?'), r.out);
-    assert.match(lines[lines.length - 1]!, /^briefs\/broken\.brief\.md: \d+ errors, \d+ warnings, 1 info$/);
+    assert.match(lines[lines.length - 1]!, /^briefs\/broken\.brief\.md: \d+ errors, \d+ warnings, 1 info; Deploy Agent refuses it at operator level L1$/);
   });
 
   it('exit 0 when there are only warnings', async () => {
@@ -81,7 +88,8 @@ describe('federation brief validate', () => {
       docUrl: 'https://github.com/agent-federation/agent-federation/blob/main/docs/brief-rules.md#mb030',
       data: { key: 'output', path: 'results/', suggestion: '/output/results/' },
     });
-    assert.deepEqual(json.summary, { files: 2, errors: 10, warnings: 0, infos: 0 });
+    // 10 of the validator; AG001 and PK007 for valid.brief.md at L1, PK005 for the host path in paths.brief.md.
+    assert.deepEqual(json.summary, { files: 2, errors: 12, warnings: 0, infos: 1 });
   });
 
   it('SARIF 2.1.0 for code scanning: rules with helpUri, results with 1-based regions relative to the root', async () => {
@@ -93,8 +101,10 @@ describe('federation brief validate', () => {
     assert.equal(sarif.$schema, 'https://json.schemastore.org/sarif-2.1.0.json');
     const run0 = sarif.runs[0];
     const rules = run0.tool.driver.rules as { id: string; helpUri: string; defaultConfiguration: { level: string } }[];
-    assert.equal(rules.length, 22);
-    for (const rule of rules) assert.equal(rule.helpUri, `https://github.com/agent-federation/agent-federation/blob/main/docs/brief-rules.md#${rule.id.toLowerCase()}`);
+    // The validator's 23, deploy's AG001 and the package's PK001–PK007.
+    assert.equal(rules.length, 31);
+    const docs = { MB: 'brief-rules.md', AG: 'agents.md', PK: 'packages.md' } as Record<string, string>;
+    for (const rule of rules) assert.equal(rule.helpUri, `https://github.com/agent-federation/agent-federation/blob/main/docs/${docs[rule.id.slice(0, 2)]}#${rule.id.toLowerCase()}`);
     assert.equal(rules.find((x) => x.id === 'MB042')!.defaultConfiguration.level, 'note');
     const result = run0.results.find((x: { ruleId: string }) => x.ruleId === 'MB013');
     assert.equal(rules[result.ruleIndex]!.id, 'MB013');
@@ -109,12 +119,12 @@ describe('federation brief validate', () => {
   });
 
   it('globs walk the tree, skip node_modules and .git, and keep only brief file names', async () => {
-    fixture('valid.brief.md', 'a/one.brief.md');
-    fixture('valid.brief.md', 'a/b/MISSION_BRIEF.md');
+    deployable('a/one.brief.md');
+    deployable('a/b/MISSION_BRIEF.md');
     fixture('valid.brief.md', 'a/README.md');
     fixture('broken.brief.md', 'node_modules/x/bad.brief.md');
     fixture('broken.brief.md', '.git/bad.brief.md');
-    const r = await run(['brief', 'validate', 'a/**/*.md', '--format', 'json']);
+    const r = await run(['brief', 'validate', 'a/**/*.md', '--format', 'json', '--operator-level', 'L3']);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.out).files.map((f: { file: string }) => f.file), ['a/b/MISSION_BRIEF.md', 'a/one.brief.md']);
   });

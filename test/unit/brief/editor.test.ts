@@ -151,7 +151,7 @@ describe('brief completion', () => {
 
   it('codes inside a brief-disable comment', () => {
     const items = completeBrief('# T\n<!-- brief-disable MB0', { line: 1, character: 24 });
-    assert.equal(items.length, 22);
+    assert.equal(items.length, 23);
     assert.equal(items[0]!.detail, 'A required section is missing');
   });
 

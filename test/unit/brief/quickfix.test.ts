@@ -26,6 +26,7 @@ const CASES: { name: string; code: BriefCode; title: string }[] = [
   { name: 'disable', code: 'MB060', title: 'Disable MB060 for this file' },
   { name: 'mission', code: 'MB020', title: 'Add a success criterion' },
   { name: 'unclosed', code: 'MB010', title: 'Close the front matter' },
+  { name: 'bare-path', code: 'MB033', title: 'Put docs/public.md in backticks' },
 ];
 
 describe('brief quick fixes', () => {

@@ -1,13 +1,12 @@
 // The generated workflow is parsed by GitHub's own parser (@actions/workflow-parser) and must have no error.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { generateWorkflow, githubOutputLines } from '../../../src/core/matrix/workflow';
-import { config, simpleConfig } from './helpers';
+import { config } from './helpers';
+import { CONFIGS, FIXTURE_CONFIG } from './workflowConfigs';
 
 const repo = path.resolve(__dirname, '..', '..', '..', '..');
-const FIXTURE_CONFIG = readFileSync(path.join(repo, 'demo', '.github', 'multi-agent-config.yml'), 'utf8');
 
 type Parser = typeof import('@actions/workflow-parser');
 let parser: Parser | undefined;
@@ -33,16 +32,6 @@ async function githubErrors(text: string): Promise<string[]> {
   const template = await p.convertWorkflowTemplate(result.context, result.value);
   return [...result.context.errors.getErrors().map((e) => e.message), ...(template.errors ?? []).map((e) => e.Message)];
 }
-
-const CONFIGS: Record<string, string> = {
-  'the demo monorepo': FIXTURE_CONFIG,
-  'fail_fast waves, caching off, root module': simpleConfig([['a', 'b'], ['c'], ['d']], { extraPriority: (i) => (i < 2 ? '    fail_fast: true\n' : ''), extraTop: 'optimization:\n  caching:\n    enabled: false\n' }),
-  'shards, continue_on_error, custom cache key, depends_on reorder': simpleConfig([['lint'], ['test']], {
-    extraTop: `failure_handling:\n  continue_on_error: true\noptimization:\n  caching:\n    cache_key: "deps-\${{ hashFiles('**/package-lock.json') }}"\n    restore_keys: ["deps-"]\n`,
-    extraPriority: (i) => (i === 0 ? '    depends_on: [priority_2]\n' : ''),
-  }).replace('  test:\n    module: .\n', '  test:\n    module: packages/api\n    shards: 4\n'),
-  'a single priority with one task': simpleConfig([['only']]),
-};
 
 describe('GitHub Actions workflow', () => {
   for (const [name, text] of Object.entries(CONFIGS)) {
