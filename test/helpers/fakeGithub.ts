@@ -72,47 +72,94 @@ function zipCrc(b: Buffer): number {
   return zlib.crc32(b) >>> 0;
 }
 
+export interface MakeZipOptions {
+  /** Entries stored instead of deflated. */
+  store?: boolean;
+  /** Written in the ZIP64 format (written by hand from APPNOTE 4.3.9, 4.3.14, 4.3.15, 4.5.3): every size and offset
+   *  of the directory is 0xFFFFFFFF with the real value in the entry's ZIP64 extra field, and the end record
+   *  points to a ZIP64 end of central directory. */
+  zip64?: boolean;
+  /** With zip64: the uncompressed size the archive declares for an entry instead of its real one. */
+  declaredSizes?: Record<string, number>;
+}
+
 /** A zip archive (deflated entries, or stored with `store`), as upload-artifact makes them. */
-export function makeZip(files: Record<string, string | Buffer>, opts: { store?: boolean } = {}): Buffer {
+export function makeZip(files: Record<string, string | Buffer>, opts: MakeZipOptions = {}): Buffer {
+  const z64 = opts.zip64 === true;
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  const extra = (...values: number[]) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt16LE(0x0001, 0);
+    head.writeUInt16LE(values.length * 8, 2);
+    return Buffer.concat([head, ...values.map(u64)]);
+  };
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const [name, value] of Object.entries(files)) {
     const data = Buffer.isBuffer(value) ? value : Buffer.from(value);
     const comp = opts.store ? data : zlib.deflateRawSync(data);
+    const size = opts.declaredSizes?.[name] ?? data.length;
     const nameBuf = Buffer.from(name);
+    const version = z64 ? 45 : 20;
+    const localExtra = z64 ? extra(size, comp.length) : Buffer.alloc(0);
+    const centralExtra = z64 ? extra(size, comp.length, offset) : Buffer.alloc(0);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(version, 4);
     local.writeUInt16LE(0x800, 6);
     local.writeUInt16LE(opts.store ? 0 : 8, 8);
     local.writeUInt32LE(zipCrc(data), 14);
-    local.writeUInt32LE(comp.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(z64 ? 0xffffffff : comp.length, 18);
+    local.writeUInt32LE(z64 ? 0xffffffff : size, 22);
     local.writeUInt16LE(nameBuf.length, 26);
+    local.writeUInt16LE(localExtra.length, 28);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(version, 4);
+    central.writeUInt16LE(version, 6);
     central.writeUInt16LE(0x800, 8);
     central.writeUInt16LE(opts.store ? 0 : 8, 10);
     central.writeUInt32LE(zipCrc(data), 16);
-    central.writeUInt32LE(comp.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(z64 ? 0xffffffff : comp.length, 20);
+    central.writeUInt32LE(z64 ? 0xffffffff : size, 24);
     central.writeUInt16LE(nameBuf.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBuf, comp);
-    centrals.push(central, nameBuf);
-    offset += 30 + nameBuf.length + comp.length;
+    central.writeUInt16LE(centralExtra.length, 30);
+    central.writeUInt32LE(z64 ? 0xffffffff : offset, 42);
+    locals.push(local, nameBuf, localExtra, comp);
+    centrals.push(central, nameBuf, centralExtra);
+    offset += 30 + nameBuf.length + localExtra.length + comp.length;
   }
   const cd = Buffer.concat(centrals);
+  const count = Object.keys(files).length;
+  const tail: Buffer[] = [];
+  if (z64) {
+    const rec = Buffer.alloc(56);
+    rec.writeUInt32LE(0x06064b50, 0);
+    rec.writeBigUInt64LE(44n, 4);
+    rec.writeUInt16LE(45, 12);
+    rec.writeUInt16LE(45, 14);
+    rec.writeBigUInt64LE(BigInt(count), 24);
+    rec.writeBigUInt64LE(BigInt(count), 32);
+    rec.writeBigUInt64LE(BigInt(cd.length), 40);
+    rec.writeBigUInt64LE(BigInt(offset), 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    locator.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+    locator.writeUInt32LE(1, 16);
+    tail.push(rec, locator);
+  }
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+  end.writeUInt16LE(z64 ? 0xffff : count, 8);
+  end.writeUInt16LE(z64 ? 0xffff : count, 10);
+  end.writeUInt32LE(z64 ? 0xffffffff : cd.length, 12);
+  end.writeUInt32LE(z64 ? 0xffffffff : offset, 16);
+  return Buffer.concat([...locals, cd, ...tail, end]);
 }
 
 export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGithub> {

@@ -263,7 +263,7 @@ export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: W
   } else {
     try {
       if (reportArtifact.sizeInBytes > limits.report) throw tooLarge(reportArtifact.id, limits.report, reportArtifact.sizeInBytes);
-      const files = readZip(await o.api.downloadArtifact(reportArtifact.id, { maxBytes: limits.report, ...(o.signal ? { signal: o.signal } : {}) }));
+      const files = await readZip(await o.api.downloadArtifact(reportArtifact.id, { maxBytes: limits.report, ...(o.signal ? { signal: o.signal } : {}) }));
       const json = files.get(REPORT_JSON);
       if (!json) throw new FederationError('invalid-input', `the ${REPORT_ARTIFACT} artifact has no ${REPORT_JSON} (it has ${[...files.keys()].join(', ') || 'nothing'})`, {});
       const parsed = parseReport(json.toString('utf8'), files.get(REPORT_MARKDOWN)?.toString('utf8') ?? null);
@@ -304,7 +304,7 @@ export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: W
       try {
         const bytes = await o.api.downloadArtifact(a.id, { maxBytes: cap, ...(o.signal ? { signal: o.signal } : {}) });
         total += bytes.byteLength;
-        const log = readZip(bytes).get(`logs/${unit}.log`);
+        const log = (await readZip(bytes)).get(`logs/${unit}.log`);
         if (log) logs.set(unit, log.toString('utf8'));
       } catch (e) {
         // A log that cannot be had is left out; the results are in the report.

@@ -455,20 +455,87 @@ describe('GitHub pieces: zip reader, remotes', () => {
     assert.ok(out.after.includes('@octokit/core'), 'the hook sees it on the first call');
   });
 
-  it('reads deflated and stored entries, checks CRCs, refuses broken archives', () => {
-    const big = 'x'.repeat(10_000);
-    const files = readZip(makeZip({ 'a.txt': 'hello', 'dir/b.json': big }));
-    assert.equal(files.get('a.txt')!.toString(), 'hello');
-    assert.equal(files.get('dir/b.json')!.toString(), big);
-    assert.equal(readZip(makeZip({ 's.txt': 'stored' }, { store: true })).get('s.txt')!.toString(), 'stored');
-    const corrupt = makeZip({ 'a.txt': 'hello' }, { store: true });
-    corrupt[corrupt.indexOf('hello')] = 'j'.charCodeAt(0);
-    assert.throws(() => readZip(corrupt), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input' && /CRC/.test(e.message));
-    assert.throws(() => readZip(Buffer.from('not a zip at all, not at all')), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input');
-    assert.throws(() => readZip(makeZip({ 'big.txt': big }), { maxTotalBytes: 100 }), (e: unknown) => e instanceof FederationError);
+  it('loading the zip reader does not load yauzl; the first read does', () => {
+    const dir = path.resolve(__dirname, '..', '..', '..', 'src', 'core', 'matrix');
+    const helpers = path.resolve(__dirname, '..', '..', 'helpers', 'fakeGithub.js');
+    const script = `
+      const M = require('module'); const seen = []; const load = M._load;
+      M._load = function (r, ...a) { if (r === 'yauzl') seen.push(r); return load.call(this, r, ...a); };
+      require(${JSON.stringify(path.join(dir, 'index.js'))});
+      require(${JSON.stringify(path.join(dir, 'githubRun.js'))});
+      const { readZip } = require(${JSON.stringify(path.join(dir, 'githubZip.js'))});
+      const { makeZip } = require(${JSON.stringify(helpers)});
+      const before = seen.length;
+      readZip(makeZip({ 'a.txt': 'a' })).then((files) => process.stdout.write(JSON.stringify({ before, after: seen, a: files.get('a.txt').toString() })));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script]).toString()) as { before: number; after: string[]; a: string };
+    assert.equal(out.before, 0, 'nothing of yauzl at load');
+    assert.deepEqual([out.after.includes('yauzl'), out.a], [true, 'a'], 'the hook sees it on the first read');
   });
 
-  it('reads an archive made by Info-ZIP (another implementation), when zip is installed', function () {
+  it('reads deflated and stored entries, checks CRCs, refuses broken archives', async () => {
+    const big = 'x'.repeat(10_000);
+    const files = await readZip(makeZip({ 'a.txt': 'hello', 'dir/b.json': big }));
+    assert.equal(files.get('a.txt')!.toString(), 'hello');
+    assert.equal(files.get('dir/b.json')!.toString(), big);
+    assert.equal((await readZip(makeZip({ 's.txt': 'stored' }, { store: true }))).get('s.txt')!.toString(), 'stored');
+    const corrupt = makeZip({ 'a.txt': 'hello' }, { store: true });
+    corrupt[corrupt.indexOf('hello')] = 'j'.charCodeAt(0);
+    await assert.rejects(readZip(corrupt), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input' && /CRC/.test(e.message));
+    await assert.rejects(readZip(Buffer.from('not a zip at all, not at all')), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input');
+    await assert.rejects(readZip(makeZip({ 'big.txt': big }), { maxTotalBytes: 100 }), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input' && /more than 100 bytes/.test(e.message));
+    const truncated = makeZip({ 'a.txt': big });
+    await assert.rejects(readZip(Buffer.concat([truncated.subarray(0, 40), truncated.subarray(60)])), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input');
+    // An entry whose data inflates to more (or less) than its directory entry says is refused, small entries
+    // (inflated in one call) and large ones (streamed) alike.
+    const large = 'z'.repeat(3 * 1048576);
+    assert.equal((await readZip(makeZip({ 'large.log': large }))).get('large.log')!.toString(), large);
+    for (const [content, declared] of [[big, 100], [big, 20_000], [large, 2 * 1048576], [large, 4 * 1048576]] as const) {
+      await assert.rejects(readZip(makeZip({ 'a.txt': content }, { declaredSizes: { 'a.txt': declared } })), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input' && /a\.txt/.test(e.message), `${content.length} declared as ${declared}`);
+    }
+    await assert.rejects(readZip(makeZip({ '../escape.txt': 'x' })), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input');
+  });
+
+  it('reads ZIP64 archives: the ZIP64 end record and the sizes and offsets in ZIP64 extra fields', async () => {
+    const report = JSON.stringify({ a: 1, text: 'y'.repeat(5000) });
+    const files = await readZip(makeZip({ 'matrix-report.json': report, 'logs/u.log': 'log line\n', 'logs/': '' }, { zip64: true }));
+    assert.deepEqual([...files.keys()], ['matrix-report.json', 'logs/u.log']);
+    assert.equal(files.get('matrix-report.json')!.toString(), report);
+    assert.equal((await readZip(makeZip({ 's.txt': 'stored' }, { zip64: true, store: true }))).get('s.txt')!.toString(), 'stored');
+  });
+
+  it('refuses a ZIP64 entry that declares more than 4 GiB by the limit, before inflating it', async () => {
+    const zip = makeZip({ 'huge.bin': 'tiny' }, { zip64: true, declaredSizes: { 'huge.bin': 5 * 2 ** 30 } });
+    await assert.rejects(readZip(zip), (e: unknown) => e instanceof FederationError && e.reason === 'invalid-input' && /more than 268435456 bytes/.test(e.message));
+  });
+
+  it('reads an archive of more than 65535 entries (a ZIP64 end record) made by Python\'s zipfile, when python3 is installed', async function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fed-zip64-'));
+    try {
+      const out = path.join(dir, 'many.zip');
+      this.timeout(60_000); // ~2 s to write and ~3 s to read 65,600 entries on a 2-core machine
+      const py = [
+        'import io, sys, zipfile',
+        'b = io.BytesIO()',
+        'with zipfile.ZipFile(b, "w") as z:',
+        '    for i in range(65600): z.writestr(f"u{i}", f"{i}" if i % 1000 == 0 else "")',
+        'open(sys.argv[1], "wb").write(b.getvalue())',
+      ].join('\n');
+      try {
+        execFileSync('python3', ['-c', py, out]);
+      } catch {
+        this.skip();
+      }
+      const data = readFileSync(out);
+      assert.equal(data.readUInt16LE(data.length - 22 + 10), 0xffff, 'the classic end record has no room for the count');
+      const files = await readZip(data);
+      assert.equal(files.size, 65600);
+      assert.deepEqual([files.get('u0')!.toString(), files.get('u65000')!.toString(), files.get('u65599')!.length], ['0', '65000', 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads an archive made by Info-ZIP (another implementation), when zip is installed', async function () {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fed-zip-'));
     try {
       writeFileSync(path.join(dir, 'matrix-report.json'), JSON.stringify({ a: 1, text: 'y'.repeat(5000) }));
@@ -479,7 +546,7 @@ describe('GitHub pieces: zip reader, remotes', () => {
       } catch {
         this.skip();
       }
-      const files = readZip(readFileSync(path.join(dir, 'out.zip')));
+      const files = await readZip(readFileSync(path.join(dir, 'out.zip')));
       assert.equal(JSON.parse(files.get('matrix-report.json')!.toString()).a, 1);
       assert.equal(files.get('logs/u.log')!.toString(), 'log line\n');
       assert.ok(!files.has('logs/'), 'folders are left out');

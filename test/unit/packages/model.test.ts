@@ -84,6 +84,11 @@ describe('bootstrap packages: the security model', () => {
       assert.deepEqual(labelFile('public/a.md', '# a', config), { level: 'C0', source: 'path-rule', rule: 'public/**' });
       assert.deepEqual(labelFile('deep/er/id.key', undefined, config), { level: 'C3', source: 'path-rule', rule: '*.key' });
     });
+    it('a rule covers files and folders whose names start with a dot, as in .gitignore', () => {
+      assert.deepEqual(labelFile('private/.env', 'TOKEN=x', config), { level: 'C2', source: 'path-rule', rule: 'private/**' });
+      assert.deepEqual(labelFile('private/.ssh/config', 'Host x', config), { level: 'C2', source: 'path-rule', rule: 'private/**' });
+      assert.deepEqual(labelFile('deep/.hidden.key', undefined, config), { level: 'C3', source: 'path-rule', rule: '*.key' });
+    });
     it('front matter over the default, in either direction', () => {
       assert.deepEqual(labelFile('docs/a.md', '---\nconfidentiality: C0\n---\n', config), { level: 'C0', source: 'front-matter' });
       assert.deepEqual(labelFile('docs/a.md', '---\nconfidentiality: C3\n---\n', config), { level: 'C3', source: 'front-matter' });
