@@ -90,6 +90,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
     async (ctx, args) => {
       const sub = positional(args, 0, 'an agent subcommand (deploy, list, logs, stop, restart, rm, report, collect, inspect, compose, prune)');
       const agents = service(ctx);
+      // Everything but compose (which only reads briefs) works on the federation's agents.
+      if (sub !== 'compose') await agents.requireFederation();
       switch (sub) {
         case 'deploy': {
           const briefs = args.positionals.slice(1);
@@ -198,11 +200,13 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const result = await agents.prune({ force: boolFlag(args, 'force') });
           ctx.print(result, () =>
             [
-              result.removed.length ? `Removed ${result.removed.join(', ')}` : 'Nothing to prune.',
+              result.removed.length ? `Removed ${result.removed.join(', ')}` : result.unreachable.length ? 'Nothing pruned.' : 'Nothing to prune.',
               ...result.kept.map((k) => printable(`Kept ${k.id}: ${k.why}`, { oneLine: true })),
             ].join('\n'),
           );
-          return EXIT.ok;
+          // An engine that did not answer may hold agents to prune: say so, and fail, as list does.
+          if (!ctx.json) for (const h of result.unreachable) ctx.err(`federation agent: ${h.error ?? `${h.hostLabel} is not reachable`}`);
+          return result.unreachable.length > 0 ? EXIT.error : EXIT.ok;
         }
         default:
           throw new UsageError(`unknown agent subcommand "${sub}"`);

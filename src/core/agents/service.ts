@@ -101,6 +101,8 @@ export interface RemoveResult {
 export interface PruneResult {
   removed: string[];
   kept: Array<{ id: string; why: string }>;
+  /** Engines that did not answer: their agents were neither seen nor pruned. */
+  unreachable: Array<{ host: string; hostLabel: string; error?: string; reason?: string }>;
 }
 
 export interface ReportResult {
@@ -196,6 +198,13 @@ export class AgentService {
   // ---- deploy -------------------------------------------------------------------------------------------------
 
   /** Validates and plans the briefs without touching the engine: what `deploy` would run. */
+  /** Agents belong to a federation: a folder without one is `not-initialized`, for reads as for deploys. */
+  async requireFederation(): Promise<void> {
+    if (!(await this.store.isInitialized())) {
+      throw new FederationError('not-initialized', `No federation in ${this.root}: run "federation init" first.`, { root: this.root });
+    }
+  }
+
   async plan(briefs: string[], options: PlanOptions = {}): Promise<Array<AgentPlan & { text: string; abs: string }>> {
     if (briefs.length === 0) throw new FederationError('invalid-input', 'Name at least one MISSION_BRIEF to deploy.', {});
     const registry = await this.registry();
@@ -225,9 +234,7 @@ export class AgentService {
     if (withPassword(host)) {
       throw new FederationError('invalid-input', 'Put no password in the Docker host address; use TLS certificates or an ssh agent.', { field: 'host' });
     }
-    if (!(await this.store.isInitialized())) {
-      throw new FederationError('not-initialized', `No federation in ${this.root}: run "federation init" first.`, { root: this.root });
-    }
+    await this.requireFederation();
     // Everything that can be checked without the engine is checked first, so a bad brief or a missing secret
     // never leaves anything behind.
     const plans = await this.plan(briefs, options);
@@ -689,8 +696,11 @@ export class AgentService {
 
   /** Removes every finished agent whose output is collected or empty (all finished ones with force). */
   async prune(options: { force?: boolean } = {}): Promise<PruneResult> {
-    const { agents } = await this.list();
-    const result: PruneResult = { removed: [], kept: [] };
+    const { agents, hosts } = await this.list();
+    const result: PruneResult = {
+      removed: [], kept: [],
+      unreachable: hosts.filter((h) => !h.reachable).map((h) => ({ host: h.host, hostLabel: h.hostLabel, ...(h.error ? { error: h.error } : {}), ...(h.reason ? { reason: h.reason } : {}) })),
+    };
     for (const a of agents) {
       if (!FINISHED_STATUSES.includes(a.status)) continue;
       try {
