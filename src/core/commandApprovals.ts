@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FederationError } from './errors';
 
 export function approvalsFile(env: NodeJS.ProcessEnv = process.env): string {
   if (env['FEDERATION_APPROVALS_FILE']) return env['FEDERATION_APPROVALS_FILE'];
@@ -44,4 +45,25 @@ export async function approveCommands(root: string, commands: string[], file = a
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
   await fs.rename(tmp, file);
+}
+
+/**
+ * The CLI's command-approval policy: commands this user allowed for this workspace before run; with `allow`
+ * (--allow-workspace-commands) the new ones are recorded and run; otherwise they are refused (not-approved),
+ * listed, with `hint` saying how to allow them.
+ */
+export function rememberedApprovals(allow: boolean, hint: string, file = approvalsFile()): { approve(root: string, commands: string[]): Promise<void> } {
+  return {
+    async approve(root, commands) {
+      if (allow) return approveCommands(root, commands, file);
+      const pending = await unapprovedCommands(root, commands, file);
+      if (pending.length === 0) return;
+      throw new FederationError(
+        'not-approved',
+        `${pending.length} command${pending.length === 1 ? '' : 's'} defined by this workspace ${pending.length === 1 ? 'has' : 'have'} not run here before:\n` +
+          pending.map((c) => `  ${c}`).join('\n') + `\n${hint}`,
+        { commands: pending },
+      );
+    },
+  };
 }

@@ -3,20 +3,18 @@
 // failure, 2 usage, 130 cancelled by SIGINT. JSON shapes: docs/matrix.md.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { DockerClient } from '../../core/docker/client';
 import { DockerClientFactory, loadDockerClient } from '../../core/docker/loader';
-import { FederationError } from '../../core/errors';
-import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages, prepareDockerIsolation, removeRunContainers } from '../../core/matrix/containerRunner';
-import { loadMatrixConfig, LoadedMatrixConfig } from '../../core/matrix/load';
+import { FederationError, isFederationError } from '../../core/errors';
+import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/containerRunner';
+import { loadMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
-import { LocalProcessRunner } from '../../core/matrix/process';
 import { renderJsonReport, renderMarkdownReport, statusLabel } from '../../core/matrix/report';
 import { listRuns, readRun, RUN_ID_PATTERN, RUNS_DIR } from '../../core/matrix/results';
-import { MatrixEvent, runMatrix } from '../../core/matrix/runner';
-import { runSetup } from '../../core/matrix/setup';
+import { MatrixEvent } from '../../core/matrix/runner';
+import { configError, MatrixService, type PlanRequest } from '../../core/matrix/service';
 import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
 import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from '../../core/matrix/workflow';
-import { approveCommands, unapprovedCommands } from '../../core/commandApprovals';
+import { rememberedApprovals } from '../../core/commandApprovals';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
 import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
@@ -37,56 +35,63 @@ function isolationFlag(args: ParsedArgs): Isolation {
   return isolation as Isolation;
 }
 
-/** Config errors that only docker isolation has (a task without image, a symlinked module), printed like every other finding. */
-function refuseFindings(ctx: CliContext, findings: MatrixFinding[]): boolean {
-  if (findings.length === 0) return false;
-  if (ctx.json) ctx.out(JSON.stringify({ valid: false, findings }, null, 2));
-  printFindings(ctx, findings);
-  return true;
-}
-
 function printFindings(ctx: CliContext, findings: MatrixFinding[]): void {
   for (const f of findings) ctx.err(formatFinding(f));
 }
 
-/** Loads the config; on error findings prints them (or their JSON) and returns undefined: the caller exits 1. */
-async function load(ctx: CliContext, args: ParsedArgs, checkModules = true): Promise<(LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> }) | undefined> {
-  const loaded = await loadMatrixConfig(ctx.root, stringFlag(args, 'config'), { checkModules });
-  if (!loaded.config) {
-    if (ctx.json) ctx.out(JSON.stringify({ valid: false, findings: loaded.findings }, null, 2));
-    printFindings(ctx, loaded.findings);
-    return undefined;
-  }
-  printFindings(ctx, loaded.findings.filter((f) => f.severity === 'warning'));
-  return loaded as LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> };
+/** The matrix service for this command line: the engine of matrixDocker, approvals remembered per workspace. */
+function service(ctx: CliContext, args: ParsedArgs): MatrixService {
+  return new MatrixService({
+    root: ctx.root,
+    clientFactory: matrixDocker.clientFactory,
+    approvals: rememberedApprovals(
+      boolFlag(args, 'allow-workspace-commands'),
+      'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).',
+    ),
+  });
 }
 
-function planFrom(loaded: LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> }, args: ParsedArgs): MatrixPlan {
+/** The plan's slice from the command line; a malformed value is a usage error before the service is asked. */
+function planRequest(args: ParsedArgs, checkModules = true): PlanRequest {
   // Words after the subcommand are more --only tasks (the flag table allows them only with --only).
   const only = [...listFlag(args, 'only'), ...args.positionals.slice(1)];
   const priority = stringFlag(args, 'priority');
   const maxParallel = intFlag(args, 'max-parallel');
   if (maxParallel !== undefined && maxParallel < 1) throw new UsageError('--max-parallel must be at least 1');
   if (priority !== undefined && !/^(priority_)?\d+$/.test(priority)) throw new UsageError(`--priority takes a number or priority_N, got "${priority}"`);
-  let plan = planMatrix(loaded.config, {
-    configFile: loaded.shownAs.split(path.sep).join('/'),
+  const configFile = stringFlag(args, 'config');
+  const unit = stringFlag(args, 'unit');
+  return {
+    checkModules,
+    ...(configFile !== undefined ? { configFile } : {}),
     ...(only.length ? { only } : {}),
     ...(priority !== undefined ? { priority } : {}),
     ...(maxParallel !== undefined ? { maxParallel } : {}),
-  });
-  const unit = stringFlag(args, 'unit');
-  if (unit !== undefined) {
-    // One unit (a GitHub worker): the waves stay, empty but for it, so wave numbers match the leader's plan.
-    if (!plan.waves.some((w) => w.units.some((u) => u.id === unit))) {
-      throw new FederationError('not-found', `--unit: no unit "${unit}" in the plan (units: ${plan.waves.flatMap((w) => w.units.map((u) => u.id)).join(', ')})`, { unit });
-    }
-    const waves = plan.waves.map((w) => {
-      const units = w.units.filter((u) => u.id === unit);
-      return { ...w, units, agents: Math.min(w.agents, units.length), assignment: units.length ? [[unit]] : [] };
-    });
-    plan = { ...plan, waves, unitCount: 1, taskCount: 1, maxAgents: 1 };
+    ...(unit !== undefined ? { unit } : {}),
+  };
+}
+
+/**
+ * Runs `fn`; a config with errors (the service's configError, which carries every finding) is printed as the
+ * findings (and their JSON document under --json), exit 1.
+ */
+async function withConfig(ctx: CliContext, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    const findings = isFederationError(e, 'invalid-input') ? e.details['findings'] : undefined;
+    if (!Array.isArray(findings)) throw e;
+    if (ctx.json) ctx.out(JSON.stringify({ valid: false, findings }, null, 2));
+    printFindings(ctx, findings as MatrixFinding[]);
+    return EXIT.error;
   }
-  return plan;
+}
+
+/** Plans through the service, printing the config's warnings. */
+async function planned(ctx: CliContext, args: ParsedArgs, checkModules = true): Promise<Awaited<ReturnType<MatrixService['plan']>>> {
+  const result = await service(ctx, args).plan(planRequest(args, checkModules));
+  printFindings(ctx, result.loaded.findings.filter((f) => f.severity === 'warning'));
+  return result;
 }
 
 function humanPlan(plan: MatrixPlan): string {
@@ -115,24 +120,6 @@ function progressLine(e: MatrixEvent): string | undefined {
     default:
       return undefined;
   }
-}
-
-/**
- * Refuses workspace-defined commands this user has not allowed here before, unless --allow-workspace-commands is
- * given (which records them). The editor relies on Workspace Trust instead.
- */
-async function checkApproved(ctx: CliContext, args: ParsedArgs, plan: MatrixPlan, install: string | undefined, setup: boolean): Promise<void> {
-  const commands = [...plan.waves.flatMap((w) => w.units.map((u) => `${u.module}: ${u.command}`)), ...(setup ? [`setup: ${install ?? 'default install'}`] : [])];
-  if (boolFlag(args, 'allow-workspace-commands')) return approveCommands(ctx.root, commands);
-  const pending = await unapprovedCommands(ctx.root, commands);
-  if (pending.length === 0) return;
-  throw new FederationError(
-    'not-approved',
-    `${pending.length} command${pending.length === 1 ? '' : 's'} defined by this workspace ${pending.length === 1 ? 'has' : 'have'} not run here before:\n` +
-      pending.map((c) => `  ${c}`).join('\n') +
-      '\nRead them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).',
-    { commands: pending },
-  );
 }
 
 /** The run report panel's page as one self-contained file (script, styles and data inlined; works offline). */
@@ -206,48 +193,30 @@ export const matrixCommand: CliCommand = defineCommand(
         if (!ctx.json && valid) ctx.out(printable(`${loaded.shownAs}: valid (${Object.keys(loaded.config!.tasks).length} tasks, ${Object.keys(loaded.config!.priorities).length} priorities)`));
         return valid ? EXIT.ok : EXIT.error;
       }
-      case 'plan': {
-        const loaded = await load(ctx, args, false);
-        if (!loaded) return EXIT.error;
-        const githubOutput = stringFlag(args, 'github-output');
-        const plan = planFrom(loaded, args);
-        if (githubOutput !== undefined) await fs.appendFile(path.resolve(ctx.root, githubOutput), githubOutputLines(plan).join('\n') + '\n');
-        ctx.print(plan, () => humanPlan(plan));
-        return EXIT.ok;
-      }
-      case 'setup': {
-        const loaded = await load(ctx, args);
-        if (!loaded) return EXIT.error;
-        const plan = planFrom(loaded, args);
-        const logsDir = path.join(ctx.root, '.federation', 'cache', 'logs');
-        const install = stringFlag(args, 'install-command');
-        await checkApproved(ctx, args, plan, install, true);
-        const runner = new LocalProcessRunner();
-        const results = await runSetup({ root: ctx.root, plan, runner, logsDir, ...(install !== undefined ? { installCommand: install } : {}) }).finally(() => runner.dispose());
-        ctx.print({ setup: results }, () => results.map((r) => printable(`${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`, { oneLine: true })).join('\n') || 'No modules.');
-        return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
-      }
+      case 'plan':
+        return withConfig(ctx, async () => {
+          const { plan } = await planned(ctx, args, false);
+          const githubOutput = stringFlag(args, 'github-output');
+          if (githubOutput !== undefined) await fs.appendFile(path.resolve(ctx.root, githubOutput), githubOutputLines(plan).join('\n') + '\n');
+          ctx.print(plan, () => humanPlan(plan));
+          return EXIT.ok;
+        });
+      case 'setup':
+        return withConfig(ctx, async () => {
+          const install = stringFlag(args, 'install-command');
+          const results = await service(ctx, args).setup({ ...planRequest(args), ...(install !== undefined ? { installCommand: install } : {}) });
+          ctx.print({ setup: results }, () => results.map((r) => printable(`${r.module}: ${r.action}${r.lockfile ? ` (${r.lockfile})` : ''}${r.error ? `: ${r.error}` : ''}`, { oneLine: true })).join('\n') || 'No modules.');
+          return results.some((r) => r.action === 'failed') ? EXIT.error : EXIT.ok;
+        });
       case 'run': {
         const isolation = isolationFlag(args);
         const noSetup = boolFlag(args, 'no-setup');
-        const loaded = await load(ctx, args);
-        if (!loaded) return EXIT.error;
-        const plan = planFrom(loaded, args);
         const runId = stringFlag(args, 'run-id');
         if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) throw new UsageError(`--run-id must be letters, digits, ., _ and -, got "${runId}"`);
         const grace = stringFlag(args, 'grace');
         if (grace !== undefined && !(Number(grace) >= 0)) throw new UsageError(`--grace takes seconds, got "${grace}"`);
         const install = stringFlag(args, 'install-command');
-        if (isolation === 'docker' && refuseFindings(ctx, dockerFindings(loaded.text, loaded.shownAs, loaded.config, plan, ctx.root))) return EXIT.error;
-        await checkApproved(ctx, args, plan, install, !noSetup);
-        // Before anything runs: the engine answers and has every image ("Is Docker running?" otherwise).
-        let client: DockerClient | undefined;
-        let docker: Awaited<ReturnType<typeof prepareDockerIsolation>> | undefined;
-        if (isolation === 'docker') {
-          client = await matrixDocker.clientFactory();
-          docker = await prepareDockerIsolation({ client, root: ctx.root, config: loaded.config, plan });
-        }
-        let startedRun: string | undefined;
+        const request = planRequest(args);
         const controller = new AbortController();
         const onSigint = () => {
           ctx.err('federation matrix: interrupted, stopping every task…');
@@ -255,42 +224,40 @@ export const matrixCommand: CliCommand = defineCommand(
         };
         process.once('SIGINT', onSigint);
         try {
-          const outcome = await runMatrix({
-            root: ctx.root,
-            plan,
-            signal: controller.signal,
-            setup: noSetup ? false : install !== undefined ? { installCommand: install } : {},
-            ...(runId !== undefined ? { runId } : {}),
-            ...(grace !== undefined ? { graceMs: Number(grace) * 1000 } : {}),
-            ...(docker ? { isolation: docker } : {}),
-            onEvent: (e) => {
-              if (e.type === 'run-started') startedRun = e.runId;
-              if (ctx.json) return;
-              const line = progressLine(e);
-              if (line) ctx.err(line);
-            },
+          return await withConfig(ctx, async () => {
+            const outcome = await service(ctx, args).run({
+              ...request,
+              isolation,
+              signal: controller.signal,
+              setup: noSetup ? false : install !== undefined ? { installCommand: install } : {},
+              ...(runId !== undefined ? { runId } : {}),
+              ...(grace !== undefined ? { graceMs: Number(grace) * 1000 } : {}),
+              onWarnings: (w: MatrixFinding[]) => printFindings(ctx, w),
+              onEvent: (e) => {
+                if (ctx.json) return;
+                const line = progressLine(e);
+                if (line) ctx.err(line);
+              },
+            });
+            const s = outcome.summary;
+            ctx.print({ runId: outcome.runId, dir: path.relative(ctx.root, outcome.dir), summary: s }, () =>
+              [
+                `run ${outcome.runId}: ${s.status}: ${s.counts.passed}/${s.counts.units} passed, ${s.counts.blockingFailures} blocking failure(s), ${s.counts.allowedFailures} allowed`,
+                `  ${(s.totalMs / 1000).toFixed(1)} s in all, waves ${(s.executionMs / 1000).toFixed(1)} s (lower bound ${(s.criticalPathMs / 1000).toFixed(1)} s), speedup ${s.speedup.toFixed(2)}×, efficiency ${Math.round(s.efficiency * 100)}%`,
+                `  results in ${path.relative(ctx.root, outcome.dir)}; "federation matrix report" shows them`,
+              ].join('\n'),
+            );
+            if (s.status === 'cancelled') return EXIT_CANCELLED;
+            return s.status === 'passed' ? EXIT.ok : EXIT.error;
           });
-          const s = outcome.summary;
-          ctx.print({ runId: outcome.runId, dir: path.relative(ctx.root, outcome.dir), summary: s }, () =>
-            [
-              `run ${outcome.runId}: ${s.status}: ${s.counts.passed}/${s.counts.units} passed, ${s.counts.blockingFailures} blocking failure(s), ${s.counts.allowedFailures} allowed`,
-              `  ${(s.totalMs / 1000).toFixed(1)} s in all, waves ${(s.executionMs / 1000).toFixed(1)} s (lower bound ${(s.criticalPathMs / 1000).toFixed(1)} s), speedup ${s.speedup.toFixed(2)}×, efficiency ${Math.round(s.efficiency * 100)}%`,
-              `  results in ${path.relative(ctx.root, outcome.dir)}; "federation matrix report" shows them`,
-            ].join('\n'),
-          );
-          if (s.status === 'cancelled') return EXIT_CANCELLED;
-          return s.status === 'passed' ? EXIT.ok : EXIT.error;
         } finally {
           process.removeListener('SIGINT', onSigint);
-          // Each attempt removes its own container; this catches one whose removal failed (engine hiccup).
-          if (client && startedRun !== undefined) await removeRunContainers(client, { root: ctx.root, runId: startedRun }).catch(() => undefined);
         }
       }
       case 'clean': {
         const run = stringFlag(args, 'run');
         if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
-        const client = await matrixDocker.clientFactory();
-        const removed = await removeRunContainers(client, { root: ctx.root, ...(run !== undefined ? { runId: run } : {}) });
+        const removed = await service(ctx, args).clean(run);
         ctx.print({ removed }, () => (removed.length ? removed.map((n) => `removed ${n}`).join('\n') : 'No task containers left.'));
         return EXIT.ok;
       }
@@ -318,25 +285,27 @@ export const matrixCommand: CliCommand = defineCommand(
         }
         return EXIT.ok;
       }
-      case 'workflow': {
-        const loaded = await load(ctx, args, false);
-        if (!loaded) return EXIT.error;
-        const plan = planFrom(loaded, args);
-        // --isolation docker: the workers pull every task's image and run with docker isolation; a task without
-        // an image is the same config error as for a local docker run.
-        const docker = isolationFlag(args) === 'docker';
-        if (docker && refuseFindings(ctx, imageFindings(loaded.text, loaded.shownAs, loaded.config, plan))) return EXIT.error;
-        const text = generateWorkflow(plan, {
-          configFile: loaded.shownAs.split(path.sep).join('/'),
-          cli: stringFlag(args, 'cli') ?? DEFAULT_CLI,
-          ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}),
+      case 'workflow':
+        return withConfig(ctx, async () => {
+          const { loaded, plan } = await planned(ctx, args, false);
+          // --isolation docker: the workers pull every task's image and run with docker isolation; a task without
+          // an image is the same config error as for a local docker run.
+          const docker = isolationFlag(args) === 'docker';
+          if (docker) {
+            const missing = imageFindings(loaded.text, loaded.shownAs, loaded.config, plan);
+            if (missing.length) throw configError(loaded, missing, 'nothing was written');
+          }
+          const text = generateWorkflow(plan, {
+            configFile: loaded.shownAs.split(path.sep).join('/'),
+            cli: stringFlag(args, 'cli') ?? DEFAULT_CLI,
+            ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}),
+          });
+          const file = path.resolve(ctx.root, stringFlag(args, 'out') ?? WORKFLOW_FILE);
+          await fs.mkdir(path.dirname(file), { recursive: true });
+          await fs.writeFile(file, text);
+          ctx.print({ out: path.relative(ctx.root, file), jobs: ['leader', 'setup', ...plan.waves.map((w) => w.priority), 'report'] }, () => `wrote ${path.relative(ctx.root, file)}`);
+          return EXIT.ok;
         });
-        const file = path.resolve(ctx.root, stringFlag(args, 'out') ?? WORKFLOW_FILE);
-        await fs.mkdir(path.dirname(file), { recursive: true });
-        await fs.writeFile(file, text);
-        ctx.print({ out: path.relative(ctx.root, file), jobs: ['leader', 'setup', ...plan.waves.map((w) => w.priority), 'report'] }, () => `wrote ${path.relative(ctx.root, file)}`);
-        return EXIT.ok;
-      }
       case 'github-run':
         return githubRun(ctx, args);
       default:

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { DockerClient } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
-import { FederationError } from '../errors';
+import { FederationError, describeError } from '../errors';
 import type { Logger } from '../ports';
 import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './containerRunner';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
@@ -55,6 +55,8 @@ export interface RunRequest extends PlanRequest {
   graceMs?: number;
   signal?: AbortSignal;
   onEvent?: (e: MatrixEvent) => void;
+  /** The config's warnings (it has no errors), before anything runs. */
+  onWarnings?: (findings: MatrixFinding[]) => void;
 }
 
 export type LoadedConfig = LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> };
@@ -121,6 +123,8 @@ export class MatrixService {
       throw new FederationError('invalid-input', `a run id is letters, digits, ., _ and -, got "${req.runId}"`, { runId: req.runId });
     }
     const { loaded, plan } = await this.plan(req);
+    const warnings = loaded.findings.filter((f) => f.severity === 'warning');
+    if (warnings.length) req.onWarnings?.(warnings);
     const isolation = req.isolation ?? 'process';
     if (isolation === 'docker') {
       const refused = dockerFindings(loaded.text, loaded.shownAs, loaded.config, plan, this.root);
@@ -153,7 +157,7 @@ export class MatrixService {
       if (client && runId !== undefined) {
         const id = runId;
         await removeRunContainers(client, { root: this.root, runId: id }).catch((e: unknown) =>
-          this.deps.logger?.warn(`removing the task containers of run ${id}: ${e instanceof Error ? e.message : String(e)}`));
+          this.deps.logger?.warn(`removing the task containers of run ${id}: ${describeError(e)}`));
       }
     }
   }
