@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StateFileError } from './errors';
 import { ConfigFile, ConfigFileSchema } from './state/schemas';
+import { yaml } from './lazy';
 
 export const CONFIG_FILE = 'config.yaml';
 
@@ -27,11 +28,6 @@ artifacts:
       glob: "*.report.{md,json,html}"
       folder: OUT/reports
 `;
-
-/** yaml is required on first use, not at load: it costs ~10 ms to evaluate, and activation never needs it. */
-function yaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
-}
 
 export function parseConfig(text: string, file: string): ConfigFile {
   const doc = yaml().parseDocument(text, { prettyErrors: false });

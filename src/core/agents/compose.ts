@@ -7,6 +7,7 @@ import { LABEL, federationLabels } from './labels';
 import { PACKAGE_LAYOUT } from '../packages/workspace';
 import { TMPFS_OPTIONS, agentEnv, commandFor, type AgentPlan } from './plan';
 import { CONTAINER_PATHS } from './template';
+import { yaml } from '../lazy';
 
 export interface ComposeOptions {
   /** The compose file's path: every host path in it is relative to its folder. */
@@ -110,11 +111,6 @@ export function composeDocument(plans: ComposePlan[], options: ComposeOptions): 
   }
   if (Object.keys(secrets).length > 0) doc['secrets'] = secrets;
   return doc;
-}
-
-/** yaml is required on first use, as elsewhere in the core. */
-function yaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
 }
 
 export function composeYaml(plans: ComposePlan[], options: ComposeOptions): string {

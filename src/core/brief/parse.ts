@@ -6,6 +6,7 @@ import { isBriefCode } from './codes';
 import { SECTION_NAMES, SectionName } from './schema';
 import { LineIndex, detectEol } from './text';
 import { BriefCode, Range } from './types';
+import { yaml } from '../lazy';
 
 export interface Heading {
   level: number;
@@ -99,10 +100,6 @@ export interface BriefDocument {
 }
 
 const yamlDocs = new WeakMap<BriefDocument, { doc: YamlDocument; offset: number }>();
-
-function yaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
-}
 
 const SECTION_BY_LOWER = new Map<string, SectionName>(SECTION_NAMES.map((n) => [n.toLowerCase(), n]));
 

@@ -7,6 +7,7 @@ import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { KNOWN_KEYS, MatrixConfig, MatrixConfigSchema, PRIORITY_KEY_PATTERN, TASK_ID_PATTERN } from './schema';
 
 import type { Position, Range } from '../textRange';
+import { yaml } from '../lazy';
 
 export type { Position, Range };
 
@@ -41,11 +42,6 @@ export interface MatrixValidation {
   /** Present only when there is no error finding. */
   config?: MatrixConfig;
   findings: MatrixFinding[];
-}
-
-/** yaml is required on first use, not at load: it costs ~10 ms to evaluate and activation never needs it. */
-function yaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
 }
 
 /** `file:line:col: message` with one-based line and column, as compilers print it. */

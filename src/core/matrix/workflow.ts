@@ -3,6 +3,7 @@
 // worker's result file. Nothing masks a failure: a worker fails its job unless its failure is allowed, and then
 // the job says so with continue-on-error.
 import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit } from './plan';
+import { yaml } from '../lazy';
 
 export const WORKFLOW_FILE = '.github/workflows/multi-agent-deploy.yml';
 export const DEFAULT_CLI = 'npx --no-install federation';
@@ -36,10 +37,6 @@ export interface GithubMatrixEntry {
   continue_on_error: boolean;
   timeout_minutes: number;
   produces_artifacts: boolean;
-}
-
-function yaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
 }
 
 export function jobTimeoutMinutes(u: MatrixUnit): number {

@@ -4,6 +4,7 @@
 import { matchesGlob } from '../glob';
 import { ConfidentialityConfig, unsafeRuleReason } from './config';
 import { Level, maxLevel, rank } from './model';
+import { yaml } from '../lazy';
 
 export type LabelSource = 'front-matter' | 'path-rule' | 'default' | 'unreadable';
 
@@ -20,10 +21,6 @@ const MARKDOWN = /\.(?:md|markdown|mdx)$/i;
 
 export function isMarkdownPath(rel: string): boolean {
   return MARKDOWN.test(rel);
-}
-
-function yaml(): typeof import('yaml') {
-  return require('yaml') as typeof import('yaml');
 }
 
 /**
