@@ -2,7 +2,6 @@
 // disposable to VS Code. Activation reads nothing heavy: no Docker, no network; state loads in the background.
 import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
-import { Logger } from '../core/ports';
 import { FederationSnapshot, valueOr } from '../core/snapshot';
 import type { BriefOptions } from '../core/brief';
 import { BriefDiagnostics } from './brief/diagnostics';
@@ -16,6 +15,7 @@ import { SnapshotTreeProvider } from './views/treeProvider';
 import type { Features } from './features';
 import { onDidRefuseUntrusted, type Refusal } from './trust';
 import { WindowPersona } from './windowPersona';
+import { loggerFrom } from './logger';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -35,15 +35,6 @@ export interface FederationExtensionApi {
   readonly windowPersona: () => string | undefined;
   /** Fires when a command was refused for want of Workspace Trust and its message was shown (tests count these). */
   readonly onDidRefuseUntrusted: vscode.Event<Refusal>;
-}
-
-function loggerFrom(channel: vscode.LogOutputChannel): Logger {
-  return {
-    debug: (m) => channel.debug(m),
-    info: (m) => channel.info(m),
-    warn: (m) => channel.warn(m),
-    error: (m) => channel.error(m),
-  };
 }
 
 export function activate(context: vscode.ExtensionContext): FederationExtensionApi {

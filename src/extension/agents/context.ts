@@ -7,10 +7,10 @@ import { BRIEF_GLOB } from '../../core/brief/files';
 import { loadDockerClient } from '../../core/docker/loader';
 import { describeError, isFederationError } from '../../core/errors';
 import type { Federation } from '../../core/federation';
-import type { Logger } from '../../core/ports';
 import { showCommandError } from '../trust';
 import type { AgentsTreeProvider } from './provider';
 import type { SecretStorageSource } from './secretStorage';
+import { loggerFrom } from '../logger';
 
 export interface AgentsDeps {
   root: string;
@@ -30,10 +30,6 @@ export interface AgentsContext {
 export interface AgentCommand {
   id: string;
   run(ctx: AgentsContext, ...args: unknown[]): Promise<unknown>;
-}
-
-export function loggerFrom(log: vscode.LogOutputChannel): Logger {
-  return { debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) };
 }
 
 /** The settings the service is made from. */
