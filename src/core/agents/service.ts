@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { BriefRegistry } from '../brief';
 import { isDockerStatus, type ContainerInfo, type DockerClient, type DockerEvent, type DockerStream, type LogChunk, type LogOptions } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
-import { FederationError, PackageRefusedError, isFederationError, type RefusedFile } from '../errors';
+import { FederationError, PackageRefusedError, isFederationError, type RefusedFile, describeError } from '../errors';
 import { PACKAGE_LAYOUT, buildPackage, writePackage, type BootstrapPackage, type OperatorLevel } from '../packages';
 import { systemClock, silentLogger, type Clock, type Logger } from '../ports';
 import { FederationStore } from '../state/store';
@@ -381,27 +381,27 @@ export class AgentService {
     try {
       for (const c of await client.listContainers({ labels: { ...federationLabels(this.federationHash), [LABEL.group]: group } })) ids.add(c.id);
     } catch (e) {
-      this.logger.warn(`rollback: listing the deployment's containers failed: ${describe(e)}`);
+      this.logger.warn(`rollback: listing the deployment's containers failed: ${describeError(e)}`);
     }
     await Promise.all([...ids].map(async (id) => {
       try {
         await client.removeContainer(id, { force: true, removeVolumes: true });
       } catch (e) {
-        if (!isDockerStatus(e, 404)) this.logger.warn(`rollback: removing container ${id} failed: ${describe(e)}`);
+        if (!isDockerStatus(e, 404)) this.logger.warn(`rollback: removing container ${id} failed: ${describeError(e)}`);
       }
     }));
     await Promise.all(made.map(async (m) => {
       try {
         await removeTree(m.folders.dir);
       } catch (e) {
-        this.logger.warn(`rollback of ${m.id}: removing ${m.folders.dir} failed: ${describe(e)}`);
+        this.logger.warn(`rollback of ${m.id}: removing ${m.folders.dir} failed: ${describeError(e)}`);
       }
     }));
     if (network?.created) {
       try {
         await client.removeNetwork(network.name);
       } catch (e) {
-        if (!isDockerStatus(e, 404)) this.logger.warn(`rollback: removing network ${network.name} failed: ${describe(e)}`);
+        if (!isDockerStatus(e, 404)) this.logger.warn(`rollback: removing network ${network.name} failed: ${describeError(e)}`);
       }
     }
   }
@@ -432,7 +432,7 @@ export class AgentService {
       await client.removeNetwork(name);
     } catch (e) {
       // Still in use by a container we do not know about: leave it.
-      this.logger.warn(`network ${name} was left in place: ${describe(e)}`);
+      this.logger.warn(`network ${name} was left in place: ${describeError(e)}`);
     }
   }
 
@@ -543,7 +543,7 @@ export class AgentService {
       try {
         listener(change);
       } catch (e) {
-        this.logger.warn(`agent watcher listener failed: ${describe(e)}`);
+        this.logger.warn(`agent watcher listener failed: ${describeError(e)}`);
       }
     };
     const follow = (host: string): Promise<void> => {
@@ -567,7 +567,7 @@ export class AgentService {
           }
           await chain;
         } catch (e) {
-          const error = isFederationError(e) ? e : new FederationError('docker-error', describe(e), {});
+          const error = isFederationError(e) ? e : new FederationError('docker-error', describeError(e), {});
           emit({ type: 'host-error', host, hostLabel: client?.hostLabel ?? (host || 'the local engine'), error });
         } finally {
           streams.delete(host);
@@ -893,10 +893,6 @@ function refuseSecretCopies(brief: string, pkg: BootstrapPackage, values: Map<st
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** The error to report for a failed deployment: the first real one, not the cancellations it caused. */

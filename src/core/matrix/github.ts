@@ -5,7 +5,7 @@
 // doubling. Every failure is a GithubApiError with a reason; nothing here looks at message text.
 // Octokit is loaded on the first call (require inside a function), never when this module is loaded.
 import type { Octokit } from '@octokit/core';
-import { FederationError, isFederationError, ErrorReason } from '../errors';
+import { FederationError, isFederationError, ErrorReason, describeError } from '../errors';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -228,7 +228,7 @@ export class GithubActions {
       // fetch's TypeError ("fetch failed") carries the system error (ECONNREFUSED, ENOTFOUND…) as its cause.
       let inner: unknown = e;
       while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-      const cause = inner instanceof Error ? inner.message : String(inner);
+      const cause = describeError(inner);
       return new GithubApiError('github-unreachable', `GitHub (${this.baseUrl}) did not answer while ${ctx.what}: ${cause}. Check the network connection (and the API URL setting).`, undefined, { url: this.baseUrl }, { cause: e });
     }
     const msg = apiMessage(f);

@@ -5,7 +5,7 @@
 // gh-<GitHub run id>-<attempt>.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FederationError, isFederationError } from '../errors';
+import { FederationError, isFederationError, describeError } from '../errors';
 import { abortableSleep, ArtifactInfo, GithubActions, GithubApiError, JobInfo, Sleep, tooLarge, WorkflowRunInfo } from './github';
 import { githubRunId, parseGithubRunId } from './githubRunId';
 import { readZip } from './githubZip';
@@ -168,7 +168,7 @@ export function parseReport(json: string, markdown: string | null): GithubReport
   try {
     data = JSON.parse(json);
   } catch (e) {
-    throw new FederationError('invalid-input', `${REPORT_JSON} is not JSON: ${e instanceof Error ? e.message : String(e)}`, {});
+    throw new FederationError('invalid-input', `${REPORT_JSON} is not JSON: ${describeError(e)}`, {});
   }
   if (!isRecord(data) || !isRecord(data['summary']) || !Array.isArray(data['tasks'])) throw new FederationError('invalid-input', `${REPORT_JSON} has no summary and tasks`, {});
   const summary = data['summary'];
@@ -318,7 +318,7 @@ export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: W
           total += cap;
           skippedLogs.push({ unit, kind: cap < limits.log ? 'over-total' : 'too-large', detail: e.message });
         } else {
-          skippedLogs.push({ unit, kind: 'failed', detail: e instanceof Error ? e.message : String(e) });
+          skippedLogs.push({ unit, kind: 'failed', detail: describeError(e) });
         }
       }
     }

@@ -9,7 +9,7 @@
 // extension) does not evaluate it.
 import * as zlib from 'node:zlib';
 import type { Entry, ZipFile } from 'yauzl';
-import { FederationError, isFederationError } from '../errors';
+import { FederationError, isFederationError, describeError } from '../errors';
 
 export interface ZipLimits {
   /** Refuse archives whose entries inflate to more than this in total (default 256 MiB). */
@@ -109,5 +109,5 @@ async function readStreamed(zip: ZipFile, entry: Entry): Promise<Buffer> {
 }
 
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return describeError(e);
 }

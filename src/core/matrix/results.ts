@@ -3,7 +3,7 @@
 // come back as artifacts) gets the same summary and metrics as a local one.
 import { promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FederationError } from '../errors';
+import { FederationError, describeError } from '../errors';
 import { MatrixPlan } from './plan';
 
 export const RUNS_DIR = path.join('.federation', 'runs');
@@ -227,7 +227,7 @@ export function writeJsonSync(file: string, value: unknown): void {
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new FederationError('unavailable', `cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`, { file }, { cause: e });
+    throw new FederationError('unavailable', `cannot write ${file}: ${describeError(e)}`, { file }, { cause: e });
   }
 }
 

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { parseBrief } from '../brief';
 import { SECRET_NAME_PATTERN } from '../brief/schema';
-import { FederationError, StateFileError } from '../errors';
+import { FederationError, StateFileError, describeError } from '../errors';
 import { compareForClaim, hasSkills } from '../federation';
 import { applyJournal } from '../state/codec';
 import { PersonasFileSchema, QueueFileSchema } from '../state/schemas';
@@ -273,7 +273,7 @@ function parseState<T>(raw: string, file: string, schema: { safeParse(v: unknown
   try {
     data = JSON.parse(raw);
   } catch (e) {
-    throw new StateFileError(file, '', `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new StateFileError(file, '', `not valid JSON (${describeError(e)})`);
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {

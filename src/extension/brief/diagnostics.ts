@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { BRIEF_GLOB, BriefOptions, isBriefFileName, validateBrief } from '../../core/brief';
 import { Logger } from '../../core/ports';
 import { type FindingLike, toDiagnostic } from './convert';
+import { describeError } from '../../core/errors';
 
 const TYPING_DEBOUNCE_MS = 200;
 
@@ -85,7 +86,7 @@ export class BriefDiagnostics implements vscode.Disposable {
       const more = await this.extra(text, uri.fsPath);
       if (more.length > 0 && stillCurrent()) this.collection.set(uri, [...base, ...more.map(toDiagnostic)]);
     } catch (e) {
-      this.logger.warn(`clearance check of ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+      this.logger.warn(`clearance check of ${uri.fsPath}: ${describeError(e)}`);
     }
   }
 
@@ -99,7 +100,7 @@ export class BriefDiagnostics implements vscode.Disposable {
       this.collection.set(uri, base);
       await this.addExtra(uri, text, base, () => !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()));
     } catch (e) {
-      this.logger.warn(`validating ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+      this.logger.warn(`validating ${uri.fsPath}: ${describeError(e)}`);
     }
   }
 

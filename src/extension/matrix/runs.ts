@@ -11,6 +11,7 @@ import { runDir } from '../../core/matrix/results';
 import { Logger } from '../../core/ports';
 import { RunDetails, RunsData } from './runsModel';
 import { RunSlot } from './runSlot';
+import { describeError } from '../../core/errors';
 
 export class RunsController implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunsData>();
@@ -62,7 +63,7 @@ export class RunsController implements vscode.Disposable {
         const { summary, tasks } = await readRun(this.root, r.runId);
         this.details.set(r.runId, { summary, plan: summary.plan, results: new Map(tasks.map((t) => [t.unit, t])), running: new Set(), live: false });
       } catch (e) {
-        this.logger.warn(`reading run ${r.runId}: ${e instanceof Error ? e.message : String(e)}`);
+        this.logger.warn(`reading run ${r.runId}: ${describeError(e)}`);
       }
     }
     return { runs, details: this.details, now: new Date() };
@@ -134,7 +135,7 @@ export class RunsController implements vscode.Disposable {
         if (isPlanShaped(plan)) return plan;
         this.logger.warn(`${path.join(folder, 'plan.json')} is not a matrix plan; following ${options.runId} with the config's plan`);
       } catch (e) {
-        if (text !== undefined) this.logger.warn(`${path.join(folder, 'plan.json')}: ${e instanceof Error ? e.message : String(e)}; following ${options.runId} with the config's plan`);
+        if (text !== undefined) this.logger.warn(`${path.join(folder, 'plan.json')}: ${describeError(e)}; following ${options.runId} with the config's plan`);
       }
       return (await this.matrix.plan()).plan;
     };
@@ -159,7 +160,7 @@ export class RunsController implements vscode.Disposable {
       const names = await fs.readdir(folder);
       if (names.length === 1 && names[0] === 'plan.json') await fs.rm(folder, { recursive: true, force: true });
     } catch (e) {
-      this.logger.warn(`removing ${folder}: ${e instanceof Error ? e.message : String(e)}`);
+      this.logger.warn(`removing ${folder}: ${describeError(e)}`);
     }
   }
 
@@ -212,7 +213,7 @@ export class RunsController implements vscode.Disposable {
         // plan.json makes the run a folder the view (and other windows) list while it is in progress.
         await saveGithubPlan(this.root, e.runId, plan);
       } catch (err) {
-        this.logger.warn(`saving the plan of ${e.runId}: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.warn(`saving the plan of ${e.runId}: ${describeError(err)}`);
       }
       await this.refresh();
       return;

@@ -5,6 +5,7 @@ import type { FederationSnapshot } from '../../core/snapshot';
 import { ModelOf, PageMessageOf, PanelKind, parsePageMessage } from '../../core/reports/protocol';
 import type { AgentSource } from '../../core/reports/data';
 import { makeNonce, pageHtml } from '../../core/reports/html';
+import { describeError } from '../../core/errors';
 
 export const VIEW_TYPES: Record<PanelKind, string> = {
   run: 'agentFederation.runReport',
@@ -108,7 +109,7 @@ export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposa
         this.afterLoad(model);
         if (this.ready) await this.post({ type, model });
       } catch (e) {
-        const text = e instanceof Error ? e.message : String(e);
+        const text = describeError(e);
         this.env.log.warn(`${this.kind} panel: ${text}`);
         if (this.ready) await this.post({ type: 'notice', level: 'error', text });
       }
@@ -160,7 +161,7 @@ export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposa
     try {
       await this.handle(msg as Action<K>);
     } catch (e) {
-      const text = e instanceof Error ? e.message : String(e);
+      const text = describeError(e);
       this.env.log.warn(`${this.kind} panel: ${msg.type}: ${text}`);
       this.notice('error', text);
     }

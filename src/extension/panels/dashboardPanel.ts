@@ -6,6 +6,7 @@ import type { DashboardModel } from '../../core/reports/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
 import { readAgentRecords, withTimeout } from '../../core/reports/data';
 import { dashboardModel } from '../../core/reports/models';
+import { describeError } from '../../core/errors';
 
 export class DashboardPanel extends ReportPanel<'dashboard'> {
   private constructor(panel: vscode.WebviewPanel, env: PanelEnv, initial: DashboardModel | undefined) {
@@ -63,7 +64,7 @@ export async function loadDashboard(env: PanelEnv): Promise<DashboardModel> {
     try {
       agents = await withTimeout(source.list(), 5000, 'The Docker engines');
     } catch (e) {
-      env.log.debug(`dashboard: agents from the records only (${e instanceof Error ? e.message : String(e)})`);
+      env.log.debug(`dashboard: agents from the records only (${describeError(e)})`);
     }
   }
   const records = agents ? undefined : root ? await readAgentRecords(root).catch(() => []) : [];

@@ -11,6 +11,7 @@ import { AgentRef, AgentSource, resolveAgentRef, resolveRunId } from '../../core
 import { AgentReportPanel, agentKey } from './agentPanel';
 import { DashboardPanel } from './dashboardPanel';
 import { RunReportPanel } from './runPanel';
+import { describeError } from '../../core/errors';
 
 export { VIEW_TYPES } from './base';
 export type { AgentSource } from '../../core/reports/data';
@@ -30,7 +31,7 @@ export interface PanelDeps {
 }
 
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return describeError(e);
 }
 
 export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps): void {

@@ -10,6 +10,7 @@ import { loadRun, LoadedRun, unitLogPath } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
 import { runReportMarkdown } from '../../core/reports/models';
 import { requireTrust } from '../trust';
+import { describeError } from '../../core/errors';
 
 const TICK_MS = 2000;
 const SAFE_ARG = /^[A-Za-z0-9_.\-/ ]+$/;
@@ -164,8 +165,8 @@ export class RunReportPanel extends ReportPanel<'run'> {
     const before = new Set((await listRuns(this.root)).map((r) => r.runId));
     const commands = await vscode.commands.getCommands(true);
     const failedToStart = (e: unknown) => {
-      this.env.log.warn(`rerun of ${this.runId}: ${e instanceof Error ? e.message : String(e)}`);
-      this.notice('error', `The rerun did not start: ${e instanceof Error ? e.message : String(e)}`);
+      this.env.log.warn(`rerun of ${this.runId}: ${describeError(e)}`);
+      this.notice('error', `The rerun did not start: ${describeError(e)}`);
     };
     if (commands.includes('agentFederation.rerunFailed')) {
       vscode.commands.executeCommand('agentFederation.rerunFailed', { runId: this.runId }).then(undefined, failedToStart);
