@@ -45,7 +45,8 @@ export interface RunOutcome {
   results: TaskResult[];
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less: an abort ends the wait early and resolves (the caller checks the signal). github.ts's abortableSleep rejects instead. */
+function waitUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -205,7 +206,7 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
       if (attempt > 1) {
         const delayMs = retryDelayMs(unit.retry, attempt);
         emit({ type: 'task-retrying', unit: unit.id, nextAttempt: attempt, delayMs, previous: status === 'timed_out' ? 'timed_out' : 'failed', at: now() });
-        await abortableSleep(delayMs, signal);
+        await waitUnlessAborted(delayMs, signal);
       }
       if (signal.aborted) {
         status = 'cancelled';
