@@ -56,6 +56,12 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
+  // Adapters (the dockerode client) live in src/node and implement the core's ports; the core reaches them only
+  // through a port and a lazy loader (core/docker/loader.ts requires dist/docker.js by a computed path).
+  it('src/core never imports from src/node (adapters depend on the core, not the reverse)', () => {
+    assert.deepEqual(importsInto('src/core', 'src/node'), []);
+  });
+
   // Test doubles (the in-memory Docker engine, fake GitHub) live under test/; shipped code never reaches them.
   it('src never imports from test/', () => {
     assert.deepEqual(importsInto('src', 'test'), []);
