@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AgentService, LABEL, MASK_OPTIONS, TMPFS_OPTIONS } from '../src/core/agents';
-import { createDockerodeClient } from '../src/core/docker/dockerodeClient';
+import { createDockerodeClient } from '../src/node/docker/dockerodeClient';
 import { Federation } from '../src/core/federation';
 import { tar } from '../test/docker/tar';
 

@@ -51,7 +51,7 @@ const bundles = [
   },
   { entryPoints: { cli: 'src/cli/main.ts' }, external: ['./docker.js'], banner: { js: '#!/usr/bin/env node' } },
 ];
-const dockerEntry = 'src/core/docker/dockerodeClient.ts';
+const dockerEntry = 'src/node/docker/dockerodeClient.ts';
 try {
   statSync(join(root, dockerEntry));
   // ssh2's optional native helpers are loaded in try/catch by ssh2 itself; leaving them out keeps the bundle pure JS.

@@ -8,7 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isDockerStatus, type DockerClient } from '../../src/core/docker/client';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
+import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
 import { parseDockerHost } from '../../src/core/docker/host';
 import { loadDockerClient } from '../../src/core/docker/loader';
 import { FederationError } from '../../src/core/errors';

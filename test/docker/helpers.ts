@@ -8,7 +8,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ContainerSpec, DockerClient, LogChunk } from '../../src/core/docker/client';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
+import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
 import { tar, type TarEntry } from './tar';
 
 /** On everything any test run creates (sweep leftovers of crashed runs with this). */

@@ -7,7 +7,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import * as path from 'node:path';
 import { workspaceHash } from '../../src/core/agents/labels';
 import type { DockerClient } from '../../src/core/docker/client';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
+import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
 import { FederationError } from '../../src/core/errors';
 import { MATRIX_LABEL, prepareDockerIsolation, removeRunContainers } from '../../src/core/matrix/containerRunner';
 import { planMatrix } from '../../src/core/matrix/plan';

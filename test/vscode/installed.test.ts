@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DockerClient } from '../../src/core/docker/client';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
+import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
 import type { FederationExtensionApi } from '../../src/extension/extension';
 import { Sweeper } from '../docker/helpers';
 import { buildAgentImages } from '../fixtures/agents/engine';

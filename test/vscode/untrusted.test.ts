@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LABEL, workspaceHash } from '../../src/core/agents/labels';
 import type { DockerClient } from '../../src/core/docker/client';
-import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
+import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
 import type { FederationExtensionApi } from '../../src/extension/extension';
 
 const EXTENSION_ID = 'agent-federation.agent-federation';

@@ -1,9 +1,10 @@
-// Loads the dockerode-backed client only when Docker is first used. In the shipped extension and CLI it is the
-// separate bundle dist/docker.js next to the running bundle; in transpiled tests (out/) it is the module itself.
-// The require path is computed at run time so esbuild never pulls dockerode into the bundle that loads this.
+// Loads the dockerode-backed client (src/node/docker/dockerodeClient.ts) only when Docker is first used. In the
+// shipped extension and CLI it is the separate bundle dist/docker.js next to the running bundle; in transpiled
+// tests it is the module itself, out/src/node/docker/dockerodeClient.js. The require path is computed at run time
+// so esbuild never pulls dockerode into the bundle that loads this, and the core never imports the adapter.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FederationError } from '../errors';
 import type { DockerClient, DockerClientOptions } from './client';
 
@@ -13,9 +14,13 @@ interface AdapterModule {
   createDockerodeClient(options?: DockerClientOptions): DockerClient;
 }
 
-/** Where the adapter may live, first match wins: the bundle beside us, then the transpiled source beside us. */
+/**
+ * Where the adapter may live, first match wins: the bundle beside us (`dir` is dist/ when this runs bundled), then,
+ * when this is the transpiled loader itself (out/src/core/docker), the transpiled adapter in out/src/node/docker.
+ */
 export function adapterCandidates(dir: string = __dirname): string[] {
-  return [join(dir, 'docker.js'), join(dir, 'dockerodeClient.js')];
+  const transpiled = basename(dir) === 'docker' && basename(dirname(dir)) === 'core';
+  return [join(dir, 'docker.js'), ...(transpiled ? [join(dir, '..', '..', 'node', 'docker', 'dockerodeClient.js')] : [])];
 }
 
 let adapter: AdapterModule | undefined;

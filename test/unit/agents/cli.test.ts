@@ -5,7 +5,7 @@ import { parseArgs } from '../../../src/cli/args';
 import { createAgentCommand } from '../../../src/cli/commands/agent';
 import { CliContext, EXIT, UsageError } from '../../../src/cli/types';
 import type { DockerClient, DockerClientOptions } from '../../../src/core/docker/client';
-import { FakeDockerClient } from '../../../src/core/docker/fake';
+import { FakeDockerClient } from '../../helpers/fakeDocker';
 import { isFederationError } from '../../../src/core/errors';
 import { DOWN_HOST, IMAGE, useWorld } from './helpers';
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AgentService, type AgentServiceOptions } from '../../../src/core/agents';
 import type { DockerClient, DockerClientOptions } from '../../../src/core/docker/client';
-import { FakeDockerClient } from '../../../src/core/docker/fake';
+import { FakeDockerClient } from '../../helpers/fakeDocker';
 import { Federation } from '../../../src/core/federation';
 import type { Logger } from '../../../src/core/ports';
 export { failure } from '../../helpers/failure';

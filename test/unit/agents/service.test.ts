@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { type AgentChange, LABEL, MapSecretSource, REPORT_FILE, internalNetworkName } from '../../../src/core/agents';
 import { readAgents } from '../../../src/core/agents/records';
 import type { DockerClient } from '../../../src/core/docker/client';
-import { FakeDockerClient } from '../../../src/core/docker/fake';
+import { FakeDockerClient } from '../../helpers/fakeDocker';
 import { FederationError, PackageRefusedError } from '../../../src/core/errors';
 import type { PackageManifest } from '../../../src/core/packages';
 import { DOWN_HOST, IMAGE, failure, filesUnder, occursUnder, until, useWorld } from './helpers';

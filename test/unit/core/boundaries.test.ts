@@ -13,6 +13,21 @@ function files(dir: string): string[] {
   });
 }
 
+/** The files (or folders) that `file` imports by a relative path (import/export from, a bare import, require(), import()), resolved. */
+function relativeImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s+|\brequire\(\s*|\bimport\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  return specs.filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(file), s));
+}
+
+/** `file: specifier` for every file under `from` that imports something under `to`. */
+function importsInto(from: string, to: string): string[] {
+  const target = path.join(repo, to);
+  return files(path.join(repo, from)).flatMap((f) => relativeImports(f)
+    .filter((t) => t === target || t.startsWith(target + path.sep))
+    .map((t) => `${path.relative(repo, f)}: ${path.relative(repo, t)}`));
+}
+
 describe('architecture', () => {
   it('src/core never imports vscode', () => {
     const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /(from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\))/.test(readFileSync(f, 'utf8')));
@@ -39,6 +54,17 @@ describe('architecture', () => {
   it('src/core and src/cli never import from src/extension', () => {
     const offenders = [...files(path.join(repo, 'src', 'core')), ...files(path.join(repo, 'src', 'cli'))].filter((f) => /from\s+['"][./]*\/extension\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
+  });
+
+  // Adapters (the dockerode client) live in src/node and implement the core's ports; the core reaches them only
+  // through a port and a lazy loader (core/docker/loader.ts requires dist/docker.js by a computed path).
+  it('src/core never imports from src/node (adapters depend on the core, not the reverse)', () => {
+    assert.deepEqual(importsInto('src/core', 'src/node'), []);
+  });
+
+  // Test doubles (the in-memory Docker engine, fake GitHub) live under test/; shipped code never reaches them.
+  it('src never imports from test/', () => {
+    assert.deepEqual(importsInto('src', 'test'), []);
   });
 
   // Each bundle has its own copy of every error class (dist/docker.js raises what dist/cli.js catches), so a class

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { HARDENED_DEFAULTS, isDockerStatus, type DockerEvent, type LogChunk } from '../../../src/core/docker/client';
-import { FakeDockerClient } from '../../../src/core/docker/fake';
+import { FakeDockerClient } from '../../helpers/fakeDocker';
 import { FederationError } from '../../../src/core/errors';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { LogChunk } from '../../../src/core/docker/client';
 import { toFederationError } from '../../../src/core/docker/engineErrors';
-import { AsyncQueue, JsonLines, LogDemuxer } from '../../../src/core/docker/stream';
+import { AsyncQueue } from '../../../src/core/docker/stream';
+import { JsonLines, LogDemuxer } from '../../../src/node/docker/wire';
 import { FederationError } from '../../../src/core/errors';
 
 function frame(type: number, text: string | Buffer): Buffer {

@@ -1,4 +1,4 @@
-// The container runner's isolation decisions against the in-memory engine (src/core/docker/fake.ts): what a task's
+// The container runner's isolation decisions against the in-memory engine (test/helpers/fakeDocker.ts): what a task's
 // container may see and write (symlinked modules refused, .git/.vscode/.federation hidden), which environment gets
 // in, which leftovers a run removes, and that an attempt's timeout holds even when the engine is slow or refuses to
 // stop. The real engine's view of the same is in test/docker/matrix.test.ts.
@@ -7,7 +7,7 @@ import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspaceHash } from '../../../src/core/agents/labels';
 import type { ContainerInfo } from '../../../src/core/docker/client';
-import { FakeDockerClient } from '../../../src/core/docker/fake';
+import { FakeDockerClient } from '../../helpers/fakeDocker';
 import { FederationError } from '../../../src/core/errors';
 import { matrixDocker } from '../../../src/cli/commands/matrix';
 import { ContainerProcessRunner, dockerFindings, MATRIX_LABEL, prepareDockerIsolation, removeRunContainers } from '../../../src/core/matrix/containerRunner';

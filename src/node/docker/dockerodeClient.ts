@@ -1,6 +1,7 @@
-// The DockerClient backed by dockerode. Bundled on its own as dist/docker.js and loaded on first use (loader.ts),
+// The DockerClient backed by dockerode: an adapter, outside the core, implementing the port in
+// src/core/docker/client.ts. Bundled on its own as dist/docker.js and loaded on first use (core/docker/loader.ts),
 // so the extension does not parse dockerode, ssh2 and grpc at activation. Nothing dockerode-shaped leaves this
-// file: results are mapped to our types and every failure to a FederationError (engineErrors.ts).
+// file: results are mapped to our types and every failure to a FederationError (core/docker/engineErrors.ts).
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -8,7 +9,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import Docker from 'dockerode';
 import type DockerModem from 'docker-modem';
-import { FederationError, isFederationError } from '../errors';
+import { FederationError, isFederationError } from '../../core/errors';
 import {
   DEFAULT_BUILD_TIMEOUT_MS, DEFAULT_DOCKER_TIMEOUT_MS,
   type AppliedHardening, type BuildContext, type BuildOptions, type BuildResult, type CallOptions,
@@ -16,11 +17,12 @@ import {
   type DockerClient, type DockerClientOptions, type DockerEvent, type DockerStream, type EngineInfo,
   type EventOptions, type ImageSummary, type ListOptions, type LogChunk, type LogOptions, type MountSpec,
   type NetworkSpec, type RemoveOptions, type StopOptions, type VolumeSpec, type WaitOptions, type WaitResult,
-} from './client';
-import { toFederationError, type CallContext } from './engineErrors';
-import { resolveDockerHost } from './context';
-import { parseDockerHost, type DockerEndpoint } from './host';
-import { AsyncQueue, JsonLines, LogDemuxer } from './stream';
+} from '../../core/docker/client';
+import { toFederationError, type CallContext } from '../../core/docker/engineErrors';
+import { resolveDockerHost } from '../../core/docker/context';
+import { parseDockerHost, type DockerEndpoint } from '../../core/docker/host';
+import { AsyncQueue } from '../../core/docker/stream';
+import { JsonLines, LogDemuxer } from './wire';
 
 export function createDockerodeClient(options: DockerClientOptions = {}): DockerClient {
   const endpoint = parseDockerHost(resolveDockerHost(options.host).host, {

@@ -1,17 +1,18 @@
-// An in-memory DockerClient for unit tests of code that drives containers. It keeps the engine's rules that
-// callers depend on (state transitions, 304-style no-ops, 404/409 errors, stop = kill+die+stop events, follow
-// logs ending when the container stops) and nothing more. Tests script what "runs" inside: emitLog() and exit().
+// A test double (it lives under test/, never in src): an in-memory DockerClient for unit tests of code that drives
+// containers. It keeps the engine's rules that callers depend on (state transitions, 304-style no-ops, 404/409
+// errors, stop = kill+die+stop events, follow logs ending when the container stops) and nothing more. Tests script
+// what "runs" inside: emitLog() and exit().
 
 import { randomBytes } from 'node:crypto';
-import { FederationError } from '../errors';
+import { FederationError } from '../../src/core/errors';
 import type {
   BuildContext, BuildOptions, BuildResult, CallOptions, ContainerInfo, ContainerSpec, ContainerState,
   ContainerSummary, CreatedContainer, DockerClient, DockerEvent, DockerStream, EngineInfo, EventOptions,
   ImageSummary, ListOptions, LogChunk, LogOptions, NetworkSpec, RemoveOptions, StopOptions, VolumeSpec,
   WaitOptions, WaitResult,
-} from './client';
-import { toFederationError, unavailableError } from './engineErrors';
-import { AsyncQueue } from './stream';
+} from '../../src/core/docker/client';
+import { toFederationError, unavailableError } from '../../src/core/docker/engineErrors';
+import { AsyncQueue } from '../../src/core/docker/stream';
 
 interface FakeContainer {
   id: string;

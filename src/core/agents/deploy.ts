@@ -1,0 +1,406 @@
+// Deploying MISSION_BRIEFs as hardened containers, in named steps: validate the request, plan and package every
+// agent (nothing is written and the engine is not asked until all of it passed), check the engine, then per agent
+// create its folders and container and start it, and finally record the deployment. A deployment is all or
+// nothing: when any part fails, rollback() removes every container, network and folder it made before the error
+// is thrown. An agent sees only its package: the workspace itself is never mounted.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { isDockerStatus, type ContainerSpec, type DockerClient } from '../docker/client';
+import { FederationError, PackageRefusedError, describeError, isFederationError, type RefusedFile } from '../errors';
+import { PACKAGE_LAYOUT, writePackage, type BootstrapPackage, type OperatorLevel } from '../packages';
+import { requireFederation, type AgentContext } from './context';
+import { chownTree, ensureAgentsDir, prepareOutputFolder, removeTree, type AgentFolders, type Owner } from './files';
+import { LABEL, containerName, federationLabels } from './labels';
+import { ensureInternalNetwork, type InternalNetwork } from './networks';
+import { containerSpecFor, type AgentPlan, type PlanOptions } from './plan';
+import { agentPackage, planBriefs, sha256, type PlannedBrief } from './prepare';
+import { updateAgents } from './records';
+import type { AgentRecord } from './schema';
+import { resolveSecrets, writeSecretsFolder, type SecretSource } from './secrets';
+import { describeAgent, type AgentInfo } from './status';
+
+/** A deployment's /workspace is always its package, so the plan's workspace override does not apply. */
+export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
+  /**
+   * The level of the person deploying, from a setting a workspace cannot raise (editor) or --operator-level (CLI).
+   * It caps what goes into each agent's bootstrap package; secrets need L3. Default L1.
+   */
+  operatorLevel?: OperatorLevel;
+  /** DOCKER_HOST-style engine address for these agents. */
+  host?: string;
+  /** Agents per brief. Default 1. */
+  copies?: number;
+  /** Where secret values come from. Needed when a brief declares secrets. */
+  secrets?: SecretSource;
+  /** Extra labels for the containers (and an internal network made for them). Never put secrets here. */
+  labels?: Record<string, string>;
+  /** Container user ("uid:gid"); by default a non-root uid that can read the agent's folders. */
+  user?: string;
+  /** Most creates in flight at once. Default 16. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface DeployResult {
+  agents: AgentInfo[];
+  /** Non-error brief findings and engine warnings (e.g. a limit the kernel cannot enforce). */
+  warnings: string[];
+}
+
+const MAX_COPIES = 100;
+
+/** A brief ready to deploy: its plan, its package (built, not yet written) and its secret values. */
+interface PreparedBrief {
+  plan: PlannedBrief;
+  pkg: BootstrapPackage;
+  secrets: Map<string, Uint8Array>;
+}
+
+/** Everything decided before the engine is asked. */
+interface Prepared {
+  briefs: PreparedBrief[];
+  operatorLevel: OperatorLevel;
+  /** The container user, and who must own the agent's folders for it to read them (when we are root). */
+  user: string;
+  owner?: Owner;
+}
+
+/** One agent this deployment made, as far as it got. */
+interface MadeAgent {
+  id: string;
+  folders: AgentFolders;
+  containerId?: string;
+  record?: AgentRecord;
+}
+
+/** A deployment in progress: where it goes, and what it made so far (for its records or its rollback). */
+interface Deployment {
+  host: string;
+  client: DockerClient;
+  /** Labels the deployment's containers, so a rollback finds one whose create answered with an error after all. */
+  group: string;
+  extraLabels: Record<string, string>;
+  /** Engine calls get only the caller's signal (see deploy). */
+  call: { signal?: AbortSignal };
+  made: MadeAgent[];
+  network?: InternalNetwork;
+  warnings: string[];
+}
+
+export async function deploy(ctx: AgentContext, briefs: string[], options: DeployOptions = {}): Promise<DeployResult> {
+  const { copies, host } = validateRequest(ctx, options);
+  await requireFederation(ctx);
+  // Everything that can be checked without the engine is checked first, so a bad brief or a missing secret
+  // never leaves anything behind.
+  const prepared = await planAndPackage(ctx, briefs, options);
+  const client = await ctx.client(host);
+  await checkEngine(client, prepared.briefs, options.signal);
+  await ensureAgentsDir(ctx.store.dir);
+
+  const d: Deployment = {
+    host, client,
+    group: randomBytes(4).toString('hex'),
+    extraLabels: options.labels ?? {},
+    // Engine calls get only the caller's signal: a create abandoned mid-flight could still land after the
+    // rollback looked, so after a failure the calls in flight are left to finish and then undone.
+    call: options.signal ? { signal: options.signal } : {},
+    made: [],
+    warnings: prepared.briefs.flatMap(({ plan: p }) => p.findings.map((f) => `${p.file}:${f.range.start.line + 1}: ${f.code} ${f.message}`)),
+  };
+  const instances = prepared.briefs.flatMap((brief) => Array.from({ length: copies }, () => ({ brief, id: newAgentId(brief.plan) })));
+  try {
+    if (prepared.briefs.some((b) => b.plan.network === 'internal')) d.network = await ensureInternalNetwork(ctx, client, d.extraLabels, d.call);
+    const createdAt = ctx.clock.now().toISOString();
+    const errors = await eachLimited(instances, options.concurrency ?? 16, async ({ brief, id }) => {
+      options.signal?.throwIfAborted();
+      const containerId = await createAgent(ctx, d, prepared, brief, id, createdAt);
+      await startAgent(ctx, d, brief.plan, id, containerId);
+    });
+    if (errors.length > 0) throw pickError(errors);
+    return await recordDeployment(ctx, d);
+  } catch (e) {
+    await rollback(ctx, d);
+    throw e;
+  }
+}
+
+// ---- validate, plan and package: nothing written, the engine not asked ------------------------------------------
+
+function validateRequest(ctx: AgentContext, options: DeployOptions): { copies: number; host: string } {
+  const copies = options.copies ?? 1;
+  if (!Number.isInteger(copies) || copies < 1 || copies > MAX_COPIES) {
+    throw new FederationError('invalid-input', `Copies must be a whole number from 1 to ${MAX_COPIES}, got ${copies}.`, { field: 'copies' });
+  }
+  const host = options.host ?? ctx.defaultHost;
+  if (withPassword(host)) {
+    throw new FederationError('invalid-input', 'Put no password in the Docker host address; use TLS certificates or an ssh agent.', { field: 'host' });
+  }
+  return { copies, host };
+}
+
+function withPassword(host: string): boolean {
+  return /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(host);
+}
+
+/** Plans the briefs, builds each agent's package and resolves its secrets; picks the container user. */
+async function planAndPackage(ctx: AgentContext, briefs: string[], options: DeployOptions): Promise<Prepared> {
+  const plans = await planBriefs(ctx, briefs, options);
+  const operatorLevel = options.operatorLevel ?? 'L1';
+  // What each agent may see is its remote-agent package: built (not written) now, so a refused one stops
+  // the deployment before any folder, secret or container exists.
+  const packages: BootstrapPackage[] = [];
+  for (const plan of plans) packages.push(await agentPackage(ctx.root, plan, operatorLevel, 'no agent was deployed'));
+  const prepared: PreparedBrief[] = [];
+  for (const [i, plan] of plans.entries()) {
+    const pkg = packages[i] as BootstrapPackage;
+    const secrets = await resolveSecrets(plan.secrets, options.secrets, plan.file);
+    refuseSecretCopies(plan.file, pkg, secrets);
+    prepared.push({ plan, pkg, secrets });
+  }
+  const { user, owner } = await agentUser(ctx.root, options.user);
+  return { briefs: prepared, operatorLevel, user, ...(owner ? { owner } : {}) };
+}
+
+/** Shorter values would match ordinary text by chance. */
+const MIN_SECRET_MATCH = 6;
+
+/**
+ * A secret is mounted, never packaged: a package file that holds one of the agent's secret values verbatim (say, a
+ * secrets folder inside a listed folder, unlabelled) refuses the deployment. The value itself is never named.
+ */
+function refuseSecretCopies(brief: string, pkg: BootstrapPackage, values: Map<string, Uint8Array>): void {
+  const found: RefusedFile[] = [];
+  for (const [name, bytes] of values) {
+    const value = Buffer.from(bytes).toString('utf8').trim();
+    if (value.length < MIN_SECRET_MATCH) continue;
+    for (const f of pkg.files) {
+      if (!f.content.includes(value)) continue;
+      const entry = pkg.manifest.included.find((e) => e.path === f.path);
+      found.push({
+        source: entry?.source ?? f.path, reason: 'secret-value', blocking: true,
+        detail: `holds the value of secret ${name}, which is only ever mounted at /secrets/${name}; label the file C3 or keep it out of what the brief lists`,
+      });
+    }
+  }
+  if (found.length) throw new PackageRefusedError(brief, found.map((f) => f.detail), found, 'no agent was deployed');
+}
+
+/**
+ * The container user: never root. Our own uid when we are not root (we own the agent's folders); when we are
+ * root, the workspace owner's uid, or nobody (65534) for a root-owned workspace, with the folders chowned to it.
+ */
+async function agentUser(root: string, override?: string): Promise<{ user: string; owner?: Owner }> {
+  const amRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (override !== undefined) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(override);
+    if (m && Number(m[1]) === 0) throw new FederationError('invalid-input', 'Agents never run as root (uid 0).', { field: 'user' });
+    if (!m && /^root(:|$)/.test(override)) throw new FederationError('invalid-input', 'Agents never run as root.', { field: 'user' });
+    return { user: override, ...(m && amRoot ? { owner: { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) } } : {}) };
+  }
+  if (typeof process.getuid !== 'function' || typeof process.getgid !== 'function') return { user: '65534:65534' };
+  if (!amRoot) return { user: `${process.getuid()}:${process.getgid()}` };
+  const st = await fs.stat(root);
+  const owner = st.uid !== 0 ? { uid: st.uid, gid: st.gid } : { uid: 65534, gid: 65534 };
+  return { user: `${owner.uid}:${owner.gid}`, owner };
+}
+
+/** The engine answers and has every image the briefs need. */
+async function checkEngine(client: DockerClient, briefs: PreparedBrief[], signal: AbortSignal | undefined): Promise<void> {
+  await client.ping({ ...(signal ? { signal } : {}) });
+  for (const image of new Set(briefs.map((b) => b.plan.image))) {
+    if (!(await client.imageExists(image, { ...(signal ? { signal } : {}) }))) {
+      throw new FederationError('not-found', `Image ${image} is not on the Docker engine at ${client.hostLabel}: build or pull it there first.`, { image, host: client.hostLabel });
+    }
+  }
+}
+
+// ---- per agent: folders, container, start -----------------------------------------------------------------------
+
+function slug(plan: AgentPlan): string {
+  const base = plan.persona ?? plan.role ?? path.basename(plan.file).replace(/\.brief\.md$|\.md$/i, '').replace(/^MISSION_BRIEF\.?/i, '');
+  let s = base.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 24).replace(/-+$/, '');
+  if (!/^[a-z]/.test(s)) s = `agent${s ? `-${s}` : ''}`;
+  return s;
+}
+
+function newAgentId(plan: AgentPlan): string {
+  return `${slug(plan)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Runs `fn` over items with at most `limit` in flight; stops taking new items once one failed. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && errors.length === 0) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return errors;
+}
+
+/** Writes the agent's folders (package, output, secrets) and creates its container; returns the container id. */
+async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared, brief: PreparedBrief, id: string, createdAt: string): Promise<string> {
+  const { plan, pkg } = brief;
+  const folders = ctx.folders(id);
+  // Created here, exclusively: only a folder this deployment made is ever removed by its rollback.
+  await fs.mkdir(folders.dir, { mode: 0o700 });
+  const entry: MadeAgent = { id, folders };
+  d.made.push(entry);
+  await writeAgentFolders(folders, brief, prepared.owner);
+  const networkName = plan.network === 'internal' && d.network ? d.network.name : 'none';
+  const spec = agentContainerSpec(ctx, d, plan, id, folders, prepared.user, networkName);
+  const created = await d.client.createContainer(spec, d.call);
+  entry.containerId = created.id;
+  d.warnings.push(...created.warnings.map((w) => `${id}: ${w}`));
+  entry.record = {
+    id,
+    containerId: created.id,
+    containerName: spec.name as string,
+    host: d.host,
+    hostLabel: d.client.hostLabel,
+    group: d.group,
+    brief: { path: plan.file, sha256: sha256(plan.text), ...(plan.title ? { title: plan.title } : {}) },
+    persona: plan.persona,
+    role: plan.role,
+    image: plan.image,
+    command: spec.cmd ?? [],
+    user: prepared.user,
+    network: networkName,
+    workspace: { mode: 'package', readOnly: plan.workspace.readOnly, folders: [] },
+    limits: { ...plan.limits },
+    secrets: [...plan.secrets],
+    package: {
+      operatorLevel: prepared.operatorLevel,
+      files: pkg.manifest.included.filter((e) => e.path.startsWith(`${PACKAGE_LAYOUT.workspace}/`)).length,
+      excluded: pkg.manifest.excluded.length,
+    },
+    createdAt,
+    ...(plan.timeoutSeconds ? { timeoutSeconds: plan.timeoutSeconds } : {}),
+  };
+  return created.id;
+}
+
+/** The agent's package (its only /workspace), output folder and secrets, readable by the container user. */
+async function writeAgentFolders(folders: AgentFolders, brief: PreparedBrief, owner: Owner | undefined): Promise<void> {
+  await prepareOutputFolder(folders, owner);
+  await writePackage(brief.pkg, folders.packageDir);
+  // A brief that lists no files still gets an (empty) /workspace of its own, never the real one.
+  await fs.mkdir(folders.packageWorkspaceDir, { mode: 0o700, recursive: true });
+  // The package is written owner-only (0600/0700): hand it to the agent's user so it can read it.
+  if (owner) await chownTree(folders.packageDir, owner);
+  await writeSecretsFolder(folders.secretsDir, brief.secrets, owner);
+}
+
+function agentContainerSpec(ctx: AgentContext, d: Deployment, plan: PlannedBrief, id: string, folders: AgentFolders, user: string, networkName: string): ContainerSpec {
+  const labels = {
+    ...d.extraLabels,
+    ...federationLabels(ctx.federationHash),
+    [LABEL.agent]: id,
+    [LABEL.group]: d.group,
+    [LABEL.brief]: plan.file,
+    [LABEL.briefSha256]: sha256(plan.text),
+    [LABEL.persona]: plan.persona ?? '',
+    [LABEL.role]: plan.role ?? '',
+  };
+  return containerSpecFor(plan, {
+    agentId: id,
+    name: containerName(ctx.federationHash, id),
+    user,
+    labels,
+    networkName,
+    folders: {
+      workspace: folders.packageWorkspaceDir,
+      brief: folders.packageBrief,
+      bootstrap: folders.packageBootstrap,
+      secretsDir: folders.secretsDir,
+      outputDir: folders.outputDir,
+    },
+  });
+}
+
+async function startAgent(ctx: AgentContext, d: Deployment, plan: AgentPlan, id: string, containerId: string): Promise<void> {
+  try {
+    await d.client.startContainer(containerId, d.call);
+  } catch (e) {
+    throw isFederationError(e) && e.details['cause'] === 'executable-not-found' ? missingCommandError(e, plan.image, id) : e;
+  }
+  ctx.logger.info(`agent ${id}: started ${plan.image} from ${plan.file} on ${d.client.hostLabel}`);
+}
+
+/** An image without the command's program: which image, which program, and the three ways to fix it. */
+function missingCommandError(e: FederationError, image: string, id: string): FederationError {
+  const exe = String(e.details['executable']);
+  return new FederationError(
+    'docker-error',
+    `Agent ${id} could not start: image ${image} has no "${exe}" on its PATH (the agent's command runs it). ` +
+      `Use an image that has it (--image, the brief's "image:", or the agentFederation.agent.image setting), or run ` +
+      `another command (--command, or the agentFederation.agent.commandTemplate setting). Docker start container said: ${String(e.details['engineMessage'])}`,
+    { ...e.details, image, id },
+  );
+}
+
+/** The error to report for a failed deployment: the first real one, not the cancellations it caused. */
+function pickError(errors: unknown[]): unknown {
+  return errors.find((e) => !(isFederationError(e) && e.reason === 'cancelled')) ?? errors[0];
+}
+
+// ---- record, or roll back ---------------------------------------------------------------------------------------
+
+/** Every agent started: their records go into agents.json and open watchers follow the host. */
+async function recordDeployment(ctx: AgentContext, d: Deployment): Promise<DeployResult> {
+  const records = d.made.map((m) => m.record as AgentRecord);
+  await updateAgents(ctx.store, (agents) => {
+    agents.push(...records);
+  });
+  for (const notify of ctx.hostWatchers) notify(d.host);
+  const now = ctx.clock.now();
+  return {
+    agents: records.map((r) => ({
+      ...describeAgent({ id: r.id, record: r, host: d.host, hostLabel: d.client.hostLabel, outputDir: ctx.folders(r.id).outputDir, now }),
+      status: 'running' as const,
+      startedAt: now.toISOString(),
+    })),
+    warnings: d.warnings,
+  };
+}
+
+/** Undoes a failed deployment: every container, folder and the network it created. Never throws. */
+async function rollback(ctx: AgentContext, d: Deployment): Promise<void> {
+  const { client, group, made, network } = d;
+  // Containers by id, and by the deployment's group label in case a create answered with an error after all.
+  const ids = new Set<string>(made.flatMap((m) => (m.containerId ? [m.containerId] : [])));
+  try {
+    for (const c of await client.listContainers({ labels: { ...federationLabels(ctx.federationHash), [LABEL.group]: group } })) ids.add(c.id);
+  } catch (e) {
+    ctx.logger.warn(`rollback: listing the deployment's containers failed: ${describeError(e)}`);
+  }
+  await Promise.all([...ids].map(async (id) => {
+    try {
+      await client.removeContainer(id, { force: true, removeVolumes: true });
+    } catch (e) {
+      if (!isDockerStatus(e, 404)) ctx.logger.warn(`rollback: removing container ${id} failed: ${describeError(e)}`);
+    }
+  }));
+  await Promise.all(made.map(async (m) => {
+    try {
+      await removeTree(m.folders.dir);
+    } catch (e) {
+      ctx.logger.warn(`rollback of ${m.id}: removing ${m.folders.dir} failed: ${describeError(e)}`);
+    }
+  }));
+  if (network?.created) {
+    try {
+      await client.removeNetwork(network.name);
+    } catch (e) {
+      if (!isDockerStatus(e, 404)) ctx.logger.warn(`rollback: removing network ${network.name} failed: ${describeError(e)}`);
+    }
+  }
+}

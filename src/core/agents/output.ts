@@ -1,0 +1,64 @@
+// What an agent leaves behind in its output folder: collecting it into the workspace, and its JSON report.
+import * as path from 'node:path';
+import { FederationError, isFederationError } from '../errors';
+import { displayPath, type AgentContext } from './context';
+import { copyOutput, outputFileSize, readOutputFile, type CollectResult } from './files';
+import { locate } from './locate';
+import { updateAgents } from './records';
+import { AgentReportSchema, REPORT_FILE, REPORT_PATH, type AgentReport } from './schema';
+
+export interface ReportResult {
+  id: string;
+  report: AgentReport;
+  deliverables: Array<{ path: string; description?: string; exists: boolean; bytes?: number }>;
+}
+
+/** Copies the agent's output to `to` (default <workspace>/agent-output/<id>) and marks it collected. */
+export async function collect(ctx: AgentContext, id: string, options: { to?: string } = {}): Promise<CollectResult> {
+  const loc = await locate(ctx, id);
+  const to = path.resolve(ctx.root, options.to ?? path.join('agent-output', loc.id));
+  const result = await copyOutput(ctx.folders(loc.id).outputDir, to);
+  const at = ctx.clock.now().toISOString();
+  await updateAgents(ctx.store, (agents) => {
+    const r = agents.find((x) => x.id === loc.id);
+    if (r) {
+      r.collectedAt = at;
+      r.collectedTo = displayPath(ctx.root, to);
+    }
+  });
+  return result;
+}
+
+/** The agent's JSON report from /output/agent-report.json, validated, with its deliverables checked. */
+export async function report(ctx: AgentContext, id: string): Promise<ReportResult> {
+  const loc = await locate(ctx, id);
+  const outputDir = ctx.folders(loc.id).outputDir;
+  let bytes: Buffer;
+  try {
+    bytes = await readOutputFile(outputDir, REPORT_FILE);
+  } catch (e) {
+    if (isFederationError(e) && e.reason === 'not-found') {
+      throw new FederationError('not-found', `Agent ${loc.id} has not written its report (${REPORT_PATH}) yet.`, { id: loc.id, file: REPORT_PATH });
+    }
+    throw e;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new FederationError('invalid-input', `The report of agent ${loc.id} (${REPORT_PATH}) is not valid JSON.`, { id: loc.id, file: REPORT_PATH });
+  }
+  const parsed = AgentReportSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join('.') || '(root)';
+    throw new FederationError('invalid-input', `The report of agent ${loc.id} does not match schemas/agent-report.schema.json at ${field}: ${issue?.message ?? 'invalid'}.`, {
+      id: loc.id, file: REPORT_PATH, field,
+    });
+  }
+  const deliverables = await Promise.all(parsed.data.deliverables.map(async (d) => {
+    const size = await outputFileSize(outputDir, d.path);
+    return { ...d, exists: size !== undefined, ...(size !== undefined ? { bytes: size } : {}) };
+  }));
+  return { id: loc.id, report: parsed.data, deliverables };
+}
