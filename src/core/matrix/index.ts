@@ -6,7 +6,7 @@ export type { MatrixFinding, MatrixValidation, FindingCode, Position, Range } fr
 export { planMatrix, waveOrder, retryDelayMs, shardUnitId } from './plan';
 export type { MatrixPlan, MatrixWave, MatrixUnit, PlanOptions, RetryPolicy } from './plan';
 export { LocalProcessRunner, groupAlive, stopGroup } from './process';
-export type { ProcessRunner, ProcessSpec, ProcessOutcome, IsolationStrategy } from './process';
+export type { ProcessRunner, ProcessSpec, ProcessOutcome, IsolationStrategy } from './processPort';
 export { runSetup, planModules, CACHE_DIR } from './setup';
 export { runMatrix } from './runner';
 export type { MatrixEvent, RunOptions, RunOutcome } from './runner';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { MatrixPlan } from './plan';
-import { ProcessRunner } from './process';
+import type { ProcessRunner } from './processPort';
 import { ModuleSetupResult, writeJson } from './results';
 import { checkModuleFolder, moduleDir } from './validate';
 

@@ -13,7 +13,7 @@ import { matrixDocker } from '../../../src/cli/commands/matrix';
 import { ContainerProcessRunner, dockerFindings, MATRIX_LABEL, prepareDockerIsolation, removeRunContainers } from '../../../src/core/matrix/containerRunner';
 import { effectiveIsolation } from '../../../src/core/matrix/isolation';
 import { planMatrix } from '../../../src/core/matrix/plan';
-import type { ProcessSpec } from '../../../src/core/matrix/process';
+import type { ProcessSpec } from '../../../src/core/matrix/processPort';
 import { runMatrix } from '../../../src/core/matrix/runner';
 import { runSetup } from '../../../src/core/matrix/setup';
 import { moduleFindings, validateMatrixConfig } from '../../../src/core/matrix/validate';

@@ -1,4 +1,4 @@
-import { ProcessOutcome, ProcessRunner, ProcessSpec, specEnv } from '../../../src/core/matrix/process';
+import { ProcessOutcome, ProcessRunner, ProcessSpec, specEnv } from '../../../src/core/matrix/processPort';
 
 export interface Step {
   ms: number;

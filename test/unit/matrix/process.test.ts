@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
+import { groupAlive, LocalProcessRunner } from '../../../src/core/matrix/process';
+import type { ProcessSpec } from '../../../src/core/matrix/processPort';
 import { useTempDir } from '../../helpers/tmp';
 import { pidAlive, waitForFile } from './helpers';
 
