@@ -8,6 +8,7 @@ import { FederationError, isFederationError } from '../../core/errors';
 import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/containerRunner';
 import { loadMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
+import { newLocalProcessRunner } from '../../core/matrix/process';
 import { renderJsonReport, renderMarkdownReport, statusLabel } from '../../core/matrix/report';
 import { listRuns, readRun, RUN_ID_PATTERN, RUNS_DIR } from '../../core/matrix/results';
 import { MatrixEvent } from '../../core/matrix/runner';
@@ -39,11 +40,15 @@ function printFindings(ctx: CliContext, findings: MatrixFinding[]): void {
   for (const f of findings) ctx.err(formatFinding(f));
 }
 
-/** The matrix service for this command line: the engine of matrixDocker, approvals remembered per workspace. */
+/**
+ * The matrix service for this command line: the engine of matrixDocker, local processes through the Node adapter,
+ * approvals remembered per workspace.
+ */
 function service(ctx: CliContext, args: ParsedArgs): MatrixService {
   return new MatrixService({
     root: ctx.root,
     clientFactory: matrixDocker.clientFactory,
+    processRunnerFactory: newLocalProcessRunner,
     approvals: rememberedApprovals(
       boolFlag(args, 'allow-workspace-commands'),
       'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).',

@@ -4,7 +4,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism, constants as osConstants } from 'node:os';
 import { FederationError } from '../errors';
-import { specEnv, type ProcessOutcome, type ProcessRunner, type ProcessSpec } from './processPort';
+import { specEnv, type ProcessOutcome, type ProcessRunner, type ProcessRunnerFactory, type ProcessSpec } from './processPort';
 
 const POLL_MS = 20;
 /** After SIGKILL the kernel needs a moment; we never wait longer than this for the group to disappear. */
@@ -624,3 +624,6 @@ export class LocalProcessRunner implements ProcessRunner {
     return supervise(spec, launch);
   }
 }
+
+/** The factory the front ends give the matrix service and runMatrix: a new LocalProcessRunner ('auto') each time. */
+export const newLocalProcessRunner: ProcessRunnerFactory = () => new LocalProcessRunner();

@@ -45,6 +45,13 @@ export interface ProcessRunner {
 /** A strategy picks the runner per unit: a local process group, or a container (containerRunner.ts). */
 export type IsolationStrategy = (unit: MatrixUnit) => ProcessRunner;
 
+/**
+ * Makes the runner of processes on this machine (setup installs, units without other isolation). The caller of
+ * the factory owns the runner: it calls `dispose` when done, which lets go of whatever the runner keeps alive
+ * between tasks (the Node adapter's launch servers).
+ */
+export type ProcessRunnerFactory = () => ProcessRunner & { dispose?(): void };
+
 /** The complete environment a spec asks for. */
 export function specEnv(spec: Pick<ProcessSpec, 'env' | 'extraEnv'>): NodeJS.ProcessEnv {
   return spec.extraEnv ? { ...spec.env, ...spec.extraEnv } : spec.env;

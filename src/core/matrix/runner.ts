@@ -5,8 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
-import { LocalProcessRunner } from './process';
-import type { IsolationStrategy, ProcessRunner } from './processPort';
+import type { IsolationStrategy, ProcessRunner, ProcessRunnerFactory } from './processPort';
 import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson, writeJsonSync } from './results';
 import { runSetup } from './setup';
 import { checkModuleFolder, moduleDir } from './validate';
@@ -27,7 +26,12 @@ export interface RunOptions {
   plan: MatrixPlan;
   /** Default: a new time-ordered id. */
   runId?: string;
-  /** One runner for every unit, or a strategy choosing per unit. Default: LocalProcessRunner. */
+  /**
+   * Makes the runner of local processes: setup runs through it, and so does every unit when `isolation` is not
+   * given. One per run, disposed when the run ends. The front ends pass the Node adapter (src/node/process).
+   */
+  processRunnerFactory: ProcessRunnerFactory;
+  /** One runner for every unit, or a strategy choosing per unit. Default: the one processRunnerFactory made. */
   isolation?: ProcessRunner | IsolationStrategy;
   signal?: AbortSignal;
   onEvent?: (e: MatrixEvent) => void;
@@ -76,16 +80,17 @@ export function resultIdentity(runId: string, unit: MatrixUnit, wave: MatrixWave
 }
 
 export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
-  const local = new LocalProcessRunner();
+  const local = opts.processRunnerFactory();
   try {
     return await runWith(opts, local);
   } finally {
-    // Its launch servers exit once their last task has ended; idle, they would stay until the editor closes.
-    local.dispose();
+    // The Node adapter's launch servers exit once their last task has ended; idle, they would stay until the
+    // editor closes.
+    local.dispose?.();
   }
 }
 
-async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<RunOutcome> {
+async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutcome> {
   const { root, plan } = opts;
   const runId = opts.runId ?? newRunId();
   const dir = runDir(root, runId);
