@@ -7,9 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planMatrix } from '../src/core/matrix/plan';
-import { newLocalProcessRunner } from '../src/core/matrix/process';
 import { runMatrix } from '../src/core/matrix/runner';
 import { validateMatrixConfig } from '../src/core/matrix/validate';
+import { newLocalProcessRunner } from '../src/node/process';
 import { round } from './federation';
 import { fileCreateUs, removeScratch, scratchDir, settle } from './scratch';
 

@@ -11,10 +11,10 @@ import { createDockerodeClient } from '../../src/core/docker/dockerodeClient';
 import { FederationError } from '../../src/core/errors';
 import { MATRIX_LABEL, prepareDockerIsolation, removeRunContainers } from '../../src/core/matrix/containerRunner';
 import { planMatrix } from '../../src/core/matrix/plan';
-import { newLocalProcessRunner } from '../../src/core/matrix/process';
 import { readRun } from '../../src/core/matrix/results';
 import { MatrixEvent, runMatrix } from '../../src/core/matrix/runner';
 import { validateMatrixConfig } from '../../src/core/matrix/validate';
+import { newLocalProcessRunner } from '../../src/node/process';
 import { matrixCli, matrixCliEnv } from '../unit/matrix/helpers';
 import { buildTestImage, RUN_ID, runLabels, useEngine } from './helpers';
 

@@ -8,7 +8,6 @@ import { FederationError, isFederationError } from '../../core/errors';
 import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/containerRunner';
 import { loadMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
-import { newLocalProcessRunner } from '../../core/matrix/process';
 import { renderJsonReport, renderMarkdownReport, statusLabel } from '../../core/matrix/report';
 import { listRuns, readRun, RUN_ID_PATTERN, RUNS_DIR } from '../../core/matrix/results';
 import { MatrixEvent } from '../../core/matrix/runner';
@@ -18,6 +17,7 @@ import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from 
 import { rememberedApprovals } from '../../core/commandApprovals';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
+import { newLocalProcessRunner } from '../../node/process';
 import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { loadMatrixConfig } from '../../../src/core/matrix/load';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { runDir } from '../../../src/core/matrix/results';
-import { LocalProcessRunner, newLocalProcessRunner } from '../../../src/core/matrix/process';
 import type { ProcessRunner } from '../../../src/core/matrix/processPort';
 import { runMatrix } from '../../../src/core/matrix/runner';
 import { FederationError } from '../../../src/core/errors';
+import { LocalProcessRunner, newLocalProcessRunner } from '../../../src/node/process';
 import { useTempDir } from '../../helpers/tmp';
 import { config, copyDemoMonorepo, pidAlive, simpleConfig, waitForFile } from './helpers';
 
