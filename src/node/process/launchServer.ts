@@ -4,11 +4,13 @@
 // posix_spawn is cheaper still. Measured on 1,000 no-op tasks: busy CPU 1.27 s with the Python server against
 // 1.67 s with the Perl one (xargs: 1.05 s). Each task still gets its own process group (setpgid in the child,
 // before exec) and is killed with process.kill(-pid) from here (supervise.ts).
-// The programs are launch-server.pl and launch-server.py; they speak protocol.ts.
+// The programs are launch-server.pl and launch-server.py, given to `perl -e` and `python3 -c`; they speak
+// protocol.ts. They are imported as text (text-assets.d.ts), so every bundle carries them: no file to find at run time.
 import { ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { ProcessSpec } from '../../core/matrix/processPort';
-import { FORK_SERVER, SPAWN_SERVER } from './programs';
+import FORK_SERVER from './launch-server.pl';
+import SPAWN_SERVER from './launch-server.py';
 import { EnvDelta, parseMessage, taskLine } from './protocol';
 import type { Launch } from './supervise';
 

@@ -1,59 +1,10 @@
-// The launch servers' programs, given to `perl -e` and `python3 -c` (launchServer.ts says why they exist; the
-// protocol they speak is protocol.ts). The Perl one forks and execs; the Python one uses posix_spawn.
-export const FORK_SERVER = String.raw`
-use strict; use warnings; use POSIX ();
-my %ids; my %base; my $in = ''; my $out = ''; my $eof = 0;
-%ENV = ();
-$SIG{CHLD} = sub {}; $SIG{PIPE} = 'IGNORE'; $SIG{INT} = 'IGNORE';
-sub unesc { my $s = shift; $s =~ s/\\(.)/$1 eq 't' ? "\t" : $1 eq 'n' ? "\n" : $1/ge; return $s }
-sub flush { while (length $out) { my $w = syswrite(STDOUT, $out); last unless defined $w; substr($out, 0, $w) = '' } }
-sub reap {
-  while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) {
-    my $st = $?; my $id = delete $ids{$p}; next unless defined $id;
-    my $sig = $st & 127; my $code = $sig ? -1 : ($st >> 8);
-    my $gone = kill(0, -$p) ? 0 : 1;
-    $out .= "E\t$id\t$code\t$sig\t$gone\n";
-  }
-}
-while (1) {
-  reap(); flush();
-  last if $eof && !%ids;
-  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1 unless $eof;
-  my $n = select(my $rout = $rin, undef, undef, %ids ? 0.01 : undef);
-  reap();
-  next unless $n && $n > 0;
-  my $r = sysread(STDIN, my $chunk, 262144);
-  if (!$r) { $eof = 1; next }
-  $in .= $chunk;
-  my $last = rindex($in, "\n");
-  next if $last < 0;
-  my @lines = split(/\n/, substr($in, 0, $last));
-  $in = substr($in, $last + 1);
-  for my $line (@lines) {
-    my ($kind, @f) = map { unesc($_) } split(/\t/, $line, -1);
-    if ($kind eq 'B') { %base = map { split(/=/, $_, 2) } @f; %ENV = %base; next }
-    my ($id, $cwd, $log, $head, $cmd, @env) = @f;
-    my $pid = fork();
-    if (!defined $pid) { $out .= "F\t$id\tfork failed: $!\n"; next }
-    if ($pid == 0) {
-      $SIG{CHLD} = 'DEFAULT'; $SIG{PIPE} = 'DEFAULT'; $SIG{INT} = 'DEFAULT';
-      POSIX::setpgid(0, 0);
-      open(STDIN, '<', '/dev/null');
-      open(STDOUT, '>>', $log) or POSIX::_exit(126);
-      open(STDERR, '>&', \*STDOUT) or POSIX::_exit(126);
-      syswrite(STDOUT, $head) if length $head;
-      chdir($cwd) or do { print STDERR "cannot enter $cwd: $!\n"; POSIX::_exit(126) };
-      for (@env) { my $eq = index($_, '='); if ($eq < 0) { delete $ENV{$_} } else { $ENV{substr($_, 0, $eq)} = substr($_, $eq + 1) } }
-      exec('/bin/sh', '-c', $cmd) or POSIX::_exit(127);
-    }
-    POSIX::setpgid($pid, $pid);
-    $ids{$pid} = $id;
-    $out .= "S\t$id\t$pid\n";
-  }
-}
-`;
-
-export const SPAWN_SERVER = String.raw`
+# The spawn server: the fork server's protocol (protocol.ts) in Python, started by the Node adapter
+# (src/node/process/launchServer.ts) as `python3 -I -S -c` with this program. It starts each task with
+# posix_spawn (glibc runs it as vfork + exec: no copy of the server's page tables and no copy-on-write faults in
+# the child, which is most of what a Perl fork costs per task), in its own process group.
+# The working folder is set by chdir in the (single-threaded) server just before each spawn; a SIGCHLD wakes the
+# select through a wake-up pipe, so no exit waits for a timeout. A log that cannot be opened, or a folder that
+# cannot be entered, is an F line (the task never started), as with Node's own spawn.
 import os, select, signal
 def unesc(s):
     if '\\' not in s: return s
@@ -141,4 +92,3 @@ def main():
             ids[pid] = tid
             out.append('S\t%s\t%d\n' % (tid, pid))
 main()
-`;
