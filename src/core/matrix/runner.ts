@@ -4,6 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { systemClock, type Clock } from '../ports';
 import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
 import type { IsolationStrategy, ProcessRunner, ProcessRunnerFactory } from './processPort';
 import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson, writeJsonSync } from './results';
@@ -41,6 +42,11 @@ export interface RunOptions {
   graceMs?: number;
   /** Base environment of every unit. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Every time the run records comes from here: the run id's stamp, event times, attempt, wave, setup and run
+   * start and end, and the durations between them. Default: the system clock.
+   */
+  clock?: Clock;
 }
 
 export interface RunOutcome {
@@ -92,7 +98,9 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
 
 async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutcome> {
   const { root, plan } = opts;
-  const runId = opts.runId ?? newRunId();
+  const clock = opts.clock ?? systemClock;
+  const ms = () => clock.now().getTime();
+  const runId = opts.runId ?? newRunId(clock.now());
   const dir = runDir(root, runId);
   const logsDir = path.join(dir, 'logs');
   const tasksDir = path.join(dir, 'tasks');
@@ -106,20 +114,20 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
       // A listener's bug must not break the run.
     }
   };
-  const now = () => new Date().toISOString();
+  const now = () => clock.now().toISOString();
   const graceMs = opts.graceMs ?? 5000;
   // A plain copy (spreading process.env goes through its getters), frozen: every unit passes this same object and
   // its own few variables as extraEnv, so no environment is copied per unit and the launcher sends it once.
   const baseEnv: NodeJS.ProcessEnv = Object.freeze({ ...(opts.env ?? process.env) });
   const runnerFor: IsolationStrategy =
     opts.isolation === undefined ? () => local : typeof opts.isolation === 'function' ? opts.isolation : ((r: ProcessRunner) => () => r)(opts.isolation);
-  const startedAt = new Date();
+  const startedAt = clock.now();
   emit({ type: 'run-started', runId, dir, plan, at: now() });
 
   let setup: ModuleSetupResult[] = [];
   let setupMs = 0;
   if (opts.setup !== false) {
-    const t0 = Date.now();
+    const t0 = ms();
     emit({ type: 'setup-started', modules: [...new Set(plan.waves.flatMap((w) => w.units.map((u) => u.module)))], at: now() });
     setup = await runSetup({
       root,
@@ -128,11 +136,12 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
       logsDir,
       env: baseEnv,
       graceMs,
+      clock,
       ...(opts.setup?.installCommand !== undefined ? { installCommand: opts.setup.installCommand } : {}),
       ...(opts.setup?.timeoutMs !== undefined ? { timeoutMs: opts.setup.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    setupMs = Date.now() - t0;
+    setupMs = ms() - t0;
     emit({ type: 'setup-finished', results: setup, at: now() });
   }
   const setupFailed = new Map(setup.filter((s) => s.action === 'failed').map((s) => [s.module, s.error ?? 'setup failed']));
@@ -205,7 +214,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
     const logFile = logsDir + path.sep + unit.id + '.log';
     const runner = runnerFor(unit);
     const attempts: AttemptResult[] = [];
-    const first = Date.now();
+    const first = ms();
     let status: TaskResult['status'] = 'failed';
     let last: AttemptResult | undefined;
     for (let attempt = 1; attempt <= unit.retry.maxAttempts; attempt++) {
@@ -219,7 +228,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
         break;
       }
       emit({ type: 'task-started', unit: unit.id, task: unit.task, wave: wave.index, attempt, maxAttempts: unit.retry.maxAttempts, at: now() });
-      const t0 = Date.now();
+      const t0 = ms();
       const outcome = await runner.run({
         command: unit.command,
         cwd,
@@ -232,7 +241,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
         graceMs,
         signal,
       });
-      const t1 = Date.now();
+      const t1 = ms();
       last = {
         attempt,
         startedAt: new Date(t0).toISOString(),
@@ -263,7 +272,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
         if (await fs.stat(p).then((s) => s.isDirectory(), () => false)) artifacts.push(path.relative(root, p) || '.');
       }
     }
-    const end = last ? Date.parse(last.endedAt) : Date.now();
+    const end = last ? Date.parse(last.endedAt) : ms();
     return {
       ...resultIdentity(runId, unit, wave),
       status,
@@ -295,7 +304,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
     // One abort listener per running unit: up to `agents` at once, legitimately more than Node's default 10.
     setMaxListeners(Math.max(10, wave.agents * 2 + 10), signal);
     if (opts.signal) setMaxListeners(Math.max(10, wave.agents * 2 + 10), opts.signal);
-    const start = Date.now();
+    const start = ms();
     emit({ type: 'wave-started', wave: wave.index, priority: wave.priority, name: wave.name, units: wave.units.length, agents: wave.agents, at: now() });
     let next = 0;
     const agent = async () => {
@@ -324,13 +333,13 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
     };
     await Promise.all(Array.from({ length: Math.max(1, wave.agents) }, agent));
     if (runError !== undefined) throw runError;
-    waveTimes.set(wave.index, { start, end: Date.now(), stopped: stoppedBy !== undefined });
+    waveTimes.set(wave.index, { start, end: ms(), stopped: stoppedBy !== undefined });
     const partial = summarizeRun({ runId, plan, results, waveTimes });
     emit({ type: 'wave-finished', wave: partial.waves[wave.index]!, at: now() });
   }
   if (runError !== undefined) throw runError;
 
-  const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: new Date(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
+  const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: clock.now(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
   await writeJson(path.join(dir, 'summary.json'), summary);
   emit({ type: 'run-finished', summary, at: now() });
   return { runId, dir, summary, results };

@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { listRuns, readRun, RunSummary, TaskResult } from '../../../src/core/matrix/results';
+import type { ProcessRunner } from '../../../src/core/matrix/processPort';
 import { MatrixEvent, runMatrix } from '../../../src/core/matrix/runner';
-import { useTempDir } from '../../helpers/tmp';
+import { FakeClock, useTempDir } from '../../helpers/tmp';
 import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { config, simpleConfig } from './helpers';
 
@@ -127,8 +128,15 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
     const fake = new FakeRunner({ a: [{ ms: 10_000 }], b: [{ ms: 10_000 }] });
     const ac = new AbortController();
-    const p = runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake, signal: ac.signal, onEvent: (e) => e.type === 'task-started' && e.unit === 'b' && setTimeout(() => ac.abort(), 20) });
-    const out = await p;
+    // Aborted as soon as b is running (a started before it), not after a guessed delay.
+    const abortOnceBRuns: ProcessRunner = {
+      run: (spec) => {
+        const running = fake.run(spec);
+        if (spec.extraEnv?.['FEDERATION_UNIT_ID'] === 'b') ac.abort();
+        return running;
+      },
+    };
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: abortOnceBRuns, signal: ac.signal });
     const r = byUnit(out.results);
     assert.deepEqual(['a', 'b', 'c', 'd'].map((u) => r[u]!.status), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     assert.deepEqual(fake.calls.map((c) => c.unit).sort(), ['a', 'b']);
@@ -159,11 +167,49 @@ describe('matrix runner (scripted processes)', function () {
     assert.ok(s.throughputPerMinute > 0);
   });
 
+  it('every time it records comes from its clock: run id, events, log headers, attempts, waves and the summary', async () => {
+    const plan = planMatrix(config(simpleConfig([['a', 'b']], { extraTop: 'scaling:\n  default_agents: 1\n' })));
+    const clock = new FakeClock();
+    const start = clock.now().getTime();
+    const at = (ms: number) => new Date(start + ms).toISOString();
+    // Each attempt takes 1.5 s of the clock's time and none of the machine's.
+    const preambles: string[] = [];
+    const ticking: ProcessRunner = {
+      run: async (spec) => {
+        preambles.push(spec.preamble ?? '');
+        clock.advance(1500);
+        return { exitCode: 0, signal: null, timedOut: false, cancelled: false, pid: 1 };
+      },
+    };
+    const events: MatrixEvent[] = [];
+    const out = await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: ticking, clock, onEvent: (e) => events.push(e) });
+    assert.match(out.runId, /^20261123T100000Z-[0-9a-f]{4}$/);
+    assert.deepEqual(
+      out.results.map((r) => [r.unit, r.startedAt, r.endedAt, r.durationMs, r.attemptDetails.map((a) => [a.startedAt, a.endedAt, a.durationMs])]),
+      [['a', at(0), at(1500), 1500, [[at(0), at(1500), 1500]]], ['b', at(1500), at(3000), 1500, [[at(1500), at(3000), 1500]]]],
+    );
+    assert.deepEqual(preambles.map((p) => /\((\S+)\)\n$/.exec(p)?.[1]), [at(0), at(1500)], 'the attempt headers in the logs');
+    const s = out.summary;
+    assert.deepEqual([s.startedAt, s.endedAt, s.totalMs, s.executionMs, s.setupMs], [at(0), at(3000), 3000, 3000, 0]);
+    assert.deepEqual([s.waves[0]!.startedAt, s.waves[0]!.endedAt, s.waves[0]!.durationMs], [at(0), at(3000), 3000]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.at]),
+      [
+        ['run-started', at(0)], ['setup-started', at(0)], ['setup-finished', at(0)], ['wave-started', at(0)],
+        ['task-started', at(0)], ['task-finished', at(1500)], ['task-started', at(1500)], ['task-finished', at(3000)],
+        ['wave-finished', at(3000)], ['run-finished', at(3000)],
+      ],
+    );
+  });
+
   it('listRuns newest first; readRun reads a summary, or rebuilds it from plan + task files (GitHub)', async () => {
     const plan = planMatrix(config(simpleConfig([['a', 'b']])));
-    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner(), runId: 'older' });
-    await new Promise((r) => setTimeout(r, 20));
-    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer' });
+    // With equal start times the tiebreak (run id, descending) would list 'older' first: the clock's second between
+    // the two runs is what puts 'newer' first.
+    const clock = new FakeClock();
+    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner(), runId: 'older', clock });
+    clock.advance(1000);
+    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer', clock });
     assert.deepEqual((await listRuns(tmp.path)).map((r) => [r.runId, r.status]), [['newer', 'failed'], ['older', 'passed']]);
     const latest = await readRun(tmp.path);
     assert.equal(latest.summary.runId, 'newer');
