@@ -36,6 +36,8 @@ const common = {
   format: 'cjs',
   sourcemap: production ? false : 'linked',
   logLevel: 'warning',
+  // Program files imported as text (the launch servers' src/node/process/launch-server.pl and .py).
+  loader: { '.pl': 'text', '.py': 'text' },
 };
 
 const bundles = [
@@ -80,10 +82,18 @@ for (const options of webviewBundles(root, { production, outdir: join(distDir, '
 if (!production || tests) {
   // Tests and tools: one output file per source, same tree under out/, dependencies left to node_modules.
   const entries = ['src', 'test', 'scripts', 'bench'].flatMap(tsFiles);
-  contexts.push(await esbuild.context({ ...common, entryPoints: entries, outdir: 'out', outbase: '.', bundle: false }));
+  // Each text asset becomes a module of its text named after it plus .js (launch-server.pl.js), which is what
+  // Node finds for require('./launch-server.pl'): out/ loads the same text the bundles inline.
+  const assets = allFiles(join(root, 'src')).filter((f) => /\.(pl|py)$/.test(f)).map((f) => relative(root, f));
+  contexts.push(await esbuild.context({
+    ...common, entryPoints: [...entries, ...assets.map((a) => ({ in: a, out: a }))], outdir: 'out', outbase: '.', bundle: false,
+  }));
   // Outputs whose source is gone are removed after the build (a deleted test must not keep running); out/ is
   // never wiped first, so a test run in progress elsewhere keeps its files.
-  const expected = new Set(entries.map((e) => join(root, 'out', relative(root, e)).replace(/\.ts$/, '.js')));
+  const expected = new Set([
+    ...entries.map((e) => join(root, 'out', relative(root, e)).replace(/\.ts$/, '.js')),
+    ...assets.map((a) => join(root, 'out', a) + '.js'),
+  ]);
   pruneOut = () => {
     for (const f of allFiles(join(root, 'out'))) {
       const js = f.replace(/\.js\.map$/, '.js');

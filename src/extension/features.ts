@@ -11,6 +11,7 @@ import type { BriefDiagnostics } from './brief/diagnostics';
 import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
 import { loadDockerClient } from '../core/docker/loader';
 import { MatrixService } from '../core/matrix/service';
+import { newLocalProcessRunner } from '../node/process';
 import { RunsController } from './matrix/runs';
 import { trustGate } from './trust';
 import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
@@ -39,7 +40,13 @@ export function registerFeatures(
   registerPanels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() });
 
   // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
-  const matrix = new MatrixService({ root: fed.root, clientFactory: loadDockerClient, approvals: trustGate('Running the CI matrix'), logger });
+  const matrix = new MatrixService({
+    root: fed.root,
+    clientFactory: loadDockerClient,
+    processRunnerFactory: newLocalProcessRunner,
+    approvals: trustGate('Running the CI matrix'),
+    logger,
+  });
   const runs = new RunsController(matrix, logger);
   const runsTree = new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(runs, buildRunsTree);
   const runsView = vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true });

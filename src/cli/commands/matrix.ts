@@ -17,6 +17,7 @@ import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from 
 import { rememberedApprovals } from '../../core/commandApprovals';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
+import { newLocalProcessRunner } from '../../node/process';
 import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
@@ -39,11 +40,15 @@ function printFindings(ctx: CliContext, findings: MatrixFinding[]): void {
   for (const f of findings) ctx.err(formatFinding(f));
 }
 
-/** The matrix service for this command line: the engine of matrixDocker, approvals remembered per workspace. */
+/**
+ * The matrix service for this command line: the engine of matrixDocker, local processes through the Node adapter,
+ * approvals remembered per workspace.
+ */
 function service(ctx: CliContext, args: ParsedArgs): MatrixService {
   return new MatrixService({
     root: ctx.root,
     clientFactory: matrixDocker.clientFactory,
+    processRunnerFactory: newLocalProcessRunner,
     approvals: rememberedApprovals(
       boolFlag(args, 'allow-workspace-commands'),
       'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).',

@@ -20,7 +20,7 @@ import { workspaceHash } from '../agents/labels';
 import { isDockerStatus, type ContainerSpec, type DockerClient, type MountSpec } from '../docker/client';
 import { FederationError, describeError } from '../errors';
 import type { MatrixPlan, MatrixUnit } from './plan';
-import { specEnv, type IsolationStrategy, type ProcessOutcome, type ProcessRunner, type ProcessSpec } from './process';
+import { specEnv, type IsolationStrategy, type ProcessOutcome, type ProcessRunner, type ProcessSpec } from './processPort';
 import type { MatrixConfig } from './schema';
 import { checkModuleFolder, isInside, locatorFor, MatrixFinding, moduleDir, moduleFindings } from './validate';
 

@@ -1,12 +1,12 @@
-// Public API of the CI matrix capability for the editor and the CLI. See docs/matrix.md.
+// Public API of the CI matrix capability for the editor and the CLI. See docs/matrix.md. The local process runner
+// is the Node adapter in src/node/process (the core only has its port).
 export { MATRIX_CONFIG_FILE, MatrixConfigSchema } from './schema';
 export type { MatrixConfig, MatrixTask, MatrixPriority } from './schema';
 export { validateMatrixConfig, moduleFindings, formatFinding, moduleDir } from './validate';
 export type { MatrixFinding, MatrixValidation, FindingCode, Position, Range } from './validate';
 export { planMatrix, waveOrder, retryDelayMs, shardUnitId } from './plan';
 export type { MatrixPlan, MatrixWave, MatrixUnit, PlanOptions, RetryPolicy } from './plan';
-export { LocalProcessRunner, groupAlive, stopGroup } from './process';
-export type { ProcessRunner, ProcessSpec, ProcessOutcome, IsolationStrategy } from './process';
+export type { ProcessRunner, ProcessSpec, ProcessOutcome, IsolationStrategy } from './processPort';
 export { runSetup, planModules, CACHE_DIR } from './setup';
 export { runMatrix } from './runner';
 export type { MatrixEvent, RunOptions, RunOutcome } from './runner';

@@ -4,8 +4,9 @@
 import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { systemClock, type Clock } from '../ports';
 import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
-import { IsolationStrategy, LocalProcessRunner, ProcessRunner } from './process';
+import type { IsolationStrategy, ProcessRunner, ProcessRunnerFactory } from './processPort';
 import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson, writeJsonSync } from './results';
 import { runSetup } from './setup';
 import { checkModuleFolder, moduleDir } from './validate';
@@ -26,7 +27,12 @@ export interface RunOptions {
   plan: MatrixPlan;
   /** Default: a new time-ordered id. */
   runId?: string;
-  /** One runner for every unit, or a strategy choosing per unit. Default: LocalProcessRunner. */
+  /**
+   * Makes the runner of local processes: setup runs through it, and so does every unit when `isolation` is not
+   * given. One per run, disposed when the run ends. The front ends pass the Node adapter (src/node/process).
+   */
+  processRunnerFactory: ProcessRunnerFactory;
+  /** One runner for every unit, or a strategy choosing per unit. Default: the one processRunnerFactory made. */
   isolation?: ProcessRunner | IsolationStrategy;
   signal?: AbortSignal;
   onEvent?: (e: MatrixEvent) => void;
@@ -36,6 +42,11 @@ export interface RunOptions {
   graceMs?: number;
   /** Base environment of every unit. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Every time the run records comes from here: the run id's stamp, event times, attempt, wave, setup and run
+   * start and end, and the durations between them. Default: the system clock.
+   */
+  clock?: Clock;
 }
 
 export interface RunOutcome {
@@ -75,18 +86,21 @@ export function resultIdentity(runId: string, unit: MatrixUnit, wave: MatrixWave
 }
 
 export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
-  const local = new LocalProcessRunner();
+  const local = opts.processRunnerFactory();
   try {
     return await runWith(opts, local);
   } finally {
-    // Its launch servers exit once their last task has ended; idle, they would stay until the editor closes.
-    local.dispose();
+    // The Node adapter's launch servers exit once their last task has ended; idle, they would stay until the
+    // editor closes.
+    local.dispose?.();
   }
 }
 
-async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<RunOutcome> {
+async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutcome> {
   const { root, plan } = opts;
-  const runId = opts.runId ?? newRunId();
+  const clock = opts.clock ?? systemClock;
+  const ms = () => clock.now().getTime();
+  const runId = opts.runId ?? newRunId(clock.now());
   const dir = runDir(root, runId);
   const logsDir = path.join(dir, 'logs');
   const tasksDir = path.join(dir, 'tasks');
@@ -100,20 +114,20 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
       // A listener's bug must not break the run.
     }
   };
-  const now = () => new Date().toISOString();
+  const now = () => clock.now().toISOString();
   const graceMs = opts.graceMs ?? 5000;
   // A plain copy (spreading process.env goes through its getters), frozen: every unit passes this same object and
   // its own few variables as extraEnv, so no environment is copied per unit and the launcher sends it once.
   const baseEnv: NodeJS.ProcessEnv = Object.freeze({ ...(opts.env ?? process.env) });
   const runnerFor: IsolationStrategy =
     opts.isolation === undefined ? () => local : typeof opts.isolation === 'function' ? opts.isolation : ((r: ProcessRunner) => () => r)(opts.isolation);
-  const startedAt = new Date();
+  const startedAt = clock.now();
   emit({ type: 'run-started', runId, dir, plan, at: now() });
 
   let setup: ModuleSetupResult[] = [];
   let setupMs = 0;
   if (opts.setup !== false) {
-    const t0 = Date.now();
+    const t0 = ms();
     emit({ type: 'setup-started', modules: [...new Set(plan.waves.flatMap((w) => w.units.map((u) => u.module)))], at: now() });
     setup = await runSetup({
       root,
@@ -122,11 +136,12 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
       logsDir,
       env: baseEnv,
       graceMs,
+      clock,
       ...(opts.setup?.installCommand !== undefined ? { installCommand: opts.setup.installCommand } : {}),
       ...(opts.setup?.timeoutMs !== undefined ? { timeoutMs: opts.setup.timeoutMs } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    setupMs = Date.now() - t0;
+    setupMs = ms() - t0;
     emit({ type: 'setup-finished', results: setup, at: now() });
   }
   const setupFailed = new Map(setup.filter((s) => s.action === 'failed').map((s) => [s.module, s.error ?? 'setup failed']));
@@ -199,7 +214,7 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
     const logFile = logsDir + path.sep + unit.id + '.log';
     const runner = runnerFor(unit);
     const attempts: AttemptResult[] = [];
-    const first = Date.now();
+    const first = ms();
     let status: TaskResult['status'] = 'failed';
     let last: AttemptResult | undefined;
     for (let attempt = 1; attempt <= unit.retry.maxAttempts; attempt++) {
@@ -213,7 +228,7 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
         break;
       }
       emit({ type: 'task-started', unit: unit.id, task: unit.task, wave: wave.index, attempt, maxAttempts: unit.retry.maxAttempts, at: now() });
-      const t0 = Date.now();
+      const t0 = ms();
       const outcome = await runner.run({
         command: unit.command,
         cwd,
@@ -226,7 +241,7 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
         graceMs,
         signal,
       });
-      const t1 = Date.now();
+      const t1 = ms();
       last = {
         attempt,
         startedAt: new Date(t0).toISOString(),
@@ -257,7 +272,7 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
         if (await fs.stat(p).then((s) => s.isDirectory(), () => false)) artifacts.push(path.relative(root, p) || '.');
       }
     }
-    const end = last ? Date.parse(last.endedAt) : Date.now();
+    const end = last ? Date.parse(last.endedAt) : ms();
     return {
       ...resultIdentity(runId, unit, wave),
       status,
@@ -289,7 +304,7 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
     // One abort listener per running unit: up to `agents` at once, legitimately more than Node's default 10.
     setMaxListeners(Math.max(10, wave.agents * 2 + 10), signal);
     if (opts.signal) setMaxListeners(Math.max(10, wave.agents * 2 + 10), opts.signal);
-    const start = Date.now();
+    const start = ms();
     emit({ type: 'wave-started', wave: wave.index, priority: wave.priority, name: wave.name, units: wave.units.length, agents: wave.agents, at: now() });
     let next = 0;
     const agent = async () => {
@@ -318,13 +333,13 @@ async function runWith(opts: RunOptions, local: LocalProcessRunner): Promise<Run
     };
     await Promise.all(Array.from({ length: Math.max(1, wave.agents) }, agent));
     if (runError !== undefined) throw runError;
-    waveTimes.set(wave.index, { start, end: Date.now(), stopped: stoppedBy !== undefined });
+    waveTimes.set(wave.index, { start, end: ms(), stopped: stoppedBy !== undefined });
     const partial = summarizeRun({ runId, plan, results, waveTimes });
     emit({ type: 'wave-finished', wave: partial.waves[wave.index]!, at: now() });
   }
   if (runError !== undefined) throw runError;
 
-  const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: new Date(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
+  const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: clock.now(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
   await writeJson(path.join(dir, 'summary.json'), summary);
   emit({ type: 'run-finished', summary, at: now() });
   return { runId, dir, summary, results };

@@ -10,7 +10,7 @@ import type { Logger } from '../ports';
 import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './containerRunner';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
 import { planMatrix, type MatrixPlan } from './plan';
-import { LocalProcessRunner } from './process';
+import type { ProcessRunnerFactory } from './processPort';
 import { RUN_ID_PATTERN, type ModuleSetupResult } from './results';
 import { runMatrix, type MatrixEvent, type RunOutcome } from './runner';
 import { runSetup } from './setup';
@@ -29,6 +29,8 @@ export interface MatrixServiceDeps {
   /** The engine client for docker isolation and clean (the lazily loaded adapter in the shipped bundles). */
   clientFactory: DockerClientFactory;
   approvals: CommandApprovalGate;
+  /** The runner of local processes, one per run or setup (the Node adapter in src/node/process). */
+  processRunnerFactory: ProcessRunnerFactory;
   logger?: Logger;
 }
 
@@ -144,6 +146,7 @@ export class MatrixService {
         root: this.root,
         plan,
         setup,
+        processRunnerFactory: this.deps.processRunnerFactory,
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.runId !== undefined ? { runId: req.runId } : {}),
         ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
@@ -166,14 +169,14 @@ export class MatrixService {
   async setup(req: PlanRequest & { installCommand?: string } = {}): Promise<ModuleSetupResult[]> {
     const { plan } = await this.plan(req);
     await this.deps.approvals.approve(this.root, planCommands(plan, req.installCommand !== undefined ? { installCommand: req.installCommand } : {}));
-    const runner = new LocalProcessRunner();
+    const runner = this.deps.processRunnerFactory();
     try {
       return await runSetup({
         root: this.root, plan, runner, logsDir: path.join(this.root, '.federation', 'cache', 'logs'),
         ...(req.installCommand !== undefined ? { installCommand: req.installCommand } : {}),
       });
     } finally {
-      runner.dispose();
+      runner.dispose?.();
     }
   }
 

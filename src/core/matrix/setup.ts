@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { systemClock, type Clock } from '../ports';
 import { MatrixPlan } from './plan';
-import { ProcessRunner } from './process';
+import type { ProcessRunner } from './processPort';
 import { ModuleSetupResult, writeJson } from './results';
 import { checkModuleFolder, moduleDir } from './validate';
 
@@ -32,6 +33,8 @@ export interface SetupOptions {
   timeoutMs?: number;
   graceMs?: number;
   signal?: AbortSignal;
+  /** Where the durations and the cache markers' times come from. Default: the system clock. */
+  clock?: Clock;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -55,10 +58,11 @@ export function planModules(plan: MatrixPlan): string[] {
 export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]> {
   const caching = opts.caching ?? opts.plan.caching.enabled;
   const cacheRoot = path.join(opts.root, CACHE_DIR);
+  const clock = opts.clock ?? systemClock;
   const results: ModuleSetupResult[] = [];
   for (const module of planModules(opts.plan)) {
-    const t0 = Date.now();
-    const done = (r: Omit<ModuleSetupResult, 'module' | 'durationMs'>) => results.push({ module, durationMs: Date.now() - t0, ...r });
+    const t0 = clock.now().getTime();
+    const done = (r: Omit<ModuleSetupResult, 'module' | 'durationMs'>) => results.push({ module, durationMs: clock.now().getTime() - t0, ...r });
     const dir = moduleDir(opts.root, module);
     if (opts.signal?.aborted) {
       done({ lockfile: null, key: null, action: 'cancelled', command: null, log: null });
@@ -96,7 +100,7 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
       if (await exists(stored)) {
         await fs.rm(nodeModules, { recursive: true, force: true });
         await fs.cp(stored, nodeModules, { recursive: true, verbatimSymlinks: true });
-        await writeJson(marker, { key, module, at: new Date().toISOString() });
+        await writeJson(marker, { key, module, at: clock.now().toISOString() });
         done({ lockfile: lock.file, key, action: 'restored', command: null, log: null });
         continue;
       }
@@ -127,7 +131,7 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
       await fs.rm(stored, { recursive: true, force: true });
       await fs.mkdir(path.dirname(stored), { recursive: true });
       await fs.cp(nodeModules, stored, { recursive: true, verbatimSymlinks: true });
-      await writeJson(marker, { key, module, at: new Date().toISOString() });
+      await writeJson(marker, { key, module, at: clock.now().toISOString() });
     }
     done({ lockfile: lock.file, key, action: 'installed', command, log: rel });
   }

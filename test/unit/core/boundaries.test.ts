@@ -39,6 +39,12 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
+  // src/node holds the Node adapters of the core's ports (the local process runner); the front ends pass them in.
+  it('src/core imports nothing from src/node (the adapters depend on the core, never the reverse)', () => {
+    const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /(from\s+|require\(\s*|import\(\s*)['"](\.\.\/)+node(\/|['"])/.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
+  });
+
   it('src/webviews (browser pages) imports only its own files and the report contract in src/core/reports', () => {
     const bad: string[] = [];
     for (const f of files(path.join(repo, 'src', 'webviews'))) {

@@ -13,13 +13,13 @@ import { matrixDocker } from '../../../src/cli/commands/matrix';
 import { ContainerProcessRunner, dockerFindings, MATRIX_LABEL, prepareDockerIsolation, removeRunContainers } from '../../../src/core/matrix/containerRunner';
 import { effectiveIsolation } from '../../../src/core/matrix/isolation';
 import { planMatrix } from '../../../src/core/matrix/plan';
-import type { ProcessSpec } from '../../../src/core/matrix/process';
+import type { ProcessSpec } from '../../../src/core/matrix/processPort';
 import { runMatrix } from '../../../src/core/matrix/runner';
 import { runSetup } from '../../../src/core/matrix/setup';
 import { moduleFindings, validateMatrixConfig } from '../../../src/core/matrix/validate';
 import { RunSlot } from '../../../src/extension/matrix/runSlot';
 import { useTempDir } from '../../helpers/tmp';
-import { FakeRunner } from './fakeRunner';
+import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { matrixCommandInProcess } from './helpers';
 
 const IMAGE = 'af-test/matrix:fake';
@@ -109,7 +109,7 @@ describe('matrix container runner (fake engine)', function () {
       writeFileSync(path.join(tmp.path, 'package-lock.json'), '{}');
       const plan = planMatrix(config!);
       const fakeRunner = new FakeRunner();
-      const out = await runMatrix({ root, plan, isolation: fakeRunner, setup: false });
+      const out = await runMatrix({ root, plan, processRunnerFactory: noLocalProcesses, isolation: fakeRunner, setup: false });
       assert.equal(out.results[0]!.status, 'skipped');
       assert.equal(fakeRunner.calls.length, 0);
       const setup = await runSetup({ root, plan, runner: fakeRunner, logsDir: path.join(root, '.federation', 'logs') });

@@ -1,4 +1,4 @@
-import { ProcessOutcome, ProcessRunner, ProcessSpec, specEnv } from '../../../src/core/matrix/process';
+import { ProcessOutcome, ProcessRunner, ProcessRunnerFactory, ProcessSpec, specEnv } from '../../../src/core/matrix/processPort';
 
 export interface Step {
   ms: number;
@@ -40,3 +40,8 @@ export class FakeRunner implements ProcessRunner {
     return { exitCode: step.exit ?? 0, signal: null, timedOut: false, cancelled: false, pid: 1 };
   }
 }
+
+/** The local runner of runs whose units all go through a fake and whose setup finds no lockfile: it is never used. */
+export const noLocalProcesses: ProcessRunnerFactory = () => ({
+  run: () => Promise.reject(new Error('this test starts no local process')),
+});

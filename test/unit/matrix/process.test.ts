@@ -1,9 +1,10 @@
-// The real process runner: a process group per attempt, and nothing it started outlives it.
+// The real process runner (the Node adapter, src/node/process): a process group per attempt, and nothing it started outlives it.
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { groupAlive, LocalProcessRunner, ProcessSpec } from '../../../src/core/matrix/process';
+import type { ProcessSpec } from '../../../src/core/matrix/processPort';
+import { groupAlive, LocalProcessRunner } from '../../../src/node/process';
 import { useTempDir } from '../../helpers/tmp';
 import { pidAlive, waitForFile } from './helpers';
 

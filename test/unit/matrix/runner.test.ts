@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { listRuns, readRun, RunSummary, TaskResult } from '../../../src/core/matrix/results';
+import type { ProcessRunner } from '../../../src/core/matrix/processPort';
 import { MatrixEvent, runMatrix } from '../../../src/core/matrix/runner';
-import { useTempDir } from '../../helpers/tmp';
-import { FakeRunner } from './fakeRunner';
+import { FakeClock, useTempDir } from '../../helpers/tmp';
+import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { config, simpleConfig } from './helpers';
 
 describe('matrix runner (scripted processes)', function () {
@@ -21,7 +22,7 @@ describe('matrix runner (scripted processes)', function () {
     const plan = planMatrix(config(simpleConfig([ids, ['u1', 'u2']], { extraTop: 'scaling:\n  default_agents: 3\n' })));
     const fake = new FakeRunner(Object.fromEntries(ids.map((id) => [id, [{ ms: 40 }]])));
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ root: tmp.path, plan, isolation: fake, runId: 'r1', onEvent: (e) => events.push(e) });
+    const out = await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake, runId: 'r1', onEvent: (e) => events.push(e) });
     assert.equal(fake.maxRunning, 3);
     const lastOfWave1 = Math.max(...fake.calls.filter((c) => c.unit.startsWith('t')).map((c) => c.end));
     const firstOfWave2 = Math.min(...fake.calls.filter((c) => c.unit.startsWith('u')).map((c) => c.start));
@@ -51,7 +52,7 @@ describe('matrix runner (scripted processes)', function () {
   it('a failed task stops neither its wave nor the next one; the run fails (blocking)', async () => {
     const plan = planMatrix(config(simpleConfig([['bad', 'ok1', 'ok2'], ['next']], { extraTop: 'scaling:\n  default_agents: 1\n' })));
     const fake = new FakeRunner({ bad: [{ ms: 5, exit: 2 }] });
-    const out = await runMatrix({ root: tmp.path, plan, isolation: fake });
+    const out = await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake });
     const r = byUnit(out.results);
     assert.deepEqual([r['bad']!.status, r['ok1']!.status, r['ok2']!.status, r['next']!.status], ['failed', 'passed', 'passed', 'passed']);
     assert.equal(r['bad']!.exitCode, 2);
@@ -64,7 +65,7 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['flaky', 'stubborn']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 3\n    backoff: exponential\n    initial_delay: 0.1\n' });
     const fake = new FakeRunner({ flaky: [{ ms: 5, exit: 1 }, { ms: 5, timeout: true }, { ms: 5, exit: 0 }], stubborn: [{ ms: 5, exit: 1 }] });
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake, onEvent: (e) => events.push(e) });
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake, onEvent: (e) => events.push(e) });
     const r = byUnit(out.results);
     assert.equal(r['flaky']!.status, 'passed');
     assert.equal(r['flaky']!.attempts, 3);
@@ -81,7 +82,7 @@ describe('matrix runner (scripted processes)', function () {
 
   it('a timeout is its own status', async () => {
     const fake = new FakeRunner({ slow: [{ ms: 5, timeout: true }] });
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(simpleConfig([['slow']]))), isolation: fake });
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(simpleConfig([['slow']]))), processRunnerFactory: noLocalProcesses, isolation: fake });
     assert.equal(out.results[0]!.status, 'timed_out');
     assert.equal(out.results[0]!.blocking, true);
     assert.equal(out.summary.counts.timedOut, 1);
@@ -89,12 +90,12 @@ describe('matrix runner (scripted processes)', function () {
 
   it('allow_warnings and continue_on_error: failures shown as allowed, the run passes', async () => {
     const warn = simpleConfig([['lint', 'ok']]).replace('  lint:\n', '  lint:\n    allow_warnings: true\n');
-    let out = await runMatrix({ root: tmp.path, plan: planMatrix(config(warn)), isolation: new FakeRunner({ lint: [{ ms: 5, exit: 1 }] }) });
+    let out = await runMatrix({ root: tmp.path, plan: planMatrix(config(warn)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ lint: [{ ms: 5, exit: 1 }] }) });
     assert.deepEqual([out.results.find((r) => r.unit === 'lint')!.status, out.results.find((r) => r.unit === 'lint')!.allowed], ['failed', 'allow_warnings']);
     assert.equal(out.summary.status, 'passed');
     assert.equal(out.summary.counts.allowedFailures, 1);
     const coe = simpleConfig([['a'], ['b']], { extraTop: 'failure_handling:\n  continue_on_error: true\n' });
-    out = await runMatrix({ root: tmp.path, plan: planMatrix(config(coe)), isolation: new FakeRunner({ a: [{ ms: 5, timeout: true }] }) });
+    out = await runMatrix({ root: tmp.path, plan: planMatrix(config(coe)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ a: [{ ms: 5, timeout: true }] }) });
     const a = byUnit(out.results)['a']!;
     assert.deepEqual([a.status, a.allowed, a.blocking], ['timed_out', 'continue_on_error', false]);
     assert.equal(byUnit(out.results)['b']!.status, 'passed');
@@ -105,7 +106,7 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['boom', 'long', 'later1', 'later2'], ['never']], { extraTop: 'scaling:\n  default_agents: 2\n', extraPriority: (i) => (i === 0 ? '    fail_fast: true\n' : '') });
     const fake = new FakeRunner({ boom: [{ ms: 20, exit: 1 }], long: [{ ms: 5000 }] });
     const t0 = Date.now();
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake });
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake });
     assert.ok(Date.now() - t0 < 3000, 'the long task was stopped');
     const r = byUnit(out.results);
     assert.deepEqual(
@@ -119,7 +120,7 @@ describe('matrix runner (scripted processes)', function () {
 
   it('without fail_fast nothing is stopped (the default)', async () => {
     const text = simpleConfig([['boom', 'x'], ['y']]);
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: new FakeRunner({ boom: [{ ms: 5, exit: 1 }] }) });
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ boom: [{ ms: 5, exit: 1 }] }) });
     assert.deepEqual(out.results.map((r) => r.status).sort(), ['failed', 'passed', 'passed']);
   });
 
@@ -127,8 +128,15 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
     const fake = new FakeRunner({ a: [{ ms: 10_000 }], b: [{ ms: 10_000 }] });
     const ac = new AbortController();
-    const p = runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake, signal: ac.signal, onEvent: (e) => e.type === 'task-started' && e.unit === 'b' && setTimeout(() => ac.abort(), 20) });
-    const out = await p;
+    // Aborted as soon as b is running (a started before it), not after a guessed delay.
+    const abortOnceBRuns: ProcessRunner = {
+      run: (spec) => {
+        const running = fake.run(spec);
+        if (spec.extraEnv?.['FEDERATION_UNIT_ID'] === 'b') ac.abort();
+        return running;
+      },
+    };
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: abortOnceBRuns, signal: ac.signal });
     const r = byUnit(out.results);
     assert.deepEqual(['a', 'b', 'c', 'd'].map((u) => r[u]!.status), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     assert.deepEqual(fake.calls.map((c) => c.unit).sort(), ['a', 'b']);
@@ -139,7 +147,7 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['f']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 2\n    backoff: 30\n' });
     const ac = new AbortController();
     const t0 = Date.now();
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: new FakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && ac.abort() });
+    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && ac.abort() });
     assert.ok(Date.now() - t0 < 5000);
     assert.equal(out.results[0]!.status, 'cancelled');
   });
@@ -148,7 +156,7 @@ describe('matrix runner (scripted processes)', function () {
     // Wave 1 (2 agents): 300, 100, 100 ms → bound max(300, 500/2) = 300. Wave 2: 200 ms → 200. Total 500.
     const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
     const fake = new FakeRunner({ a: [{ ms: 300 }], b: [{ ms: 100 }], c: [{ ms: 100 }], d: [{ ms: 200 }] });
-    const s = (await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), isolation: fake })).summary;
+    const s = (await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake })).summary;
     assert.ok(s.criticalPathMs >= 500 && s.criticalPathMs < 700, `critical path ${s.criticalPathMs}`);
     assert.ok(s.sequentialMs >= 700 && s.sequentialMs < 950, `sequential ${s.sequentialMs}`);
     assert.ok(s.executionMs >= s.criticalPathMs - 5, 'no schedule beats the bound');
@@ -159,11 +167,49 @@ describe('matrix runner (scripted processes)', function () {
     assert.ok(s.throughputPerMinute > 0);
   });
 
+  it('every time it records comes from its clock: run id, events, log headers, attempts, waves and the summary', async () => {
+    const plan = planMatrix(config(simpleConfig([['a', 'b']], { extraTop: 'scaling:\n  default_agents: 1\n' })));
+    const clock = new FakeClock();
+    const start = clock.now().getTime();
+    const at = (ms: number) => new Date(start + ms).toISOString();
+    // Each attempt takes 1.5 s of the clock's time and none of the machine's.
+    const preambles: string[] = [];
+    const ticking: ProcessRunner = {
+      run: async (spec) => {
+        preambles.push(spec.preamble ?? '');
+        clock.advance(1500);
+        return { exitCode: 0, signal: null, timedOut: false, cancelled: false, pid: 1 };
+      },
+    };
+    const events: MatrixEvent[] = [];
+    const out = await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: ticking, clock, onEvent: (e) => events.push(e) });
+    assert.match(out.runId, /^20261123T100000Z-[0-9a-f]{4}$/);
+    assert.deepEqual(
+      out.results.map((r) => [r.unit, r.startedAt, r.endedAt, r.durationMs, r.attemptDetails.map((a) => [a.startedAt, a.endedAt, a.durationMs])]),
+      [['a', at(0), at(1500), 1500, [[at(0), at(1500), 1500]]], ['b', at(1500), at(3000), 1500, [[at(1500), at(3000), 1500]]]],
+    );
+    assert.deepEqual(preambles.map((p) => /\((\S+)\)\n$/.exec(p)?.[1]), [at(0), at(1500)], 'the attempt headers in the logs');
+    const s = out.summary;
+    assert.deepEqual([s.startedAt, s.endedAt, s.totalMs, s.executionMs, s.setupMs], [at(0), at(3000), 3000, 3000, 0]);
+    assert.deepEqual([s.waves[0]!.startedAt, s.waves[0]!.endedAt, s.waves[0]!.durationMs], [at(0), at(3000), 3000]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.at]),
+      [
+        ['run-started', at(0)], ['setup-started', at(0)], ['setup-finished', at(0)], ['wave-started', at(0)],
+        ['task-started', at(0)], ['task-finished', at(1500)], ['task-started', at(1500)], ['task-finished', at(3000)],
+        ['wave-finished', at(3000)], ['run-finished', at(3000)],
+      ],
+    );
+  });
+
   it('listRuns newest first; readRun reads a summary, or rebuilds it from plan + task files (GitHub)', async () => {
     const plan = planMatrix(config(simpleConfig([['a', 'b']])));
-    await runMatrix({ root: tmp.path, plan, isolation: new FakeRunner(), runId: 'older' });
-    await new Promise((r) => setTimeout(r, 20));
-    await runMatrix({ root: tmp.path, plan, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer' });
+    // With equal start times the tiebreak (run id, descending) would list 'older' first: the clock's second between
+    // the two runs is what puts 'newer' first.
+    const clock = new FakeClock();
+    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner(), runId: 'older', clock });
+    clock.advance(1000);
+    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer', clock });
     assert.deepEqual((await listRuns(tmp.path)).map((r) => [r.runId, r.status]), [['newer', 'failed'], ['older', 'passed']]);
     const latest = await readRun(tmp.path);
     assert.equal(latest.summary.runId, 'newer');
