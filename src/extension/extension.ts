@@ -6,8 +6,8 @@ import { FederationSnapshot, valueOr } from '../core/snapshot';
 import type { BriefOptions } from '../core/brief';
 import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';
-import { ALL_COMMANDS } from './commands';
-import { Services, register } from './commands/common';
+import { CORE_COMMANDS } from './commands';
+import { editorCommandRegistry } from './commands/host';
 import { FederationState } from './federationState';
 import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
 import { TaskTreeNode, buildTaskTree } from './models/taskQueueModel';
@@ -57,13 +57,12 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const emptyEvent = new vscode.EventEmitter<FederationSnapshot>();
   context.subscriptions.push(emptyEvent);
   if (!folder || folder.uri.scheme !== 'file') {
-    // No folder: the welcome view offers to open one; commands explain why they cannot run.
+    // No folder: the welcome view offers to open one. Commands that need the federation or the runs refuse with
+    // the reason (a warning), the others (Show Log, Validate Brief) work.
     void vscode.commands.executeCommand('setContext', 'agentFederation.initialized', false);
-    for (const c of ALL_COMMANDS) {
-      context.subscriptions.push(
-        vscode.commands.registerCommand(c.id, () => vscode.window.showWarningMessage('Agent Federation needs an open folder: its state lives in .federation/ in the workspace.')),
-      );
-    }
+    const commands = editorCommandRegistry({ log, briefs });
+    context.subscriptions.push(commands);
+    commands.add(CORE_COMMANDS);
     return {
       root: undefined,
       snapshot: async () => undefined,
@@ -125,20 +124,18 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const afterActivation = setImmediate(() => ensureFeatures());
   context.subscriptions.push({ dispose: () => clearImmediate(afterActivation) });
 
-  const services: Services = {
-    state,
-    fed,
-    persona,
+  const commands = editorCommandRegistry({
     log,
+    fed,
+    state,
+    persona,
     briefs,
     get runs() {
       return ensureFeatures().runs;
     },
-    refreshViews: () => {
-      void state.reload();
-    },
-  };
-  register(context, services, ALL_COMMANDS);
+  });
+  context.subscriptions.push(commands);
+  commands.add(CORE_COMMANDS);
 
   const activationMs = elapsed();
   log.info(`activated for ${fed.root} in ${activationMs.toFixed(1)} ms (loading the code ${loadMs.toFixed(1)} ms)`);
