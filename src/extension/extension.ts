@@ -8,6 +8,8 @@ import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';
 import { CORE_COMMANDS } from './commands';
 import { editorCommandRegistry } from './commands/host';
+import { AGENT_COMMAND_IDS } from './commands/ids';
+import { placeholders } from './commands/registry';
 import { FederationState } from './federationState';
 import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
 import { TaskTreeNode, buildTaskTree } from './models/taskQueueModel';
@@ -57,12 +59,14 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const emptyEvent = new vscode.EventEmitter<FederationSnapshot>();
   context.subscriptions.push(emptyEvent);
   if (!folder || folder.uri.scheme !== 'file') {
-    // No folder: the welcome view offers to open one. Commands that need the federation or the runs refuse with
-    // the reason (a warning), the others (Show Log, Validate Brief) work.
+    // No folder: the welcome view offers to open one. Commands that need the federation, runs or agents refuse
+    // with the reason (a warning), the others (Show Log, Validate Brief) work. The agents' commands are defined
+    // with the Agents view, which is not set up here: placeholders refuse as they would.
     void vscode.commands.executeCommand('setContext', 'agentFederation.initialized', false);
     const commands = editorCommandRegistry({ log, briefs });
     context.subscriptions.push(commands);
     commands.add(CORE_COMMANDS);
+    commands.add(placeholders(AGENT_COMMAND_IDS, 'agents'));
     return {
       root: undefined,
       snapshot: async () => undefined,
@@ -120,7 +124,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   // Agents, matrix runs, panels: registered right after activation (or on first access), not during it.
   let features: Features | undefined;
   const ensureFeatures = (): Features =>
-    (features ??= (require('./features') as typeof import('./features')).registerFeatures(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }));
+    (features ??= (require('./features') as typeof import('./features')).registerFeatures(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }, commands));
   const afterActivation = setImmediate(() => ensureFeatures());
   context.subscriptions.push({ dispose: () => clearImmediate(afterActivation) });
 
@@ -132,6 +136,9 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     briefs,
     get runs() {
       return ensureFeatures().runs;
+    },
+    get agents() {
+      return ensureFeatures().agents;
     },
   });
   context.subscriptions.push(commands);

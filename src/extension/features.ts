@@ -1,13 +1,16 @@
 // What the extension registers right after activation rather than during it: Docker agents, matrix runs, report
-// panels and the clearance check of briefs. Loaded with require() by the composition root, so none of this code
-// is evaluated before activate() has returned.
+// panels and the clearance check of briefs, and the agents' commands. Loaded with require() by the composition
+// root, so none of this code is evaluated before activate() has returned.
 import * as vscode from 'vscode';
 import { briefClearanceFindings } from '../core/packages';
 import type { Logger } from '../core/ports';
 import type { Federation } from '../core/federation';
 import type { FederationSnapshot } from '../core/snapshot';
-import { registerAgents } from './agents';
+import { Agents } from './agents';
+import { AGENT_COMMANDS } from './agents/commands';
+import type { AgentsContext } from './agents/context';
 import type { BriefDiagnostics } from './brief/diagnostics';
+import type { CommandRegistry } from './commands/registry';
 import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
 import { loadDockerClient } from '../core/docker/loader';
 import { MatrixService } from '../core/matrix/service';
@@ -22,11 +25,14 @@ export interface Features {
   runs: RunsController;
   runsTree: vscode.TreeDataProvider<unknown>;
   agentsTree: vscode.TreeDataProvider<unknown>;
+  /** The agent commands' service. */
+  agents: AgentsContext;
 }
 
 export function registerFeatures(
   context: vscode.ExtensionContext,
   deps: { fed: Federation; log: vscode.LogOutputChannel; logger: Logger; briefs: BriefDiagnostics; snapshot: () => Promise<FederationSnapshot> },
+  commands: CommandRegistry,
 ): Features {
   const { fed, log, logger, briefs } = deps;
   // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
@@ -34,7 +40,9 @@ export function registerFeatures(
   briefs.revalidateAll();
 
   // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
-  const agents = registerAgents(context, { root: fed.root, log, fed });
+  const agents = new Agents({ root: fed.root, log, fed }, context.secrets);
+  context.subscriptions.push(agents);
+  commands.add(AGENT_COMMANDS);
   // Report panels share the Agents view's service, so one engine connection serves both.
   registerPanels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() });
 
@@ -47,5 +55,5 @@ export function registerFeatures(
   const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
   context.subscriptions.push(runs, runsTree, runsView, matrixConfig, { dispose: () => clearTimeout(configScan) });
 
-  return { runs, runsTree: runsTree as vscode.TreeDataProvider<unknown>, agentsTree: agents.tree as vscode.TreeDataProvider<unknown> };
+  return { runs, runsTree: runsTree as vscode.TreeDataProvider<unknown>, agentsTree: agents.tree as vscode.TreeDataProvider<unknown>, agents: agents.context };
 }
