@@ -8,7 +8,7 @@ import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';
 import { CORE_COMMANDS } from './commands';
 import { editorCommandRegistry } from './commands/host';
-import { AGENT_COMMAND_IDS } from './commands/ids';
+import { AGENT_COMMAND_IDS, PANEL_COMMAND_IDS } from './commands/ids';
 import { placeholders } from './commands/registry';
 import { FederationState } from './federationState';
 import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
@@ -59,14 +59,15 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const emptyEvent = new vscode.EventEmitter<FederationSnapshot>();
   context.subscriptions.push(emptyEvent);
   if (!folder || folder.uri.scheme !== 'file') {
-    // No folder: the welcome view offers to open one. Commands that need the federation, runs or agents refuse
-    // with the reason (a warning), the others (Show Log, Validate Brief) work. The agents' commands are defined
-    // with the Agents view, which is not set up here: placeholders refuse as they would.
+    // No folder: the welcome view offers to open one. Commands that need the federation, runs, agents or panels
+    // refuse with the reason (a warning), the others (Show Log, Validate Brief) work. The agents' and the panels'
+    // commands are defined with their features, which are not set up here: placeholders refuse as they would.
     void vscode.commands.executeCommand('setContext', 'agentFederation.initialized', false);
     const commands = editorCommandRegistry({ log, briefs });
     context.subscriptions.push(commands);
     commands.add(CORE_COMMANDS);
     commands.add(placeholders(AGENT_COMMAND_IDS, 'agents'));
+    commands.add(placeholders(PANEL_COMMAND_IDS, 'panels'));
     return {
       root: undefined,
       snapshot: async () => undefined,
@@ -139,6 +140,9 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     },
     get agents() {
       return ensureFeatures().agents;
+    },
+    get panels() {
+      return ensureFeatures().panels;
     },
   });
   context.subscriptions.push(commands);

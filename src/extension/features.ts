@@ -1,6 +1,6 @@
 // What the extension registers right after activation rather than during it: Docker agents, matrix runs, report
-// panels and the clearance check of briefs, and the agents' commands. Loaded with require() by the composition
-// root, so none of this code is evaluated before activate() has returned.
+// panels and the clearance check of briefs, and the commands of the agents and the panels. Loaded with require()
+// by the composition root, so none of this code is evaluated before activate() has returned.
 import * as vscode from 'vscode';
 import { briefClearanceFindings } from '../core/packages';
 import type { Logger } from '../core/ports';
@@ -17,7 +17,8 @@ import { MatrixService } from '../core/matrix/service';
 import { RunsController } from './matrix/runs';
 import { trustGate } from './trust';
 import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
-import { registerPanels } from './panels';
+import { Panels } from './panels';
+import { PANEL_COMMANDS } from './panels/commands';
 import { operatorLevel } from './settings';
 import { SnapshotTreeProvider } from './views/treeProvider';
 
@@ -27,6 +28,7 @@ export interface Features {
   agentsTree: vscode.TreeDataProvider<unknown>;
   /** The agent commands' service. */
   agents: AgentsContext;
+  panels: Panels;
 }
 
 export function registerFeatures(
@@ -44,7 +46,9 @@ export function registerFeatures(
   context.subscriptions.push(agents);
   commands.add(AGENT_COMMANDS);
   // Report panels share the Agents view's service, so one engine connection serves both.
-  registerPanels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() });
+  const panels = new Panels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() });
+  context.subscriptions.push(panels);
+  commands.add(PANEL_COMMANDS);
 
   // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
   const matrix = new MatrixService({ root: fed.root, clientFactory: loadDockerClient, approvals: trustGate('Running the CI matrix'), logger });
@@ -55,5 +59,5 @@ export function registerFeatures(
   const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
   context.subscriptions.push(runs, runsTree, runsView, matrixConfig, { dispose: () => clearTimeout(configScan) });
 
-  return { runs, runsTree: runsTree as vscode.TreeDataProvider<unknown>, agentsTree: agents.tree as vscode.TreeDataProvider<unknown>, agents: agents.context };
+  return { runs, runsTree: runsTree as vscode.TreeDataProvider<unknown>, agentsTree: agents.tree as vscode.TreeDataProvider<unknown>, agents: agents.context, panels };
 }

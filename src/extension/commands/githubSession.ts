@@ -115,7 +115,8 @@ export async function followInNotification(
     : `GitHub run ${outcome.status}; no report: ${outcome.reportProblem ?? 'unknown'}.`;
   const show = outcome.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   void show(text, ...actions).then((pick) => {
-    if (pick === 'Open Report') void vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId);
+    // A failure to open the report is shown by that command.
+    if (pick === 'Open Report') void vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId).then(undefined, () => undefined);
     else if (pick === 'Open on GitHub' && url) void vscode.env.openExternal(vscode.Uri.parse(url));
   });
   return { runId: outcome.runId, status: outcome.status, url: outcome.run.htmlUrl, report: outcome.report ? { summary: outcome.report.summary } : null, reportProblem: outcome.reportProblem ?? null, dir: outcome.dir ?? null };

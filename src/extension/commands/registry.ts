@@ -12,6 +12,7 @@ import type { BriefDiagnostics } from '../brief/diagnostics';
 import type { FederationState } from '../federationState';
 import { Disposable } from '../lifecycle';
 import type { RunsController } from '../matrix/runs';
+import type { Panels } from '../panels';
 import type { WindowPersona } from '../windowPersona';
 import { CommandArgs, type UriClass } from './args';
 import type { CommandId } from './ids';
@@ -30,6 +31,8 @@ export interface Services {
   runs: RunsController;
   /** Remote agents: their service, the Agents view, secrets. */
   agents: AgentsContext;
+  /** Report panels. */
+  panels: Panels;
 }
 
 export type ServiceName = Exclude<keyof Services, 'log'>;
@@ -72,6 +75,7 @@ const MISSING: Record<ServiceName, string> = {
   briefs: 'Mission brief validation is not running in this window.',
   runs: 'Matrix runs need an open folder: they live in its .federation/runs/.',
   agents: 'Remote agents need an open folder: their records live in its .federation/.',
+  panels: 'Agent Federation reports need an open folder: runs and agents live in its .federation/.',
 };
 
 /** A command refused because a service it needs is not there (no folder is open, say). */

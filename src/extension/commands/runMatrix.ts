@@ -57,7 +57,8 @@ export const runMatrix = defineCommand({
     const c = outcome.summary.counts;
     const text = `Matrix run ${outcome.summary.status}: ${c.passed}/${c.units} passed${c.blockingFailures ? `, ${c.blockingFailures} blocking failure(s)` : ''} in ${(outcome.summary.totalMs / 1000).toFixed(1)} s.`;
     const show = outcome.summary.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    void show(text, 'Open Report').then((pick) => pick && vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId));
+    // A failure to open the report is shown by that command.
+    void show(text, 'Open Report').then((pick) => pick && vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId)).then(undefined, () => undefined);
     return outcome;
   },
 });
