@@ -122,13 +122,9 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     }),
   );
 
-  // Agents, matrix runs, panels: registered right after activation (or on first access), not during it.
+  // Agents, matrix runs, panels: set up right after activation (or on first use), not during it. The commands that
+  // need them get them through the getters, which set them up if a command comes first.
   let features: Features | undefined;
-  const ensureFeatures = (): Features =>
-    (features ??= (require('./features') as typeof import('./features')).registerFeatures(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }, commands));
-  const afterActivation = setImmediate(() => ensureFeatures());
-  context.subscriptions.push({ dispose: () => clearImmediate(afterActivation) });
-
   const commands = editorCommandRegistry({
     log,
     fed,
@@ -146,6 +142,16 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     },
   });
   context.subscriptions.push(commands);
+  const ensureFeatures = (): Features => {
+    if (!features) {
+      const { Features: Setup } = require('./features') as typeof import('./features');
+      features = new Setup(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }, commands);
+      context.subscriptions.push(features);
+    }
+    return features;
+  };
+  const afterActivation = setImmediate(() => ensureFeatures());
+  context.subscriptions.push({ dispose: () => clearImmediate(afterActivation) });
   commands.add(CORE_COMMANDS);
 
   const activationMs = elapsed();
