@@ -6,8 +6,10 @@ import { FederationSnapshot, valueOr } from '../core/snapshot';
 import type { BriefOptions } from '../core/brief';
 import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';
-import { ALL_COMMANDS } from './commands';
-import { Services, register } from './commands/common';
+import { CORE_COMMANDS } from './commands';
+import { editorCommandRegistry } from './commands/host';
+import { AGENT_COMMAND_IDS, PANEL_COMMAND_IDS } from './commands/ids';
+import { placeholders } from './commands/registry';
 import { FederationState } from './federationState';
 import { PersonasTreeNode, buildPersonasTree } from './models/personasModel';
 import { TaskTreeNode, buildTaskTree } from './models/taskQueueModel';
@@ -57,13 +59,15 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const emptyEvent = new vscode.EventEmitter<FederationSnapshot>();
   context.subscriptions.push(emptyEvent);
   if (!folder || folder.uri.scheme !== 'file') {
-    // No folder: the welcome view offers to open one; commands explain why they cannot run.
+    // No folder: the welcome view offers to open one. Commands that need the federation, runs, agents or panels
+    // refuse with the reason (a warning), the others (Show Log, Validate Brief) work. The agents' and the panels'
+    // commands are defined with their features, which are not set up here: placeholders refuse as they would.
     void vscode.commands.executeCommand('setContext', 'agentFederation.initialized', false);
-    for (const c of ALL_COMMANDS) {
-      context.subscriptions.push(
-        vscode.commands.registerCommand(c.id, () => vscode.window.showWarningMessage('Agent Federation needs an open folder: its state lives in .federation/ in the workspace.')),
-      );
-    }
+    const commands = editorCommandRegistry({ log, briefs });
+    context.subscriptions.push(commands);
+    commands.add(CORE_COMMANDS);
+    commands.add(placeholders(AGENT_COMMAND_IDS, 'agents'));
+    commands.add(placeholders(PANEL_COMMAND_IDS, 'panels'));
     return {
       root: undefined,
       snapshot: async () => undefined,
@@ -118,27 +122,37 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     }),
   );
 
-  // Agents, matrix runs, panels: registered right after activation (or on first access), not during it.
+  // Agents, matrix runs, panels: set up right after activation (or on first use), not during it. The commands that
+  // need them get them through the getters, which set them up if a command comes first.
   let features: Features | undefined;
-  const ensureFeatures = (): Features =>
-    (features ??= (require('./features') as typeof import('./features')).registerFeatures(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }));
-  const afterActivation = setImmediate(() => ensureFeatures());
-  context.subscriptions.push({ dispose: () => clearImmediate(afterActivation) });
-
-  const services: Services = {
-    state,
-    fed,
-    persona,
+  const commands = editorCommandRegistry({
     log,
+    fed,
+    state,
+    persona,
     briefs,
     get runs() {
       return ensureFeatures().runs;
     },
-    refreshViews: () => {
-      void state.reload();
+    get agents() {
+      return ensureFeatures().agents;
     },
+    get panels() {
+      return ensureFeatures().panels;
+    },
+  });
+  context.subscriptions.push(commands);
+  const ensureFeatures = (): Features => {
+    if (!features) {
+      const { Features: Setup } = require('./features') as typeof import('./features');
+      features = new Setup(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }, commands);
+      context.subscriptions.push(features);
+    }
+    return features;
   };
-  register(context, services, ALL_COMMANDS);
+  const afterActivation = setImmediate(() => ensureFeatures());
+  context.subscriptions.push({ dispose: () => clearImmediate(afterActivation) });
+  commands.add(CORE_COMMANDS);
 
   const activationMs = elapsed();
   log.info(`activated for ${fed.root} in ${activationMs.toFixed(1)} ms (loading the code ${loadMs.toFixed(1)} ms)`);

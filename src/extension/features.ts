@@ -1,13 +1,17 @@
-// What the extension registers right after activation rather than during it: Docker agents, matrix runs, report
-// panels and the clearance check of briefs. Loaded with require() by the composition root, so none of this code
-// is evaluated before activate() has returned.
+// What the extension sets up right after activation rather than during it: Docker agents, matrix runs, report
+// panels and the clearance check of briefs, and the commands of the agents and the panels. Loaded with require() by
+// the composition root, so none of this code is evaluated before activate() has returned.
 import * as vscode from 'vscode';
 import { briefClearanceFindings } from '../core/packages';
 import type { Logger } from '../core/ports';
 import type { Federation } from '../core/federation';
 import type { FederationSnapshot } from '../core/snapshot';
-import { registerAgents } from './agents';
+import { Agents } from './agents';
+import { AGENT_COMMANDS } from './agents/commands';
+import type { AgentsContext } from './agents/context';
 import type { BriefDiagnostics } from './brief/diagnostics';
+import type { CommandRegistry } from './commands/registry';
+import { Disposable, toDisposable } from './lifecycle';
 import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
 import { loadDockerClient } from '../core/docker/loader';
 import { MatrixService } from '../core/matrix/service';
@@ -15,44 +19,60 @@ import { newLocalProcessRunner } from '../node/process';
 import { RunsController } from './matrix/runs';
 import { trustGate } from './trust';
 import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
-import { registerPanels } from './panels';
+import { Panels } from './panels';
+import { PANEL_COMMANDS } from './panels/commands';
 import { operatorLevel } from './settings';
 import { SnapshotTreeProvider } from './views/treeProvider';
 
-export interface Features {
-  runs: RunsController;
-  runsTree: vscode.TreeDataProvider<unknown>;
-  agentsTree: vscode.TreeDataProvider<unknown>;
+export interface FeatureDeps {
+  fed: Federation;
+  log: vscode.LogOutputChannel;
+  logger: Logger;
+  briefs: BriefDiagnostics;
+  snapshot: () => Promise<FederationSnapshot>;
 }
 
-export function registerFeatures(
-  context: vscode.ExtensionContext,
-  deps: { fed: Federation; log: vscode.LogOutputChannel; logger: Logger; briefs: BriefDiagnostics; snapshot: () => Promise<FederationSnapshot> },
-): Features {
-  const { fed, log, logger, briefs } = deps;
-  // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
-  briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
-  briefs.revalidateAll();
+export class Features extends Disposable {
+  readonly runs: RunsController;
+  readonly runsTree: vscode.TreeDataProvider<unknown>;
+  readonly agentsTree: vscode.TreeDataProvider<unknown>;
+  /** The agent commands' service. */
+  readonly agents: AgentsContext;
+  readonly panels: Panels;
 
-  // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
-  const agents = registerAgents(context, { root: fed.root, log, fed });
-  // Report panels share the Agents view's service, so one engine connection serves both.
-  registerPanels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() });
+  /** Sets everything up and adds the agents' and the panels' commands to `commands`. */
+  constructor(context: vscode.ExtensionContext, deps: FeatureDeps, commands: CommandRegistry) {
+    super();
+    const { fed, log, logger, briefs } = deps;
+    // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
+    briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
+    briefs.revalidateAll();
 
-  // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
-  const matrix = new MatrixService({
-    root: fed.root,
-    clientFactory: loadDockerClient,
-    processRunnerFactory: newLocalProcessRunner,
-    approvals: trustGate('Running the CI matrix'),
-    logger,
-  });
-  const runs = new RunsController(matrix, logger);
-  const runsTree = new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(runs, buildRunsTree);
-  const runsView = vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true });
-  const matrixConfig = new MatrixConfigDiagnostics(fed.root);
-  const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
-  context.subscriptions.push(runs, runsTree, runsView, matrixConfig, { dispose: () => clearTimeout(configScan) });
+    // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
+    const agents = this._register(new Agents({ root: fed.root, log, fed }, context.secrets));
+    this.agents = agents.context;
+    this.agentsTree = agents.tree as vscode.TreeDataProvider<unknown>;
+    // Report panels share the Agents view's service, so one engine connection serves both.
+    this.panels = this._register(new Panels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() }));
 
-  return { runs, runsTree: runsTree as vscode.TreeDataProvider<unknown>, agentsTree: agents.tree as vscode.TreeDataProvider<unknown> };
+    // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
+    const matrix = new MatrixService({
+      root: fed.root,
+      clientFactory: loadDockerClient,
+      processRunnerFactory: newLocalProcessRunner,
+      approvals: trustGate('Running the CI matrix'),
+      logger,
+    });
+    this.runs = this._register(new RunsController(matrix, logger));
+    const runsTree = this._register(new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(this.runs, buildRunsTree));
+    this.runsTree = runsTree as vscode.TreeDataProvider<unknown>;
+    this._register(vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true }));
+    const matrixConfig = this._register(new MatrixConfigDiagnostics(fed.root));
+    const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
+    this._register(toDisposable(() => clearTimeout(configScan)));
+
+    // Their services are this object's (the composition root hands them to the registry).
+    commands.add(AGENT_COMMANDS);
+    commands.add(PANEL_COMMANDS);
+  }
 }

@@ -4,29 +4,32 @@ import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
 import { Logger } from '../core/ports';
 import { FederationSnapshot, loadSnapshot } from '../core/snapshot';
+import { Disposable } from './lifecycle';
 
 /** Enough to fold the several events of one change (temp file, rename, lock dir) into one reload. */
 const COALESCE_MS = 40;
 
-export class FederationState implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<FederationSnapshot>();
+export class FederationState extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<FederationSnapshot>());
   readonly onDidChange = this.emitter.event;
   private current: Promise<FederationSnapshot>;
   private timer: NodeJS.Timeout | undefined;
-  private readonly disposables: vscode.Disposable[] = [this.emitter];
   private generation = 0;
 
   constructor(readonly fed: Federation, private readonly logger: Logger) {
+    super();
     this.current = this.load();
     const pattern = new vscode.RelativePattern(vscode.Uri.file(fed.root), '.federation/**');
-    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(pattern));
     const onEvent = (uri: vscode.Uri) => {
       // The lock directory and temp files change on every write; the rename that follows is the real change.
       // Runs, caches, agent folders and packages have their own watchers (a run appends to logs constantly).
       if (/[\\/]\.federation[\\/](runs|cache|agents|packages|corrupt)[\\/]|[\\/]state\.(lock|waiting)([\\/]|$)|\.tmp$/.test(uri.fsPath)) return;
       this.scheduleReload();
     };
-    this.disposables.push(watcher, watcher.onDidChange(onEvent), watcher.onDidCreate(onEvent), watcher.onDidDelete(onEvent));
+    this._register(watcher.onDidChange(onEvent));
+    this._register(watcher.onDidCreate(onEvent));
+    this._register(watcher.onDidDelete(onEvent));
   }
 
   get root(): string {
@@ -64,8 +67,8 @@ export class FederationState implements vscode.Disposable {
     return snap;
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 }

@@ -39,13 +39,15 @@ export const onDidRefuseUntrusted: vscode.Event<Refusal> = refused.event;
 /**
  * Shows a command's failure (the caller has logged it in full). A notification shows one line, so a long account
  * (a refused package lists every file and why) is cut to its first line and points at the log. A refusal for want
- * of trust offers to manage trust, and is reported to onDidRefuseUntrusted.
+ * of trust offers to manage trust, and is reported to onDidRefuseUntrusted. A command that cannot run here at all
+ * (no folder is open) is a warning, not an error.
  */
-export function showCommandError(command: string, e: unknown, message: string, log: vscode.LogOutputChannel): void {
+export function showCommandError(command: string, e: unknown, message: string, log: vscode.LogOutputChannel, severity: 'error' | 'warning' = 'error'): void {
   const [first = message, ...rest] = message.split('\n');
   const untrusted = isFederationError(e, 'untrusted-workspace');
   const actions = untrusted ? [MANAGE_TRUST, SHOW_LOG] : [SHOW_LOG];
-  void vscode.window.showErrorMessage(rest.some((l) => l.trim()) ? `${first} (the details are in the log)` : first, ...actions).then((pick) => {
+  const show = severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+  void show(rest.some((l) => l.trim()) ? `${first} (the details are in the log)` : first, ...actions).then((pick) => {
     if (pick === SHOW_LOG) log.show(true);
     else if (pick === MANAGE_TRUST) void vscode.commands.executeCommand('workbench.trust.manage');
   });

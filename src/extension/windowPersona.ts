@@ -3,15 +3,15 @@ import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
 import { FederationSnapshot, valueOr } from '../core/snapshot';
 import { FederationState } from './federationState';
+import { Disposable } from './lifecycle';
 
 const MEMENTO_KEY = 'agentFederation.windowPersona';
 
-export class WindowPersona implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<string | undefined>();
+export class WindowPersona extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<string | undefined>());
   readonly onDidChange = this.emitter.event;
   private readonly item: vscode.StatusBarItem;
   private heartbeat: NodeJS.Timeout | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
   private personaId: string | undefined;
 
   constructor(
@@ -19,13 +19,12 @@ export class WindowPersona implements vscode.Disposable {
     private readonly memento: vscode.Memento,
     private readonly logger: vscode.LogOutputChannel,
   ) {
-    this.item = vscode.window.createStatusBarItem('agentFederation.persona', vscode.StatusBarAlignment.Left, 50);
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('agentFederation.persona', vscode.StatusBarAlignment.Left, 50));
     this.item.name = 'Federation Persona';
     this.personaId = memento.get<string>(MEMENTO_KEY) || vscode.workspace.getConfiguration('agentFederation').get<string>('persona') || undefined;
-    this.disposables.push(
-      this.item,
-      this.emitter,
-      state.onDidChange((snap) => this.render(snap)),
+    this._register(state.onDidChange((snap) => this.render(snap)));
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('agentFederation.heartbeat')) this.restartHeartbeat();
       }),
@@ -86,8 +85,8 @@ export class WindowPersona implements vscode.Disposable {
     this.item.show();
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 }

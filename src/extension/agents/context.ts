@@ -1,13 +1,13 @@
-// What every agent command gets: the service (rebuilt when the Docker settings change), the tree, secrets, the
-// log, and the shared helpers (argument shapes from menus, tests and the palette; one error path).
+// What every agent command gets (the `agents` service of the command registry): the service (rebuilt when the
+// Docker settings change), the tree, secrets, the log; and the pickers they share, which ask only for what the
+// command's arguments left out.
 import * as vscode from 'vscode';
 import { AgentService, type AgentInfo } from '../../core/agents';
 import { hasEntries } from '../../core/agents/files';
 import { BRIEF_GLOB } from '../../core/brief/files';
 import { loadDockerClient } from '../../core/docker/loader';
-import { describeError, isFederationError } from '../../core/errors';
 import type { Federation } from '../../core/federation';
-import { showCommandError } from '../trust';
+import type { CommandArgs } from '../commands/args';
 import type { AgentsTreeProvider } from './provider';
 import type { SecretStorageSource } from './secretStorage';
 import { loggerFrom } from '../logger';
@@ -25,11 +25,6 @@ export interface AgentsContext {
   secrets: SecretStorageSource;
   /** Output channels following an agent's log, by agent id. */
   followers: Map<string, { channel: vscode.OutputChannel; abort: AbortController }>;
-}
-
-export interface AgentCommand {
-  id: string;
-  run(ctx: AgentsContext, ...args: unknown[]): Promise<unknown>;
 }
 
 /** The settings the service is made from. */
@@ -54,41 +49,8 @@ export function makeService(deps: { root: string; fed: Federation; log: vscode.L
   });
 }
 
-export function register(context: vscode.ExtensionContext, ctx: AgentsContext, commands: AgentCommand[]): void {
-  for (const c of commands) {
-    context.subscriptions.push(
-      vscode.commands.registerCommand(c.id, async (...args: unknown[]) => {
-        try {
-          return await c.run(ctx, ...args);
-        } catch (e) {
-          ctx.deps.log.error(`${c.id}: ${isFederationError(e) ? `[${e.reason}] ` : ''}${e instanceof Error && !isFederationError(e) ? e.stack ?? e.message : describeError(e)}`);
-          showCommandError(c.id, e, describeError(e), ctx.deps.log);
-          throw e;
-        } finally {
-          ctx.tree.refresh();
-        }
-      }),
-    );
-  }
-}
-
-export { requireTrust } from '../trust';
-
-/** An agent id from a tree node ({ agentId }), a plain { id } object, or a string. */
-export function agentIdFrom(arg: unknown): string | undefined {
-  if (typeof arg === 'string' && arg) return arg;
-  if (arg && typeof arg === 'object') {
-    for (const key of ['agentId', 'id']) {
-      const v = (arg as Record<string, unknown>)[key];
-      if (typeof v === 'string' && v && !v.includes(':')) return v;
-    }
-  }
-  return undefined;
-}
-
-/** The agent the command is about: from the argument, else picked from the list (optionally filtered). */
-export async function pickAgent(ctx: AgentsContext, arg: unknown, placeHolder: string, filter: (a: AgentInfo) => boolean = () => true): Promise<string | undefined> {
-  const given = agentIdFrom(arg);
+/** The agent the command is about: as given, else picked from the list (optionally filtered). */
+export async function pickAgent(ctx: AgentsContext, given: string | undefined, placeHolder: string, filter: (a: AgentInfo) => boolean = () => true): Promise<string | undefined> {
   if (given) return given;
   const { agents } = await ctx.service().list();
   const candidates = agents.filter(filter);
@@ -103,12 +65,17 @@ export async function pickAgent(ctx: AgentsContext, arg: unknown, placeHolder: s
   return pick?.label;
 }
 
-/** Brief files from an explorer selection (Uri, Uri[]), else picked from the workspace. */
-export async function pickBriefs(arg: unknown, arg2: unknown, title: string): Promise<string[] | undefined> {
-  const uris = Array.isArray(arg2) ? arg2 : arg instanceof vscode.Uri ? [arg] : Array.isArray(arg) ? arg : [];
-  const files = uris.filter((u): u is vscode.Uri => u instanceof vscode.Uri).map((u) => u.fsPath);
-  if (files.length > 0) return files;
-  if (typeof arg === 'string') return [arg];
+/** Briefs named by the arguments: { briefs } from a script, an Explorer selection, a CodeLens's file, a path. */
+export function briefsOf(a: CommandArgs): string[] | undefined {
+  const listed = a.options()?.strings('briefs');
+  if (listed) return listed;
+  const files = a.uris.map((u) => u.fsPath);
+  return files.length > 0 ? files : a.text !== undefined ? [a.text] : undefined;
+}
+
+/** Brief files as given (a script's list, an Explorer selection, a CodeLens's file, a path), else picked from the workspace. */
+export async function pickBriefs(given: string[] | undefined, title: string): Promise<string[] | undefined> {
+  if (given && given.length > 0) return given;
   const found = await vscode.workspace.findFiles(BRIEF_GLOB, '**/{node_modules,.git,.federation}/**', 500);
   if (found.length === 0) {
     void vscode.window.showWarningMessage('No mission briefs (MISSION_BRIEF.md, *.brief.md) in this workspace.');

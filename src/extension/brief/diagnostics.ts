@@ -5,37 +5,37 @@ import { BRIEF_GLOB, BriefOptions, isBriefFileName, validateBrief } from '../../
 import { Logger } from '../../core/ports';
 import { type FindingLike, toDiagnostic } from './convert';
 import { describeError } from '../../core/errors';
+import { Disposable } from '../lifecycle';
 
 const TYPING_DEBOUNCE_MS = 200;
 
 /** Extra findings that need the workspace (files a brief names above the agent's clearance). */
 export type ExtraFindings = (text: string, file: string) => Promise<FindingLike[]>;
 
-export class BriefDiagnostics implements vscode.Disposable {
-  readonly collection = vscode.languages.createDiagnosticCollection('mission-brief');
+export class BriefDiagnostics extends Disposable {
+  readonly collection = this._register(vscode.languages.createDiagnosticCollection('mission-brief'));
   /** Set by the composition root once a workspace folder is known. */
   extra: ExtraFindings | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly disposables: vscode.Disposable[] = [this.collection];
 
   constructor(private readonly options: () => BriefOptions, private readonly logger: Logger) {
-    this.disposables.push(
-      vscode.workspace.onDidOpenTextDocument((d) => this.validateDocument(d)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+    super();
+    this._register(vscode.workspace.onDidOpenTextDocument((d) => this.validateDocument(d)));
+    this._register(vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)));
+    this._register(
       vscode.workspace.onDidCloseTextDocument((d) => {
         // A closed brief keeps its diagnostics from disk (the Problems panel lists every brief).
         if (isBrief(d.uri)) void this.validateFile(d.uri);
       }),
     );
-    const watcher = vscode.workspace.createFileSystemWatcher(BRIEF_GLOB);
-    this.disposables.push(
-      watcher,
-      watcher.onDidCreate((u) => void this.validateFile(u)),
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(BRIEF_GLOB));
+    this._register(watcher.onDidCreate((u) => void this.validateFile(u)));
+    this._register(
       watcher.onDidChange((u) => {
         if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === u.toString())) void this.validateFile(u);
       }),
-      watcher.onDidDelete((u) => this.collection.delete(u)),
     );
+    this._register(watcher.onDidDelete((u) => this.collection.delete(u)));
     for (const d of vscode.workspace.textDocuments) this.validateDocument(d);
   }
 
@@ -104,9 +104,9 @@ export class BriefDiagnostics implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 }
 

@@ -1,20 +1,19 @@
 import * as vscode from 'vscode';
-import { CommandDef, isPlainArgs, parseSkills } from './common';
+import { parseSkills } from './common';
+import { defineCommand } from './registry';
 
 /** Args from tests/scripts: { title, priority?, skills?, description? }; otherwise asks. */
-export const addTask: CommandDef = {
+export const addTask = defineCommand({
   id: 'agentFederation.addTask',
-  async run(s, arg) {
+  needs: ['fed', 'persona'],
+  args: (a) => {
+    const o = a.options();
+    const title = o?.string('title');
+    return o && title !== undefined ? { title, priority: o.number('priority') ?? 3, skills: o.strings('skills') ?? [], description: o.string('description') ?? '' } : undefined;
+  },
+  async run(s, given) {
     const by = s.persona.id ?? 'editor';
-    if (isPlainArgs(arg) && typeof arg['title'] === 'string') {
-      return s.fed.addTask({
-        title: arg['title'],
-        priority: typeof arg['priority'] === 'number' ? arg['priority'] : 3,
-        skills: Array.isArray(arg['skills']) ? (arg['skills'] as string[]) : [],
-        description: typeof arg['description'] === 'string' ? arg['description'] : '',
-        by,
-      });
-    }
+    if (given) return s.fed.addTask({ ...given, by });
     const title = await vscode.window.showInputBox({ title: 'Add Task (1/3)', prompt: 'What needs doing?', validateInput: (v) => (v.trim() ? undefined : 'A task needs a title') });
     if (!title) return undefined;
     const priority = await vscode.window.showQuickPick(
@@ -34,4 +33,4 @@ export const addTask: CommandDef = {
     void vscode.window.showInformationMessage(`Added ${task.id}: ${task.title}`);
     return task;
   },
-};
+});

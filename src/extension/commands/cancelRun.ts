@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
-import { CommandDef } from './common';
+import { noArgs } from './args';
+import { defineCommand } from './registry';
 
-export const cancelRun: CommandDef = {
+export const cancelRun = defineCommand({
   id: 'agentFederation.cancelRun',
+  needs: ['runs'],
+  args: noArgs,
   async run(s) {
-    const cancelled = s.runs?.cancel() ?? false;
+    const cancelled = s.runs.cancel();
     if (!cancelled) void vscode.window.showInformationMessage('No matrix run is in progress in this window.');
     return cancelled;
   },
-};
+});

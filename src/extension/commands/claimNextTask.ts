@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
-import { CommandDef, actingPersona, personaFromArg } from './common';
+import { actingPersona } from './common';
+import { personaOf } from './args';
+import { defineCommand } from './registry';
 
-export const claimNextTask: CommandDef = {
+export const claimNextTask = defineCommand({
   id: 'agentFederation.claimNextTask',
-  async run(s, arg) {
-    const persona = await actingPersona(s, personaFromArg(arg));
+  needs: ['fed', 'state', 'persona'],
+  args: personaOf,
+  async run(s, given) {
+    const persona = await actingPersona(s, given);
     if (!persona) return undefined;
     const result = await s.fed.claimNext(persona);
     if (!result.task) {
@@ -21,4 +25,4 @@ export const claimNextTask: CommandDef = {
       });
     return t;
   },
-};
+});

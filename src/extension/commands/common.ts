@@ -1,77 +1,22 @@
-// What every command gets, and the helpers they share: argument shapes from menus, tests and the palette,
-// pickers that only ask for what is missing, and one error path (typed errors -> a clear message).
+// The helpers commands share: pickers that only ask for what the arguments left out. (Arguments: ./args; the
+// registry, services and error path: ./registry.)
 import * as vscode from 'vscode';
-import { describeError, isFederationError } from '../../core/errors';
-import { Federation } from '../../core/federation';
 import { valueOr } from '../../core/snapshot';
 import { Persona, Task, TaskStatus } from '../../core/state/schemas';
-import { FederationState } from '../federationState';
-import { BriefDiagnostics } from '../brief/diagnostics';
-import type { RunsController } from '../matrix/runs';
-import { showCommandError } from '../trust';
-import { WindowPersona } from '../windowPersona';
+import type { Services } from './registry';
 
-export interface Services {
-  state: FederationState;
-  fed: Federation;
-  persona: WindowPersona;
-  log: vscode.LogOutputChannel;
-  /** Brief diagnostics (absent when no folder is open). */
-  briefs?: BriefDiagnostics;
-  /** Matrix runs of this workspace. */
-  runs?: RunsController;
-  refreshViews(): void;
-}
+type State = Pick<Services, 'state'>;
+type Acting = Pick<Services, 'state' | 'persona'>;
 
-export interface CommandDef {
-  id: string;
-  run(s: Services, ...args: unknown[]): Promise<unknown>;
-}
-
-export function register(context: vscode.ExtensionContext, services: Services, defs: CommandDef[]): void {
-  for (const def of defs) {
-    context.subscriptions.push(
-      vscode.commands.registerCommand(def.id, async (...args: unknown[]) => {
-        try {
-          const result = await def.run(services, ...args);
-          await services.state.reload();
-          return result;
-        } catch (e) {
-          services.log.error(`${def.id}: ${isFederationError(e) ? `[${e.reason}] ` : ''}${e instanceof Error && !isFederationError(e) ? e.stack : describeError(e)}`);
-          showCommandError(def.id, e, describeError(e), services.log);
-          // Callers such as tests get the typed error too.
-          throw e;
-        }
-      }),
-    );
-  }
-}
-
-/** Reads a field from an argument that may be a tree node, a plain object from a test, or a string. */
-export function argField(arg: unknown, ...names: string[]): string | undefined {
-  if (typeof arg === 'string') return arg;
-  if (arg && typeof arg === 'object') {
-    for (const n of names) {
-      const v = (arg as Record<string, unknown>)[n];
-      if (typeof v === 'string' && v) return v;
-    }
-  }
-  return undefined;
-}
-
-export function isPlainArgs(arg: unknown): arg is Record<string, unknown> {
-  return !!arg && typeof arg === 'object' && !('kind' in arg);
-}
-
-export async function personas(s: Services): Promise<Persona[]> {
+export async function personas(s: State): Promise<Persona[]> {
   return valueOr((await s.state.snapshot()).personas, { version: 1, revision: 0, personas: [] }).personas;
 }
 
-export async function tasks(s: Services): Promise<Task[]> {
+export async function tasks(s: State): Promise<Task[]> {
   return valueOr((await s.state.snapshot()).queue, { version: 1, revision: 0, nextId: 1, tasks: [] }).tasks;
 }
 
-export async function pickPersona(s: Services, placeHolder: string, exclude?: string): Promise<string | undefined> {
+export async function pickPersona(s: State, placeHolder: string, exclude?: string): Promise<string | undefined> {
   const list = (await personas(s)).filter((p) => p.id !== exclude);
   if (list.length === 0) {
     const pick = await vscode.window.showWarningMessage('No personas are registered yet.', 'Register Persona');
@@ -86,7 +31,7 @@ export async function pickPersona(s: Services, placeHolder: string, exclude?: st
 }
 
 /** The acting persona: given explicitly, else this window's, else asked for (and remembered for the window). */
-export async function actingPersona(s: Services, explicit?: string): Promise<string | undefined> {
+export async function actingPersona(s: Acting, explicit?: string): Promise<string | undefined> {
   if (explicit) return explicit;
   if (s.persona.id) return s.persona.id;
   const picked = await pickPersona(s, 'Which persona is this window? ("I am …")');
@@ -94,7 +39,7 @@ export async function actingPersona(s: Services, explicit?: string): Promise<str
   return picked;
 }
 
-export async function pickTask(s: Services, statuses: TaskStatus[], placeHolder: string, assignee?: string): Promise<string | undefined> {
+export async function pickTask(s: State, statuses: TaskStatus[], placeHolder: string, assignee?: string): Promise<string | undefined> {
   const list = (await tasks(s)).filter((t) => statuses.includes(t.status) && (!assignee || t.assignee === assignee));
   if (list.length === 0) {
     void vscode.window.showInformationMessage(`No ${statuses.join(' or ').replace(/_/g, ' ')} task${assignee ? ` for ${assignee}` : ''}.`);
@@ -111,24 +56,10 @@ export function parseSkills(text: string): string[] {
   return text.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);
 }
 
-/** The task and acting persona for start/complete/fail: from a tree node or script args, else asked. */
-export async function taskTarget(s: Services, arg: unknown, statuses: TaskStatus[], verb: string): Promise<{ taskId: string; persona: string } | undefined> {
-  const persona = await actingPersona(s, argField(arg, 'persona'));
+/** The task and acting persona for start/complete/fail: as given (a tree node, a script's object), else asked. */
+export async function taskTarget(s: Acting, given: { taskId?: string | undefined; persona?: string | undefined }, statuses: TaskStatus[], verb: string): Promise<{ taskId: string; persona: string } | undefined> {
+  const persona = await actingPersona(s, given.persona);
   if (!persona) return undefined;
-  const taskId = argField(arg, 'taskId') ?? (await pickTask(s, statuses, `Task to ${verb}`, persona));
+  const taskId = given.taskId ?? (await pickTask(s, statuses, `Task to ${verb}`, persona));
   return taskId ? { taskId, persona } : undefined;
 }
-
-/** A click in a tree or the palette deserves a confirmation; a script passing plain args does not. */
-export function isFromUi(arg: unknown): boolean {
-  return arg === undefined || (!!arg && typeof arg === 'object' && 'kind' in arg);
-}
-
-/** A persona named by script args ({ persona }) or by a Personas tree node (id "persona:<id>"). */
-export function personaFromArg(arg: unknown): string | undefined {
-  if (arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'persona') return argField(arg, 'id')?.replace(/^persona:/, '');
-  return argField(arg, 'persona');
-}
-
-// Every entry point that runs something calls requireTrust (see ../trust).
-export { UntrustedWorkspaceError, requireTrust } from '../trust';

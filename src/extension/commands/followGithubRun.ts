@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import { FederationError } from '../../core/errors';
 import { parseGithubRunId } from '../../core/matrix/githubRunId';
 import type { RunsController } from '../matrix/runs';
-import { CommandDef, argField, isPlainArgs, requireTrust } from './common';
-import { followInNotification, githubSession } from './githubSession';
+import { runIdOf } from './args';
+import { followInNotification, githubOptions, githubSession } from './githubSession';
+import { defineCommand } from './registry';
 
 /**
  * GitHub runs this window can take up: without their report here (started before a reload, elsewhere, or left),
@@ -25,13 +26,14 @@ async function followable(runs: RunsController): Promise<vscode.QuickPickItem[]>
  * dispatching. From a Runs view item, the palette (a pick of such runs) or scripts: { runId, repository?,
  * pollSeconds?, token? }.
  */
-export const followGithubRun: CommandDef = {
+export const followGithubRun = defineCommand({
   id: 'agentFederation.followGithubRun',
-  async run(s, arg) {
-    requireTrust('Following a matrix run on GitHub');
-    if (!s.runs) return undefined;
+  needs: ['fed', 'runs'],
+  trust: 'Following a matrix run on GitHub',
+  args: (a) => ({ runId: runIdOf(a), ...githubOptions(a.options()) }),
+  async run(s, given) {
     const runs = s.runs;
-    let runId = argField(arg, 'runId');
+    let runId = given.runId;
     if (runId === undefined) {
       const candidates = await followable(runs);
       if (candidates.length === 0) {
@@ -44,13 +46,12 @@ export const followGithubRun: CommandDef = {
     }
     // Checked before anything is asked of GitHub or of the sign-in.
     if (!parseGithubRunId(runId)) throw new FederationError('invalid-input', `"${runId}" is not a run on GitHub (gh-<run id>-<attempt>); Follow Run on GitHub takes up only those`, { runId });
-    const opts = isPlainArgs(arg) ? arg : {};
-    const { api, owner, repo } = await githubSession(s, opts);
+    const { api, owner, repo } = await githubSession(s, given);
     void vscode.commands.executeCommand('agentFederation.runs.focus');
-    const pollSeconds = typeof opts['pollSeconds'] === 'number' ? opts['pollSeconds'] : undefined;
+    const { pollSeconds } = given;
     const id = runId;
     return followInNotification(s, `GitHub run ${id} on ${owner}/${repo}`, (signal, onEvent) =>
       runs.followGithub({ api, runId: id, signal, onEvent, ...(pollSeconds ? { pollMs: pollSeconds * 1000 } : {}) }),
     );
   },
-};
+});

@@ -3,12 +3,15 @@ import * as vscode from 'vscode';
 import { matrixIsolation } from '../settings';
 import { matrix } from '../lazy';
 import { FederationError } from '../../core/errors';
-import { CommandDef, isFromUi } from './common';
+import { defineCommand } from './registry';
 
 /** Writes .github/workflows/multi-agent-deploy.yml from the matrix config; asks before replacing an existing one. */
-export const generateWorkflow: CommandDef = {
+export const generateWorkflow = defineCommand({
   id: 'agentFederation.generateWorkflow',
-  async run(s, arg) {
+  needs: ['fed'],
+  // From the Runs view or the palette it asks before replacing and opens the file; a script's call does neither.
+  args: (a) => ({ interactive: a.fromUi }),
+  async run(s, { interactive }) {
     const { WORKFLOW_FILE, generateWorkflow: render, imageFindings, loadMatrixConfig, planImages, planMatrix } = matrix();
     const loaded = await loadMatrixConfig(s.fed.root);
     if (!loaded.config) throw new FederationError('invalid-input', `${loaded.shownAs} has errors; fix them first (see Problems).`, { file: loaded.file });
@@ -29,12 +32,12 @@ export const generateWorkflow: CommandDef = {
     } catch {
       /* new file */
     }
-    if (exists && isFromUi(arg)) {
+    if (exists && interactive) {
       const ok = await vscode.window.showWarningMessage(`${WORKFLOW_FILE} exists. Replace it?`, { modal: true }, 'Replace');
       if (!ok) return undefined;
     }
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(yaml));
-    if (isFromUi(arg)) await vscode.window.showTextDocument(target);
+    if (interactive) await vscode.window.showTextDocument(target);
     return target.fsPath;
   },
-};
+});

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { isFederationError } from '../../core/errors';
 import type { GithubActions } from '../../core/matrix/github';
 import type { GithubRunEvent, GithubRunOutcome } from '../../core/matrix/githubRun';
-import type { Services } from './common';
+import type { Options } from './args';
+import type { Services } from './registry';
 
 const GITHUB_COM_API = 'https://api.github.com';
 
@@ -24,6 +25,17 @@ function isLoopback(url: string): boolean {
   }
 }
 
+/** What tests and scripts may give Start/Follow Run on GitHub: { repository?, token?, pollSeconds? }. */
+export interface GithubOptions {
+  repository?: string | undefined;
+  token?: string | undefined;
+  pollSeconds?: number | undefined;
+}
+
+export function githubOptions(o: Options | undefined): GithubOptions {
+  return { repository: o?.string('repository'), token: o?.string('token'), pollSeconds: o?.number('pollSeconds') };
+}
+
 export interface GithubSession {
   api: GithubActions;
   owner: string;
@@ -38,14 +50,14 @@ export interface GithubSession {
  * "github-enterprise" for another API URL), asked for with the "repo" scope; `opts.token` (tests, scripts) is
  * accepted only while the API URL points at this machine (a test server), never for GitHub itself.
  */
-export async function githubSession(s: Services, opts: Record<string, unknown>): Promise<GithubSession> {
+export async function githubSession(s: Pick<Services, 'fed' | 'log'>, opts: GithubOptions): Promise<GithubSession> {
   const settings = vscode.workspace.getConfiguration('agentFederation');
   const baseUrl = githubApiUrl();
   const { GithubActions: Client } = require('../../core/matrix/github') as typeof import('../../core/matrix/github');
   const { resolveRepo } = require('../../core/matrix/githubRemote') as typeof import('../../core/matrix/githubRemote');
-  const repoSetting = typeof opts['repository'] === 'string' ? opts['repository'] : settings.get<string>('github.repository', '').trim();
+  const repoSetting = opts.repository ?? settings.get<string>('github.repository', '').trim();
   const { owner, repo } = await resolveRepo(s.fed.root, repoSetting || undefined);
-  const argToken = typeof opts['token'] === 'string' && isLoopback(baseUrl) ? opts['token'] : undefined;
+  const argToken = opts.token !== undefined && isLoopback(baseUrl) ? opts.token : undefined;
   const provider = baseUrl === GITHUB_COM_API ? 'github' : 'github-enterprise';
   const api: GithubActions = new Client({
     baseUrl,
@@ -65,7 +77,7 @@ export type FollowOutcome = GithubRunOutcome & { dir?: string };
  * returns to scripts and tests.
  */
 export async function followInNotification(
-  s: Services,
+  s: Pick<Services, 'log'>,
   title: string,
   start: (signal: AbortSignal, onEvent: (e: GithubRunEvent) => void) => Promise<FollowOutcome>,
 ): Promise<Record<string, unknown>> {
@@ -103,7 +115,8 @@ export async function followInNotification(
     : `GitHub run ${outcome.status}; no report: ${outcome.reportProblem ?? 'unknown'}.`;
   const show = outcome.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   void show(text, ...actions).then((pick) => {
-    if (pick === 'Open Report') void vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId);
+    // A failure to open the report is shown by that command.
+    if (pick === 'Open Report') void vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId).then(undefined, () => undefined);
     else if (pick === 'Open on GitHub' && url) void vscode.env.openExternal(vscode.Uri.parse(url));
   });
   return { runId: outcome.runId, status: outcome.status, url: outcome.run.htmlUrl, report: outcome.report ? { summary: outcome.report.summary } : null, reportProblem: outcome.reportProblem ?? null, dir: outcome.dir ?? null };

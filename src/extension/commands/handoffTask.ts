@@ -1,22 +1,30 @@
 import * as vscode from 'vscode';
-import { CommandDef, actingPersona, argField, isFromUi, pickPersona, pickTask } from './common';
+import { actingPersona, pickPersona, pickTask } from './common';
+import { taskIdOf } from './args';
+import { defineCommand } from './registry';
 
 /** Writes a handoff document from the template and opens it so the sender can fill in context and next steps. */
-export const handoffTask: CommandDef = {
+export const handoffTask = defineCommand({
   id: 'agentFederation.handoffTask',
-  async run(s, arg) {
-    const from = await actingPersona(s, argField(arg, 'from', 'persona'));
+  needs: ['fed', 'state', 'persona'],
+  // Args from tests/scripts: { taskId, from? (or persona), to, context? }.
+  args: (a) => {
+    const o = a.options();
+    return { taskId: taskIdOf(a), from: o?.string('from') || o?.string('persona'), to: o?.string('to'), context: o?.string('context'), open: a.fromUi };
+  },
+  async run(s, given) {
+    const from = await actingPersona(s, given.from);
     if (!from) return undefined;
     // Only the task's holder hands it off (the core refuses anyone else with not-assignee).
-    const taskId = argField(arg, 'taskId') ?? (await pickTask(s, ['claimed', 'in_progress'], 'Task to hand off', from));
+    const taskId = given.taskId ?? (await pickTask(s, ['claimed', 'in_progress'], 'Task to hand off', from));
     if (!taskId) return undefined;
-    const to = argField(arg, 'to') ?? (await pickPersona(s, `Hand ${taskId} off to …`, from));
+    const to = given.to ?? (await pickPersona(s, `Hand ${taskId} off to …`, from));
     if (!to) return undefined;
-    const context = argField(arg, 'context') ?? (await vscode.window.showInputBox({ prompt: 'Context for the receiver (you can edit the document afterwards)' })) ?? '';
+    const context = given.context ?? (await vscode.window.showInputBox({ prompt: 'Context for the receiver (you can edit the document afterwards)' })) ?? '';
     const result = await s.fed.handoff(taskId, { from, to, context });
-    if (isFromUi(arg)) {
+    if (given.open) {
       await vscode.window.showTextDocument(vscode.Uri.file(s.fed.store.pathOf(result.document)));
     }
     return result;
   },
-};
+});

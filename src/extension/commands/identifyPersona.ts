@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
-import { CommandDef, personaFromArg, pickPersona, tasks } from './common';
+import { pickPersona, tasks } from './common';
+import { personaOf } from './args';
+import { defineCommand } from './registry';
 
 /** "I am research": this window acts as the persona; the queue tells it what it has. */
-export const identifyPersona: CommandDef = {
+export const identifyPersona = defineCommand({
   id: 'agentFederation.identifyPersona',
-  async run(s, arg) {
-    const id = personaFromArg(arg) ?? (await pickPersona(s, "I am … (choose this window's persona)"));
+  needs: ['fed', 'state', 'persona'],
+  args: personaOf,
+  async run(s, given) {
+    const id = given ?? (await pickPersona(s, "I am … (choose this window's persona)"));
     if (!id) return undefined;
     await s.fed.heartbeat(id, 'active');
     await s.persona.set(id);
@@ -15,4 +19,4 @@ export const identifyPersona: CommandDef = {
     );
     return id;
   },
-};
+});

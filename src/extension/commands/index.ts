@@ -3,7 +3,6 @@ import { addTask } from './addTask';
 import { cancelTask } from './cancelTask';
 import { claimNextTask } from './claimNextTask';
 import { claimTask } from './claimTask';
-import { CommandDef } from './common';
 import { completeTask } from './completeTask';
 import { failTask } from './failTask';
 import { handoffTask } from './handoffTask';
@@ -28,8 +27,10 @@ import { rerunFailed } from './rerunFailed';
 import { runMatrix } from './runMatrix';
 import { startGithubRun } from './startGithubRun';
 import { followGithubRun } from './followGithubRun';
+import type { Command } from './registry';
 
-export const ALL_COMMANDS: CommandDef[] = [
+/** The commands registered at activation (ids: CORE_COMMAND_IDS). */
+export const CORE_COMMANDS: readonly Command[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
   newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,

@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
-import { CommandDef } from './common';
+import { noArgs } from './args';
+import { defineCommand } from './registry';
 
-export const initialize: CommandDef = {
+export const initialize = defineCommand({
   id: 'agentFederation.initialize',
+  needs: ['fed'],
+  args: noArgs,
   async run(s) {
     const created = await s.fed.init();
     s.log.info(`initialized ${s.fed.root}: ${created.join(', ') || 'nothing to create'}`);
@@ -13,4 +16,4 @@ export const initialize: CommandDef = {
     if (pick) await vscode.commands.executeCommand('agentFederation.registerPersona');
     return created;
   },
-};
+});

@@ -1,13 +1,22 @@
 import * as vscode from 'vscode';
 import { ID_PATTERN } from '../../core/state/schemas';
-import { CommandDef, isPlainArgs, personas } from './common';
+import { personas } from './common';
+import { defineCommand } from './registry';
 
-/** Asks for the role (prefilled from a persona when there is one) and opens a brief skeleton that validates. */
-export const newMissionBrief: CommandDef = {
+/**
+ * Asks for the role (prefilled from a persona when there is one) and opens a brief skeleton that validates. Args
+ * from tests/scripts: { persona?, role?, untitled? } (untitled: an unsaved document, not a file in the folder).
+ */
+export const newMissionBrief = defineCommand({
   id: 'agentFederation.newMissionBrief',
-  async run(s, arg) {
+  needs: ['state'],
+  args: (a) => {
+    const o = a.options();
+    return { persona: o?.string('persona'), role: o?.string('role'), untitled: o?.boolean('untitled') === true };
+  },
+  async run(s, given) {
     const known = await personas(s);
-    let personaId: string | undefined = isPlainArgs(arg) && typeof arg['persona'] === 'string' ? arg['persona'] : undefined;
+    let personaId = given.persona;
     if (!personaId && known.length > 0) {
       const pick = await vscode.window.showQuickPick(
         [...known.map((p) => ({ label: p.id, description: p.displayName, detail: `skills: ${p.skills.join(', ')}` })), { label: '(no persona)', description: '' }],
@@ -18,7 +27,7 @@ export const newMissionBrief: CommandDef = {
     }
     const persona = known.find((p) => p.id === personaId);
     const role =
-      (isPlainArgs(arg) && typeof arg['role'] === 'string' ? arg['role'] : undefined) ??
+      given.role ??
       (await vscode.window.showInputBox({ title: 'New Mission Brief (2/2)', prompt: 'Role of the agent', value: persona ? `${persona.displayName} agent` : '' }));
     if (!role) return undefined;
     const slug = role.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'agent';
@@ -62,7 +71,7 @@ export const newMissionBrief: CommandDef = {
     ].join('\n');
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = folder ? vscode.Uri.joinPath(folder, `${slug}.brief.md`) : undefined;
-    if (target && !(isPlainArgs(arg) && arg['untitled'] === true)) {
+    if (target && !given.untitled) {
       try {
         await vscode.workspace.fs.stat(target);
         // Never overwrite: open the existing brief instead.
@@ -75,4 +84,4 @@ export const newMissionBrief: CommandDef = {
     }
     return vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: text }));
   },
-};
+});

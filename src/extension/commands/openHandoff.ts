@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import { CommandDef, argField } from './common';
+import { defineCommand } from './registry';
 
-export const openHandoff: CommandDef = {
+/** The handoff document of a Task Queue node, or of { handoffDocument } / { document } (dashboard, notifications). */
+export const openHandoff = defineCommand({
   id: 'agentFederation.openHandoff',
-  async run(s, arg) {
-    const doc = argField(arg, 'handoffDocument', 'document');
+  needs: ['fed'],
+  args: (a) => a.node('task')?.handoffDocument ?? a.text ?? a.options()?.string('handoffDocument') ?? a.options()?.string('document'),
+  async run(s, doc) {
     if (!doc) return undefined;
     return vscode.window.showTextDocument(vscode.Uri.file(s.fed.store.pathOf(doc)));
   },
-};
+});

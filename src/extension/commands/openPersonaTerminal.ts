@@ -2,14 +2,18 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { packages } from '../lazy';
 import { operatorLevel } from '../settings';
-import { CommandDef, actingPersona, personaFromArg, requireTrust } from './common';
+import { actingPersona } from './common';
+import { personaOf } from './args';
+import { defineCommand } from './registry';
 
 /** A terminal whose environment names the persona, for an agent CLI playing that persona. */
-export const openPersonaTerminal: CommandDef = {
+export const openPersonaTerminal = defineCommand({
   id: 'agentFederation.openPersonaTerminal',
-  async run(s, arg) {
-    requireTrust('Opening a persona terminal');
-    const persona = await actingPersona(s, personaFromArg(arg));
+  needs: ['fed', 'state', 'persona'],
+  trust: 'Opening a persona terminal',
+  args: personaOf,
+  async run(s, given) {
+    const persona = await actingPersona(s, given);
     if (!persona) return undefined;
     // The terminal's agent gets the persona's scope (skills, tasks, handoffs) as a bootstrap package, nothing above C1.
     const { buildPackage, writePackage } = packages();
@@ -28,4 +32,4 @@ export const openPersonaTerminal: CommandDef = {
     s.log.info(`opened a terminal for ${persona}`);
     return { terminal, bootstrap, manifest: pkg.manifest };
   },
-};
+});

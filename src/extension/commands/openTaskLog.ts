@@ -1,12 +1,14 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { CommandDef, argField } from './common';
+import { defineCommand } from './registry';
 
-export const openTaskLog: CommandDef = {
+/** The log of a Runs view task, or of { log } (absolute or relative to the folder). */
+export const openTaskLog = defineCommand({
   id: 'agentFederation.openTaskLog',
-  async run(s, arg) {
-    const log = argField(arg, 'log');
+  needs: ['fed'],
+  args: (a) => a.node('unit')?.log ?? a.text ?? a.options()?.string('log'),
+  async run(s, log) {
     if (!log) return undefined;
     return vscode.window.showTextDocument(vscode.Uri.file(path.isAbsolute(log) ? log : path.join(s.fed.root, log)), { preview: true });
   },
-};
+});

@@ -2,25 +2,36 @@ import * as vscode from 'vscode';
 import type { Consumer } from '../../core/packages';
 import { packages } from '../lazy';
 import { operatorLevel } from '../settings';
-import { CommandDef, isPlainArgs, personaFromArg, pickPersona } from './common';
+import { pickPersona } from './common';
+import { defineCommand } from './registry';
 
 /**
  * Shows what a consumer would receive — the package's BOOTSTRAP.md and its manifest — without writing anything.
  * Args from tests/scripts: { consumer, persona?, brief? }.
  */
-export const previewBootstrapPackage: CommandDef = {
+export const previewBootstrapPackage = defineCommand({
   id: 'agentFederation.previewBootstrapPackage',
-  async run(s, arg) {
-    const plain = isPlainArgs(arg) ? arg : {};
-    const fromUri = arg instanceof vscode.Uri ? vscode.workspace.asRelativePath(arg, false) : undefined;
-    const fromNode = arg && typeof arg === 'object' && (arg as { kind?: unknown }).kind === 'persona' ? personaFromArg(arg) : undefined;
-    let consumer = (typeof plain['consumer'] === 'string' ? plain['consumer'] : fromUri ? 'remote-agent' : fromNode ? 'parallel-terminal' : undefined) as Consumer | undefined;
+  needs: ['fed', 'state'],
+  // A brief (Explorer, CodeLens) is a remote agent's package; a Personas node, a terminal's.
+  args: (a) => {
+    const o = a.options();
+    const fromUri = a.uri ? vscode.workspace.asRelativePath(a.uri, false) : undefined;
+    const fromNode = a.node('persona')?.id.replace(/^persona:/, '');
+    return {
+      consumer: (o?.string('consumer') ?? (fromUri ? 'remote-agent' : fromNode ? 'parallel-terminal' : undefined)) as Consumer | undefined,
+      persona: o?.string('persona') ?? fromNode,
+      brief: o?.string('brief') ?? fromUri,
+      show: o?.boolean('show') !== false,
+    };
+  },
+  async run(s, given) {
+    let consumer = given.consumer;
     if (!consumer) {
       consumer = (await vscode.window.showQuickPick([...packages().CONSUMERS], { placeHolder: 'Preview the bootstrap package of which consumer?' })) as Consumer | undefined;
       if (!consumer) return undefined;
     }
-    let persona = typeof plain['persona'] === 'string' ? plain['persona'] : fromNode;
-    let brief = typeof plain['brief'] === 'string' ? plain['brief'] : fromUri;
+    let persona = given.persona;
+    let brief = given.brief;
     if (consumer === 'parallel-terminal' && !persona) persona = await pickPersona(s, 'Package for which persona?');
     if (consumer === 'remote-agent' && !brief) {
       const picked = await vscode.window.showOpenDialog({ defaultUri: vscode.Uri.file(s.fed.root), filters: { 'Mission briefs': ['md'] }, openLabel: 'Preview' });
@@ -45,9 +56,9 @@ export const previewBootstrapPackage: CommandDef = {
       '```',
       '',
     ].join('\n');
-    if (!(isPlainArgs(arg) && arg['show'] === false)) {
+    if (given.show) {
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content }), { preview: true });
     }
     return audit;
   },
-};
+});

@@ -1,8 +1,12 @@
-import { CommandDef } from './common';
+import { noArgs } from './args';
+import { defineCommand } from './registry';
 
-export const refresh: CommandDef = {
+/** Reads the federation's state again (the registry reloads it after every command that needs it). */
+export const refresh = defineCommand({
   id: 'agentFederation.refresh',
-  async run(s) {
-    s.refreshViews();
+  needs: ['state'],
+  args: noArgs,
+  async run() {
+    return undefined;
   },
-};
+});

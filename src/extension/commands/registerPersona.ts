@@ -1,17 +1,31 @@
 import * as vscode from 'vscode';
 import { ID_PATTERN, Persona } from '../../core/state/schemas';
-import { CommandDef, isPlainArgs, parseSkills } from './common';
+import { parseSkills } from './common';
+import { defineCommand } from './registry';
+
+type Input = { id: string; skills: string[]; displayName?: string; runsIn?: Persona['runsIn'] };
 
 /** Args from tests/scripts: { id, skills, displayName?, runsIn? }; otherwise asks. */
-export const registerPersona: CommandDef = {
+export const registerPersona = defineCommand({
   id: 'agentFederation.registerPersona',
-  async run(s, arg) {
-    let input: { id: string; skills: string[]; displayName?: string; runsIn?: Persona['runsIn'] };
-    if (isPlainArgs(arg) && typeof arg['id'] === 'string') {
-      input = { id: arg['id'], skills: Array.isArray(arg['skills']) ? (arg['skills'] as string[]) : parseSkills(String(arg['skills'] ?? '')) };
-      if (typeof arg['displayName'] === 'string') input.displayName = arg['displayName'];
-      if (typeof arg['runsIn'] === 'string') input.runsIn = arg['runsIn'] as Persona['runsIn'];
-    } else {
+  needs: ['fed'],
+  args: (a): Input | undefined => {
+    const o = a.options();
+    const id = o?.string('id');
+    if (!o || id === undefined) return undefined;
+    // skills: a list, or one comma-separated string.
+    const skillText = o.string('skills');
+    const input: Input = { id, skills: skillText !== undefined ? parseSkills(skillText) : (o.strings('skills') ?? []) };
+    const displayName = o.string('displayName');
+    const runsIn = o.string('runsIn');
+    if (displayName !== undefined) input.displayName = displayName;
+    if (runsIn !== undefined) input.runsIn = runsIn as Persona['runsIn'];
+    return input;
+  },
+  async run(s, given) {
+    let input: Input;
+    if (given) input = given;
+    else {
       const id = await vscode.window.showInputBox({
         title: 'Register Persona (1/2)',
         prompt: 'Persona id, e.g. research, devops, writer',
@@ -26,4 +40,4 @@ export const registerPersona: CommandDef = {
     void vscode.window.showInformationMessage(`${result.created ? 'Registered' : 'Updated'} persona ${result.persona.id}.`);
     return result.persona;
   },
-};
+});

@@ -1,13 +1,20 @@
 import * as vscode from 'vscode';
 import { valueOr } from '../../core/snapshot';
-import { CommandDef, actingPersona, argField, isFromUi } from './common';
+import { actingPersona } from './common';
+import { defineCommand } from './registry';
 
-export const releaseLock: CommandDef = {
+/** From a Personas lock node (confirmed when it is not ours), or args from tests/scripts: { resource, persona?, force? }. */
+export const releaseLock = defineCommand({
   id: 'agentFederation.releaseLock',
-  async run(s, arg) {
-    const persona = await actingPersona(s, argField(arg, 'persona'));
+  needs: ['fed', 'state', 'persona'],
+  args: (a) => {
+    const o = a.options();
+    return { persona: o?.string('persona'), resource: a.node('lock')?.resource ?? a.text ?? o?.string('resource'), force: o?.boolean('force') === true, confirm: a.fromUi };
+  },
+  async run(s, given) {
+    const persona = await actingPersona(s, given.persona);
     if (!persona) return undefined;
-    let resource = argField(arg, 'resource');
+    let resource = given.resource;
     // Unreadable lock files are offered too: releasing one removes it (a copy is kept in .federation/corrupt/).
     const unreadable = () => s.state.snapshot().then((snap) => (snap.lockProblems ?? []).filter((p) => p.resource !== undefined));
     if (!resource) {
@@ -25,16 +32,16 @@ export const releaseLock: CommandDef = {
       if (!resource) return undefined;
     }
     const holder = valueOr((await s.state.snapshot()).locks, []).find((l) => l.resource === resource)?.holder;
-    let force = arg !== null && typeof arg === 'object' && (arg as { force?: unknown }).force === true;
-    if (holder && holder !== persona && isFromUi(arg)) {
+    let force = given.force;
+    if (holder && holder !== persona && given.confirm) {
       const ok = await vscode.window.showWarningMessage(`${resource} is held by ${holder}, not ${persona}. Release it anyway?`, { modal: true }, 'Release');
       if (!ok) return undefined;
       force = true;
-    } else if (!holder && !force && isFromUi(arg) && (await unreadable()).some((p) => p.resource === resource)) {
+    } else if (!holder && !force && given.confirm && (await unreadable()).some((p) => p.resource === resource)) {
       const ok = await vscode.window.showWarningMessage(`The lock file of ${resource} cannot be read. Remove it? A copy is kept in .federation/corrupt/.`, { modal: true }, 'Remove');
       if (!ok) return undefined;
       force = true;
     }
     return s.fed.releaseLock(resource, persona, { force });
   },
-};
+});

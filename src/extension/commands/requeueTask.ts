@@ -1,10 +1,15 @@
-import { CommandDef, argField, pickTask } from './common';
+import { pickTask } from './common';
+import { taskIdOf } from './args';
+import { defineCommand } from './registry';
 
-export const requeueTask: CommandDef = {
+/** From a Task Queue node, or args from tests/scripts: { taskId, note? }. */
+export const requeueTask = defineCommand({
   id: 'agentFederation.requeueTask',
-  async run(s, arg) {
-    const taskId = argField(arg, 'taskId') ?? (await pickTask(s, ['failed', 'cancelled'], 'Task to put back in the queue'));
+  needs: ['fed', 'state', 'persona'],
+  args: (a) => ({ taskId: taskIdOf(a), note: a.options()?.string('note') }),
+  async run(s, given) {
+    const taskId = given.taskId ?? (await pickTask(s, ['failed', 'cancelled'], 'Task to put back in the queue'));
     if (!taskId) return undefined;
-    return s.fed.requeueTask(taskId, s.persona.id ?? 'editor', argField(arg, 'note'));
+    return s.fed.requeueTask(taskId, s.persona.id ?? 'editor', given.note);
   },
-};
+});

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { matrixIsolation } from '../settings';
-import { CommandDef, isPlainArgs, requireTrust } from './common';
+import { defineCommand } from './registry';
 
 /**
  * Runs the CI matrix locally: waves in priority order, live in the Runs view, with progress and a cancel button.
@@ -8,15 +8,24 @@ import { CommandDef, isPlainArgs, requireTrust } from './common';
  * docker (the user's value; a workspace may only raise it to docker. Engine: agentFederation.docker.host, as for agents).
  * Args from tests/scripts: { only?: string[], priority?: string, maxParallel?: number, isolation?: 'process' | 'docker' }.
  */
-export const runMatrix: CommandDef = {
+export const runMatrix = defineCommand({
   id: 'agentFederation.runMatrix',
-  async run(s, arg) {
-    requireTrust('Running the CI matrix');
-    if (!s.runs) return undefined;
+  needs: ['runs'],
+  trust: 'Running the CI matrix',
+  args: (a) => {
+    const o = a.options();
+    const isolation: string | undefined = o?.string('isolation');
+    return {
+      only: o?.strings('only'),
+      priority: o?.string('priority'),
+      maxParallel: o?.number('maxParallel'),
+      isolation: isolation === 'docker' || isolation === 'process' ? (isolation as 'docker' | 'process') : undefined,
+    };
+  },
+  async run(s, opts) {
     const runs = s.runs;
-    const opts = isPlainArgs(arg) ? arg : {};
     const config = vscode.workspace.getConfiguration('agentFederation');
-    const isolation = opts['isolation'] === 'docker' || opts['isolation'] === 'process' ? opts['isolation'] : matrixIsolation();
+    const isolation = opts.isolation ?? matrixIsolation();
     const dockerHost = config.get<string>('docker.host', '').trim();
     void vscode.commands.executeCommand('agentFederation.runs.focus');
     const outcome = await vscode.window.withProgress(
@@ -27,9 +36,9 @@ export const runMatrix: CommandDef = {
         let done = 0;
         let total = 0;
         return runs.start({
-          ...(Array.isArray(opts['only']) ? { only: opts['only'] as string[] } : {}),
-          ...(typeof opts['priority'] === 'string' ? { priority: opts['priority'] } : {}),
-          ...(typeof opts['maxParallel'] === 'number' ? { maxParallel: opts['maxParallel'] } : {}),
+          ...(opts.only ? { only: opts.only } : {}),
+          ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+          ...(opts.maxParallel !== undefined ? { maxParallel: opts.maxParallel } : {}),
           isolation,
           ...(dockerHost ? { dockerHost } : {}),
           signal: abort.signal,
@@ -48,7 +57,8 @@ export const runMatrix: CommandDef = {
     const c = outcome.summary.counts;
     const text = `Matrix run ${outcome.summary.status}: ${c.passed}/${c.units} passed${c.blockingFailures ? `, ${c.blockingFailures} blocking failure(s)` : ''} in ${(outcome.summary.totalMs / 1000).toFixed(1)} s.`;
     const show = outcome.summary.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    void show(text, 'Open Report').then((pick) => pick && vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId));
+    // A failure to open the report is shown by that command.
+    void show(text, 'Open Report').then((pick) => pick && vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId)).then(undefined, () => undefined);
     return outcome;
   },
-};
+});

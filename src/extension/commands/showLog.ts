@@ -1,8 +1,11 @@
-import { CommandDef } from './common';
+import { noArgs } from './args';
+import { defineCommand } from './registry';
 
-export const showLog: CommandDef = {
+export const showLog = defineCommand({
   id: 'agentFederation.showLog',
+  needs: [],
+  args: noArgs,
   async run(s) {
     s.log.show(true);
   },
-};
+});

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { CommandDef, isFromUi, isPlainArgs, requireTrust } from './common';
-import { followInNotification, githubSession } from './githubSession';
+import { followInNotification, githubOptions, githubSession } from './githubSession';
+import { defineCommand } from './registry';
 
 /**
  * Start Run on GitHub: dispatches .github/workflows/multi-agent-deploy.yml on the current branch (or the
@@ -9,28 +9,28 @@ import { followInNotification, githubSession } from './githubSession';
  *
  * Args from tests and scripts: { ref?, repository?, pollSeconds?, token? } (token: see githubSession).
  */
-export const startGithubRun: CommandDef = {
+export const startGithubRun = defineCommand({
   id: 'agentFederation.startGithubRun',
-  async run(s, arg) {
-    requireTrust('Starting a matrix run on GitHub');
-    if (!s.runs) return undefined;
+  needs: ['fed', 'runs'],
+  trust: 'Starting a matrix run on GitHub',
+  args: (a) => ({ ref: a.options()?.string('ref'), ...githubOptions(a.options()), confirm: a.fromUi }),
+  async run(s, given) {
     const runs = s.runs;
-    const opts = isPlainArgs(arg) ? arg : {};
-    const { api, owner, repo, baseUrl, isGithubCom } = await githubSession(s, opts);
+    const { api, owner, repo, baseUrl, isGithubCom } = await githubSession(s, given);
     const { currentBranch } = require('../../core/matrix/githubRemote') as typeof import('../../core/matrix/githubRemote');
     const ref =
-      (typeof opts['ref'] === 'string' && opts['ref']) ||
+      given.ref ||
       vscode.workspace.getConfiguration('agentFederation').get<string>('github.ref', '').trim() ||
       (await currentBranch(s.fed.root)) ||
       (await api.defaultBranch());
-    if (isFromUi(arg)) {
+    if (given.confirm) {
       const go = await vscode.window.showInformationMessage(`Run the matrix workflow on GitHub: ${owner}/${repo} at ${ref}?`, { modal: true, detail: `Dispatches .github/workflows/multi-agent-deploy.yml (it must be pushed) through ${baseUrl}.` }, 'Start Run');
       if (!go) return undefined;
     }
     void vscode.commands.executeCommand('agentFederation.runs.focus');
-    const pollSeconds = typeof opts['pollSeconds'] === 'number' ? opts['pollSeconds'] : undefined;
+    const { pollSeconds } = given;
     return followInNotification(s, `GitHub run on ${owner}/${repo}@${ref}`, (signal, onEvent) =>
       runs.startGithub({ api, ref, signal, returnRunDetails: isGithubCom, onEvent, ...(pollSeconds ? { pollMs: pollSeconds * 1000 } : {}) }),
     );
   },
-};
+});

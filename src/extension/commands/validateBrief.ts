@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
-import { CommandDef } from './common';
+import { defineCommand } from './registry';
 
 /** "Validate" CodeLens and palette command: validates now and says the result. */
-export const validateBrief: CommandDef = {
+export const validateBrief = defineCommand({
   id: 'agentFederation.validateBrief',
-  async run(s, arg) {
-    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || !s.briefs) return undefined;
+  needs: ['briefs'],
+  args: (a) => a.uri,
+  async run(s, given) {
+    const uri = given ?? vscode.window.activeTextEditor?.document.uri;
+    if (!uri) return undefined;
     const doc = await vscode.workspace.openTextDocument(uri);
     const diagnostics = s.briefs.validateDocument(doc);
     const errors = diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length;
@@ -20,4 +22,4 @@ export const validateBrief: CommandDef = {
     }
     return diagnostics.map((d) => ({ code: typeof d.code === 'object' ? d.code.value : d.code, message: d.message, severity: d.severity }));
   },
-};
+});

@@ -3,31 +3,29 @@
 import * as vscode from 'vscode';
 import { MATRIX_CONFIG_FILE, dockerFindings, planMatrix, validateMatrixConfig } from '../../core/matrix';
 import { matrixIsolation } from '../settings';
+import { Disposable } from '../lifecycle';
 
-export class MatrixConfigDiagnostics implements vscode.Disposable {
-  readonly collection = vscode.languages.createDiagnosticCollection('multi-agent-config');
-  private readonly disposables: vscode.Disposable[] = [this.collection];
+export class MatrixConfigDiagnostics extends Disposable {
+  readonly collection = this._register(vscode.languages.createDiagnosticCollection('multi-agent-config'));
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly root: string) {
+    super();
     const isConfig = (uri: vscode.Uri) => uri.scheme === 'file' && uri.fsPath === vscode.Uri.joinPath(vscode.Uri.file(root), MATRIX_CONFIG_FILE).fsPath;
-    this.disposables.push(
-      vscode.workspace.onDidOpenTextDocument((d) => isConfig(d.uri) && this.validateText(d.uri, d.getText())),
+    this._register(vscode.workspace.onDidOpenTextDocument((d) => isConfig(d.uri) && this.validateText(d.uri, d.getText())));
+    this._register(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (!isConfig(e.document.uri)) return;
         if (this.timer) clearTimeout(this.timer);
         this.timer = setTimeout(() => this.validateText(e.document.uri, e.document.getText()), 200);
       }),
     );
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), MATRIX_CONFIG_FILE));
-    this.disposables.push(
-      watcher,
-      watcher.onDidCreate((u) => void this.validateFile(u)),
-      watcher.onDidChange((u) => void this.validateFile(u)),
-      watcher.onDidDelete((u) => this.collection.delete(u)),
-      // Docker isolation adds its own errors (a task without image, a symlinked module): shown or cleared as the setting changes.
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentFederation.matrix.isolation') && void this.validateFile()),
-    );
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), MATRIX_CONFIG_FILE)));
+    this._register(watcher.onDidCreate((u) => void this.validateFile(u)));
+    this._register(watcher.onDidChange((u) => void this.validateFile(u)));
+    this._register(watcher.onDidDelete((u) => this.collection.delete(u)));
+    // Docker isolation adds its own errors (a task without image, a symlinked module): shown or cleared as the setting changes.
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentFederation.matrix.isolation') && void this.validateFile()));
   }
 
   async validateFile(uri = vscode.Uri.joinPath(vscode.Uri.file(this.root), MATRIX_CONFIG_FILE)): Promise<void> {
@@ -61,8 +59,8 @@ export class MatrixConfigDiagnostics implements vscode.Disposable {
     );
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 }

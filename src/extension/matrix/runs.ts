@@ -12,26 +12,29 @@ import { Logger } from '../../core/ports';
 import { RunDetails, RunsData } from './runsModel';
 import { RunSlot } from './runSlot';
 import { describeError } from '../../core/errors';
+import { Disposable } from '../lifecycle';
 
-export class RunsController implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<RunsData>();
+export class RunsController extends Disposable {
+  private readonly emitter = this._register(new vscode.EventEmitter<RunsData>());
   readonly onDidChange = this.emitter.event;
   private data: Promise<RunsData>;
   private readonly details = new Map<string, RunDetails>();
   private readonly slot = new RunSlot();
-  private readonly disposables: vscode.Disposable[] = [this.emitter];
   private ticker: NodeJS.Timeout | undefined;
 
   readonly root: string;
 
   constructor(private readonly matrix: MatrixService, private readonly logger: Logger) {
+    super();
     this.root = matrix.root;
     this.data = this.load();
     // The run folders themselves too: a file written right after its folder was made can be missed (the folder's
     // own watch is set up after the fact), and a run started by the CLI or another window would then stay unlisted.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.root), '.federation/runs/{*,*/summary.json,*/plan.json}'));
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.root), '.federation/runs/{*,*/summary.json,*/plan.json}')));
     const refresh = () => void this.refresh();
-    this.disposables.push(watcher, watcher.onDidCreate(refresh), watcher.onDidChange(refresh), watcher.onDidDelete(refresh));
+    this._register(watcher.onDidCreate(refresh));
+    this._register(watcher.onDidChange(refresh));
+    this._register(watcher.onDidDelete(refresh));
   }
 
   snapshot(): Promise<RunsData> {
@@ -257,10 +260,10 @@ export class RunsController implements vscode.Disposable {
     void this.snapshot().then((data) => this.emitter.fire({ ...data, now: new Date() }));
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.cancel();
     if (this.ticker) clearInterval(this.ticker);
-    vscode.Disposable.from(...this.disposables).dispose();
+    super.dispose();
   }
 }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentReportModel } from '../../core/reports/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
+import { toDisposable } from '../lifecycle';
 import { AgentRef, deliverablePath, loadAgent, LoadedAgent } from '../../core/reports/data';
 
 const POLL_MS = 3000;
@@ -23,10 +24,10 @@ export class AgentReportPanel extends ReportPanel<'agent'> {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.join(env.root, '.federation', 'agents', ref.agentId, 'output')), '*.json'));
       watcher.onDidCreate(() => this.scheduleUpdate(300));
       watcher.onDidChange(() => this.scheduleUpdate(300));
-      this.disposables.push(watcher);
+      this._register(watcher);
     }
     if (loaded) this.afterLoad(loaded.model);
-    this.disposables.push({ dispose: () => this.stopPolling() });
+    this._register(toDisposable(() => this.stopPolling()));
   }
 
   static async create(env: PanelEnv, ref: AgentRef): Promise<AgentReportPanel> {

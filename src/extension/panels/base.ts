@@ -6,6 +6,7 @@ import { ModelOf, PageMessageOf, PanelKind, parsePageMessage } from '../../core/
 import type { AgentSource } from '../../core/reports/data';
 import { makeNonce, pageHtml } from '../../core/reports/html';
 import { describeError } from '../../core/errors';
+import { Disposable } from '../lifecycle';
 
 export const VIEW_TYPES: Record<PanelKind, string> = {
   run: 'agentFederation.runReport',
@@ -40,11 +41,9 @@ export function htmlFor(kind: PanelKind, webview: vscode.Webview, extensionUri: 
 
 type Action<K extends PanelKind> = Exclude<PageMessageOf<K>, { type: 'ready' | 'refresh' | 'rendered' }>;
 
-export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposable {
-  protected readonly disposables: vscode.Disposable[] = [];
+export abstract class ReportPanel<K extends PanelKind> extends Disposable {
   protected model: ModelOf<K> | undefined;
   private ready = false;
-  private disposed = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private loading: Promise<void> | undefined;
   private again = false;
@@ -56,13 +55,14 @@ export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposa
     protected readonly env: PanelEnv,
     initial: ModelOf<K> | undefined,
   ) {
+    super();
     this.model = initial;
     panel.webview.options = webviewOptions(env.context.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(env.context.extensionUri, 'media', 'federation.svg');
     panel.webview.html = htmlFor(kind, panel.webview, env.context.extensionUri, panel.title);
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
-      panel.onDidDispose(() => this.dispose()),
+    this._register(panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)));
+    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(
       panel.onDidChangeViewState(() => {
         if (panel.visible) this.onVisible();
       }),
@@ -90,7 +90,7 @@ export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposa
 
   /** Reloads soon; calls within `ms` of each other make one reload. */
   scheduleUpdate(ms = 400): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.reload('update'), ms);
   }
@@ -104,7 +104,7 @@ export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposa
     this.loading = (async () => {
       try {
         const model = await this.load();
-        if (this.disposed) return;
+        if (this.isDisposed) return;
         this.model = model;
         this.afterLoad(model);
         if (this.ready) await this.post({ type, model });
@@ -119,14 +119,14 @@ export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposa
     } finally {
       this.loading = undefined;
     }
-    if (this.again && !this.disposed) {
+    if (this.again && !this.isDisposed) {
       this.again = false;
       await this.reload('update');
     }
   }
 
   protected post(message: { type: 'init' | 'update'; model: ModelOf<K> } | { type: 'notice'; level: 'info' | 'error'; text: string }): Thenable<boolean> {
-    return this.disposed ? Promise.resolve(false) : this.panel.webview.postMessage(message);
+    return this.isDisposed ? Promise.resolve(false) : this.panel.webview.postMessage(message);
   }
 
   protected notice(level: 'info' | 'error', text: string): void {
@@ -168,11 +168,10 @@ export abstract class ReportPanel<K extends PanelKind> implements vscode.Disposa
   }
   private sentInitial = false;
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  override dispose(): void {
+    if (this.isDisposed) return;
     clearTimeout(this.timer);
-    for (const d of this.disposables.splice(0)) d.dispose();
+    super.dispose();
     this.panel.dispose();
     for (const l of this.onDisposeListeners.splice(0)) l();
   }

@@ -18,7 +18,7 @@ export class DashboardPanel extends ReportPanel<'dashboard'> {
       watcher.onDidCreate(changed);
       watcher.onDidChange(changed);
       watcher.onDidDelete(changed);
-      this.disposables.push(watcher);
+      this._register(watcher);
     }
   }
 

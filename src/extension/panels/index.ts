@@ -1,6 +1,6 @@
 // Report panels (issue 8): run reports for CI matrix runs, agent reports and the federation dashboard, as webviews.
-// registerPanels is the one entry point: the three commands and a serializer per panel type, so panels come back
-// after a window reload.
+// Panels keeps the open ones (one per run, per agent, one dashboard) and a serializer per panel type, so panels
+// come back after a window reload; it is the `panels` service of the three commands (./commands).
 import * as vscode from 'vscode';
 import type { FederationSnapshot } from '../../core/snapshot';
 import { RUN_ID_PATTERN } from '../../core/matrix/results';
@@ -11,16 +11,13 @@ import { AgentRef, AgentSource, resolveAgentRef, resolveRunId } from '../../core
 import { AgentReportPanel, agentKey } from './agentPanel';
 import { DashboardPanel } from './dashboardPanel';
 import { RunReportPanel } from './runPanel';
-import { describeError } from '../../core/errors';
+import { FederationError, describeError } from '../../core/errors';
+import { editorCommandRegistry } from '../commands/host';
+import { Disposable, toDisposable } from '../lifecycle';
+import { PANEL_COMMANDS } from './commands';
 
 export { VIEW_TYPES } from './base';
 export type { AgentSource } from '../../core/reports/data';
-
-export const PANEL_COMMANDS = {
-  showRunReport: 'agentFederation.showRunReport',
-  showAgentReport: 'agentFederation.showAgentReport',
-  showDashboard: 'agentFederation.showDashboard',
-} as const;
 
 export interface PanelDeps {
   log: vscode.LogOutputChannel;
@@ -30,19 +27,110 @@ export interface PanelDeps {
   agents?: () => Promise<AgentSource | undefined>;
 }
 
-function message(e: unknown): string {
-  return describeError(e);
-}
+/** What a report command is given: a run (its id or folder), an agent (its id or its report file), or nothing. */
+export type RunRef = string | undefined;
+export type AgentReportRef = { id?: string | undefined; file?: string | undefined } | undefined;
 
-export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps): void {
-  const runs = new Set<RunReportPanel>();
-  const agents = new Map<string, AgentReportPanel>();
-  let dashboard: DashboardPanel | undefined;
+export class Panels extends Disposable {
+  private readonly runs = new Set<RunReportPanel>();
+  private readonly agents = new Map<string, AgentReportPanel>();
+  private dashboard: DashboardPanel | undefined;
+  private readonly env: PanelEnv;
+  private source: Promise<AgentSource | undefined> | undefined;
 
-  let source: Promise<AgentSource | undefined> | undefined;
-  const defaultAgents = (): Promise<AgentSource | undefined> =>
-    (source ??= (async () => {
-      if (!deps.root) return undefined;
+  constructor(context: vscode.ExtensionContext, private readonly deps: PanelDeps) {
+    super();
+    this.env = {
+      context,
+      log: deps.log,
+      root: deps.root,
+      snapshot: deps.snapshot,
+      agents: deps.agents ?? (() => this.defaultAgents()),
+      // Through the command, as a click elsewhere would; a failure there is already logged and shown.
+      show: (kind, arg) =>
+        Promise.resolve(vscode.commands.executeCommand(kind === 'run' ? 'agentFederation.showRunReport' : 'agentFederation.showAgentReport', arg)).then(
+          () => undefined,
+          () => undefined,
+        ),
+    };
+    const env = this.env;
+    // Restored panels read their reference from the state the page saved; anything malformed closes the panel.
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.run, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          panel.webview.options = webviewOptions(context.extensionUri);
+          const runId = isPageState(state) && state.kind === 'run' ? state.ref['runId'] : undefined;
+          if (!deps.root || typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) return panel.dispose();
+          this.trackRun(RunReportPanel.restore(env, panel, runId));
+        },
+      }),
+    );
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.agent, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          panel.webview.options = webviewOptions(context.extensionUri);
+          if (!deps.root || !isPageState(state) || state.kind !== 'agent') return panel.dispose();
+          const { agentId, reportPath } = state.ref;
+          const ref: AgentRef | undefined = typeof agentId === 'string' && AGENT_ID_PATTERN.test(agentId) ? { agentId }
+            : typeof reportPath === 'string' && reportPath.endsWith('.json') ? { reportPath } : undefined;
+          if (!ref) return panel.dispose();
+          this.trackAgent(agentKey(ref), AgentReportPanel.restore(env, panel, ref));
+        },
+      }),
+    );
+    this._register(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.dashboard, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          panel.webview.options = webviewOptions(context.extensionUri);
+          if (!isPageState(state) || state.kind !== 'dashboard' || this.dashboard) return panel.dispose();
+          this.trackDashboard(DashboardPanel.restore(env, panel));
+        },
+      }),
+    );
+    this._register(toDisposable(() => [...this.runs, ...this.agents.values(), ...(this.dashboard ? [this.dashboard] : [])].forEach((p) => p.dispose())));
+  }
+
+  /** The run's report (the latest run's without a reference); an open one is brought to the front. */
+  async showRun(ref: RunRef): Promise<void> {
+    const root = this.root();
+    const runId = await resolveRunId(root, ref);
+    const open = [...this.runs].find((p) => p.currentRunId === runId);
+    if (open) return open.reveal();
+    this.trackRun(await RunReportPanel.create(this.env, root, runId));
+  }
+
+  /** The agent's report; without a reference, asks for the agent's id. */
+  async showAgent(given: AgentReportRef): Promise<void> {
+    const root = this.root();
+    let ref: AgentRef;
+    if (given === undefined) {
+      const id = await vscode.window.showInputBox({ prompt: 'Agent id', placeHolder: 'reviewer-1a2b3c', validateInput: (v) => (AGENT_ID_PATTERN.test(v) ? undefined : 'An agent id: lowercase letters, digits and -') });
+      if (!id) return;
+      ref = { agentId: id };
+    } else {
+      ref = resolveAgentRef(root, { agentId: given.id, reportPath: given.file });
+    }
+    const key = agentKey(ref);
+    const open = this.agents.get(key);
+    if (open) return open.reveal();
+    this.trackAgent(key, await AgentReportPanel.create(this.env, ref));
+  }
+
+  async showDashboard(): Promise<void> {
+    if (this.dashboard) return this.dashboard.reveal();
+    this.trackDashboard(await DashboardPanel.create(this.env));
+  }
+
+  private root(): string {
+    if (this.deps.root) return this.deps.root;
+    throw new FederationError('unavailable', 'Agent Federation reports need an open folder: runs and agents live in its .federation/.');
+  }
+
+  private defaultAgents(): Promise<AgentSource | undefined> {
+    const root = this.deps.root;
+    const log = this.deps.log;
+    return (this.source ??= (async () => {
+      if (!root) return undefined;
       try {
         // Required on first use, so activation never evaluates the agents code (require, not import(): esbuild
         // bundles it either way, and the transpiled copy under out/ stays CommonJS).
@@ -50,116 +138,39 @@ export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps
         const { AgentService } = require('../../core/agents/service') as typeof import('../../core/agents/service');
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { loadDockerClient } = require('../../core/docker/loader') as typeof import('../../core/docker/loader');
-        const logger = { debug: (m: string) => deps.log.debug(m), info: (m: string) => deps.log.info(m), warn: (m: string) => deps.log.warn(m), error: (m: string) => deps.log.error(m) };
-        return new AgentService({ root: deps.root, clientFactory: loadDockerClient, logger });
+        const logger = { debug: (m: string) => log.debug(m), info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
+        return new AgentService({ root, clientFactory: loadDockerClient, logger });
       } catch (e) {
-        deps.log.warn(`report panels: no Docker support (${message(e)}); agents show from their records only`);
+        log.warn(`report panels: no Docker support (${describeError(e)}); agents show from their records only`);
         return undefined;
       }
     })());
+  }
 
-  const env: PanelEnv = {
-    context,
-    log: deps.log,
-    root: deps.root,
-    snapshot: deps.snapshot,
-    agents: deps.agents ?? defaultAgents,
-    show: async (kind, arg) => {
-      await vscode.commands.executeCommand(kind === 'run' ? PANEL_COMMANDS.showRunReport : PANEL_COMMANDS.showAgentReport, arg);
-    },
-  };
+  private trackRun(p: RunReportPanel): void {
+    this.runs.add(p);
+    p.onDidDispose(() => this.runs.delete(p));
+  }
 
-  const trackRun = (p: RunReportPanel) => {
-    runs.add(p);
-    p.onDidDispose(() => runs.delete(p));
-    return p;
-  };
-  const trackAgent = (key: string, p: AgentReportPanel) => {
-    agents.set(key, p);
-    p.onDidDispose(() => agents.get(key) === p && agents.delete(key));
-    return p;
-  };
-  const trackDashboard = (p: DashboardPanel) => {
-    dashboard = p;
-    p.onDidDispose(() => dashboard === p && (dashboard = undefined));
-    return p;
-  };
+  private trackAgent(key: string, p: AgentReportPanel): void {
+    this.agents.set(key, p);
+    p.onDidDispose(() => this.agents.get(key) === p && this.agents.delete(key));
+  }
 
-  const needsFolder = (): string | undefined => {
-    if (deps.root) return deps.root;
-    void vscode.window.showWarningMessage('Agent Federation reports need an open folder: runs and agents live in its .federation/.');
-    return undefined;
-  };
+  private trackDashboard(p: DashboardPanel): void {
+    this.dashboard = p;
+    p.onDidDispose(() => this.dashboard === p && (this.dashboard = undefined));
+  }
+}
 
-  context.subscriptions.push(
-    vscode.commands.registerCommand(PANEL_COMMANDS.showRunReport, async (arg?: unknown) => {
-      const root = needsFolder();
-      if (!root) return;
-      try {
-        const runId = await resolveRunId(root, arg);
-        const open = [...runs].find((p) => p.currentRunId === runId);
-        if (open) return open.reveal();
-        trackRun(await RunReportPanel.create(env, root, runId));
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Cannot show the run report: ${message(e)}`);
-      }
-    }),
-    vscode.commands.registerCommand(PANEL_COMMANDS.showAgentReport, async (arg?: unknown) => {
-      const root = needsFolder();
-      if (!root) return;
-      try {
-        let ref: AgentRef;
-        if (arg === undefined) {
-          const id = await vscode.window.showInputBox({ prompt: 'Agent id', placeHolder: 'reviewer-1a2b3c', validateInput: (v) => (AGENT_ID_PATTERN.test(v) ? undefined : 'An agent id: lowercase letters, digits and -') });
-          if (!id) return;
-          ref = { agentId: id };
-        } else {
-          ref = resolveAgentRef(root, arg);
-        }
-        const key = agentKey(ref);
-        const open = agents.get(key);
-        if (open) return open.reveal();
-        trackAgent(key, await AgentReportPanel.create(env, ref));
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Cannot show the agent report: ${message(e)}`);
-      }
-    }),
-    vscode.commands.registerCommand(PANEL_COMMANDS.showDashboard, async () => {
-      if (dashboard) return dashboard.reveal();
-      try {
-        trackDashboard(await DashboardPanel.create(env));
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Cannot show the dashboard: ${message(e)}`);
-      }
-    }),
-
-    // Restored panels read their reference from the state the page saved; anything malformed closes the panel.
-    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.run, {
-      async deserializeWebviewPanel(panel, state: unknown) {
-        panel.webview.options = webviewOptions(context.extensionUri);
-        const runId = isPageState(state) && state.kind === 'run' ? state.ref['runId'] : undefined;
-        if (!deps.root || typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) return panel.dispose();
-        trackRun(RunReportPanel.restore(env, panel, runId));
-      },
-    }),
-    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.agent, {
-      async deserializeWebviewPanel(panel, state: unknown) {
-        panel.webview.options = webviewOptions(context.extensionUri);
-        if (!deps.root || !isPageState(state) || state.kind !== 'agent') return panel.dispose();
-        const { agentId, reportPath } = state.ref;
-        const ref: AgentRef | undefined = typeof agentId === 'string' && AGENT_ID_PATTERN.test(agentId) ? { agentId }
-          : typeof reportPath === 'string' && reportPath.endsWith('.json') ? { reportPath } : undefined;
-        if (!ref) return panel.dispose();
-        trackAgent(agentKey(ref), AgentReportPanel.restore(env, panel, ref));
-      },
-    }),
-    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.dashboard, {
-      async deserializeWebviewPanel(panel, state: unknown) {
-        panel.webview.options = webviewOptions(context.extensionUri);
-        if (!isPageState(state) || state.kind !== 'dashboard' || dashboard) return panel.dispose();
-        trackDashboard(DashboardPanel.restore(env, panel));
-      },
-    }),
-    { dispose: () => [...runs, ...agents.values(), ...(dashboard ? [dashboard] : [])].forEach((p) => p.dispose()) },
-  );
+/**
+ * The panels and their three commands in a registry of their own, for an extension without the federation's
+ * (the webview tests' throwaway extension). The Agent Federation extension adds PANEL_COMMANDS to its registry.
+ */
+export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps): Panels {
+  const panels = new Panels(context, deps);
+  const registry = editorCommandRegistry({ log: deps.log, panels });
+  registry.add(PANEL_COMMANDS);
+  context.subscriptions.push(panels, registry);
+  return panels;
 }

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { listRuns, RUNS_DIR } from '../../core/matrix/results';
 import type { RunReportModel } from '../../core/reports/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';
+import { toDisposable } from '../lifecycle';
 import { loadRun, LoadedRun, unitLogPath } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
 import { runReportMarkdown } from '../../core/reports/models';
@@ -25,7 +26,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
     this.loaded = loaded;
     this.watch();
     if (loaded) this.afterLoad(loaded.model);
-    this.disposables.push({ dispose: () => this.stopLive() });
+    this._register(toDisposable(() => this.stopLive()));
   }
 
   get currentRunId(): string {
@@ -65,7 +66,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
     };
     this.watcher.onDidCreate(changed);
     this.watcher.onDidChange(changed);
-    this.disposables.push(this.watcher);
+    this._register(this.watcher);
   }
 
   protected override afterLoad(model: RunReportModel): void {

@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
-import { AgentCommand, pickAgent } from '../context';
+import { agentIdOf } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
+import { pickAgent } from '../context';
 
 /** Copies an agent's output into the workspace (agent-output/<id>/) and marks it collected. */
-export const collect: AgentCommand = {
+export const collect = defineCommand({
   id: 'agentFederation.agents.collect',
-  async run(ctx, arg) {
-    const id = await pickAgent(ctx, arg, 'Collect the output of which agent?');
+  needs: ['agents'],
+  args: agentIdOf,
+  async run({ agents: ctx }, given) {
+    const id = await pickAgent(ctx, given, 'Collect the output of which agent?');
     if (!id) return undefined;
     const result = await ctx.service().collect(id);
     const skipped = result.skipped.length ? ` Skipped ${result.skipped.length} link(s) or special file(s).` : '';
@@ -14,4 +18,4 @@ export const collect: AgentCommand = {
     });
     return result;
   },
-};
+});

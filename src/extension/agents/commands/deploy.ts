@@ -1,16 +1,18 @@
 import * as vscode from 'vscode';
 import { operatorLevel } from '../../settings';
-import { AgentCommand, pickBriefs, requireTrust } from '../context';
+import { defineCommand } from '../../commands/registry';
+import { briefsOf, pickBriefs } from '../context';
 
-/** Deploys the selected (or picked) briefs, N copies each, to the configured engine. */
-export const deploy: AgentCommand = {
+/** Deploys the selected (or picked) briefs, N copies each, to the configured engine. Args from tests/scripts: { briefs, copies? }. */
+export const deploy = defineCommand({
   id: 'agentFederation.agents.deploy',
-  async run(ctx, arg, arg2) {
-    requireTrust('Deploying agents');
-    const plain = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && !Array.isArray(arg) ? (arg as { briefs?: string[]; copies?: number }) : undefined;
-    const briefs = plain?.briefs ?? (await pickBriefs(arg, arg2, 'Deploy agents from mission briefs'));
+  needs: ['agents'],
+  trust: 'Deploying agents',
+  args: (a) => ({ briefs: briefsOf(a), copies: a.options()?.number('copies') }),
+  async run({ agents: ctx }, given) {
+    const briefs = await pickBriefs(given.briefs, 'Deploy agents from mission briefs');
     if (!briefs) return undefined;
-    let copies = plain?.copies;
+    let copies = given.copies;
     if (copies === undefined) {
       const answer = await vscode.window.showInputBox({
         title: 'Deploy agents',
@@ -34,4 +36,4 @@ export const deploy: AgentCommand = {
     );
     return result;
   },
-};
+});

@@ -1,16 +1,21 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { operatorLevel } from '../../settings';
-import { AgentCommand, pickBriefs } from '../context';
+import { defineCommand } from '../../commands/registry';
+import { briefsOf, pickBriefs } from '../context';
 
-/** Writes a Docker Compose file for the briefs, with the same hardening and the same packages as a deployment. */
-export const exportCompose: AgentCommand = {
+/**
+ * Writes a Docker Compose file for the briefs, with the same hardening and the same packages as a deployment.
+ * Args from tests/scripts: { briefs, out? }.
+ */
+export const exportCompose = defineCommand({
   id: 'agentFederation.agents.exportCompose',
-  async run(ctx, arg, arg2) {
-    const plain = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && !Array.isArray(arg) ? (arg as { briefs?: string[]; out?: string }) : undefined;
-    const briefs = plain?.briefs ?? (await pickBriefs(arg, arg2, 'Export mission briefs to Docker Compose'));
+  needs: ['agents'],
+  args: (a) => ({ briefs: briefsOf(a), out: a.options()?.string('out') }),
+  async run({ agents: ctx }, given) {
+    const briefs = await pickBriefs(given.briefs, 'Export mission briefs to Docker Compose');
     if (!briefs) return undefined;
-    let out = plain?.out;
+    let out = given.out;
     if (!out) {
       const target = await vscode.window.showSaveDialog({
         defaultUri: vscode.Uri.file(path.join(ctx.deps.root, 'compose.agents.yaml')),
@@ -25,4 +30,4 @@ export const exportCompose: AgentCommand = {
     await vscode.window.showTextDocument(doc, { preview: false });
     return result;
   },
-};
+});

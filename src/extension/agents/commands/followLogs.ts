@@ -1,12 +1,16 @@
 import * as vscode from 'vscode';
 import { describeError } from '../../../core/errors';
-import { AgentCommand, pickAgent } from '../context';
+import { agentIdOf } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
+import { pickAgent } from '../context';
 
 /** Follows an agent's log in its own output channel until the agent stops or the channel is closed again. */
-export const followLogs: AgentCommand = {
+export const followLogs = defineCommand({
   id: 'agentFederation.agents.followLogs',
-  async run(ctx, arg) {
-    const id = await pickAgent(ctx, arg, 'Follow the logs of which agent?');
+  needs: ['agents'],
+  args: agentIdOf,
+  async run({ agents: ctx }, given) {
+    const id = await pickAgent(ctx, given, 'Follow the logs of which agent?');
     if (!id) return undefined;
     const existing = ctx.followers.get(id);
     if (existing) {
@@ -30,4 +34,4 @@ export const followLogs: AgentCommand = {
     })();
     return channel;
   },
-};
+});

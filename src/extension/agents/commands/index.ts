@@ -1,4 +1,4 @@
-import type { AgentCommand } from '../context';
+import type { Command } from '../../commands/registry';
 import { collect } from './collect';
 import { deploy } from './deploy';
 import { exportCompose } from './exportCompose';
@@ -13,6 +13,7 @@ import { setSecret } from './setSecret';
 import { showReport } from './showReport';
 import { stop } from './stop';
 
-export const AGENT_COMMANDS: AgentCommand[] = [
+/** Registered with the Agents view (ids: AGENT_COMMAND_IDS). */
+export const AGENT_COMMANDS: readonly Command[] = [
   deploy, followLogs, stop, restart, remove, collect, openOutput, showReport, inspectHardening, prune, exportCompose, refresh, setSecret,
 ];

@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
-import { AgentCommand, pickAgent } from '../context';
+import { agentIdOf } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
+import { pickAgent } from '../context';
 
 /** Every item of the hardening list against what the engine reports for the agent's container. */
-export const inspectHardening: AgentCommand = {
+export const inspectHardening = defineCommand({
   id: 'agentFederation.agents.inspectHardening',
-  async run(ctx, arg) {
-    const id = await pickAgent(ctx, arg, 'Inspect the hardening of which agent?', (a) => a.status !== 'missing' && a.status !== 'unknown');
+  needs: ['agents'],
+  args: agentIdOf,
+  async run({ agents: ctx }, given) {
+    const id = await pickAgent(ctx, given, 'Inspect the hardening of which agent?', (a) => a.status !== 'missing' && a.status !== 'unknown');
     if (!id) return undefined;
     const checks = await ctx.service().inspectHardening(id);
     const failed = checks.filter((c) => !c.ok).length;
@@ -21,4 +25,4 @@ export const inspectHardening: AgentCommand = {
     await vscode.window.showTextDocument(doc, { preview: true });
     return checks;
   },
-};
+});

@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
-import { AgentCommand, pickAgent } from '../context';
+import { agentIdOf } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
+import { pickAgent } from '../context';
 
 /** Shows the agent's output folder (.federation/agents/<id>/output) in the Explorer, or in the OS file manager. */
-export const openOutput: AgentCommand = {
+export const openOutput = defineCommand({
   id: 'agentFederation.agents.openOutput',
-  async run(ctx, arg) {
-    const id = await pickAgent(ctx, arg, 'Open the output of which agent?');
+  needs: ['agents'],
+  args: agentIdOf,
+  async run({ agents: ctx }, given) {
+    const id = await pickAgent(ctx, given, 'Open the output of which agent?');
     if (!id) return undefined;
     const uri = vscode.Uri.file(ctx.service().folders(id).outputDir);
     try {
@@ -15,4 +19,4 @@ export const openOutput: AgentCommand = {
     }
     return uri;
   },
-};
+});

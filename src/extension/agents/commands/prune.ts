@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
-import { AgentCommand } from '../context';
+import { defineCommand } from '../../commands/registry';
 
-/** Removes finished agents whose output is collected or empty; lists the ones kept. */
-export const prune: AgentCommand = {
+/** Removes finished agents whose output is collected or empty; lists the ones kept. Args from tests/scripts: { force? } (no confirmation). */
+export const prune = defineCommand({
   id: 'agentFederation.agents.prune',
-  async run(ctx, options) {
-    const force = !!options && typeof options === 'object' && (options as { force?: unknown }).force === true;
+  needs: ['agents'],
+  args: (a) => ({ force: a.options()?.boolean('force') === true }),
+  async run({ agents: ctx, log }, { force }) {
     if (!force) {
       const pick = await vscode.window.showWarningMessage(
         'Remove every finished agent whose output is collected or empty?',
@@ -15,10 +16,10 @@ export const prune: AgentCommand = {
       if (!pick) return undefined;
     }
     const result = await ctx.service().prune({ force });
-    for (const k of result.kept) ctx.deps.log.info(`prune kept ${k.id}: ${k.why}`);
+    for (const k of result.kept) log.info(`prune kept ${k.id}: ${k.why}`);
     void vscode.window.showInformationMessage(
       `${result.removed.length ? `Removed ${result.removed.join(', ')}.` : 'Nothing to prune.'}${result.kept.length ? ` Kept ${result.kept.length} with output not yet collected.` : ''}`,
     );
     return result;
   },
-};
+});

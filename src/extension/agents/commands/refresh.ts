@@ -1,10 +1,13 @@
-import { AgentCommand } from '../context';
+import { noArgs } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
 
 /** Looks again, and starts watching engines again (the "Retry" of an unreachable engine). */
-export const refresh: AgentCommand = {
+export const refresh = defineCommand({
   id: 'agentFederation.agents.refresh',
-  async run(ctx) {
-    ctx.tree.restart();
+  needs: ['agents'],
+  args: noArgs,
+  async run({ agents }) {
+    agents.tree.restart();
     return undefined;
   },
-};
+});

@@ -1,18 +1,22 @@
 import * as vscode from 'vscode';
-import { AgentCommand, hasUncollectedOutput, pickAgent } from '../context';
+import { agentIdOf } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
+import { hasUncollectedOutput, pickAgent } from '../context';
 
 /**
  * Removes an agent (container, secrets, folder, record) after a confirmation. Output that was never collected is
  * only deleted when the user picks that explicitly; "Collect and Remove" keeps a copy first.
  */
-export const remove: AgentCommand = {
+export const remove = defineCommand({
   id: 'agentFederation.agents.remove',
-  async run(ctx, arg, options) {
-    const id = await pickAgent(ctx, arg, 'Remove which agent?');
+  needs: ['agents'],
+  // Tests and scripts: (id, { force: true }) removes without asking, uncollected output and all.
+  args: (a) => ({ id: agentIdOf(a), force: a.options(1)?.boolean('force') === true }),
+  async run({ agents: ctx, log }, given) {
+    const id = await pickAgent(ctx, given.id, 'Remove which agent?');
     if (!id) return undefined;
     const service = ctx.service();
-    const force = !!options && typeof options === 'object' && (options as { force?: unknown }).force === true;
-    if (force) return service.remove(id, { force: true });
+    if (given.force) return service.remove(id, { force: true });
     const agent = await service.get(id);
     const uncollected = await hasUncollectedOutput(agent);
     const running = agent.status === 'running';
@@ -26,8 +30,8 @@ export const remove: AgentCommand = {
     if (!pick) return undefined;
     if (pick === 'Collect and Remove') {
       const collected = await service.collect(id);
-      ctx.deps.log.info(`collected ${id} to ${collected.to}`);
+      log.info(`collected ${id} to ${collected.to}`);
     }
     return service.remove(id, { force: running || pick === 'Remove and Delete Output' });
   },
-};
+});

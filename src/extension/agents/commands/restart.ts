@@ -1,14 +1,18 @@
 import * as vscode from 'vscode';
-import { AgentCommand, pickAgent, requireTrust } from '../context';
+import { agentIdOf } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
+import { pickAgent } from '../context';
 
-export const restart: AgentCommand = {
+export const restart = defineCommand({
   id: 'agentFederation.agents.restart',
-  async run(ctx, arg) {
-    requireTrust('Restarting an agent');
-    const id = await pickAgent(ctx, arg, 'Restart which agent?', (a) => a.status !== 'missing' && a.status !== 'unknown');
+  needs: ['agents'],
+  trust: 'Restarting an agent',
+  args: agentIdOf,
+  async run({ agents: ctx }, given) {
+    const id = await pickAgent(ctx, given, 'Restart which agent?', (a) => a.status !== 'missing' && a.status !== 'unknown');
     if (!id) return undefined;
     const agent = await ctx.service().restart(id);
     void vscode.window.setStatusBarMessage(`${agent.id} restarted`, 5000);
     return agent;
   },
-};
+});

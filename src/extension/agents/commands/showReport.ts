@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
-import { AgentCommand, pickAgent } from '../context';
+import { agentIdOf } from '../../commands/args';
+import { defineCommand } from '../../commands/registry';
+import { pickAgent } from '../context';
 
 /** The agent's JSON report, validated, as a Markdown document. */
-export const showReport: AgentCommand = {
+export const showReport = defineCommand({
   id: 'agentFederation.agents.showReport',
-  async run(ctx, arg) {
-    const id = await pickAgent(ctx, arg, 'Show the report of which agent?');
+  needs: ['agents'],
+  args: agentIdOf,
+  async run({ agents: ctx }, given) {
+    const id = await pickAgent(ctx, given, 'Show the report of which agent?');
     if (!id) return undefined;
     const { report, deliverables } = await ctx.service().report(id);
     const lines = [
@@ -26,4 +30,4 @@ export const showReport: AgentCommand = {
     await vscode.window.showTextDocument(doc, { preview: true });
     return report;
   },
-};
+});
