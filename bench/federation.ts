@@ -1,7 +1,7 @@
 // Shared-state benchmarks: throughput with 1 and 8 writer processes, claim latency under contention,
 // and the time to build the Task Queue tree model for 10,000 tasks. The federations live under .tmp/ (scratch.ts).
-import { FederationSnapshot } from '../src/core/snapshot';
-import { Task } from '../src/core/state/schemas';
+import { FederationSnapshot } from '../src/core/federation/snapshot';
+import { Task } from '../src/core/federation/state/schemas';
 import { buildTaskTree } from '../src/extension/models/taskQueueModel';
 import { percentile, runWorker, setupFederation } from '../test/stress/run';
 import { fileCreateUs, scratchDir, settle } from './scratch';

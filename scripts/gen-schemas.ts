@@ -14,7 +14,7 @@ import {
   PersonasFileSchema,
   QueueFileSchema,
   ResourceLockSchema,
-} from '../src/core/state/schemas';
+} from '../src/core/federation/state/schemas';
 
 const DEFINITIONS: { file: string; title: string; description: string; schema: $ZodType }[] = [
   { file: 'personas.schema.json', title: 'Agent Federation personas', description: '.federation/personas.json: the persona registry.', schema: PersonasFileSchema },

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StateFileError } from './errors';
-import { ConfigFile, ConfigFileSchema } from './state/schemas';
+import { ConfigFile, ConfigFileSchema } from './federation/state/schemas';
 import { yaml } from './lazy';
 
 export const CONFIG_FILE = 'config.yaml';

@@ -2,7 +2,7 @@
 // disposable to VS Code. Activation reads nothing heavy: no Docker, no network; state loads in the background.
 import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
-import { FederationSnapshot, valueOr } from '../core/snapshot';
+import { FederationSnapshot, valueOr } from '../core/federation/snapshot';
 import type { BriefOptions } from '../core/brief';
 import { BriefDiagnostics } from './brief/diagnostics';
 import { registerBriefProviders } from './brief/providers';

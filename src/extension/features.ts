@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { briefClearanceFindings } from '../core/packages';
 import type { Logger } from '../core/ports';
 import type { Federation } from '../core/federation';
-import type { FederationSnapshot } from '../core/snapshot';
+import type { FederationSnapshot } from '../core/federation/snapshot';
 import { Agents } from './agents';
 import { AGENT_COMMANDS } from './agents/commands';
 import type { AgentsContext } from './agents/context';

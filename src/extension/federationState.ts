@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
 import { Logger } from '../core/ports';
-import { FederationSnapshot, loadSnapshot } from '../core/snapshot';
+import { FederationSnapshot, loadSnapshot } from '../core/federation/snapshot';
 import { Disposable } from './lifecycle';
 
 /** Enough to fold the several events of one change (temp file, rename, lock dir) into one reload. */

@@ -1,7 +1,7 @@
 // Which persona this window acts as ("I am research"), its heartbeat, and the status-bar item that shows it.
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
-import { FederationSnapshot, valueOr } from '../core/snapshot';
+import { FederationSnapshot, valueOr } from '../core/federation/snapshot';
 import { FederationState } from './federationState';
 import { Disposable } from './lifecycle';
 

@@ -6,9 +6,9 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { FederationSnapshot } from '../../src/core/snapshot';
-import type { QueueFile } from '../../src/core/state/schemas';
-import { FederationStore } from '../../src/core/state/store';
+import type { FederationSnapshot } from '../../src/core/federation/snapshot';
+import type { QueueFile } from '../../src/core/federation/state/schemas';
+import { FederationStore } from '../../src/core/federation/state/store';
 import type { FederationExtensionApi } from '../../src/extension/extension';
 
 const EXTENSION_ID = 'agent-federation.agent-federation';

@@ -10,7 +10,7 @@ import { BriefRegistry, Finding, RULES, fixAll, isBriefFileName, validateBrief }
 import { FederationError } from '../../core/errors';
 import { matchesGlob } from '../../core/glob';
 import { CLEARANCE_RULES, OPERATOR_LEVELS, OperatorLevel, PACKAGE_DOCS, Workspace } from '../../core/packages';
-import { PersonasFileSchema } from '../../core/state/schemas';
+import { PersonasFileSchema } from '../../core/federation/state/schemas';
 import { boolFlag, choiceFlag, defineCommand } from '../args';
 import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT } from '../types';

@@ -1,7 +1,7 @@
 // `federation init | persona | task | lock | artifact`: the shared-state commands, over the same core as the extension.
 import { FederationError } from '../../core/errors';
 import { Federation, RouteResult, effectiveStatus } from '../../core/federation';
-import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/state/schemas';
+import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/federation/state/schemas';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, UsageError } from '../types';

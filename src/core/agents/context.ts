@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { DockerClient } from '../docker/client';
 import { FederationError } from '../errors';
 import type { Clock, Logger } from '../ports';
-import type { FederationStore } from '../state/store';
+import type { FederationStore } from '../federation/state/store';
 import type { AgentFolders } from './files';
 import type { PlanOptions } from './plan';
 

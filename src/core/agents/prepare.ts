@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { BriefRegistry } from '../brief';
 import { FederationError, PackageRefusedError } from '../errors';
 import { buildPackage, type BootstrapPackage, type OperatorLevel } from '../packages';
-import type { FederationStore } from '../state/store';
+import type { FederationStore } from '../federation/state/store';
 import { displayPath, type AgentContext } from './context';
 import { planBrief, type AgentPlan, type PlanOptions } from './plan';
 

@@ -1,7 +1,7 @@
 // .federation/agents.json: one record per deployed agent. Read without the lock (the store renames atomically);
 // changed only inside FederationStore.transaction through tx.readText/tx.writeText, with the revision bumped.
 import { StateFileError } from '../errors';
-import type { FederationStore, Transaction } from '../state/store';
+import type { FederationStore, Transaction } from '../federation/state/store';
 import { AGENTS_FILE, AgentsFileSchema, emptyAgentsFile, type AgentRecord, type AgentsFile } from './schema';
 
 export function parseAgentsFile(text: string | undefined, file: string): AgentsFile {

@@ -1,6 +1,6 @@
 // The files of remote agents: the deployment records in .federation/agents.json and the JSON report an agent
 // writes into its /output. schemas/agent-report.schema.json is generated from AgentReportSchema
-// (scripts/gen-schemas.ts). zod/mini, as in src/core/state/schemas.ts, for load time.
+// (scripts/gen-schemas.ts). zod/mini, as in src/core/federation/state/schemas.ts, for load time.
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { DockerClient, DockerStream, LogChunk, LogOptions } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
 import { systemClock, silentLogger, type Clock, type Logger } from '../ports';
-import { FederationStore } from '../state/store';
+import { FederationStore } from '../federation/state/store';
 import { exportCompose, type ComposeExportOptions } from './composeExport';
 import { requireFederation, type AgentContext, type PlanDefaults } from './context';
 import { inspectHardening, logs, prune, remove, restart, stop, type PruneResult, type RemoveResult } from './control';

@@ -1,9 +1,9 @@
 // The MISSION_BRIEF front matter: the single definition. schemas/mission-brief.schema.json is generated from
 // BriefFrontMatterSchema (scripts/gen-schemas.ts); the validator parses with it and only words the messages.
-// zod/mini for the same load-time reason as src/core/state/schemas.ts.
+// zod/mini for the same load-time reason as src/core/federation/state/schemas.ts.
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
-import { ID_PATTERN } from '../state/schemas';
+import { ID_PATTERN } from '../federation/state/schemas';
 
 z.config(en());
 

@@ -1,7 +1,7 @@
 // .github/multi-agent-config.yml: the single definition. schemas/multi-agent-config.schema.json is generated from
 // MatrixConfigSchema (scripts/gen-schemas.ts). Objects are loose on purpose: files written for the original
 // shell/Python tooling carry extra keys, which validate.ts reports as warnings instead of refusing the file.
-// zod/mini for the same load-time reason as src/core/state/schemas.ts.
+// zod/mini for the same load-time reason as src/core/federation/state/schemas.ts.
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 

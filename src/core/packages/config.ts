@@ -1,6 +1,6 @@
 // The `confidentiality:` section of .federation/config.yaml: a default level and path rules. config.ts's schema is
 // loose, so this section survives its parse and is validated here. zod/mini for the load-time reason given in
-// src/core/state/schemas.ts.
+// src/core/federation/state/schemas.ts.
 import * as z from 'zod/mini';
 import { en } from 'zod/v4/locales';
 import { parseConfig } from '../config';

@@ -1,7 +1,7 @@
 // BOOTSTRAP.md: the same six questions in the same order for every consumer type, answered from what the
 // builder let in. Only facts that passed the clearance check reach this module; the builder redacts the result.
 import type { SectionName } from '../brief';
-import type { Persona, Task } from '../state/schemas';
+import type { Persona, Task } from '../federation/state/schemas';
 import type { PackageConfig } from './config';
 import { CONSUMER_POLICIES, Clearance, Consumer, LEVEL_NAMES, article } from './model';
 import type { SecretMount } from './types';

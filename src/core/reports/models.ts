@@ -6,7 +6,7 @@ import type { AgentInfo, AgentRecord, AgentReport } from '../agents';
 import { statusPhrase } from '../agents/status';
 import { effectiveStatus } from '../federation';
 import type { RunListing, RunSummary, TaskResult } from '../matrix/results';
-import type { FederationSnapshot } from '../snapshot';
+import type { FederationSnapshot } from '../federation/snapshot';
 import { bytes, duration, percent, signedDuration, signedPoints, timestamp, times } from './format';
 import type {
   AgentReportModel,

@@ -1,8 +1,8 @@
 // The helpers commands share: pickers that only ask for what the arguments left out. (Arguments: ./args; the
 // registry, services and error path: ./registry.)
 import * as vscode from 'vscode';
-import { valueOr } from '../../core/snapshot';
-import { Persona, Task, TaskStatus } from '../../core/state/schemas';
+import { valueOr } from '../../core/federation/snapshot';
+import { Persona, Task, TaskStatus } from '../../core/federation/state/schemas';
 import type { Services } from './registry';
 
 type State = Pick<Services, 'state'>;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ID_PATTERN } from '../../core/state/schemas';
+import { ID_PATTERN } from '../../core/federation/state/schemas';
 import { personas } from './common';
 import { defineCommand } from './registry';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ID_PATTERN, Persona } from '../../core/state/schemas';
+import { ID_PATTERN, Persona } from '../../core/federation/state/schemas';
 import { parseSkills } from './common';
 import { defineCommand } from './registry';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { valueOr } from '../../core/snapshot';
+import { valueOr } from '../../core/federation/snapshot';
 import { actingPersona } from './common';
 import { defineCommand } from './registry';
 

@@ -1,8 +1,8 @@
 // The Personas tree as plain data (no vscode import), so it is unit-tested and benchmarked without an editor.
-import { describeCalendar } from '../../core/calendar';
+import { describeCalendar } from '../../core/federation/calendar';
 import { effectiveStatus } from '../../core/federation';
-import { FederationSnapshot, valueOr } from '../../core/snapshot';
-import { Persona, ResourceLock } from '../../core/state/schemas';
+import { FederationSnapshot, valueOr } from '../../core/federation/snapshot';
+import { Persona, ResourceLock } from '../../core/federation/state/schemas';
 
 import type { IconSpec } from './node';
 

@@ -1,6 +1,6 @@
 // The Task Queue tree as plain data: tasks grouped by status in working order, most urgent first in each group.
-import { FederationSnapshot } from '../../core/snapshot';
-import { TASK_STATUSES, Task, TaskStatus } from '../../core/state/schemas';
+import { FederationSnapshot } from '../../core/federation/snapshot';
+import { TASK_STATUSES, Task, TaskStatus } from '../../core/federation/state/schemas';
 import { ErrorNode, IconSpec, errorNode } from './personasModel';
 
 export interface GroupNode {

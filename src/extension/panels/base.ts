@@ -1,7 +1,7 @@
 // What every report panel shares: the webview's options and HTML (fresh CSP nonce per render), the ready/init
 // handshake, validated messages from the page, debounced updates and disposal.
 import * as vscode from 'vscode';
-import type { FederationSnapshot } from '../../core/snapshot';
+import type { FederationSnapshot } from '../../core/federation/snapshot';
 import { ModelOf, PageMessageOf, PanelKind, parsePageMessage } from '../../core/reports/protocol';
 import type { AgentSource } from '../../core/reports/data';
 import { makeNonce, pageHtml } from '../../core/reports/html';

@@ -1,6 +1,6 @@
 // The federation dashboard: a single panel, refreshed when the state files change.
 import * as vscode from 'vscode';
-import { valueOr } from '../../core/snapshot';
+import { valueOr } from '../../core/federation/snapshot';
 import { listRuns } from '../../core/matrix/results';
 import type { DashboardModel } from '../../core/reports/protocol';
 import { PanelEnv, ReportPanel, VIEW_TYPES } from './base';

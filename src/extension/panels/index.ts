@@ -2,7 +2,7 @@
 // Panels keeps the open ones (one per run, per agent, one dashboard) and a serializer per panel type, so panels
 // come back after a window reload; it is the `panels` service of the three commands (./commands).
 import * as vscode from 'vscode';
-import type { FederationSnapshot } from '../../core/snapshot';
+import type { FederationSnapshot } from '../../core/federation/snapshot';
 import { RUN_ID_PATTERN } from '../../core/matrix/results';
 import { AGENT_ID_PATTERN } from '../../core/agents/schema';
 import { isPageState } from '../../core/reports/protocol';

@@ -1,7 +1,7 @@
 // One TreeDataProvider for both views: the model (a pure function of the snapshot) decides what is shown,
 // this class only turns plain nodes into TreeItems.
 import * as vscode from 'vscode';
-import { FederationSnapshot } from '../../core/snapshot';
+import { FederationSnapshot } from '../../core/federation/snapshot';
 import type { NodeBase } from '../models/node';
 
 export interface PlainNode extends NodeBase {

@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
 import { dashboardModel } from '../../../src/core/reports/models';
-import { loadSnapshot } from '../../../src/core/snapshot';
-import { TASK_STATUSES, TaskStatus } from '../../../src/core/state/schemas';
-import { TASK_TRANSITIONS } from '../../../src/core/taskTransitions';
+import { loadSnapshot } from '../../../src/core/federation/snapshot';
+import { TASK_STATUSES, TaskStatus } from '../../../src/core/federation/state/schemas';
+import { TASK_TRANSITIONS } from '../../../src/core/federation/taskTransitions';
 import { buildPersonasTree } from '../../../src/extension/models/personasModel';
 import { FakeClock, useTempDir } from '../../helpers/tmp';
 

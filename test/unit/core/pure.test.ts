@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { isAvailable, describeCalendar } from '../../../src/core/calendar';
+import { isAvailable, describeCalendar } from '../../../src/core/federation/calendar';
 import { matchesGlob } from '../../../src/core/glob';
 
 describe('glob (picomatch, with the semantics of .gitignore and VS Code settings)', () => {

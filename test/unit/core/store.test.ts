@@ -3,9 +3,9 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFil
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
-import { JOURNAL_LIMITS } from '../../../src/core/state/codec';
-import { QueueFile } from '../../../src/core/state/schemas';
-import { LOCK_TIMINGS } from '../../../src/core/state/store';
+import { JOURNAL_LIMITS } from '../../../src/core/federation/state/codec';
+import { QueueFile } from '../../../src/core/federation/state/schemas';
+import { LOCK_TIMINGS } from '../../../src/core/federation/state/store';
 import { useTempDir } from '../../helpers/tmp';
 
 describe('FederationStore', () => {

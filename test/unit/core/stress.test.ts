@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FederationStore, LOCK_TIMINGS } from '../../../src/core/state/store';
+import { FederationStore, LOCK_TIMINGS } from '../../../src/core/federation/state/store';
 import { WORKER, runWorker, setupFederation } from '../../stress/run';
 import { useTempDir } from '../../helpers/tmp';
 

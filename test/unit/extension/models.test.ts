@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { FederationSnapshot } from '../../../src/core/snapshot';
-import { Persona, Task } from '../../../src/core/state/schemas';
+import { FederationSnapshot } from '../../../src/core/federation/snapshot';
+import { Persona, Task } from '../../../src/core/federation/state/schemas';
 import { buildPersonasTree } from '../../../src/extension/models/personasModel';
 import { GroupNode, TaskNode, buildTaskTree } from '../../../src/extension/models/taskQueueModel';
 

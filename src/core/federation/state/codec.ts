@@ -5,7 +5,7 @@
 // The first check is by position against the lines this process last read or wrote for the same file (a plain
 // string comparison); only lines that differ there are looked up in the set, which has to hash them. With eight
 // writers on a 1,000-task queue, hashing every line on every read and write cost more than the write itself.
-import { StateFileError } from '../errors';
+import { StateFileError } from '../../errors';
 import { STATE_FILES, StateFileName, StateOf } from './schemas';
 
 const validatedLines = new Set<string>();

@@ -5,8 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { FederationError, StateFileError } from '../errors';
-import { Logger, silentLogger } from '../ports';
+import { FederationError, StateFileError } from '../../errors';
+import { Logger, silentLogger } from '../../ports';
 import { ItemsState, ReadState, applyJournal, journalRecord, noteWritten, serialize, validate } from './codec';
 import { FairLockTimeout, acquireFair } from './fairLock';
 import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';

@@ -1,5 +1,5 @@
 // The task status chain: which action moves a task from which statuses to which. Federation checks these
-// (src/core/federation.ts) and docs/tasks.md shows them; a unit test keeps the three equal.
+// (src/core/federation/service.ts) and docs/tasks.md shows them; a unit test keeps the three equal.
 // `start` is optional: complete and fail take a claimed task directly (the CLI's `task complete` and the editor's
 // inline Complete action on a claimed task), in_progress only tells others that work has begun.
 import type { TaskStatus } from './state/schemas';

@@ -4,11 +4,11 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isAvailable } from './calendar';
-import { CONFIG_FILE, DEFAULT_CONFIG_YAML, readConfig } from './config';
-import { FederationError, StateFileError, describeError, isFederationError, isStateFileError } from './errors';
-import { matchesGlob } from './glob';
+import { CONFIG_FILE, DEFAULT_CONFIG_YAML, readConfig } from '../config';
+import { FederationError, StateFileError, describeError, isFederationError, isStateFileError } from '../errors';
+import { matchesGlob } from '../glob';
 import { HandoffInput, acknowledgeHandoff, handoffFileName, renderHandoff } from './handoff';
-import { Clock, Logger, ProcessIdentity, silentLogger, systemClock } from './ports';
+import { Clock, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
 import {
   ConfigFile,
   ID_PATTERN,

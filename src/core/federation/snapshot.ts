@@ -1,7 +1,7 @@
 // Everything the views show, read in one go. Each part loads on its own, so one bad file shows as an error
 // where it belongs while the rest of the federation stays visible.
-import { FederationError, describeError, isFederationError } from './errors';
-import { Federation, LockProblem } from './federation';
+import { FederationError, describeError, isFederationError } from '../errors';
+import { Federation, LockProblem } from './service';
 import { CalendarFile, ConfigFile, PersonasFile, QueueFile, ResourceLock } from './state/schemas';
 
 export type Part<T> = { ok: true; value: T } | { ok: false; error: { reason: string; message: string; file?: string } };
