@@ -9,6 +9,7 @@ import { briefCommand } from './commands/brief';
 import { matrixCommand } from './commands/matrix';
 import { packageCommand } from './commands/package';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
+import { CliPorts, CliServices, DEFAULT_PORTS } from './services';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
 export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand];
@@ -35,14 +36,16 @@ const processIo: CliIo = {
   cwd: process.cwd(),
 };
 
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo, ports: CliPorts = DEFAULT_PORTS): Promise<number> {
   const args = parseArgs(argv);
   const json = args.flags.get('json') === true;
   const rootFlag = args.flags.get('root');
   args.flags.delete('json');
   args.flags.delete('root');
+  const root = path.resolve(io.cwd, typeof rootFlag === 'string' ? rootFlag : '.');
   const ctx: CliContext = {
-    root: path.resolve(io.cwd, typeof rootFlag === 'string' ? rootFlag : '.'),
+    root,
+    services: new CliServices(root, ports),
     json,
     // out is for exact text (JSON, SARIF, reports a command renders itself); human text goes through print or err.
     out: io.out,

@@ -1,6 +1,8 @@
 // The contract every `federation <group>` subcommand module implements. main.ts owns global flags
 // (--root, --json, --help) and exit-code mapping; a command module only parses its own words.
 
+import type { CliServices } from './services';
+
 export const EXIT = {
   ok: 0,
   /** A failure: bad state, a refused change, a failed check. */
@@ -21,6 +23,8 @@ export interface ParsedArgs {
 export interface CliContext {
   /** Absolute workspace root (--root, default cwd). */
   root: string;
+  /** The application services for this root, built once by main() (the composition root). */
+  services: CliServices;
   json: boolean;
   /** Writes stdout exactly (JSON, SARIF, HTML); human text written here goes through printable() first. */
   out(text: string): void;

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createAgentCommand } from '../../src/cli/commands/agent';
 import { parseArgs } from '../../src/cli/args';
+import { CliServices } from '../../src/cli/services';
 import { EXIT, type CliContext } from '../../src/cli/types';
 import { FolderSecretSource, internalNetworkName, LABEL } from '../../src/core/agents';
 import { readAgents } from '../../src/core/agents/records';
@@ -151,7 +152,7 @@ describe('Remote agents (real engine)', function () {
     const command = createAgentCommand({ onInterrupt: () => () => undefined });
     let out = '';
     let err = '';
-    const ctx: CliContext = { root: ws.root, json: false, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (_v, human) => (out += human() + '\n') };
+    const ctx: CliContext = { root: ws.root, services: new CliServices(ws.root), json: false, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (_v, human) => (out += human() + '\n') };
     const args = parseArgs(['deploy', 'internal.brief.md', '--host', down, '--image', images.agent]);
     let code: number;
     try {

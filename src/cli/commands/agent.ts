@@ -7,15 +7,11 @@ import { OPERATOR_LEVELS } from '../../core/packages';
 import { DEFAULT_OPERATOR_LEVEL } from './package';
 import { resolveDockerHost } from '../../core/docker/context';
 import { parseDockerHost } from '../../core/docker/host';
-import type { DockerClientFactory } from '../../core/docker/loader';
-import { loadDockerClient } from '../../core/docker/loader';
 import { boolFlag, choiceFlag, defineCommand, intFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export interface AgentCommandDeps {
-  /** Default: the real engine client, loaded on first use. */
-  clientFactory?: DockerClientFactory;
   /** Called with an abort function while logs are followed; default: Ctrl-C (SIGINT) aborts. */
   onInterrupt?: (abort: () => void) => () => void;
 }
@@ -59,9 +55,8 @@ function lineWriter(write: (line: string) => void): { push(text: string): void; 
 }
 
 export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
-  const clientFactory = deps.clientFactory ?? loadDockerClient;
   const onInterrupt = deps.onInterrupt ?? sigint;
-  const service = (ctx: CliContext): AgentService => new AgentService({ root: ctx.root, clientFactory });
+  const service = (ctx: CliContext): AgentService => ctx.services.agents();
   const id = (args: ParsedArgs): string => positional(args, 1, 'agent id');
 
   return defineCommand(

@@ -7,7 +7,7 @@ import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, UsageError } from '../types';
 
 function open(ctx: CliContext): Federation {
-  return new Federation(ctx.root);
+  return ctx.services.federation();
 }
 
 /** For reads: the store reads a missing file as empty state, so without this a folder with no federation lists nothing. */

@@ -3,7 +3,6 @@
 // failure, 2 usage, 130 cancelled by SIGINT. JSON shapes: docs/matrix.md.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DockerClientFactory, loadDockerClient } from '../../core/docker/loader';
 import { FederationError, isFederationError } from '../../core/errors';
 import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/containerRunner';
 import { loadMatrixConfig } from '../../core/matrix/load';
@@ -14,19 +13,14 @@ import { MatrixEvent } from '../../core/matrix/runner';
 import { configError, MatrixService, type PlanRequest } from '../../core/matrix/service';
 import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
 import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from '../../core/matrix/workflow';
-import { rememberedApprovals } from '../../core/commandApprovals';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
-import { newLocalProcessRunner } from '../../node/process';
 import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
 
 export const EXIT_CANCELLED = 130;
-
-/** The engine client for --isolation docker (tests put a fake or a specific host here). */
-export const matrixDocker: { clientFactory: DockerClientFactory } = { clientFactory: loadDockerClient };
 
 /** --isolation: process (default; "local" is its old name) or docker. */
 function isolationFlag(args: ParsedArgs): Isolation {
@@ -40,20 +34,9 @@ function printFindings(ctx: CliContext, findings: MatrixFinding[]): void {
   for (const f of findings) ctx.err(formatFinding(f));
 }
 
-/**
- * The matrix service for this command line: the engine of matrixDocker, local processes through the Node adapter,
- * approvals remembered per workspace.
- */
+/** The matrix service, with workspace commands allowed (and remembered) when the command line says so. */
 function service(ctx: CliContext, args: ParsedArgs): MatrixService {
-  return new MatrixService({
-    root: ctx.root,
-    clientFactory: matrixDocker.clientFactory,
-    processRunnerFactory: newLocalProcessRunner,
-    approvals: rememberedApprovals(
-      boolFlag(args, 'allow-workspace-commands'),
-      'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).',
-    ),
-  });
+  return ctx.services.matrix(boolFlag(args, 'allow-workspace-commands'));
 }
 
 /** The plan's slice from the command line; a malformed value is a usage error before the service is asked. */

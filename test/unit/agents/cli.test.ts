@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path';
 import { parseArgs } from '../../../src/cli/args';
 import { createAgentCommand } from '../../../src/cli/commands/agent';
+import { CliServices, DEFAULT_PORTS } from '../../../src/cli/services';
 import { CliContext, EXIT, UsageError } from '../../../src/cli/types';
 import type { DockerClient, DockerClientOptions } from '../../../src/core/docker/client';
 import { FakeDockerClient } from '../../helpers/fakeDocker';
@@ -15,8 +16,8 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
   /** Runs the command as main.ts does: global --json/--root, FederationError → exit 1, UsageError → exit 2. */
   async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
     const { w } = world;
-    const command = createAgentCommand({
-      clientFactory: async (o?: DockerClientOptions): Promise<DockerClient> => {
+    const command = createAgentCommand({ onInterrupt: () => () => undefined });
+    const clientFactory = async (o?: DockerClientOptions): Promise<DockerClient> => {
         const host = o?.host ?? '';
         if (!w.fakes.has(host)) {
           const f = new FakeDockerClient();
@@ -25,9 +26,7 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
           w.fakes.set(host, f);
         }
         return w.fakes.get(host)!;
-      },
-      onInterrupt: () => () => undefined,
-    });
+    };
     const args = parseArgs(argv);
     const json = args.flags.get('json') === true;
     args.flags.delete('json');
@@ -35,6 +34,8 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
     let err = '';
     const ctx: CliContext = {
       root: w.root, json,
+      // The fake engine goes in where main() puts the real one: the composition root's ports.
+      services: new CliServices(w.root, { ...DEFAULT_PORTS, clientFactory }),
       out: (s) => (out += s + '\n'),
       err: (s) => (err += s + '\n'),
       print: (value, human) => (out += (json ? JSON.stringify(value, null, 2) : human()) + '\n'),

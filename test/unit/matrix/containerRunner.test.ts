@@ -9,7 +9,6 @@ import { workspaceHash } from '../../../src/core/agents/labels';
 import type { ContainerInfo } from '../../../src/core/docker/client';
 import { FakeDockerClient } from '../../helpers/fakeDocker';
 import { FederationError } from '../../../src/core/errors';
-import { matrixDocker } from '../../../src/cli/commands/matrix';
 import { ContainerProcessRunner, dockerFindings, MATRIX_LABEL, prepareDockerIsolation, removeRunContainers } from '../../../src/core/matrix/containerRunner';
 import { effectiveIsolation } from '../../../src/core/matrix/isolation';
 import { planMatrix } from '../../../src/core/matrix/plan';
@@ -200,18 +199,16 @@ describe('matrix container runner (fake engine)', function () {
     });
 
     it('matrix run --run-id leaves another workspace\'s containers with the same run id alone', async () => {
-      const saved = { factory: matrixDocker.clientFactory, approvals: process.env['FEDERATION_APPROVALS_FILE'] };
+      const saved = { approvals: process.env['FEDERATION_APPROVALS_FILE'] };
       process.env['FEDERATION_APPROVALS_FILE'] = path.join(tmp.path, 'approvals.json');
-      matrixDocker.clientFactory = async () => fake;
       try {
         writeFileSync(path.join(root, FILE), configText({ t: 'a' }));
         const theirs = await fake.createContainer({ image: IMAGE, labels: { [MATRIX_LABEL.run]: 'shared', [MATRIX_LABEL.federation]: 'another-workspace' } });
         fake.onStart = (f, id) => f.exit(id, 0);
-        const r = await matrixCommandInProcess(root, 'run', '--isolation', 'docker', '--no-setup', '--run-id', 'shared', '--allow-workspace-commands');
+        const r = await matrixCommandInProcess(root, { clientFactory: async () => fake }, 'run', '--isolation', 'docker', '--no-setup', '--run-id', 'shared', '--allow-workspace-commands');
         assert.equal(r.code, 0, r.err);
         assert.deepEqual(fake.containerIds(), [theirs.id]);
       } finally {
-        matrixDocker.clientFactory = saved.factory;
         if (saved.approvals === undefined) delete process.env['FEDERATION_APPROVALS_FILE'];
         else process.env['FEDERATION_APPROVALS_FILE'] = saved.approvals;
       }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from '../../../src/cli/args';
 import { matrixCommand } from '../../../src/cli/commands/matrix';
+import { CliPorts, CliServices, DEFAULT_PORTS } from '../../../src/cli/services';
 import { CliContext, UsageError } from '../../../src/cli/types';
 import { isFederationError } from '../../../src/core/errors';
 import { MatrixConfig } from '../../../src/core/matrix/schema';
@@ -71,15 +72,15 @@ export function matrixCliEnv(root: string, env: Record<string, string | undefine
 
 /**
  * The command module in this process, with main.ts's mapping (usage → 2, FederationError → 1): only for tests
- * that hand the command a fake engine through matrixDocker, which no process can be given.
+ * that hand the command a fake engine through the composition root's ports, which no process can be given.
  */
-export async function matrixCommandInProcess(root: string, ...argv: string[]): Promise<CliResult> {
+export async function matrixCommandInProcess(root: string, ports: Partial<CliPorts>, ...argv: string[]): Promise<CliResult> {
   const args = parseArgs(argv);
   const json = args.flags.get('json') === true;
   args.flags.delete('json');
   let out = '';
   let err = '';
-  const ctx: CliContext = { root, json, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (v, h) => (out += (json ? JSON.stringify(v, null, 2) : h()) + '\n') };
+  const ctx: CliContext = { root, services: new CliServices(root, { ...DEFAULT_PORTS, ...ports }), json, out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n'), print: (v, h) => (out += (json ? JSON.stringify(v, null, 2) : h()) + '\n') };
   try {
     return { code: await matrixCommand.run(ctx, args), out, err };
   } catch (e) {

@@ -1,0 +1,47 @@
+// The CLI's composition root: main() builds this once per invocation from the ports (the engine client factory,
+// the local process runner) and every command takes its services from it, so no command builds a service of its
+// own and tests hand in fakes here instead of patching module globals.
+import { AgentService } from '../core/agents';
+import { rememberedApprovals } from '../core/commandApprovals';
+import type { DockerClientFactory } from '../core/docker/loader';
+import { loadDockerClient } from '../core/docker/loader';
+import { Federation } from '../core/federation';
+import type { ProcessRunnerFactory } from '../core/matrix/processPort';
+import { MatrixService } from '../core/matrix/service';
+import { newLocalProcessRunner } from '../node/process';
+
+export interface CliPorts {
+  /** The engine client (default: the dockerode adapter, dist/docker.js, loaded on first use). */
+  clientFactory: DockerClientFactory;
+  /** Local processes for matrix tasks and setup. */
+  processRunnerFactory: ProcessRunnerFactory;
+}
+
+export const DEFAULT_PORTS: CliPorts = { clientFactory: loadDockerClient, processRunnerFactory: newLocalProcessRunner };
+
+const APPROVAL_HINT = 'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).';
+
+export class CliServices {
+  private fed: Federation | undefined;
+  private agentService: AgentService | undefined;
+
+  constructor(readonly root: string, readonly ports: CliPorts = DEFAULT_PORTS) {}
+
+  federation(): Federation {
+    return (this.fed ??= new Federation(this.root));
+  }
+
+  agents(): AgentService {
+    return (this.agentService ??= new AgentService({ root: this.root, clientFactory: this.ports.clientFactory }));
+  }
+
+  /** The matrix, with workspace commands allowed (and remembered) when the command line says so. */
+  matrix(allowWorkspaceCommands: boolean): MatrixService {
+    return new MatrixService({
+      root: this.root,
+      clientFactory: this.ports.clientFactory,
+      processRunnerFactory: this.ports.processRunnerFactory,
+      approvals: rememberedApprovals(allowWorkspaceCommands, APPROVAL_HINT),
+    });
+  }
+}
