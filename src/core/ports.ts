@@ -1,5 +1,6 @@
 // Ports: the only ways the core reaches the outside. The extension and the CLI pass real implementations;
 // unit tests pass in-memory fakes.
+import type * as NodeFs from 'node:fs';
 
 export interface Clock {
   now(): Date;
@@ -21,3 +22,33 @@ export interface ProcessIdentity {
   host: string;
   pid: number;
 }
+
+// The file system the core works on. A type-only import: the core names Node's signatures (so the Node adapter
+// is Node's own fs and a test double implements exactly these), but never loads node:fs itself; the composition
+// roots pass `nodeFileSystem` from src/node/fs.ts. Only what the core uses is here: widen it when a module needs
+// more, so a fake knows what it must implement.
+
+type Promises = typeof NodeFs.promises;
+
+export type FileSystem = Pick<
+  Promises,
+  | 'access' | 'appendFile' | 'chmod' | 'chown' | 'copyFile' | 'cp' | 'lchown' | 'link' | 'lstat' | 'mkdir' | 'open'
+  | 'readdir' | 'readFile' | 'readlink' | 'realpath' | 'rename' | 'rm' | 'stat' | 'symlink' | 'unlink' | 'utimes'
+  | 'writeFile'
+> & {
+  readonly sync: Pick<
+    typeof NodeFs,
+    | 'existsSync' | 'lstatSync' | 'mkdirSync' | 'readdirSync' | 'readFileSync' | 'realpathSync' | 'renameSync' | 'rmSync'
+    | 'statSync' | 'writeFileSync'
+  >;
+  readonly createWriteStream: typeof NodeFs.createWriteStream;
+  readonly watch: typeof NodeFs.watch;
+  readonly constants: typeof NodeFs.constants;
+};
+
+export type FileHandle = NodeFs.promises.FileHandle;
+export type Stats = NodeFs.Stats;
+export type Dirent = NodeFs.Dirent;
+
+/** The process environment as the core reads it (never written): the front end passes process.env or a copy. */
+export type Environment = Readonly<Record<string, string | undefined>>;
