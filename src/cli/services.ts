@@ -1,23 +1,34 @@
-// The CLI's composition root: main() builds this once per invocation from the ports (the engine client factory,
-// the local process runner) and every command takes its services from it, so no command builds a service of its
+// The CLI's composition root: main() builds this once per invocation from the ports (the file system, the
+// environment, the engine client factory, the local process runner) and every command takes its services from it, so no command builds a service of its
 // own and tests hand in fakes here instead of patching module globals.
 import { AgentService } from '../core/agents';
 import { rememberedApprovals } from '../core/commandApprovals';
 import type { DockerClientFactory } from '../core/docker/loader';
-import { loadDockerClient } from '../core/docker/loader';
+import { dockerClientLoader } from '../core/docker/loader';
 import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
+import type { Environment, FileSystem } from '../core/ports';
+import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 
 export interface CliPorts {
+  /** The disk every service reads and writes (Node's fs). */
+  fs: FileSystem;
+  /** The process environment (DOCKER_HOST, XDG_CONFIG_HOME, …), read, never written. */
+  env: Environment;
   /** The engine client (default: the dockerode adapter, dist/docker.js, loaded on first use). */
   clientFactory: DockerClientFactory;
   /** Local processes for matrix tasks and setup. */
   processRunnerFactory: ProcessRunnerFactory;
 }
 
-export const DEFAULT_PORTS: CliPorts = { clientFactory: loadDockerClient, processRunnerFactory: newLocalProcessRunner };
+export const DEFAULT_PORTS: CliPorts = {
+  fs: nodeFileSystem,
+  env: process.env,
+  clientFactory: dockerClientLoader(nodeFileSystem),
+  processRunnerFactory: newLocalProcessRunner,
+};
 
 const APPROVAL_HINT = 'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).';
 

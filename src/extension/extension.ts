@@ -18,6 +18,8 @@ import type { Features } from './features';
 import { onDidRefuseUntrusted, type Refusal } from './trust';
 import { WindowPersona } from './windowPersona';
 import { loggerFrom } from './logger';
+import type { EditorPorts } from './ports';
+import { nodeFileSystem } from '../node/fs';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -46,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const elapsed = () => loadMs + performance.now() - activateStart;
   const log = vscode.window.createOutputChannel('Agent Federation', { log: true });
   context.subscriptions.push(log);
+  // The one set of ports every service below is built from.
+  const ports: EditorPorts = { fs: nodeFileSystem, env: process.env };
 
   // Mission briefs work with or without a federation; the registry sharpens validation when there is one.
   let briefOptions: BriefOptions = {};
@@ -63,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     // refuse with the reason (a warning), the others (Show Log, Validate Brief) work. The agents' and the panels'
     // commands are defined with their features, which are not set up here: placeholders refuse as they would.
     void vscode.commands.executeCommand('setContext', 'agentFederation.initialized', false);
-    const commands = editorCommandRegistry({ log, briefs });
+    const commands = editorCommandRegistry({ log, ports, briefs });
     context.subscriptions.push(commands);
     commands.add(CORE_COMMANDS);
     commands.add(placeholders(AGENT_COMMAND_IDS, 'agents'));
@@ -127,6 +131,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   let features: Features | undefined;
   const commands = editorCommandRegistry({
     log,
+    ports,
     fed,
     state,
     persona,
@@ -145,7 +150,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const ensureFeatures = (): Features => {
     if (!features) {
       const { Features: Setup } = require('./features') as typeof import('./features');
-      features = new Setup(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }, commands);
+      features = new Setup(context, { fed, log, logger, ports, briefs, snapshot: () => state.snapshot() }, commands);
       context.subscriptions.push(features);
     }
     return features;

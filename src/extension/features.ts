@@ -13,7 +13,7 @@ import type { BriefDiagnostics } from './brief/diagnostics';
 import type { CommandRegistry } from './commands/registry';
 import { Disposable, toDisposable } from './lifecycle';
 import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
-import { loadDockerClient } from '../core/docker/loader';
+import { dockerClientLoader } from '../core/docker/loader';
 import { MatrixService } from '../core/matrix/service';
 import { newLocalProcessRunner } from '../node/process';
 import { RunsController } from './matrix/runs';
@@ -21,6 +21,7 @@ import { trustGate } from './trust';
 import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
 import { Panels } from './panels';
 import { PANEL_COMMANDS } from './panels/commands';
+import type { EditorPorts } from './ports';
 import { operatorLevel } from './settings';
 import { SnapshotTreeProvider } from './views/treeProvider';
 
@@ -28,6 +29,7 @@ export interface FeatureDeps {
   fed: Federation;
   log: vscode.LogOutputChannel;
   logger: Logger;
+  ports: EditorPorts;
   briefs: BriefDiagnostics;
   snapshot: () => Promise<FederationSnapshot>;
 }
@@ -43,22 +45,22 @@ export class Features extends Disposable {
   /** Sets everything up and adds the agents' and the panels' commands to `commands`. */
   constructor(context: vscode.ExtensionContext, deps: FeatureDeps, commands: CommandRegistry) {
     super();
-    const { fed, log, logger, briefs } = deps;
+    const { fed, log, logger, ports, briefs } = deps;
     // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
     briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
     briefs.revalidateAll();
 
     // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
-    const agents = this._register(new Agents({ root: fed.root, log, fed }, context.secrets));
+    const agents = this._register(new Agents({ root: fed.root, log, fed, ports }, context.secrets));
     this.agents = agents.context;
     this.agentsTree = agents.tree as vscode.TreeDataProvider<unknown>;
     // Report panels share the Agents view's service, so one engine connection serves both.
-    this.panels = this._register(new Panels(context, { log, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() }));
+    this.panels = this._register(new Panels(context, { log, ports, root: fed.root, snapshot: deps.snapshot, agents: async () => agents.service() }));
 
     // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
     const matrix = new MatrixService({
       root: fed.root,
-      clientFactory: loadDockerClient,
+      clientFactory: dockerClientLoader(ports.fs),
       processRunnerFactory: newLocalProcessRunner,
       approvals: trustGate('Running the CI matrix'),
       logger,

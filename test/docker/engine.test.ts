@@ -10,10 +10,11 @@ import { Readable } from 'node:stream';
 import { isDockerStatus, type DockerClient } from '../../src/core/docker/client';
 import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
 import { parseDockerHost } from '../../src/core/docker/host';
-import { loadDockerClient } from '../../src/core/docker/loader';
+import { dockerClientLoader } from '../../src/core/docker/loader';
 import { FederationError } from '../../src/core/errors';
 import { tar } from './tar';
 import { busyboxContext, buildTestImage, collect, RUN_ID, runLabels, runToExit, tcpProxyToSocket, uniqueName, useEngine } from './helpers';
+import { nodeFileSystem } from '../../src/node/fs';
 
 async function rejection(p: Promise<unknown>): Promise<FederationError> {
   try {
@@ -95,7 +96,7 @@ describe('Docker boundary: engine, images and errors (real engine)', function ()
     });
 
     it('is loaded lazily through the loader', async () => {
-      const loaded = await loadDockerClient({ timeoutMs: 5_000 });
+      const loaded = await dockerClientLoader(nodeFileSystem)({ timeoutMs: 5_000 });
       await loaded.ping();
       assert.equal(loaded.hostLabel, client.hostLabel);
     });

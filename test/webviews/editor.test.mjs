@@ -32,10 +32,11 @@ async function makeExtension(dir) {
       contents: `
         import * as vscode from 'vscode';
         import { registerPanels } from './src/extension/panels';
+        import { nodeFileSystem } from './src/node/fs';
         export function activate(context) {
           const log = vscode.window.createOutputChannel('Panels test', { log: true });
           const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-          registerPanels(context, { log, root, snapshot: async () => undefined, agents: async () => undefined });
+          registerPanels(context, { log, ports: { fs: nodeFileSystem, env: process.env }, root, snapshot: async () => undefined, agents: async () => undefined });
         }`,
       resolveDir: ROOT, loader: 'ts',
     },

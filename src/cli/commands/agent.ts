@@ -27,9 +27,9 @@ function sigint(abort: () => void): () => void {
  * --host is parsed before anything is done: a bad address (a password in it) is an invalid-input error with the
  * password masked, rather than a host that `list` reports unreachable under the address as typed.
  */
-function hostFlag(args: ParsedArgs): string | undefined {
+function hostFlag(ctx: CliContext, args: ParsedArgs): string | undefined {
   const host = stringFlag(args, 'host');
-  if (host !== undefined) parseDockerHost(resolveDockerHost(host).host);
+  if (host !== undefined) parseDockerHost(resolveDockerHost(host, ctx.services.ports.env, ctx.services.ports.fs).host);
   return host;
 }
 
@@ -91,7 +91,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
         case 'deploy': {
           const briefs = args.positionals.slice(1);
           const copies = intFlag(args, 'copies');
-          const host = hostFlag(args);
+          const host = hostFlag(ctx, args);
           const secretsDir = stringFlag(args, 'secrets-dir');
           const image = stringFlag(args, 'image');
           const command = stringFlag(args, 'command');
@@ -112,7 +112,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           return EXIT.ok;
         }
         case 'list': {
-          const host = hostFlag(args);
+          const host = hostFlag(ctx, args);
           const result = await agents.list(host !== undefined ? { hosts: [host] } : {});
           ctx.print(result, () => result.agents.map(agentLine).join('\n') || 'No agents.');
           const down = result.hosts.filter((h) => !h.reachable);

@@ -3,10 +3,10 @@
 // DOCKER_CONTEXT, then the config's currentContext. Contexts live in $DOCKER_CONFIG (default ~/.docker) under
 // contexts/meta/<sha256 of the name>/meta.json. TLS material stored with a context is not used yet.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
+import type { Environment, FileSystem } from '../ports';
 
 export const CONTEXT_PREFIX = 'context://';
 
@@ -17,17 +17,17 @@ export interface ResolvedHost {
   context?: string;
 }
 
-function configDir(env: NodeJS.ProcessEnv): string {
+function configDir(env: Environment): string {
   return env['DOCKER_CONFIG'] || path.join(os.homedir(), '.docker');
 }
 
 /** The endpoint of a named context; 'default' is the local engine. */
-export function contextHost(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function contextHost(name: string, env: Environment, fs: FileSystem): string | undefined {
   if (name === 'default') return undefined;
   const meta = path.join(configDir(env), 'contexts', 'meta', createHash('sha256').update(name).digest('hex'), 'meta.json');
   let data: { Endpoints?: { docker?: { Host?: unknown } } };
   try {
-    data = JSON.parse(readFileSync(meta, 'utf8')) as typeof data;
+    data = JSON.parse(fs.sync.readFileSync(meta, 'utf8')) as typeof data;
   } catch {
     throw new FederationError('invalid-input', `Docker context "${name}" does not exist (no ${meta}). List them with "docker context ls".`, { context: name });
   }
@@ -36,20 +36,21 @@ export function contextHost(name: string, env: NodeJS.ProcessEnv = process.env):
   return host;
 }
 
-export function resolveDockerHost(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedHost {
+/** The engine address the user means; `env` and `fs` are the front end's (DOCKER_HOST, ~/.docker). */
+export function resolveDockerHost(explicit: string | undefined, env: Environment, fs: FileSystem): ResolvedHost {
   if (explicit?.startsWith(CONTEXT_PREFIX)) {
     const name = explicit.slice(CONTEXT_PREFIX.length);
-    return { host: contextHost(name, env), context: name };
+    return { host: contextHost(name, env, fs), context: name };
   }
   if (explicit) return { host: explicit };
   if (env['DOCKER_HOST']) return { host: env['DOCKER_HOST'] };
-  const named = env['DOCKER_CONTEXT'] || currentContext(env);
-  return named && named !== 'default' ? { host: contextHost(named, env), context: named } : { host: undefined };
+  const named = env['DOCKER_CONTEXT'] || currentContext(env, fs);
+  return named && named !== 'default' ? { host: contextHost(named, env, fs), context: named } : { host: undefined };
 }
 
-function currentContext(env: NodeJS.ProcessEnv): string | undefined {
+function currentContext(env: Environment, fs: FileSystem): string | undefined {
   try {
-    const cfg = JSON.parse(readFileSync(path.join(configDir(env), 'config.json'), 'utf8')) as { currentContext?: unknown };
+    const cfg = JSON.parse(fs.sync.readFileSync(path.join(configDir(env), 'config.json'), 'utf8')) as { currentContext?: unknown };
     return typeof cfg.currentContext === 'string' ? cfg.currentContext : undefined;
   } catch {
     return undefined;

@@ -3,9 +3,9 @@
 // tests it is the module itself, out/src/node/docker/dockerodeClient.js. The require path is computed at run time
 // so esbuild never pulls dockerode into the bundle that loads this, and the core never imports the adapter.
 
-import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FederationError } from '../errors';
+import type { FileSystem } from '../ports';
 import type { DockerClient, DockerClientOptions } from './client';
 
 export type DockerClientFactory = (opts?: DockerClientOptions) => Promise<DockerClient>;
@@ -25,10 +25,10 @@ export function adapterCandidates(dir: string = __dirname): string[] {
 
 let adapter: AdapterModule | undefined;
 
-function loadAdapter(): AdapterModule {
+function loadAdapter(fs: FileSystem): AdapterModule {
   if (adapter) return adapter;
   const candidates = adapterCandidates();
-  const file = candidates.find((c) => existsSync(c));
+  const file = candidates.find((c) => fs.sync.existsSync(c));
   if (!file) {
     throw new FederationError(
       'docker-unavailable',
@@ -45,5 +45,7 @@ function loadAdapter(): AdapterModule {
   return adapter;
 }
 
-/** The real engine client, loaded on first call. */
-export const loadDockerClient: DockerClientFactory = async (opts) => loadAdapter().createDockerodeClient(opts);
+/** The real engine client, loaded on first call; `fs` finds the adapter's file (the front end passes Node's). */
+export function dockerClientLoader(fs: FileSystem): DockerClientFactory {
+  return async (opts) => loadAdapter(fs).createDockerodeClient(opts);
+}

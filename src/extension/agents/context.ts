@@ -5,17 +5,19 @@ import * as vscode from 'vscode';
 import { AgentService, type AgentInfo } from '../../core/agents';
 import { hasEntries } from '../../core/agents/files';
 import { BRIEF_GLOB } from '../../core/brief/files';
-import { loadDockerClient } from '../../core/docker/loader';
+import { dockerClientLoader } from '../../core/docker/loader';
 import type { Federation } from '../../core/federation';
 import type { CommandArgs } from '../commands/args';
 import type { AgentsTreeProvider } from './provider';
 import type { SecretStorageSource } from './secretStorage';
 import { loggerFrom } from '../logger';
+import type { EditorPorts } from '../ports';
 
 export interface AgentsDeps {
   root: string;
   log: vscode.LogOutputChannel;
   fed: import('../../core/federation').Federation;
+  ports: EditorPorts;
 }
 
 export interface AgentsContext {
@@ -37,13 +39,14 @@ export function settings(): { host: string; image: string; commandTemplate: stri
   };
 }
 
-export function makeService(deps: { root: string; fed: Federation; log: vscode.LogOutputChannel }): AgentService {
+export function makeService(deps: { root: string; fed: Federation; log: vscode.LogOutputChannel; ports: EditorPorts }): AgentService {
   const s = settings();
+  const { fs, env } = deps.ports;
   return new AgentService({
     root: deps.root,
     store: deps.fed.store,
-    clientFactory: loadDockerClient,
-    defaultHost: s.host || process.env['DOCKER_HOST'] || '',
+    clientFactory: dockerClientLoader(fs),
+    defaultHost: s.host || env['DOCKER_HOST'] || '',
     defaults: { ...(s.image ? { defaultImage: s.image } : {}), ...(s.commandTemplate ? { commandTemplate: s.commandTemplate } : {}) },
     logger: loggerFrom(deps.log),
   });

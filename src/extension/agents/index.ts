@@ -3,9 +3,8 @@
 // is loaded only when the view is first shown or a command runs, never at activation.
 import * as vscode from 'vscode';
 import type { AgentService } from '../../core/agents';
-import type { Federation } from '../../core/federation';
 import { Disposable, toDisposable } from '../lifecycle';
-import { makeService, type AgentsContext } from './context';
+import { makeService, type AgentsContext, type AgentsDeps } from './context';
 import { AgentsTreeProvider } from './provider';
 import { SecretStorageSource } from './secretStorage';
 
@@ -17,7 +16,7 @@ export class Agents extends Disposable {
   readonly tree: AgentsTreeProvider;
   private current: AgentService | undefined;
 
-  constructor(deps: { root: string; log: vscode.LogOutputChannel; fed: Federation }, secrets: vscode.SecretStorage) {
+  constructor(deps: AgentsDeps, secrets: vscode.SecretStorage) {
     super();
     const service = (): AgentService => (this.current ??= makeService(deps));
     this.tree = this._register(new AgentsTreeProvider(service, deps.log));

@@ -13,6 +13,7 @@ import type { FederationState } from '../federationState';
 import { Disposable } from '../lifecycle';
 import type { RunsController } from '../matrix/runs';
 import type { Panels } from '../panels';
+import type { EditorPorts } from '../ports';
 import type { WindowPersona } from '../windowPersona';
 import { CommandArgs, type UriClass } from './args';
 import type { CommandId } from './ids';
@@ -20,6 +21,8 @@ import type { CommandId } from './ids';
 /** Everything a command may need. */
 export interface Services {
   log: vscode.LogOutputChannel;
+  /** The file system and environment the core is given (always there, like the log). */
+  ports: EditorPorts;
   /** The workspace's federation (its root is the folder's). */
   fed: Federation;
   /** Its latest snapshot, reloaded after every command that needs the federation. */
@@ -35,10 +38,10 @@ export interface Services {
   panels: Panels;
 }
 
-export type ServiceName = Exclude<keyof Services, 'log'>;
+export type ServiceName = Exclude<keyof Services, 'log' | 'ports'>;
 
-/** What a registry can supply: the log always, the rest when there is one (a getter may make it on first use). */
-export type ServiceSource = Pick<Services, 'log'> & { readonly [K in ServiceName]?: Services[K] | undefined };
+/** What a registry can supply: the log and the ports always, the rest when there is one (a getter may make it on first use). */
+export type ServiceSource = Pick<Services, 'log' | 'ports'> & { readonly [K in ServiceName]?: Services[K] | undefined };
 
 export interface CommandDef<N extends ServiceName, A> {
   readonly id: CommandId;
@@ -48,7 +51,7 @@ export interface CommandDef<N extends ServiceName, A> {
   readonly trust?: string;
   /** Reads the arguments (a tree node, a URI, a test's or a script's object, nothing) into the input of `run`. */
   readonly args: (args: CommandArgs) => A;
-  run(services: Pick<Services, N | 'log'>, input: A): Promise<unknown>;
+  run(services: Pick<Services, N | 'log' | 'ports'>, input: A): Promise<unknown>;
 }
 
 /** A command of any needs and input, as the registry holds it. */
@@ -137,7 +140,7 @@ export class CommandRegistry extends Disposable {
 
   /** The services the command needs, each read once; the first missing one refuses it. */
   private resolve(c: Command, onRefused: () => void): Services {
-    const got: Partial<Services> = { log: this.services.log };
+    const got: Partial<Services> = { log: this.services.log, ports: this.services.ports };
     for (const name of c.needs) {
       const service = this.services[name];
       if (service === undefined) {

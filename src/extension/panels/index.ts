@@ -14,6 +14,7 @@ import { RunReportPanel } from './runPanel';
 import { FederationError, describeError } from '../../core/errors';
 import { editorCommandRegistry } from '../commands/host';
 import { Disposable, toDisposable } from '../lifecycle';
+import type { EditorPorts } from '../ports';
 import { PANEL_COMMANDS } from './commands';
 
 export { VIEW_TYPES } from './base';
@@ -21,6 +22,7 @@ export type { AgentSource } from '../../core/reports/data';
 
 export interface PanelDeps {
   log: vscode.LogOutputChannel;
+  ports: EditorPorts;
   root?: string;
   snapshot(): Promise<FederationSnapshot | undefined>;
   /** The engines' view of agents; by default an AgentService over the shipped Docker client, made on first use. */
@@ -129,6 +131,7 @@ export class Panels extends Disposable {
   private defaultAgents(): Promise<AgentSource | undefined> {
     const root = this.deps.root;
     const log = this.deps.log;
+    const { fs } = this.deps.ports;
     return (this.source ??= (async () => {
       if (!root) return undefined;
       try {
@@ -137,9 +140,9 @@ export class Panels extends Disposable {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { AgentService } = require('../../core/agents/service') as typeof import('../../core/agents/service');
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { loadDockerClient } = require('../../core/docker/loader') as typeof import('../../core/docker/loader');
+        const { dockerClientLoader } = require('../../core/docker/loader') as typeof import('../../core/docker/loader');
         const logger = { debug: (m: string) => log.debug(m), info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
-        return new AgentService({ root, clientFactory: loadDockerClient, logger });
+        return new AgentService({ root, clientFactory: dockerClientLoader(fs), logger });
       } catch (e) {
         log.warn(`report panels: no Docker support (${describeError(e)}); agents show from their records only`);
         return undefined;
@@ -169,7 +172,7 @@ export class Panels extends Disposable {
  */
 export function registerPanels(context: vscode.ExtensionContext, deps: PanelDeps): Panels {
   const panels = new Panels(context, deps);
-  const registry = editorCommandRegistry({ log: deps.log, panels });
+  const registry = editorCommandRegistry({ log: deps.log, ports: deps.ports, panels });
   registry.add(PANEL_COMMANDS);
   context.subscriptions.push(panels, registry);
   return panels;

@@ -20,12 +20,14 @@ import {
 } from '../../core/docker/client';
 import { toFederationError, type CallContext } from '../../core/docker/engineErrors';
 import { resolveDockerHost } from '../../core/docker/context';
+import { nodeFileSystem } from '../fs';
 import { parseDockerHost, type DockerEndpoint } from '../../core/docker/host';
 import { AsyncQueue } from '../../core/docker/stream';
 import { JsonLines, LogDemuxer } from './wire';
 
 export function createDockerodeClient(options: DockerClientOptions = {}): DockerClient {
-  const endpoint = parseDockerHost(resolveDockerHost(options.host).host, {
+  // The adapter is Node's own: it reads this process's environment (as for the TLS and SSH settings below).
+  const endpoint = parseDockerHost(resolveDockerHost(options.host, process.env, nodeFileSystem).host, {
     tlsVerify: process.env['DOCKER_TLS_VERIFY'] === '1',
   });
   return new DockerodeClient(endpoint, options);

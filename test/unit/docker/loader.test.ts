@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { adapterCandidates, loadDockerClient } from '../../../src/core/docker/loader';
+import { adapterCandidates, dockerClientLoader } from '../../../src/core/docker/loader';
+import { nodeFileSystem } from '../../../src/node/fs';
 
 describe('docker adapter loader', () => {
   it('a bundle looks only beside itself, for docker.js', () => {
@@ -19,7 +20,7 @@ describe('docker adapter loader', () => {
   });
 
   it('loads a client from it without reaching an engine', async () => {
-    const client = await loadDockerClient({ host: 'unix:///tmp/af-no-engine-here.sock' });
+    const client = await dockerClientLoader(nodeFileSystem)({ host: 'unix:///tmp/af-no-engine-here.sock' });
     assert.equal(typeof client.ping, 'function');
     assert.match(client.hostLabel, /af-no-engine-here\.sock/);
   });

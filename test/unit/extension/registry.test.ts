@@ -11,7 +11,7 @@ class FakeUri {
 /** Stands in for vscode.Uri (only instanceof is asked of it). */
 const uriClass = FakeUri as unknown as UriClass;
 
-function harness(services: Partial<Omit<ServiceSource, 'log'>> = {}, opts: { trusted?: boolean } = {}) {
+function harness(services: Partial<Omit<ServiceSource, 'log' | 'ports'>> = {}, opts: { trusted?: boolean } = {}) {
   const events: string[] = [];
   const handlers = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   const log = {
@@ -31,7 +31,8 @@ function harness(services: Partial<Omit<ServiceSource, 'log'>> = {}, opts: { tru
     },
     showError: (command, e, severity) => events.push(`show.${severity} ${command}: ${(e as Error).message}`),
   };
-  const registry = new CommandRegistry(host, { log: log as never, ...services });
+  // None of these commands reaches the file system or the environment.
+  const registry = new CommandRegistry(host, { log: log as never, ports: { fs: {} as never, env: {} }, ...services });
   const call = (id: string, ...args: unknown[]) => handlers.get(id)!(...args);
   return { registry, events, handlers, call };
 }
@@ -66,9 +67,9 @@ describe('command registry (src/extension/commands/registry.ts)', () => {
     assert.equal(await h.call('agentFederation.cancelTask', { taskId: 'T3', reason: 'dup' }), 'done');
     assert.equal(await h.call('agentFederation.cancelTask', { kind: 'task', taskId: 'T4' }), 'done');
     assert.deepEqual(events, [
-      'run /w {"taskId":"T3","reason":"dup","confirm":false} fed,log',
+      'run /w {"taskId":"T3","reason":"dup","confirm":false} fed,log,ports',
       'state.reload',
-      'run /w {"taskId":"T4","confirm":true} fed,log',
+      'run /w {"taskId":"T4","confirm":true} fed,log,ports',
       'state.reload',
     ]);
   });

@@ -1,0 +1,8 @@
+// The outside world the editor's services are built from. extension.ts (the composition root) makes one set, Node's
+// file system and the extension host's environment, and hands it down; nothing below it picks its own.
+import type { Environment, FileSystem } from '../core/ports';
+
+export interface EditorPorts {
+  readonly fs: FileSystem;
+  readonly env: Environment;
+}
