@@ -10,6 +10,7 @@ import { AgentService, LABEL, MASK_OPTIONS, TMPFS_OPTIONS } from '../src/core/ag
 import { createDockerodeClient } from '../src/node/docker/dockerodeClient';
 import { Federation } from '../src/core/federation';
 import { tar } from '../test/docker/tar';
+import { nodeFileSystem } from '../src/node/fs';
 
 const run = promisify(execFile);
 const COUNT = 20;
@@ -83,7 +84,7 @@ export async function benchAgents(): Promise<Record<string, number>> {
   try {
     await new Federation(root).init();
     writeFileSync(path.join(root, 'idle.brief.md'), BRIEF);
-    const service = new AgentService({ root, defaultHost: '', clientFactory: async (o) => createDockerodeClient(o) });
+    const service = new AgentService({ root, fs: nodeFileSystem, env: process.env, defaultHost: '', clientFactory: async (o) => createDockerodeClient(o) });
     const deploy = async (): Promise<number> => {
       const t0 = performance.now();
       const { agents } = await service.deploy(['idle.brief.md'], { copies: COUNT, image, command: ['sleep', '60'], labels });

@@ -43,13 +43,15 @@ export class CliServices {
   }
 
   agents(): AgentService {
-    return (this.agentService ??= new AgentService({ root: this.root, clientFactory: this.ports.clientFactory }));
+    const { fs, env, clientFactory } = this.ports;
+    return (this.agentService ??= new AgentService({ root: this.root, fs, env, clientFactory }));
   }
 
   /** The matrix, with workspace commands allowed (and remembered) when the command line says so. */
   matrix(allowWorkspaceCommands: boolean): MatrixService {
     return new MatrixService({
       root: this.root,
+      fs: this.ports.fs,
       clientFactory: this.ports.clientFactory,
       processRunnerFactory: this.ports.processRunnerFactory,
       approvals: rememberedApprovals(allowWorkspaceCommands, APPROVAL_HINT),

@@ -47,7 +47,7 @@ export class Features extends Disposable {
     super();
     const { fed, log, logger, ports, briefs } = deps;
     // Briefs naming files above a remote agent's clearance get a finding too (reads the workspace, so it is async).
-    briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
+    briefs.extra = (text, file) => briefClearanceFindings(text, { root: fed.root, disk: ports.fs }, { consumer: 'remote-agent', operatorLevel: operatorLevel(), briefPath: file });
     briefs.revalidateAll();
 
     // The Agents view talks to Docker only when it is shown; dockerode (dist/docker.js) loads on that first use.
@@ -60,6 +60,7 @@ export class Features extends Disposable {
     // CI matrix runs: the Runs view (live while a run is in progress) and problems in the matrix config.
     const matrix = new MatrixService({
       root: fed.root,
+      fs: ports.fs,
       clientFactory: dockerClientLoader(ports.fs),
       processRunnerFactory: newLocalProcessRunner,
       approvals: trustGate('Running the CI matrix'),

@@ -15,6 +15,7 @@ import {
   assertNothingLeft, buildAgentImages, filesContaining, logText, makeWorkspace, markers, rawInspect, waitForAgent, type Workspace,
 } from '../fixtures/agents/engine';
 import { RUN_ID, runLabels, useEngine } from './helpers';
+import { nodeFileSystem } from '../../src/node/fs';
 
 const SECRET = `isolation-${RUN_ID}-Zq8wX2vL5nR7`;
 const MiB = 1024 * 1024;
@@ -34,7 +35,7 @@ describe('Remote agents: isolation (real engine)', function () {
 
   async function deploy(ws: Workspace, script: string, copies = 1): Promise<AgentInfo[]> {
     const { agents } = await ws.service.deploy(['reviewer.brief.md'], {
-      copies, command: ['sh', '-c', script], operatorLevel: 'L3', secrets: new FolderSecretSource(ws.secretsDir), labels: runLabels(),
+      copies, command: ['sh', '-c', script], operatorLevel: 'L3', secrets: new FolderSecretSource(nodeFileSystem, ws.secretsDir), labels: runLabels(),
     });
     return agents;
   }

@@ -18,6 +18,7 @@ import {
 } from '../fixtures/agents/engine';
 import { RUN_LABEL, RUN_ID, runLabels, useEngine } from './helpers';
 import { failure } from '../helpers/failure';
+import { nodeFileSystem } from '../../src/node/fs';
 
 const SECRET = `s3cr3t-${RUN_ID}-value-9f8e7d`;
 
@@ -34,7 +35,7 @@ describe('Remote agents (real engine)', function () {
 
   it('deploys a brief with the default command, collects its report and removes it without a trace', async () => {
     const ws = await makeWorkspace(each, images.agent, SECRET);
-    const { agents, warnings } = await ws.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets: new FolderSecretSource(ws.secretsDir), labels: runLabels() });
+    const { agents, warnings } = await ws.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets: new FolderSecretSource(nodeFileSystem, ws.secretsDir), labels: runLabels() });
     assert.equal(agents.length, 1);
     const id = agents[0]!.id;
     assert.deepEqual(warnings.filter((w) => !/MB05[01]/.test(w)), []);
@@ -87,7 +88,7 @@ describe('Remote agents (real engine)', function () {
     const ws = await makeWorkspace(each, images.agent, SECRET);
     const script = 'echo "IFACES=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\\n" " ")"; echo "ME=$AGENT_ID"';
     const { agents } = await ws.service.deploy(['internal.brief.md', 'reviewer.brief.md'], {
-      copies: 3, command: ['sh', '-c', script], operatorLevel: 'L3', secrets: new FolderSecretSource(ws.secretsDir), labels: runLabels(),
+      copies: 3, command: ['sh', '-c', script], operatorLevel: 'L3', secrets: new FolderSecretSource(nodeFileSystem, ws.secretsDir), labels: runLabels(),
     });
     assert.equal(agents.length, 6);
     const net = internalNetworkName(ws.service.federationHash);

@@ -8,6 +8,7 @@ import type { DockerClient } from '../../src/core/docker/client';
 import { buildAgentImages, FIXTURES } from '../fixtures/agents/engine';
 import { cliIn, hasStack, type CliResult } from '../helpers/cli';
 import { useEngine } from './helpers';
+import { nodeFileSystem } from '../../src/node/fs';
 
 describe('federation CLI as shipped (dist/cli.js, real engine)', function () {
   this.timeout(90_000);
@@ -27,7 +28,7 @@ describe('federation CLI as shipped (dist/cli.js, real engine)', function () {
     assert.equal((await cli('init')).code, 0);
     copyFileSync(path.join(FIXTURES, 'internal.brief.md'), path.join(root, 'internal.brief.md'));
     closers.push(async () => {
-      for (const c of await client.listContainers({ labels: federationLabels(workspaceHash(root)) })) {
+      for (const c of await client.listContainers({ labels: federationLabels(workspaceHash(nodeFileSystem, root)) })) {
         await client.removeContainer(c.id, { force: true, removeVolumes: true }).catch(() => undefined);
       }
     });

@@ -17,6 +17,7 @@ import { validateMatrixConfig } from '../../src/core/matrix/validate';
 import { newLocalProcessRunner } from '../../src/node/process';
 import { matrixCli, matrixCliEnv } from '../unit/matrix/helpers';
 import { buildTestImage, RUN_ID, runLabels, useEngine } from './helpers';
+import { nodeFileSystem } from '../../src/node/fs';
 
 describe('Matrix runs in containers (real engine)', function () {
   this.timeout(90_000);
@@ -45,7 +46,7 @@ describe('Matrix runs in containers (real engine)', function () {
     const { config, findings } = validateMatrixConfig(text, 'multi-agent-config.yml');
     assert.ok(config, JSON.stringify(findings));
     const plan = planMatrix(config);
-    const isolation = await prepareDockerIsolation({ client, root, config, plan, labels: runLabels() });
+    const isolation = await prepareDockerIsolation({ fs: nodeFileSystem, client, root, config, plan, labels: runLabels() });
     return { config, plan, isolation };
   }
 
@@ -197,7 +198,7 @@ priorities:
     const text = readFileSync(path.join(root, '.github', 'multi-agent-config.yml'), 'utf8');
     const { config } = validateMatrixConfig(text, 'x.yml');
     const plan = planMatrix(config!);
-    const e = await prepareDockerIsolation({ client, root, config: config!, plan, labels: runLabels() }).then(() => undefined, (x: unknown) => x);
+    const e = await prepareDockerIsolation({ fs: nodeFileSystem, client, root, config: config!, plan, labels: runLabels() }).then(() => undefined, (x: unknown) => x);
     assert.ok(e instanceof FederationError);
     assert.equal(e.reason, 'outside-workspace');
     // The config check refuses it first (before approvals, the engine or any container).
@@ -292,11 +293,11 @@ priorities:
     const { config } = validateMatrixConfig(text, 'x.yml');
     const plan = planMatrix(config!);
     const down = createDockerodeClient({ host: `unix://${path.join(root, 'no-engine.sock')}` });
-    const e1 = await prepareDockerIsolation({ client: down, root, config: config!, plan }).then(() => undefined, (e: unknown) => e);
+    const e1 = await prepareDockerIsolation({ fs: nodeFileSystem, client: down, root, config: config!, plan }).then(() => undefined, (e: unknown) => e);
     assert.ok(e1 instanceof FederationError);
     assert.equal(e1.reason, 'docker-unavailable');
     assert.match(e1.message, /Is Docker running\?/);
-    const e2 = await prepareDockerIsolation({ client, root, config: config!, plan }).then(() => undefined, (e: unknown) => e);
+    const e2 = await prepareDockerIsolation({ fs: nodeFileSystem, client, root, config: config!, plan }).then(() => undefined, (e: unknown) => e);
     assert.ok(e2 instanceof FederationError);
     assert.equal(e2.reason, 'not-found');
     assert.match(e2.message, new RegExp(`af-test/none-such:${RUN_ID} \\(b\\)`));
@@ -337,14 +338,14 @@ priorities:
 
       // A crashed run's container: found by its run label and removed.
       const { id } = await client.createContainer({
-        image, cmd: ['sleep', '60'], labels: { ...runLabels(), [MATRIX_LABEL.run]: 'crashed-run', [MATRIX_LABEL.federation]: workspaceHash(root) },
+        image, cmd: ['sleep', '60'], labels: { ...runLabels(), [MATRIX_LABEL.run]: 'crashed-run', [MATRIX_LABEL.federation]: workspaceHash(nodeFileSystem, root) },
       });
       await client.startContainer(id);
       const cleaned = await cli(root, '--json', 'clean', '--run', 'crashed-run');
       assert.equal(cleaned.code, 0, cleaned.err);
       assert.equal(JSON.parse(cleaned.out).removed.length, 1);
       assert.deepEqual(await ours('crashed-run'), []);
-      assert.deepEqual(await removeRunContainers(client, { root, runId: 'crashed-run' }), []);
+      assert.deepEqual(await removeRunContainers(nodeFileSystem, client, { root, runId: 'crashed-run' }), []);
     });
   });
 });

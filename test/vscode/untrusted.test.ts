@@ -10,6 +10,7 @@ import { LABEL, workspaceHash } from '../../src/core/agents/labels';
 import type { DockerClient } from '../../src/core/docker/client';
 import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
 import type { FederationExtensionApi } from '../../src/extension/extension';
+import { nodeFileSystem } from '../../src/node/fs';
 
 const EXTENSION_ID = 'agent-federation.agent-federation';
 
@@ -62,7 +63,7 @@ describe('An untrusted workspace (Restricted Mode)', function () {
   before(async () => {
     docker = createDockerodeClient({});
     // This workspace's containers only: other test runs may share the engine.
-    ours = { [LABEL.federation]: workspaceHash(root()) };
+    ours = { [LABEL.federation]: workspaceHash(nodeFileSystem, root()) };
     // A valid brief, so that Deploy Agent would get as far as the engine if it did not refuse first.
     fs.writeFileSync(
       path.join(root(), 'briefs', 'untrusted-test.brief.md'),

@@ -12,6 +12,7 @@ import { agentReportModel, dashboardModel, logTail, mdText, missionFromBrief, ru
 import { isModelOf, parseHostMessage, parsePageMessage } from '../../src/core/reports/protocol';
 import { agentInfo, agentModel, agentRecord, BRIEF, dashboardModelFixture, liveRunModel, LOG, NOW, runModel, snapshot } from '../fixtures/webviews/models';
 import { makeRun } from '../fixtures/webviews/runs';
+import { nodeFileSystem } from '../../src/node/fs';
 
 describe('report panels: view models', () => {
   describe('run report', () => {
@@ -294,20 +295,20 @@ describe('report panels: reading runs and agents', () => {
         return { close() {}, async *[Symbol.asyncIterator]() { yield* chunks; } };
       },
     };
-    const { model, outputDir } = await loadAgent(root, resolveAgentRef(root, id), source, { now: NOW });
+    const { model, outputDir } = await loadAgent(nodeFileSystem, root, resolveAgentRef(root, id), source, { now: NOW });
     assert.equal(model.status, 'running');
     assert.equal(model.live, true);
     assert.deepEqual(model.logTail, ['hello', 'world']);
     assert.deepEqual(model.report!.deliverables.map((d) => [d.path, d.exists]), [['review.md', true], ['findings/sql.md', false], ['/output/none.txt', false]]);
-    assert.equal(await deliverablePath(outputDir, 'review.md'), path.join(out, 'review.md'));
-    assert.equal(await deliverablePath(outputDir, 'findings/sql.md'), undefined, 'a link is never opened');
-    assert.equal(await deliverablePath(outputDir, '../../agents.json'), undefined);
+    assert.equal(await deliverablePath(nodeFileSystem, outputDir, 'review.md'), path.join(out, 'review.md'));
+    assert.equal(await deliverablePath(nodeFileSystem, outputDir, 'findings/sql.md'), undefined, 'a link is never opened');
+    assert.equal(await deliverablePath(nodeFileSystem, outputDir, '../../agents.json'), undefined);
 
-    const viaFile = await loadAgent(root, resolveAgentRef(root, path.join(out, REPORT_FILE)), undefined);
+    const viaFile = await loadAgent(nodeFileSystem, root, resolveAgentRef(root, path.join(out, REPORT_FILE)), undefined);
     assert.equal(viaFile.model.id, id, 'a report inside an agent folder is that agent');
     const elsewhere = path.join(root, 'copy.json');
     await fs.copyFile(path.join(out, REPORT_FILE), elsewhere);
-    const plain = await loadAgent(root, resolveAgentRef(root, elsewhere), undefined);
+    const plain = await loadAgent(nodeFileSystem, root, resolveAgentRef(root, elsewhere), undefined);
     assert.equal(plain.model.report?.summary, 'Done.');
     assert.match(plain.model.logNote ?? '', /no container/);
   });
@@ -316,7 +317,7 @@ describe('report panels: reading runs and agents', () => {
     const hang = new Promise<never>(() => undefined);
     const source = { get: () => hang, list: () => hang, logs: () => hang };
     const t0 = Date.now();
-    const { model } = await loadAgent(root, { agentId: 'ghost-1' }, source, { timeoutMs: 200 });
+    const { model } = await loadAgent(nodeFileSystem, root, { agentId: 'ghost-1' }, source, { timeoutMs: 200 });
     assert.ok(Date.now() - t0 < 3000);
     assert.match(model.error ?? '', /did not answer/);
   });

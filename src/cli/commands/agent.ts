@@ -102,7 +102,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
             operatorLevel,
             ...(copies !== undefined ? { copies } : {}),
             ...(host !== undefined ? { host } : {}),
-            ...(secretsDir !== undefined ? { secrets: new FolderSecretSource(path.resolve(ctx.root, secretsDir)) } : {}),
+            ...(secretsDir !== undefined ? { secrets: new FolderSecretSource(ctx.services.ports.fs, path.resolve(ctx.root, secretsDir)) } : {}),
             ...(image !== undefined ? { image } : {}),
             ...(command !== undefined ? { command } : {}),
             ...(network !== undefined ? { network } : {}),

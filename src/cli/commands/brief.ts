@@ -70,7 +70,7 @@ export const briefCommand: CliCommand = defineCommand(
         results.push({ ...result, deploy: null });
         continue;
       }
-      if (!workspaces.has(root)) workspaces.set(root, Workspace.open({ root }));
+      if (!workspaces.has(root)) workspaces.set(root, Workspace.open({ root, disk: ctx.services.ports.fs }));
       const more = await deployFindings(checked, await workspaces.get(root)!, { operatorLevel, briefPath: path.relative(root, abs).split(path.sep).join('/') });
       const findings = [...result.findings, ...more].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
       // Deploy refuses any brief with an error: the validator's, or one of these.

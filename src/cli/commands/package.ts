@@ -32,6 +32,7 @@ function options(ctx: CliContext, args: ParsedArgs): PackageOptions {
     consumer,
     operatorLevel: level,
     root: ctx.root,
+    disk: ctx.services.ports.fs,
     ...(persona ? { persona } : {}),
     ...(brief ? { brief: path.resolve(ctx.root, brief) } : {}),
   };
@@ -67,7 +68,7 @@ export const packageCommand: CliCommand = defineCommand(
         ctx.print({ ok: false, written: false, manifest: pkg.manifest }, () => `${describePackage(pkg.manifest)}\nNothing was written.`);
         return EXIT.error;
       }
-      const result = await writePackage(pkg, path.resolve(ctx.root, out));
+      const result = await writePackage(ctx.services.ports.fs, pkg, path.resolve(ctx.root, out));
       ctx.print({ ok: true, written: true, out: result.outDir, files: result.written, replaced: result.replaced, manifest: pkg.manifest }, () =>
         `${describePackage(pkg.manifest)}\n${result.replaced ? 'Replaced the package in' : 'Written to'} ${result.outDir} (${result.written.length} files).`,
       );

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type { DockerClient } from '../docker/client';
 import { FederationError } from '../errors';
-import type { Clock, Logger } from '../ports';
+import type { Clock, FileSystem, Logger } from '../ports';
 import type { FederationStore } from '../federation/state/store';
 import type { AgentFolders } from './files';
 import type { PlanOptions } from './plan';
@@ -23,6 +23,8 @@ export interface AgentContext {
   readonly defaults: PlanDefaults;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The disk: the workspace, the agents' folders, the briefs. */
+  readonly fs: FileSystem;
   /** One client per engine address, made on first use. */
   client(host: string): Promise<DockerClient>;
   folders(id: string): AgentFolders;

@@ -55,7 +55,7 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
     throw new FederationError('invalid-transition', `Agent ${loc.id} is still running: stop it first, or remove it with force.`, { id: loc.id, status: 'running' });
   }
   const folders = ctx.folders(loc.id);
-  const hasOutput = await hasEntries(folders.outputDir);
+  const hasOutput = await hasEntries(ctx.fs, folders.outputDir);
   if (hasOutput && !loc.record?.collectedAt && !options.force) {
     throw new FederationError(
       'invalid-transition',
@@ -71,8 +71,8 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
     }
   }
   // Secrets go with the container, whatever else fails afterwards.
-  await removeTree(folders.secretsDir);
-  await removeTree(folders.dir);
+  await removeTree(ctx.fs, folders.secretsDir);
+  await removeTree(ctx.fs, folders.dir);
   await updateAgents(ctx.store, (agents) => {
     const i = agents.findIndex((r) => r.id === loc.id);
     if (i >= 0) agents.splice(i, 1);

@@ -4,11 +4,11 @@
 // nothing: when any part fails, rollback() removes every container, network and folder it made before the error
 // is thrown. An agent sees only its package: the workspace itself is never mounted.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isDockerStatus, type ContainerSpec, type DockerClient } from '../docker/client';
 import { FederationError, PackageRefusedError, describeError, isFederationError, type RefusedFile } from '../errors';
 import { PACKAGE_LAYOUT, writePackage, type BootstrapPackage, type OperatorLevel } from '../packages';
+import type { FileSystem } from '../ports';
 import { requireFederation, type AgentContext } from './context';
 import { chownTree, ensureAgentsDir, prepareOutputFolder, removeTree, type AgentFolders, type Owner } from './files';
 import { LABEL, containerName, federationLabels } from './labels';
@@ -96,7 +96,7 @@ export async function deploy(ctx: AgentContext, briefs: string[], options: Deplo
   const prepared = await planAndPackage(ctx, briefs, options);
   const client = await ctx.client(host);
   await checkEngine(client, prepared.briefs, options.signal);
-  await ensureAgentsDir(ctx.store.dir);
+  await ensureAgentsDir(ctx.fs, ctx.store.dir);
 
   const d: Deployment = {
     host, client,
@@ -150,7 +150,7 @@ async function planAndPackage(ctx: AgentContext, briefs: string[], options: Depl
   // What each agent may see is its remote-agent package: built (not written) now, so a refused one stops
   // the deployment before any folder, secret or container exists.
   const packages: BootstrapPackage[] = [];
-  for (const plan of plans) packages.push(await agentPackage(ctx.root, plan, operatorLevel, 'no agent was deployed'));
+  for (const plan of plans) packages.push(await agentPackage(ctx, plan, operatorLevel, 'no agent was deployed'));
   const prepared: PreparedBrief[] = [];
   for (const [i, plan] of plans.entries()) {
     const pkg = packages[i] as BootstrapPackage;
@@ -158,7 +158,7 @@ async function planAndPackage(ctx: AgentContext, briefs: string[], options: Depl
     refuseSecretCopies(plan.file, pkg, secrets);
     prepared.push({ plan, pkg, secrets });
   }
-  const { user, owner } = await agentUser(ctx.root, options.user);
+  const { user, owner } = await agentUser(ctx, options.user);
   return { briefs: prepared, operatorLevel, user, ...(owner ? { owner } : {}) };
 }
 
@@ -190,7 +190,7 @@ function refuseSecretCopies(brief: string, pkg: BootstrapPackage, values: Map<st
  * The container user: never root. Our own uid when we are not root (we own the agent's folders); when we are
  * root, the workspace owner's uid, or nobody (65534) for a root-owned workspace, with the folders chowned to it.
  */
-async function agentUser(root: string, override?: string): Promise<{ user: string; owner?: Owner }> {
+async function agentUser(ctx: Pick<AgentContext, 'root' | 'fs'>, override?: string): Promise<{ user: string; owner?: Owner }> {
   const amRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (override !== undefined) {
     const m = /^(\d+)(?::(\d+))?$/.exec(override);
@@ -200,7 +200,7 @@ async function agentUser(root: string, override?: string): Promise<{ user: strin
   }
   if (typeof process.getuid !== 'function' || typeof process.getgid !== 'function') return { user: '65534:65534' };
   if (!amRoot) return { user: `${process.getuid()}:${process.getgid()}` };
-  const st = await fs.stat(root);
+  const st = await ctx.fs.stat(ctx.root);
   const owner = st.uid !== 0 ? { uid: st.uid, gid: st.gid } : { uid: 65534, gid: 65534 };
   return { user: `${owner.uid}:${owner.gid}`, owner };
 }
@@ -251,10 +251,10 @@ async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared,
   const { plan, pkg } = brief;
   const folders = ctx.folders(id);
   // Created here, exclusively: only a folder this deployment made is ever removed by its rollback.
-  await fs.mkdir(folders.dir, { mode: 0o700 });
+  await ctx.fs.mkdir(folders.dir, { mode: 0o700 });
   const entry: MadeAgent = { id, folders };
   d.made.push(entry);
-  await writeAgentFolders(folders, brief, prepared.owner);
+  await writeAgentFolders(ctx.fs, folders, brief, prepared.owner);
   const networkName = plan.network === 'internal' && d.network ? d.network.name : 'none';
   const spec = agentContainerSpec(ctx, d, plan, id, folders, prepared.user, networkName);
   const created = await d.client.createContainer(spec, d.call);
@@ -289,14 +289,14 @@ async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared,
 }
 
 /** The agent's package (its only /workspace), output folder and secrets, readable by the container user. */
-async function writeAgentFolders(folders: AgentFolders, brief: PreparedBrief, owner: Owner | undefined): Promise<void> {
-  await prepareOutputFolder(folders, owner);
-  await writePackage(brief.pkg, folders.packageDir);
+async function writeAgentFolders(fs: FileSystem, folders: AgentFolders, brief: PreparedBrief, owner: Owner | undefined): Promise<void> {
+  await prepareOutputFolder(fs, folders, owner);
+  await writePackage(fs, brief.pkg, folders.packageDir);
   // A brief that lists no files still gets an (empty) /workspace of its own, never the real one.
   await fs.mkdir(folders.packageWorkspaceDir, { mode: 0o700, recursive: true });
   // The package is written owner-only (0600/0700): hand it to the agent's user so it can read it.
-  if (owner) await chownTree(folders.packageDir, owner);
-  await writeSecretsFolder(folders.secretsDir, brief.secrets, owner);
+  if (owner) await chownTree(fs, folders.packageDir, owner);
+  await writeSecretsFolder(fs, folders.secretsDir, brief.secrets, owner);
 }
 
 function agentContainerSpec(ctx: AgentContext, d: Deployment, plan: PlannedBrief, id: string, folders: AgentFolders, user: string, networkName: string): ContainerSpec {
@@ -391,7 +391,7 @@ async function rollback(ctx: AgentContext, d: Deployment): Promise<void> {
   }));
   await Promise.all(made.map(async (m) => {
     try {
-      await removeTree(m.folders.dir);
+      await removeTree(ctx.fs, m.folders.dir);
     } catch (e) {
       ctx.logger.warn(`rollback of ${m.id}: removing ${m.folders.dir} failed: ${describeError(e)}`);
     }

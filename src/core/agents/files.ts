@@ -2,9 +2,9 @@
 // and reading back what it wrote. An agent controls everything in its output folder, so nothing read back
 // from there follows a symlink or a ".." out of it: every component is checked, the file is opened without
 // following links, and (on Linux) the opened file's real path is checked once more against the folder.
-import { constants as C, promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, isFederationError } from '../errors';
+import type { Dirent, FileHandle, FileSystem } from '../ports';
 import { PACKAGE_LAYOUT } from '../packages/workspace';
 import { AGENTS_DIR } from './schema';
 
@@ -39,7 +39,7 @@ export function agentFolders(federationDir: string, agentId: string): AgentFolde
 }
 
 /** .federation/agents/ with a .gitignore that keeps secrets and outputs out of version control. */
-export async function ensureAgentsDir(federationDir: string): Promise<string> {
+export async function ensureAgentsDir(fs: FileSystem, federationDir: string): Promise<string> {
   const dir = path.join(federationDir, AGENTS_DIR);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   try {
@@ -53,22 +53,22 @@ export async function ensureAgentsDir(federationDir: string): Promise<string> {
 export type Owner = { uid: number; gid: number };
 
 /** Hands a tree to the agent's user (links themselves, never their targets). */
-export async function chownTree(p: string, owner: Owner): Promise<void> {
+export async function chownTree(fs: FileSystem, p: string, owner: Owner): Promise<void> {
   const st = await fs.lstat(p);
   await fs.lchown(p, owner.uid, owner.gid);
   if (st.isDirectory()) {
-    for (const name of await fs.readdir(p)) await chownTree(path.join(p, name), owner);
+    for (const name of await fs.readdir(p)) await chownTree(fs, path.join(p, name), owner);
   }
 }
 
 /** An empty output folder (made in the agent's folder, which the caller made), owned by the agent's user. */
-export async function prepareOutputFolder(folders: AgentFolders, owner?: Owner): Promise<void> {
+export async function prepareOutputFolder(fs: FileSystem, folders: AgentFolders, owner?: Owner): Promise<void> {
   await fs.mkdir(folders.outputDir, { mode: 0o700 });
   if (owner) await fs.chown(folders.outputDir, owner.uid, owner.gid);
 }
 
 /** Removes a folder tree even where the agent's files are read-only to us (0400 secrets, 0500 folders). */
-export async function removeTree(dir: string): Promise<void> {
+export async function removeTree(fs: FileSystem, dir: string): Promise<void> {
   try {
     await fs.rm(dir, { recursive: true, force: true });
     return;
@@ -87,7 +87,7 @@ export async function removeTree(dir: string): Promise<void> {
 }
 
 /** True when the folder holds anything at all. */
-export async function hasEntries(dir: string): Promise<boolean> {
+export async function hasEntries(fs: FileSystem, dir: string): Promise<boolean> {
   try {
     return (await fs.readdir(dir)).length > 0;
   } catch (e) {
@@ -111,7 +111,7 @@ export function outputSegments(rel: string): string[] {
   return parts;
 }
 
-async function procFdPath(fd: number): Promise<string | undefined> {
+async function procFdPath(fs: FileSystem, fd: number): Promise<string | undefined> {
   if (process.platform !== 'linux') return undefined;
   try {
     return await fs.readlink(`/proc/self/fd/${fd}`);
@@ -121,7 +121,7 @@ async function procFdPath(fd: number): Promise<string | undefined> {
 }
 
 /** Opens a regular file inside `dir` without following any link; the caller closes it. */
-async function openInside(dir: string, parts: string[], shown: string): Promise<fs.FileHandle> {
+async function openInside(fs: FileSystem, dir: string, parts: string[], shown: string): Promise<FileHandle> {
   if (parts.length === 0) throw escape(dir, shown, 'it names the folder itself');
   const realDir = await fs.realpath(dir);
   let at = realDir;
@@ -133,7 +133,8 @@ async function openInside(dir: string, parts: string[], shown: string): Promise<
     if (!st.isDirectory()) throw escape(dir, shown, `${part} is not a folder`);
   }
   const file = path.join(at, parts[parts.length - 1] as string);
-  let handle: fs.FileHandle;
+  let handle: FileHandle;
+  const C = fs.constants;
   try {
     // O_NOFOLLOW: a link as the last component fails (ELOOP); O_NONBLOCK: a FIFO planted there cannot hang us.
     handle = await fs.open(file, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
@@ -147,7 +148,7 @@ async function openInside(dir: string, parts: string[], shown: string): Promise<
     const st = await handle.stat();
     if (!st.isFile()) throw escape(dir, shown, 'it is not a regular file');
     // A folder swapped for a link between the checks above and open() is caught here.
-    const real = await procFdPath(handle.fd);
+    const real = await procFdPath(fs, handle.fd);
     if (real !== undefined && !real.startsWith(realDir + path.sep)) throw escape(dir, shown, `it resolves to ${real}`);
     return handle;
   } catch (e) {
@@ -157,8 +158,8 @@ async function openInside(dir: string, parts: string[], shown: string): Promise<
 }
 
 /** Reads a file the agent wrote, at most maxBytes. */
-export async function readOutputFile(outputDir: string, rel: string, maxBytes = 1024 * 1024): Promise<Buffer> {
-  const handle = await openInside(outputDir, outputSegments(rel), rel);
+export async function readOutputFile(fs: FileSystem, outputDir: string, rel: string, maxBytes = 1024 * 1024): Promise<Buffer> {
+  const handle = await openInside(fs, outputDir, outputSegments(rel), rel);
   try {
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
@@ -177,9 +178,9 @@ export async function readOutputFile(outputDir: string, rel: string, maxBytes = 
 }
 
 /** Size of a regular file in the output folder, or undefined when it is missing or not a plain file inside. */
-export async function outputFileSize(outputDir: string, rel: string): Promise<number | undefined> {
+export async function outputFileSize(fs: FileSystem, outputDir: string, rel: string): Promise<number | undefined> {
   try {
-    const handle = await openInside(outputDir, outputSegments(rel), rel);
+    const handle = await openInside(fs, outputDir, outputSegments(rel), rel);
     try {
       return (await handle.stat()).size;
     } finally {
@@ -200,8 +201,8 @@ export interface CollectResult {
 }
 
 /** Copies the output folder's plain files and folders to `to` (which must not exist or be empty). */
-export async function copyOutput(outputDir: string, to: string): Promise<CollectResult> {
-  if (await hasEntries(to)) throw new FederationError('already-exists', `${to} is not empty; collect into a new folder.`, { to });
+export async function copyOutput(fs: FileSystem, outputDir: string, to: string): Promise<CollectResult> {
+  if (await hasEntries(fs, to)) throw new FederationError('already-exists', `${to} is not empty; collect into a new folder.`, { to });
   await fs.mkdir(to, { recursive: true });
   const result: CollectResult = { to, files: [], bytes: 0, skipped: [] };
   const walk = async (parts: string[]): Promise<void> => {
@@ -219,9 +220,9 @@ export async function copyOutput(outputDir: string, to: string): Promise<Collect
         await fs.mkdir(path.join(to, ...rel), { recursive: true });
         await walk(rel);
       } else if (entry.isFile()) {
-        let handle: fs.FileHandle;
+        let handle: FileHandle;
         try {
-          handle = await openInside(outputDir, rel, shown);
+          handle = await openInside(fs, outputDir, rel, shown);
         } catch (e) {
           if (isFederationError(e)) {
             result.skipped.push(shown);

@@ -1,8 +1,8 @@
 // Labels tie a container (and the internal network) to the federation that made it, its brief and persona, so
 // the engine alone can tell which containers are ours even when .federation/agents.json is lost or stale.
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import type { FileSystem } from '../ports';
 
 export const LABEL = {
   /** Hash of the workspace's real path: one federation per workspace folder. */
@@ -18,10 +18,10 @@ export const LABEL = {
 } as const;
 
 /** 16 hex digits of sha256 over the workspace's real path (the same folder reached by a symlink is the same). */
-export function workspaceHash(root: string): string {
+export function workspaceHash(fs: FileSystem, root: string): string {
   let real = path.resolve(root);
   try {
-    real = realpathSync(real);
+    real = fs.sync.realpathSync(real);
   } catch {
     /* a folder that does not exist yet hashes by its resolved path */
   }

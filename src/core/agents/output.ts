@@ -17,7 +17,7 @@ export interface ReportResult {
 export async function collect(ctx: AgentContext, id: string, options: { to?: string } = {}): Promise<CollectResult> {
   const loc = await locate(ctx, id);
   const to = path.resolve(ctx.root, options.to ?? path.join('agent-output', loc.id));
-  const result = await copyOutput(ctx.folders(loc.id).outputDir, to);
+  const result = await copyOutput(ctx.fs, ctx.folders(loc.id).outputDir, to);
   const at = ctx.clock.now().toISOString();
   await updateAgents(ctx.store, (agents) => {
     const r = agents.find((x) => x.id === loc.id);
@@ -35,7 +35,7 @@ export async function report(ctx: AgentContext, id: string): Promise<ReportResul
   const outputDir = ctx.folders(loc.id).outputDir;
   let bytes: Buffer;
   try {
-    bytes = await readOutputFile(outputDir, REPORT_FILE);
+    bytes = await readOutputFile(ctx.fs, outputDir, REPORT_FILE);
   } catch (e) {
     if (isFederationError(e) && e.reason === 'not-found') {
       throw new FederationError('not-found', `Agent ${loc.id} has not written its report (${REPORT_PATH}) yet.`, { id: loc.id, file: REPORT_PATH });
@@ -57,7 +57,7 @@ export async function report(ctx: AgentContext, id: string): Promise<ReportResul
     });
   }
   const deliverables = await Promise.all(parsed.data.deliverables.map(async (d) => {
-    const size = await outputFileSize(outputDir, d.path);
+    const size = await outputFileSize(ctx.fs, outputDir, d.path);
     return { ...d, exists: size !== undefined, ...(size !== undefined ? { bytes: size } : {}) };
   }));
   return { id: loc.id, report: parsed.data, deliverables };

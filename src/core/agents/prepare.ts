@@ -1,7 +1,6 @@
 // What a deployment and a compose export both do before anything is written or started: read and plan the briefs
 // (validated against the federation's persona registry) and build each agent's remote-agent package.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BriefRegistry } from '../brief';
 import { FederationError, PackageRefusedError } from '../errors';
@@ -23,7 +22,7 @@ export async function planBriefs(ctx: AgentContext, briefs: string[], options: P
     const display = displayPath(ctx.root, abs);
     let text: string;
     try {
-      text = await fs.readFile(abs, 'utf8');
+      text = await ctx.fs.readFile(abs, 'utf8');
     } catch {
       throw new FederationError('not-found', `${display}: no such brief file.`, { file: display });
     }
@@ -35,8 +34,8 @@ export async function planBriefs(ctx: AgentContext, briefs: string[], options: P
 }
 
 /** The remote-agent package an agent gets; a refused one is a PackageRefusedError (blocking files first). */
-export async function agentPackage(root: string, plan: PlannedBrief, operatorLevel: OperatorLevel, consequence: string): Promise<BootstrapPackage> {
-  const pkg = await buildPackage({ consumer: 'remote-agent', brief: plan.abs, briefText: plan.text, operatorLevel, root });
+export async function agentPackage(ctx: Pick<AgentContext, 'root' | 'fs'>, plan: PlannedBrief, operatorLevel: OperatorLevel, consequence: string): Promise<BootstrapPackage> {
+  const pkg = await buildPackage({ consumer: 'remote-agent', brief: plan.abs, briefText: plan.text, operatorLevel, root: ctx.root, disk: ctx.fs });
   if (!pkg.manifest.ok) {
     const m = pkg.manifest;
     const files = [...m.excluded].sort((a, b) => Number(b.blocking) - Number(a.blocking)).map((e) => ({ source: e.source, reason: e.reason, detail: e.detail, blocking: e.blocking }));

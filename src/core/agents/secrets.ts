@@ -1,10 +1,10 @@
 // Secrets reach an agent only as files in its own folder, mounted read-only at /secrets: never in env vars,
 // image layers, labels, logs or state files. Values come from a SecretSource; the editor backs it with VS Code
 // SecretStorage, the CLI with a folder the user names (--secrets-dir).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { SECRET_NAME_PATTERN } from '../brief/schema';
 import { FederationError } from '../errors';
+import type { FileSystem } from '../ports';
 
 export interface SecretSource {
   /** For messages: where values come from ("folder /home/me/.agent-secrets", "VS Code secret storage"). */
@@ -16,14 +16,14 @@ export interface SecretSource {
 /** One file per secret, named like the secret. */
 export class FolderSecretSource implements SecretSource {
   readonly description: string;
-  constructor(private readonly dir: string) {
+  constructor(private readonly fs: FileSystem, private readonly dir: string) {
     this.description = `folder ${dir}`;
   }
 
   async get(name: string): Promise<Uint8Array | undefined> {
     if (!SECRET_NAME_PATTERN.test(name)) return undefined;
     try {
-      return await fs.readFile(path.join(this.dir, name));
+      return await this.fs.readFile(path.join(this.dir, name));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new FederationError('invalid-input', `Secret ${name} in ${this.description} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { secret: name });
@@ -68,7 +68,7 @@ export async function resolveSecrets(names: readonly string[], source: SecretSou
  * Writes the agent's secrets folder: files 0400 and the folder 0500, owned by the agent's user (when we run as
  * root and it is another uid) so that only it can read them. The folder must not exist yet.
  */
-export async function writeSecretsFolder(dir: string, values: Map<string, Uint8Array>, owner?: { uid: number; gid: number }): Promise<void> {
+export async function writeSecretsFolder(fs: FileSystem, dir: string, values: Map<string, Uint8Array>, owner?: { uid: number; gid: number }): Promise<void> {
   await fs.mkdir(dir, { mode: 0o700 });
   for (const [name, value] of values) {
     if (!SECRET_NAME_PATTERN.test(name)) throw new FederationError('invalid-input', `"${name}" is not a secret name.`, { secret: name });

@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import type { DockerClient, DockerStream, LogChunk, LogOptions } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
-import { systemClock, silentLogger, type Clock, type Logger } from '../ports';
+import { systemClock, silentLogger, type Clock, type Environment, type FileSystem, type Logger } from '../ports';
 import { FederationStore } from '../federation/state/store';
 import { exportCompose, type ComposeExportOptions } from './composeExport';
 import { requireFederation, type AgentContext, type PlanDefaults } from './context';
@@ -42,8 +42,12 @@ export interface AgentServiceOptions {
   root: string;
   /** Share the extension's store; by default one is made for `root`. */
   store?: FederationStore;
-  /** How to reach an engine: loadDockerClient in the product, a FakeDockerClient in unit tests. */
+  /** How to reach an engine: the lazily loaded dockerode adapter in the product, a FakeDockerClient in unit tests. */
   clientFactory: DockerClientFactory;
+  /** The disk (Node's fs from the front end; any FileSystem in tests). */
+  fs: FileSystem;
+  /** The front end's environment: DOCKER_HOST when no defaultHost is given. */
+  env: Environment;
   /** Engine used when a deployment names none. Default $DOCKER_HOST, then the local engine. */
   defaultHost?: string;
   /** Image, command template and limits used where a brief and the deploy call say nothing. */
@@ -65,8 +69,8 @@ export class AgentService {
     this.root = path.resolve(options.root);
     this.store = options.store ?? new FederationStore(this.root);
     this.clientFactory = options.clientFactory;
-    this.defaultHost = options.defaultHost ?? process.env['DOCKER_HOST'] ?? '';
-    this.federationHash = workspaceHash(this.root);
+    this.defaultHost = options.defaultHost ?? options.env['DOCKER_HOST'] ?? '';
+    this.federationHash = workspaceHash(options.fs, this.root);
     this.ctx = {
       root: this.root,
       store: this.store,
@@ -75,6 +79,7 @@ export class AgentService {
       defaults: options.defaults ?? {},
       clock: options.clock ?? systemClock,
       logger: options.logger ?? silentLogger,
+      fs: options.fs,
       client: (host) => this.client(host),
       folders: (id) => this.folders(id),
       hostWatchers: new Set(),

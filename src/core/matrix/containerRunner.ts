@@ -19,6 +19,7 @@ import { parseMemory } from '../agents/plan';
 import { workspaceHash } from '../agents/labels';
 import { isDockerStatus, type ContainerSpec, type DockerClient, type MountSpec } from '../docker/client';
 import { FederationError, describeError } from '../errors';
+import type { FileSystem } from '../ports';
 import type { MatrixPlan, MatrixUnit } from './plan';
 import { specEnv, type IsolationStrategy, type ProcessOutcome, type ProcessRunner, type ProcessSpec } from './processPort';
 import type { MatrixConfig } from './schema';
@@ -54,6 +55,8 @@ export const DEFAULT_TASK_PIDS = 512;
 
 export interface DockerIsolationOptions {
   client: DockerClient;
+  /** The disk the repository is on: module folders are checked, and logs written, through it. */
+  fs: FileSystem;
   /** Repository root: mounted read-only at /workspace. */
   root: string;
   config: MatrixConfig;
@@ -147,7 +150,7 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
       });
     }
   }
-  const federation = workspaceHash(opts.root);
+  const federation = workspaceHash(opts.fs, opts.root);
   return (unit) =>
     new ContainerProcessRunner({
       client,
@@ -165,8 +168,8 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
  * workspace is required: run ids may be chosen by the user (--run-id) and so be shared with another workspace
  * on the same engine, whose containers are not ours to remove.
  */
-export async function removeRunContainers(client: DockerClient, filter: { root: string; runId?: string }): Promise<string[]> {
-  const labels: Record<string, string> = { [MATRIX_LABEL.federation]: workspaceHash(filter.root) };
+export async function removeRunContainers(fs: FileSystem, client: DockerClient, filter: { root: string; runId?: string }): Promise<string[]> {
+  const labels: Record<string, string> = { [MATRIX_LABEL.federation]: workspaceHash(fs, filter.root) };
   if (filter.runId !== undefined) labels[MATRIX_LABEL.run] = filter.runId;
   // Without a run id every run's containers are meant; the run label (any value) still keeps the agents' out.
   const found = (await client.listContainers({ labels })).filter((c) => c.labels[MATRIX_LABEL.run] !== undefined);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { DockerClient } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
 import { FederationError, describeError } from '../errors';
-import type { Logger } from '../ports';
+import type { FileSystem, Logger } from '../ports';
 import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './containerRunner';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
 import { planMatrix, type MatrixPlan } from './plan';
@@ -26,6 +26,8 @@ export interface CommandApprovalGate {
 
 export interface MatrixServiceDeps {
   root: string;
+  /** The disk: the config, the module folders, the run results. */
+  fs: FileSystem;
   /** The engine client for docker isolation and clean (the lazily loaded adapter in the shipped bundles). */
   clientFactory: DockerClientFactory;
   approvals: CommandApprovalGate;
@@ -138,7 +140,7 @@ export class MatrixService {
     let strategy: Awaited<ReturnType<typeof prepareDockerIsolation>> | undefined;
     if (isolation === 'docker') {
       client = await this.deps.clientFactory(req.dockerHost ? { host: req.dockerHost } : {});
-      strategy = await prepareDockerIsolation({ client, root: this.root, config: loaded.config, plan, ...(req.signal ? { signal: req.signal } : {}) });
+      strategy = await prepareDockerIsolation({ client, fs: this.deps.fs, root: this.root, config: loaded.config, plan, ...(req.signal ? { signal: req.signal } : {}) });
     }
     let runId: string | undefined;
     try {
@@ -159,7 +161,7 @@ export class MatrixService {
     } finally {
       if (client && runId !== undefined) {
         const id = runId;
-        await removeRunContainers(client, { root: this.root, runId: id }).catch((e: unknown) =>
+        await removeRunContainers(this.deps.fs, client, { root: this.root, runId: id }).catch((e: unknown) =>
           this.deps.logger?.warn(`removing the task containers of run ${id}: ${describeError(e)}`));
       }
     }
@@ -184,7 +186,7 @@ export class MatrixService {
   async clean(runId?: string, dockerHost?: string): Promise<string[]> {
     if (runId !== undefined && !RUN_ID_PATTERN.test(runId)) throw new FederationError('invalid-input', `not a run id: "${runId}"`, { runId });
     const client = await this.deps.clientFactory(dockerHost ? { host: dockerHost } : {});
-    return removeRunContainers(client, { root: this.root, ...(runId !== undefined ? { runId } : {}) });
+    return removeRunContainers(this.deps.fs, client, { root: this.root, ...(runId !== undefined ? { runId } : {}) });
   }
 }
 

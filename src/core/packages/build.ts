@@ -57,7 +57,7 @@ function briefPath(brief: string, root: string | undefined): string {
 export async function buildPackage(options: PackageOptions): Promise<BootstrapPackage> {
   validate(options);
   const { consumer, operatorLevel } = options;
-  const ws = await Workspace.open({ ...(options.root ? { root: options.root } : {}), ...(options.fs ? { fs: options.fs } : {}) });
+  const ws = await Workspace.open(options);
   const clearance = clearanceFor(consumer, operatorLevel);
   const c = new Collector(ws, clearance, consumer === 'local-session' && clearance.references);
   const facts: Facts = {

@@ -1,8 +1,8 @@
 // The file-system port of the package builder. It offers only primitives that do not follow links (lstat,
 // readlink, readdir) plus reading a file the core has already resolved, so every path-safety decision is made in
 // the core and the in-memory workspace of the unit tests exercises exactly the same checks as the real disk.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { FileSystem } from '../ports';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -27,8 +27,10 @@ function slashes(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-class NodeWorkspaceFs implements WorkspaceFs {
+// The real disk, over the core's FileSystem port (the front ends pass Node's; nothing here loads node:fs).
+class DiskWorkspaceFs implements WorkspaceFs {
   constructor(
+    private readonly fs: FileSystem,
     private readonly root: string,
     readonly roots: readonly string[],
   ) {}
@@ -39,7 +41,7 @@ class NodeWorkspaceFs implements WorkspaceFs {
 
   async lstat(rel: string): Promise<FsEntry | undefined> {
     try {
-      const st = await fs.lstat(this.abs(rel));
+      const st = await this.fs.lstat(this.abs(rel));
       const kind: EntryKind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
       return { kind, size: st.size };
     } catch (e) {
@@ -50,25 +52,25 @@ class NodeWorkspaceFs implements WorkspaceFs {
   }
 
   async readlink(rel: string): Promise<string> {
-    return slashes(await fs.readlink(this.abs(rel)));
+    return slashes(await this.fs.readlink(this.abs(rel)));
   }
 
   async readdir(rel: string): Promise<string[]> {
-    return (await fs.readdir(this.abs(rel))).sort();
+    return (await this.fs.readdir(this.abs(rel))).sort();
   }
 
   async readFile(rel: string): Promise<Uint8Array> {
-    return fs.readFile(this.abs(rel));
+    return this.fs.readFile(this.abs(rel));
   }
 }
 
 /** The real disk. The root is named both as given and as its real path, so links written either way are recognised. */
-export async function nodeWorkspaceFs(root: string): Promise<WorkspaceFs> {
+export async function diskWorkspaceFs(fs: FileSystem, root: string): Promise<WorkspaceFs> {
   const given = path.resolve(root);
   const real = await fs.realpath(given).catch(() => given);
   const roots = [...new Set([slashes(real), slashes(given)])];
   // Reads go through the real root: the core's checks are made against it.
-  return new NodeWorkspaceFs(real, roots);
+  return new DiskWorkspaceFs(fs, real, roots);
 }
 
 export type MemoryEntry = string | Uint8Array | { symlink: string };

@@ -26,11 +26,11 @@ export {
 } from './model';
 export { ConfidentialityConfigSchema, ConfidentialityRuleSchema, parsePackageConfig, type ConfidentialityConfig, type ConfidentialityRule } from './config';
 export { frontMatterLevel, labelFile, type Label, type LabelSource } from './labels';
-export { MemoryWorkspaceFs, nodeWorkspaceFs, type EntryKind, type FsEntry, type MemoryEntry, type WorkspaceFs } from './fs';
+export { MemoryWorkspaceFs, diskWorkspaceFs, type EntryKind, type FsEntry, type MemoryEntry, type WorkspaceFs } from './fs';
 export { MAX_FILE_BYTES, NEVER_PACKAGED, PACKAGE_FORMAT, PACKAGE_LAYOUT, Workspace, checkReference, type WorkspaceOptions } from './workspace';
 export { briefReferences, instructionImports, type Reference } from './references';
 export { OUTPUT_SCHEMA, QUESTIONS } from './render';
-export type { BootstrapPackage, ExcludedEntry, ExclusionReason, IncludedEntry, PackageFile, PackageManifest, PackageOptions, Redaction, SecretMount } from './types';
+export type { BootstrapPackage, ExcludedEntry, ExclusionReason, IncludedEntry, PackageFile, PackageManifest, PackageOptions, PackageRequest, Redaction, SecretMount } from './types';
 
 export interface PackageAudit extends BootstrapPackage {
   /** False when the package is refused (something asked for explicitly cannot be given). */

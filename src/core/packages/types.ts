@@ -1,10 +1,13 @@
 // The shapes of a bootstrap package and its manifest. JSON-safe: the manifest is written as manifest.json, printed
 // by `federation package … --json` and shown by the editor's preview.
-import type { WorkspaceFs } from './fs';
 import type { LabelSource } from './labels';
 import type { Consumer, Level, OperatorLevel } from './model';
+import type { WorkspaceOptions } from './workspace';
 
-export interface PackageOptions {
+/** What to build, and from which workspace (a root on the disk, or a WorkspaceFs). */
+export type PackageOptions = PackageRequest & WorkspaceOptions;
+
+export interface PackageRequest {
   consumer: Consumer;
   /** The persona the package is for (required for parallel-terminal). */
   persona?: string;
@@ -14,10 +17,6 @@ export interface PackageOptions {
   briefText?: string;
   /** The operator's level, from a setting a workspace cannot raise (the editor) or --operator-level (the CLI). */
   operatorLevel: OperatorLevel;
-  /** Absolute workspace root; needed unless `fs` is given. */
-  root?: string;
-  /** File-system port (tests pass an in-memory workspace). */
-  fs?: WorkspaceFs;
 }
 
 export interface PackageFile {

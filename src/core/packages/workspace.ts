@@ -3,8 +3,9 @@
 // WorkspaceFs primitives, so in-memory tests and the real disk take the same code path.
 import { StateFileError } from '../errors';
 import { matchesGlob } from '../glob';
+import type { FileSystem } from '../ports';
 import { PackageConfig, defaultPackageConfig, parsePackageConfig, unsafeRuleReason } from './config';
-import { FsEntry, WorkspaceFs, nodeWorkspaceFs } from './fs';
+import { FsEntry, WorkspaceFs, diskWorkspaceFs } from './fs';
 import { Label, labelFile, stricter } from './labels';
 
 export const PACKAGE_FORMAT = 'agent-federation.bootstrap-package/1';
@@ -54,11 +55,10 @@ export type ReadResult =
   | { ok: true; text: string; bytes: number }
   | { ok: false; reason: 'binary' | 'too-large' | 'unreadable'; detail: string };
 
-export interface WorkspaceOptions {
-  /** Absolute workspace root; used to build a real-disk port when `fs` is not given. */
-  root?: string;
-  fs?: WorkspaceFs;
-}
+/** Where the workspace is: a WorkspaceFs (tests pass an in-memory one), or a root on the disk the FileSystem port reaches. */
+export type WorkspaceOptions =
+  | { fs: WorkspaceFs; root?: string }
+  | { root: string; disk: FileSystem };
 
 /**
  * A snapshot of the confidentiality config plus caches of the file list and of package folders: open a new one
@@ -77,7 +77,7 @@ export class Workspace {
 
   /** Reads .federation/config.yaml (through the port); a broken file throws StateFileError rather than guessing. */
   static async open(options: WorkspaceOptions): Promise<Workspace> {
-    const port = options.fs ?? (await nodeWorkspaceFs(requireRoot(options.root)));
+    const port = 'fs' in options ? options.fs : await diskWorkspaceFs(options.disk, options.root);
     const probe = new Workspace(port, defaultPackageConfig(), []);
     let config = defaultPackageConfig();
     const resolved = await probe.resolve(CONFIG_PATH);
@@ -254,9 +254,4 @@ export class Workspace {
 
 function isAbsolute(p: string): boolean {
   return p.startsWith('/') || /^[A-Za-z]:\//.test(p);
-}
-
-function requireRoot(root: string | undefined): string {
-  if (!root) throw new TypeError('Workspace.open needs a root or a file-system port');
-  return root;
 }

@@ -2,9 +2,9 @@
 // a fresh sibling folder that replaces the target only when complete. Only owner-readable modes are used, since a
 // package may hold internal or private content.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
+import type { FileSystem } from '../ports';
 import { BootstrapPackage, PackageManifest } from './types';
 import { PACKAGE_FORMAT, checkReference } from './workspace';
 
@@ -21,7 +21,7 @@ export interface WriteResult {
   replaced: boolean;
 }
 
-async function isOurPackage(dir: string): Promise<boolean> {
+async function isOurPackage(fs: FileSystem, dir: string): Promise<boolean> {
   try {
     const data: unknown = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8'));
     return typeof data === 'object' && data !== null && (data as Record<string, unknown>)['format'] === PACKAGE_FORMAT;
@@ -30,7 +30,7 @@ async function isOurPackage(dir: string): Promise<boolean> {
   }
 }
 
-export async function writePackage(pkg: BootstrapPackage, outDir: string, options: WritePackageOptions = {}): Promise<WriteResult> {
+export async function writePackage(fs: FileSystem, pkg: BootstrapPackage, outDir: string, options: WritePackageOptions = {}): Promise<WriteResult> {
   if (!pkg.manifest.ok && !options.allowRefused) {
     throw new FederationError('invalid-input', `The ${pkg.manifest.consumer} package is refused, so nothing was written:\n${pkg.manifest.refusals.map((r) => `  - ${r}`).join('\n')}`, {
       refusals: pkg.manifest.refusals,
@@ -50,7 +50,7 @@ export async function writePackage(pkg: BootstrapPackage, outDir: string, option
     const entries = await fs.readdir(target);
     if (entries.length > 0) {
       // Only a package of ours is replaced: never a folder that holds anything else.
-      if (!(await isOurPackage(target))) throw new FederationError('already-exists', `${target} is not empty and holds no bootstrap package; choose an empty or new folder.`, { file: target });
+      if (!(await isOurPackage(fs, target))) throw new FederationError('already-exists', `${target} is not empty and holds no bootstrap package; choose an empty or new folder.`, { file: target });
       replaced = true;
     }
   }

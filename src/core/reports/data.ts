@@ -1,7 +1,8 @@
 // Reading what the panels show from disk (and, for agents, from the engines): run folders under
 // .federation/runs/, agent folders under .federation/agents/. No vscode import, so it is unit-tested on plain
-// folders. Everything read here may come from a task or an agent: sizes are capped and paths are checked.
-import { promises as fs } from 'node:fs';
+// folders. Everything read here may come from a task or an agent: sizes are capped and paths are checked. The disk
+// is the FileSystem port the front end passes in (the runs' part still reads through node:fs).
+import { promises as nodeFs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { outputFileSize, outputSegments, readOutputFile } from '../agents/files';
@@ -9,6 +10,7 @@ import { parseAgentsFile } from '../agents/records';
 import { AGENT_ID_PATTERN, AGENTS_DIR, AGENTS_FILE, AgentReportSchema, REPORT_FILE, type AgentRecord, type AgentReport } from '../agents/schema';
 import type { AgentInfo } from '../agents/status';
 import { describeError, FederationError, isFederationError } from '../errors';
+import type { FileSystem } from '../ports';
 import type { MatrixPlan } from '../matrix/plan';
 import { listRuns, readTaskResults, RUN_ID_PATTERN, RUNS_DIR, summarizeRun, type RunListing, type RunSummary, type TaskResult } from '../matrix/results';
 import type { AgentReportModel, RunHistoryPoint, RunReportModel } from './protocol';
@@ -71,10 +73,10 @@ const summaryCache = new Map<string, { mtimeMs: number; summary: RunSummary }>()
 async function readSummary(dir: string): Promise<RunSummary | undefined> {
   const file = path.join(dir, 'summary.json');
   try {
-    const st = await fs.stat(file);
+    const st = await nodeFs.stat(file);
     const hit = summaryCache.get(file);
     if (hit && hit.mtimeMs === st.mtimeMs) return hit.summary;
-    const summary = JSON.parse(await fs.readFile(file, 'utf8')) as RunSummary;
+    const summary = JSON.parse(await nodeFs.readFile(file, 'utf8')) as RunSummary;
     summaryCache.set(file, { mtimeMs: st.mtimeMs, summary });
     return summary;
   } catch {
@@ -84,9 +86,9 @@ async function readSummary(dir: string): Promise<RunSummary | undefined> {
 
 /** The start time a unit's log header records: "=== UNIT attempt 1/3 in MODULE: COMMAND (ISO)". */
 async function logStart(file: string): Promise<string | undefined> {
-  let handle: fs.FileHandle | undefined;
+  let handle: nodeFs.FileHandle | undefined;
   try {
-    handle = await fs.open(file, 'r');
+    handle = await nodeFs.open(file, 'r');
     const buf = Buffer.alloc(1024);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     const first = buf.subarray(0, bytesRead).toString('utf8').split('\n')[0] ?? '';
@@ -103,7 +105,7 @@ async function newestChange(paths: string[]): Promise<number> {
   let newest = 0;
   for (const p of paths) {
     try {
-      newest = Math.max(newest, (await fs.stat(p)).mtimeMs);
+      newest = Math.max(newest, (await nodeFs.stat(p)).mtimeMs);
     } catch {
       // Not there yet.
     }
@@ -124,8 +126,8 @@ export async function loadRun(root: string, runId: string, options: { now?: Date
     let plan: MatrixPlan;
     let planStat;
     try {
-      planStat = await fs.stat(path.join(dir, 'plan.json'));
-      plan = JSON.parse(await fs.readFile(path.join(dir, 'plan.json'), 'utf8')) as MatrixPlan;
+      planStat = await nodeFs.stat(path.join(dir, 'plan.json'));
+      plan = JSON.parse(await nodeFs.readFile(path.join(dir, 'plan.json'), 'utf8')) as MatrixPlan;
     } catch {
       throw new FederationError('not-found', `There is no run "${runId}" (no ${path.join(dir, 'plan.json')}).`, { runId });
     }
@@ -135,7 +137,7 @@ export async function loadRun(root: string, runId: string, options: { now?: Date
     const done = new Set(tasks.map((t) => t.unit));
     let logs: string[] = [];
     try {
-      logs = await fs.readdir(path.join(dir, 'logs'));
+      logs = await nodeFs.readdir(path.join(dir, 'logs'));
     } catch {
       // No unit started yet.
     }
@@ -220,7 +222,7 @@ export function resolveAgentRef(root: string, arg: unknown): AgentRef {
   return { reportPath: abs };
 }
 
-async function readRecords(root: string): Promise<AgentRecord[]> {
+async function readRecords(fs: FileSystem, root: string): Promise<AgentRecord[]> {
   const file = path.join(root, FEDERATION_DIR, AGENTS_FILE);
   let text: string | undefined;
   try {
@@ -231,8 +233,8 @@ async function readRecords(root: string): Promise<AgentRecord[]> {
   return parseAgentsFile(text, file).agents;
 }
 
-export async function readAgentRecords(root: string): Promise<AgentRecord[]> {
-  return readRecords(root);
+export async function readAgentRecords(fs: FileSystem, root: string): Promise<AgentRecord[]> {
+  return readRecords(fs, root);
 }
 
 /** A promise that gives up after `ms`: an engine that does not answer must not hold a panel. */
@@ -261,16 +263,16 @@ function parseReport(text: string, where: string): AgentReport {
   return parsed.data;
 }
 
-async function readReport(outputDir: string, reportFile: string, shown: string): Promise<{ report: AgentReport; deliverables: Array<{ path: string; description?: string; exists: boolean; bytes?: number }> }> {
-  const report = parseReport((await readOutputFile(outputDir, reportFile, MAX_TEXT)).toString('utf8'), shown);
+async function readReport(fs: FileSystem, outputDir: string, reportFile: string, shown: string): Promise<{ report: AgentReport; deliverables: Array<{ path: string; description?: string; exists: boolean; bytes?: number }> }> {
+  const report = parseReport((await readOutputFile(fs, outputDir, reportFile, MAX_TEXT)).toString('utf8'), shown);
   const deliverables = await Promise.all(report.deliverables.map(async (d) => {
-    const size = await outputFileSize(outputDir, d.path).catch(() => undefined);
+    const size = await outputFileSize(fs, outputDir, d.path).catch(() => undefined);
     return { path: d.path, ...(d.description !== undefined ? { description: d.description } : {}), exists: size !== undefined, ...(size !== undefined ? { bytes: size } : {}) };
   }));
   return { report, deliverables };
 }
 
-async function readTextCapped(file: string): Promise<string | undefined> {
+async function readTextCapped(fs: FileSystem, file: string): Promise<string | undefined> {
   try {
     const st = await fs.stat(file);
     if (!st.isFile() || st.size > MAX_TEXT) return undefined;
@@ -287,14 +289,14 @@ export interface LoadedAgent {
   briefFile: string | undefined;
 }
 
-export async function loadAgent(root: string, ref: AgentRef, source: AgentSource | undefined, options: { now?: Date; timeoutMs?: number } = {}): Promise<LoadedAgent> {
+export async function loadAgent(fs: FileSystem, root: string, ref: AgentRef, source: AgentSource | undefined, options: { now?: Date; timeoutMs?: number } = {}): Promise<LoadedAgent> {
   const timeoutMs = options.timeoutMs ?? 5000;
   if ('reportPath' in ref) {
     const outputDir = path.dirname(ref.reportPath);
     let report;
     let reportError: string | undefined;
     try {
-      report = await readReport(outputDir, path.basename(ref.reportPath), ref.reportPath);
+      report = await readReport(fs, outputDir, path.basename(ref.reportPath), ref.reportPath);
     } catch (e) {
       reportError = describeError(e);
     }
@@ -308,7 +310,7 @@ export async function loadAgent(root: string, ref: AgentRef, source: AgentSource
   const id = ref.agentId;
   const outputDir = agentOutputDir(root, id);
   const errors: string[] = [];
-  const record = await readRecords(root).then((rs) => rs.find((r) => r.id === id), (e: unknown) => {
+  const record = await readRecords(fs, root).then((rs) => rs.find((r) => r.id === id), (e: unknown) => {
     errors.push(describeError(e));
     return undefined;
   });
@@ -350,7 +352,7 @@ export async function loadAgent(root: string, ref: AgentRef, source: AgentSource
   let report;
   let reportError: string | undefined;
   try {
-    report = await readReport(outputDir, REPORT_FILE, `/output/${REPORT_FILE}`);
+    report = await readReport(fs, outputDir, REPORT_FILE, `/output/${REPORT_FILE}`);
   } catch (e) {
     reportError = isFederationError(e, 'not-found') ? `No report yet: the agent writes /output/${REPORT_FILE} when it is done.` : describeError(e);
   }
@@ -358,7 +360,7 @@ export async function loadAgent(root: string, ref: AgentRef, source: AgentSource
   let briefFile: string | undefined;
   let briefText: string | undefined;
   for (const copy of [path.join(agentsDir(root), id, 'package', 'MISSION_BRIEF.md'), path.join(agentsDir(root), id, 'brief', 'MISSION_BRIEF.md')]) {
-    briefText = await readTextCapped(copy);
+    briefText = await readTextCapped(fs, copy);
     if (briefText !== undefined) {
       briefFile = copy;
       break;
@@ -366,7 +368,7 @@ export async function loadAgent(root: string, ref: AgentRef, source: AgentSource
   }
   if (briefText === undefined && record) {
     const original = path.resolve(root, record.brief.path);
-    briefText = await readTextCapped(original);
+    briefText = await readTextCapped(fs, original);
     briefFile = briefText !== undefined ? original : undefined;
   }
   const model = agentReportModel({
@@ -379,10 +381,10 @@ export async function loadAgent(root: string, ref: AgentRef, source: AgentSource
 }
 
 /** A deliverable's host path, only for a plain file inside the output folder (no link, no ".."). */
-export async function deliverablePath(outputDir: string, rel: string): Promise<string | undefined> {
+export async function deliverablePath(fs: FileSystem, outputDir: string, rel: string): Promise<string | undefined> {
   try {
     const parts = outputSegments(rel);
-    if ((await outputFileSize(outputDir, rel)) === undefined) return undefined;
+    if ((await outputFileSize(fs, outputDir, rel)) === undefined) return undefined;
     return path.join(outputDir, ...parts);
   } catch {
     return undefined;

@@ -46,6 +46,8 @@ export function makeService(deps: { root: string; fed: Federation; log: vscode.L
     root: deps.root,
     store: deps.fed.store,
     clientFactory: dockerClientLoader(fs),
+    fs,
+    env,
     defaultHost: s.host || env['DOCKER_HOST'] || '',
     defaults: { ...(s.image ? { defaultImage: s.image } : {}), ...(s.commandTemplate ? { commandTemplate: s.commandTemplate } : {}) },
     logger: loggerFrom(deps.log),
@@ -92,6 +94,6 @@ export async function pickBriefs(given: string[] | undefined, title: string): Pr
 }
 
 /** Output that removing would lose: something in the folder, and never collected. */
-export async function hasUncollectedOutput(agent: AgentInfo): Promise<boolean> {
-  return !agent.collectedAt && (await hasEntries(agent.outputDir));
+export async function hasUncollectedOutput(ctx: AgentsContext, agent: AgentInfo): Promise<boolean> {
+  return !agent.collectedAt && (await hasEntries(ctx.deps.ports.fs, agent.outputDir));
 }

@@ -17,9 +17,9 @@ export const openPersonaTerminal = defineCommand({
     if (!persona) return undefined;
     // The terminal's agent gets the persona's scope (skills, tasks, handoffs) as a bootstrap package, nothing above C1.
     const { buildPackage, writePackage } = packages();
-    const pkg = await buildPackage({ consumer: 'parallel-terminal', persona, operatorLevel: operatorLevel(), root: s.fed.root });
+    const pkg = await buildPackage({ consumer: 'parallel-terminal', persona, operatorLevel: operatorLevel(), root: s.fed.root, disk: s.ports.fs });
     const dir = s.fed.store.pathOf(`packages/${persona}`);
-    await writePackage(pkg, dir);
+    await writePackage(s.ports.fs, pkg, dir);
     const bootstrap = path.join(dir, 'BOOTSTRAP.md');
     const terminal = vscode.window.createTerminal({
       name: `Persona: ${persona}`,

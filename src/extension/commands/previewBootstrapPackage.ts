@@ -38,7 +38,7 @@ export const previewBootstrapPackage = defineCommand({
       brief = picked?.[0] ? vscode.workspace.asRelativePath(picked[0], false) : undefined;
     }
     if ((consumer === 'parallel-terminal' && !persona) || (consumer === 'remote-agent' && !brief)) return undefined;
-    const audit = await packages().auditPackage({ consumer, operatorLevel: operatorLevel(), root: s.fed.root, ...(persona ? { persona } : {}), ...(brief ? { brief } : {}) });
+    const audit = await packages().auditPackage({ consumer, operatorLevel: operatorLevel(), root: s.fed.root, disk: s.ports.fs, ...(persona ? { persona } : {}), ...(brief ? { brief } : {}) });
     const bootstrap = audit.files.find((f) => f.path === 'BOOTSTRAP.md')?.content ?? '';
     const content = [
       `<!-- Preview only: nothing was written. Consumer ${consumer}, operator level ${operatorLevel()}${audit.ok ? '' : ' — REFUSED'} -->`,

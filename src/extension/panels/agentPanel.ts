@@ -31,7 +31,7 @@ export class AgentReportPanel extends ReportPanel<'agent'> {
   }
 
   static async create(env: PanelEnv, ref: AgentRef): Promise<AgentReportPanel> {
-    const loaded = await loadAgent(env.root ?? '', ref, await env.agents());
+    const loaded = await loadAgent(env.fs, env.root ?? '', ref, await env.agents());
     const panel = vscode.window.createWebviewPanel(VIEW_TYPES.agent, title(ref, loaded.model), vscode.ViewColumn.Active, {});
     return new AgentReportPanel(panel, env, ref, loaded);
   }
@@ -41,7 +41,7 @@ export class AgentReportPanel extends ReportPanel<'agent'> {
   }
 
   protected async load(): Promise<AgentReportModel> {
-    this.loaded = await loadAgent(this.env.root ?? '', this.ref, await this.env.agents());
+    this.loaded = await loadAgent(this.env.fs, this.env.root ?? '', this.ref, await this.env.agents());
     this.panel.title = title(this.ref, this.loaded.model);
     return this.loaded.model;
   }
@@ -69,7 +69,7 @@ export class AgentReportPanel extends ReportPanel<'agent'> {
         const d = loaded.model.report?.deliverables[msg.index];
         if (!d) throw new Error('No such deliverable.');
         // Only a plain file inside the output folder: an agent could plant a link to anything.
-        const file = await deliverablePath(loaded.outputDir, d.path);
+        const file = await deliverablePath(this.env.fs, loaded.outputDir, d.path);
         if (!file) throw new Error(`${d.path} is not a plain file inside the agent's output folder; not opened.`);
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
         return;

@@ -6,6 +6,7 @@ import { ModelOf, PageMessageOf, PanelKind, parsePageMessage } from '../../core/
 import type { AgentSource } from '../../core/reports/data';
 import { makeNonce, pageHtml } from '../../core/reports/html';
 import { describeError } from '../../core/errors';
+import type { FileSystem } from '../../core/ports';
 import { Disposable } from '../lifecycle';
 
 export const VIEW_TYPES: Record<PanelKind, string> = {
@@ -17,6 +18,8 @@ export const VIEW_TYPES: Record<PanelKind, string> = {
 export interface PanelEnv {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
+  /** The disk the runs and the agents' folders are read from. */
+  fs: FileSystem;
   root: string | undefined;
   snapshot(): Promise<FederationSnapshot | undefined>;
   agents(): Promise<AgentSource | undefined>;

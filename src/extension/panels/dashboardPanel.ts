@@ -67,7 +67,7 @@ export async function loadDashboard(env: PanelEnv): Promise<DashboardModel> {
       env.log.debug(`dashboard: agents from the records only (${describeError(e)})`);
     }
   }
-  const records = agents ? undefined : root ? await readAgentRecords(root).catch(() => []) : [];
+  const records = agents ? undefined : root ? await readAgentRecords(env.fs, root).catch(() => []) : [];
   const offline = vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;
   return dashboardModel({
     snapshot, root, runs, ...(agents ? { agents } : {}), ...(records ? { records } : {}),

@@ -45,6 +45,7 @@ export class Panels extends Disposable {
     this.env = {
       context,
       log: deps.log,
+      fs: deps.ports.fs,
       root: deps.root,
       snapshot: deps.snapshot,
       agents: deps.agents ?? (() => this.defaultAgents()),
@@ -131,7 +132,7 @@ export class Panels extends Disposable {
   private defaultAgents(): Promise<AgentSource | undefined> {
     const root = this.deps.root;
     const log = this.deps.log;
-    const { fs } = this.deps.ports;
+    const { fs, env } = this.deps.ports;
     return (this.source ??= (async () => {
       if (!root) return undefined;
       try {
@@ -142,7 +143,7 @@ export class Panels extends Disposable {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { dockerClientLoader } = require('../../core/docker/loader') as typeof import('../../core/docker/loader');
         const logger = { debug: (m: string) => log.debug(m), info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
-        return new AgentService({ root, clientFactory: dockerClientLoader(fs), logger });
+        return new AgentService({ root, fs, env, clientFactory: dockerClientLoader(fs), logger });
       } catch (e) {
         log.warn(`report panels: no Docker support (${describeError(e)}); agents show from their records only`);
         return undefined;

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { copyOutput, outputSegments, readOutputFile } from '../../../src/core/agents/files';
 import { FederationError } from '../../../src/core/errors';
+import { nodeFileSystem } from '../../../src/node/fs';
 import { useTempDir } from '../../helpers/tmp';
 
 async function refused(p: Promise<unknown>): Promise<FederationError> {
@@ -38,9 +39,9 @@ describe('reading an agent output folder', () => {
   });
 
   it('reads plain files by relative path or /output path', async () => {
-    assert.equal((await readOutputFile(out, 'sub/ok.txt')).toString(), 'fine');
-    assert.equal((await readOutputFile(out, '/output/sub/ok.txt')).toString(), 'fine');
-    assert.equal((await readOutputFile(out, './sub//ok.txt')).toString(), 'fine');
+    assert.equal((await readOutputFile(nodeFileSystem, out, 'sub/ok.txt')).toString(), 'fine');
+    assert.equal((await readOutputFile(nodeFileSystem, out, '/output/sub/ok.txt')).toString(), 'fine');
+    assert.equal((await readOutputFile(nodeFileSystem, out, './sub//ok.txt')).toString(), 'fine');
   });
 
   it('never follows a link or a ".." out of the folder', async () => {
@@ -48,18 +49,18 @@ describe('reading an agent output folder', () => {
     symlinkSync(tmp.path, path.join(out, 'dir-link'));
     symlinkSync('../host-secret.txt', path.join(out, 'relative-link'));
     for (const rel of ['file-link', 'dir-link/host-secret.txt', 'relative-link', '../host-secret.txt', 'sub/../../host-secret.txt', '/etc/passwd']) {
-      const e = await refused(readOutputFile(out, rel));
+      const e = await refused(readOutputFile(nodeFileSystem, out, rel));
       assert.equal(e.reason, 'outside-workspace', `${rel}: ${e.message}`);
     }
-    assert.equal((await refused(readOutputFile(out, 'nope.txt'))).reason, 'not-found');
-    assert.equal((await refused(readOutputFile(out, 'sub'))).reason, 'outside-workspace');
+    assert.equal((await refused(readOutputFile(nodeFileSystem, out, 'nope.txt'))).reason, 'not-found');
+    assert.equal((await refused(readOutputFile(nodeFileSystem, out, 'sub'))).reason, 'outside-workspace');
   });
 
   it('does not hang on a FIFO and caps the size', async function () {
     this.timeout(5000);
-    if (maybeFifo(path.join(out, 'fifo'))) assert.equal((await refused(readOutputFile(out, 'fifo'))).reason, 'outside-workspace');
+    if (maybeFifo(path.join(out, 'fifo'))) assert.equal((await refused(readOutputFile(nodeFileSystem, out, 'fifo'))).reason, 'outside-workspace');
     writeFileSync(path.join(out, 'big'), Buffer.alloc(2048));
-    assert.equal((await refused(readOutputFile(out, 'big', 1024))).reason, 'invalid-input');
+    assert.equal((await refused(readOutputFile(nodeFileSystem, out, 'big', 1024))).reason, 'invalid-input');
   });
 
   it('splits output paths', () => {
@@ -73,10 +74,10 @@ describe('reading an agent output folder', () => {
     symlinkSync(secret, path.join(out, 'link'));
     symlinkSync(tmp.path, path.join(out, 'sub', 'dirlink'));
     const to = path.join(tmp.path, 'collected');
-    const result = await copyOutput(out, to);
+    const result = await copyOutput(nodeFileSystem, out, to);
     assert.deepEqual(result.files, ['sub/ok.txt']);
     assert.deepEqual(result.skipped.sort(), ['link', 'sub/dirlink']);
     assert.equal(readFileSync(path.join(to, 'sub', 'ok.txt'), 'utf8'), 'fine');
-    assert.equal((await refused(copyOutput(out, to))).reason, 'already-exists');
+    assert.equal((await refused(copyOutput(nodeFileSystem, out, to))).reason, 'already-exists');
   });
 });

@@ -9,6 +9,7 @@ import type { DockerClient, DockerClientOptions } from '../../../src/core/docker
 import { FakeDockerClient } from '../../helpers/fakeDocker';
 import { Federation } from '../../../src/core/federation';
 import type { Logger } from '../../../src/core/ports';
+import { nodeFileSystem } from '../../../src/node/fs';
 export { failure } from '../../helpers/failure';
 
 export const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'agents');
@@ -51,6 +52,9 @@ export function useWorld(): { readonly w: World } {
     const make = (options: Partial<AgentServiceOptions> = {}): AgentService =>
       new AgentService({
         root,
+        fs: nodeFileSystem,
+        // The tests' engines are named (defaultHost), never taken from the environment running the suite.
+        env: {},
         defaultHost: '',
         clientFactory: async (opts?: DockerClientOptions): Promise<DockerClient> => fakeFor(opts?.host ?? ''),
         defaults: { defaultImage: IMAGE, commandTemplate: 'agent run {brief} --report {report}' },

@@ -20,6 +20,7 @@ import { RunSlot } from '../../../src/extension/matrix/runSlot';
 import { useTempDir } from '../../helpers/tmp';
 import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { matrixCommandInProcess } from './helpers';
+import { nodeFileSystem } from '../../../src/node/fs';
 
 const IMAGE = 'af-test/matrix:fake';
 const FILE = '.github/multi-agent-config.yml';
@@ -89,7 +90,7 @@ describe('matrix container runner (fake engine)', function () {
       const findings = dockerFindings(text, FILE, config!, plan, root);
       assert.deepEqual(findings.map((f) => [f.code, f.path.join('.')]), [['module-symlink', 'tasks.inside.module'], ['module-symlink', 'tasks.nested.module']]);
       assert.match(findings[1]!.message, /goes through a symlink \(real\/link\)/);
-      const e = await prepareDockerIsolation({ client: fake, root, config: config!, plan }).then(() => undefined, (x: unknown) => x);
+      const e = await prepareDockerIsolation({ fs: nodeFileSystem, client: fake, root, config: config!, plan }).then(() => undefined, (x: unknown) => x);
       assert.ok(e instanceof FederationError);
       assert.equal(e.reason, 'outside-workspace');
       assert.deepEqual(fake.calls.filter((c) => c === 'createContainer'), []);
@@ -191,9 +192,9 @@ describe('matrix container runner (fake engine)', function () {
 
   describe('leftovers after a run', () => {
     it('removeRunContainers takes only this workspace\'s containers of a run id', async () => {
-      const mine = await fake.createContainer({ image: IMAGE, labels: { [MATRIX_LABEL.run]: 'shared', [MATRIX_LABEL.federation]: workspaceHash(root) } });
+      const mine = await fake.createContainer({ image: IMAGE, labels: { [MATRIX_LABEL.run]: 'shared', [MATRIX_LABEL.federation]: workspaceHash(nodeFileSystem, root) } });
       const theirs = await fake.createContainer({ image: IMAGE, labels: { [MATRIX_LABEL.run]: 'shared', [MATRIX_LABEL.federation]: 'another-workspace' } });
-      await removeRunContainers(fake, { root, runId: 'shared' });
+      await removeRunContainers(nodeFileSystem, fake, { root, runId: 'shared' });
       assert.deepEqual(fake.containerIds(), [theirs.id]);
       assert.notEqual(mine.id, theirs.id);
     });

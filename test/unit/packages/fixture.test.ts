@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CONSUMERS, OPERATOR_LEVELS, PackageOptions, buildPackage, writePackage } from '../../../src/core/packages';
+import { CONSUMERS, OPERATOR_LEVELS, PackageRequest, buildPackage, writePackage } from '../../../src/core/packages';
+import { nodeFileSystem } from '../../../src/node/fs';
 import { isFederationError } from '../../../src/core/errors';
 import { useTempDir } from '../../helpers/tmp';
 import { NEVER, PLANTED_TOKEN, allText, excluded, fixtureWorkspace, paths, sources } from './helpers';
@@ -14,7 +15,7 @@ describe('bootstrap packages: fixture workspace on disk', () => {
   beforeEach(() => {
     root = fixtureWorkspace(tmp.path).root;
   });
-  const build = (o: Omit<PackageOptions, 'root'>) => buildPackage({ ...o, root });
+  const build = (o: PackageRequest) => buildPackage({ ...o, root, disk: nodeFileSystem });
 
   describe('each consumer type holds exactly what its clearance allows', () => {
     it('local-session at L0: only the C0 instructions file', async () => {
@@ -144,7 +145,7 @@ describe('bootstrap packages: fixture workspace on disk', () => {
   });
 
   it('no package, for any consumer, operator level or subject, holds C3 content, the file outside or the planted value', async () => {
-    const subjects: Record<string, Partial<PackageOptions>[]> = {
+    const subjects: Record<string, Partial<PackageRequest>[]> = {
       'local-session': [{}, { persona: 'research' }],
       'parallel-terminal': [{ persona: 'research' }, { persona: 'devops' }],
       'remote-agent': ['clean', 'escape', 'private', 'public', 'deploy'].map((b) => ({ brief: `briefs/${b}.brief.md` })),
@@ -277,7 +278,7 @@ describe('bootstrap packages: fixture workspace on disk', () => {
     it('writes the files and manifest.json with owner-only modes, and replaces an earlier package', async () => {
       const out = path.join(tmp.path, 'pkg');
       const pkg = await build({ consumer: 'parallel-terminal', persona: 'research', operatorLevel: 'L1' });
-      const first = await writePackage(pkg, out);
+      const first = await writePackage(nodeFileSystem, pkg, out);
       assert.equal(first.replaced, false);
       assert.deepEqual(first.written, [...paths(pkg), 'manifest.json']);
       const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { format: string };
@@ -287,7 +288,7 @@ describe('bootstrap packages: fixture workspace on disk', () => {
         assert.equal(statSync(out).mode & 0o777, 0o700);
         assert.equal(statSync(path.join(out, 'BOOTSTRAP.md')).mode & 0o777, 0o600);
       }
-      const again = await writePackage(await build({ consumer: 'maintenance-agent', operatorLevel: 'L1' }), out);
+      const again = await writePackage(nodeFileSystem, await build({ consumer: 'maintenance-agent', operatorLevel: 'L1' }), out);
       assert.equal(again.replaced, true);
       assert.ok(readFileSync(path.join(out, 'BOOTSTRAP.md'), 'utf8').includes('maintenance-agent'));
       assert.deepEqual(readdirSync(tmp.path).filter((n) => n.startsWith('pkg')), ['pkg']);
@@ -295,19 +296,19 @@ describe('bootstrap packages: fixture workspace on disk', () => {
 
     it('refuses a refused package and a folder that holds anything else', async () => {
       const refused = await build({ consumer: 'remote-agent', brief: 'briefs/escape.brief.md', operatorLevel: 'L3' });
-      await assert.rejects(writePackage(refused, path.join(tmp.path, 'a')), (e: unknown) => isFederationError(e) && e.reason === 'invalid-input');
+      await assert.rejects(writePackage(nodeFileSystem, refused, path.join(tmp.path, 'a')), (e: unknown) => isFederationError(e) && e.reason === 'invalid-input');
       assert.throws(() => statSync(path.join(tmp.path, 'a')));
       const busy = path.join(tmp.path, 'busy');
       mkdirSync(busy);
       writeFileSync(path.join(busy, 'notes.txt'), 'mine');
       const ok = await build({ consumer: 'external-llm', operatorLevel: 'L0' });
-      await assert.rejects(writePackage(ok, busy), (e: unknown) => isFederationError(e) && e.reason === 'already-exists');
+      await assert.rejects(writePackage(nodeFileSystem, ok, busy), (e: unknown) => isFederationError(e) && e.reason === 'already-exists');
       assert.deepEqual(readdirSync(busy), ['notes.txt']);
     });
 
     it('a package written inside the workspace is never packaged again', async () => {
       const pkg = await build({ consumer: 'local-session', operatorLevel: 'L2' });
-      await writePackage(pkg, path.join(root, 'exported'));
+      await writePackage(nodeFileSystem, pkg, path.join(root, 'exported'));
       const again = await build({ consumer: 'remote-agent', operatorLevel: 'L1', brief: 'briefs/public.brief.md' });
       assert.ok(again.manifest.ok);
       // /workspace as a whole would walk into exported/; a brief naming a copied C2 file directly is refused.

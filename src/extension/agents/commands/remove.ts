@@ -18,7 +18,7 @@ export const remove = defineCommand({
     const service = ctx.service();
     if (given.force) return service.remove(id, { force: true });
     const agent = await service.get(id);
-    const uncollected = await hasUncollectedOutput(agent);
+    const uncollected = await hasUncollectedOutput(ctx, agent);
     const running = agent.status === 'running';
     const buttons = uncollected ? ['Collect and Remove', 'Remove and Delete Output'] : ['Remove'];
     const detail = [
