@@ -52,6 +52,7 @@ export class CliServices {
     return new MatrixService({
       root: this.root,
       fs: this.ports.fs,
+      env: this.ports.env,
       clientFactory: this.ports.clientFactory,
       processRunnerFactory: this.ports.processRunnerFactory,
       approvals: rememberedApprovals(allowWorkspaceCommands, APPROVAL_HINT),

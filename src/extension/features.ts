@@ -61,16 +61,17 @@ export class Features extends Disposable {
     const matrix = new MatrixService({
       root: fed.root,
       fs: ports.fs,
+      env: ports.env,
       clientFactory: dockerClientLoader(ports.fs),
       processRunnerFactory: newLocalProcessRunner,
       approvals: trustGate('Running the CI matrix'),
       logger,
     });
-    this.runs = this._register(new RunsController(matrix, logger));
+    this.runs = this._register(new RunsController(matrix, logger, ports.fs));
     const runsTree = this._register(new SnapshotTreeProvider<RunsTreeNode, Awaited<ReturnType<RunsController['snapshot']>>>(this.runs, buildRunsTree));
     this.runsTree = runsTree as vscode.TreeDataProvider<unknown>;
     this._register(vscode.window.createTreeView('agentFederation.runs', { treeDataProvider: runsTree, showCollapseAll: true }));
-    const matrixConfig = this._register(new MatrixConfigDiagnostics(fed.root));
+    const matrixConfig = this._register(new MatrixConfigDiagnostics(fed.root, ports.fs));
     const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
     this._register(toDisposable(() => clearTimeout(configScan)));
 

@@ -86,6 +86,7 @@ priorities:
     const { plan, isolation } = await planned(root);
     const events: MatrixEvent[] = [];
     const out = await runMatrix({
+      fs: nodeFileSystem,
       root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId: `m1-${RUN_ID}`,
       env: { ...process.env, HOST_ONLY_SECRET: 'leaked', PATH_FROM_HOST: '/host/bin' },
       onEvent: (e) => events.push(e),
@@ -123,7 +124,7 @@ priorities:
 
     assert.equal(out.summary.status, 'failed');
     assert.deepEqual([out.summary.counts.passed, out.summary.counts.failed, out.summary.counts.blockingFailures], [3, 1, 1]);
-    const saved = await readRun(root, out.runId);
+    const saved = await readRun(nodeFileSystem, root, out.runId);
     assert.deepEqual(saved.tasks.map((t) => [t.unit, t.status, t.exitCode]).sort(), [['confined', 'passed', 0], ['fails', 'failed', 3], ['hello', 'passed', 0], ['next', 'passed', 0]]);
     assert.equal(saved.summary.status, 'failed');
     assert.ok(events.some((e) => e.type === 'wave-finished' && e.wave.index === 1));
@@ -155,7 +156,7 @@ priorities:
     mkdirSync(path.join(root, '.vscode'));
     writeFileSync(path.join(root, '.vscode', 'settings.json'), '{}');
     const { plan, isolation } = await planned(root);
-    const out = await runMatrix({ root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId: `m6-${RUN_ID}` });
+    const out = await runMatrix({ fs: nodeFileSystem, root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId: `m6-${RUN_ID}` });
     const log = (unit: string) => readFileSync(path.join(root, out.results.find((r) => r.unit === unit)!.log!), 'utf8');
     assert.equal(out.summary.status, 'passed', log('top') + log('sub'));
     assert.match(log('top'), /git: \[\] vscode: \[\] federation: \[\]/);
@@ -178,7 +179,7 @@ priorities:
 `);
     writeFileSync(path.join(wt, '.git'), 'gitdir: /elsewhere/.git/worktrees/wt\n');
     const w = await planned(wt);
-    const out2 = await runMatrix({ root: wt, plan: w.plan, processRunnerFactory: newLocalProcessRunner, isolation: w.isolation, setup: false, runId: `m7-${RUN_ID}` });
+    const out2 = await runMatrix({ fs: nodeFileSystem, root: wt, plan: w.plan, processRunnerFactory: newLocalProcessRunner, isolation: w.isolation, setup: false, runId: `m7-${RUN_ID}` });
     const text = readFileSync(path.join(wt, out2.results[0]!.log!), 'utf8');
     assert.equal(out2.summary.status, 'passed', text);
     assert.match(text, /gitfile: \[\]/);
@@ -223,6 +224,7 @@ failure_handling: { retry: { backoff: fixed, initial_delay: 0.2 } }
     const seen: Promise<number>[] = [];
     const t0 = Date.now();
     const out = await runMatrix({
+      fs: nodeFileSystem,
       root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId, graceMs: 1000,
       onEvent: (e) => {
         // Looked at while the attempt runs (its container lives ~1.8 s).
@@ -258,6 +260,7 @@ priorities:
     let running = 0;
     const started = new Set<string>();
     const p = runMatrix({
+      fs: nodeFileSystem,
       root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId, graceMs: 1000, signal: ac.signal,
       onEvent: (e) => {
         if (e.type !== 'task-started') return;

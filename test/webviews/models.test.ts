@@ -234,13 +234,13 @@ describe('report panels: reading runs and agents', () => {
     const b = makeRun({ runId: '20261121T090000Z-bbbb', start: '2026-11-21T09:00:00Z' });
     const dirA = await writeRun(a, true);
     await writeRun(b, true);
-    assert.equal(await resolveRunId(root, undefined), '20261121T090000Z-bbbb');
-    assert.equal(await resolveRunId(root, '20261120T090000Z-aaaa'), '20261120T090000Z-aaaa');
-    assert.equal(await resolveRunId(root, dirA), '20261120T090000Z-aaaa');
-    assert.equal(await resolveRunId(root, path.join(dirA, 'tasks', 'x.json')), '20261120T090000Z-aaaa');
-    assert.equal(await resolveRunId(root, { fsPath: dirA }), '20261120T090000Z-aaaa');
-    await assert.rejects(resolveRunId(root, '/etc'), /not a run folder/);
-    await assert.rejects(resolveRunId(root, path.join(root, RUNS_DIR, '..', 'x', 'y')), /not a run folder/);
+    assert.equal(await resolveRunId(nodeFileSystem, root, undefined), '20261121T090000Z-bbbb');
+    assert.equal(await resolveRunId(nodeFileSystem, root, '20261120T090000Z-aaaa'), '20261120T090000Z-aaaa');
+    assert.equal(await resolveRunId(nodeFileSystem, root, dirA), '20261120T090000Z-aaaa');
+    assert.equal(await resolveRunId(nodeFileSystem, root, path.join(dirA, 'tasks', 'x.json')), '20261120T090000Z-aaaa');
+    assert.equal(await resolveRunId(nodeFileSystem, root, { fsPath: dirA }), '20261120T090000Z-aaaa');
+    await assert.rejects(resolveRunId(nodeFileSystem, root, '/etc'), /not a run folder/);
+    await assert.rejects(resolveRunId(nodeFileSystem, root, path.join(root, RUNS_DIR, '..', 'x', 'y')), /not a run folder/);
   });
 
   it('loads a finished run with its history and the previous run', async () => {
@@ -248,7 +248,7 @@ describe('report panels: reading runs and agents', () => {
     const newer = makeRun({ runId: '20261121T090000Z-bbbb', start: '2026-11-21T09:00:00Z', units: 12, failEvery: 5 });
     await writeRun(older, true);
     await writeRun(newer, true);
-    const { model } = await loadRun(root, newer.summary.runId, { now: NOW });
+    const { model } = await loadRun(nodeFileSystem, root, newer.summary.runId, { now: NOW });
     assert.equal(model.status, 'failed');
     assert.deepEqual(model.history.map((h) => h.runId), [older.summary.runId, newer.summary.runId]);
     assert.equal(model.comparison?.previousRunId, older.summary.runId);
@@ -259,7 +259,7 @@ describe('report panels: reading runs and agents', () => {
     const dir = await writeRun(run, false, 4);
     const runningUnit = run.tasks[4]!;
     await fs.writeFile(path.join(dir, 'logs', `${runningUnit.unit}.log`), `=== ${runningUnit.unit} attempt 1/1 in ${runningUnit.module}: npm test (${new Date().toISOString()})\nworking…\n`);
-    const { model } = await loadRun(root, run.summary.runId);
+    const { model } = await loadRun(nodeFileSystem, root, run.summary.runId);
     assert.equal(model.status, 'running');
     assert.equal(model.live, true);
     assert.equal(model.tasks.filter((t) => ['passed', 'failed', 'timed_out'].includes(t.status)).length, 4);

@@ -15,6 +15,7 @@ import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
 import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from '../../core/matrix/workflow';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
+import type { FileSystem } from '../../core/ports';
 import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
@@ -111,13 +112,13 @@ function progressLine(e: MatrixEvent): string | undefined {
 }
 
 /** The run report panel's page as one self-contained file (script, styles and data inlined; works offline). */
-async function htmlReport(root: string, runId: string): Promise<string> {
+async function htmlReport(disk: FileSystem, root: string, runId: string): Promise<string> {
   // dist/cli.js ships next to dist/webviews/; from out/ (tests) the bundles are in the repository's dist/.
   const candidates = [path.join(__dirname, 'webviews'), path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'webviews')];
   for (const dir of candidates) {
     try {
       const [script, css] = await Promise.all([fs.readFile(path.join(dir, 'run.js'), 'utf8'), fs.readFile(path.join(dir, 'run.css'), 'utf8')]);
-      const { model } = await loadRun(root, runId);
+      const { model } = await loadRun(disk, root, runId);
       return exportHtml({ kind: 'run', title: `Matrix run ${runId}`, model, script, css });
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') throw e;
@@ -167,9 +168,9 @@ export const matrixCommand: CliCommand = defineCommand(
     switch (sub) {
       case 'validate': {
         const isolation = isolationFlag(args);
-        const loaded = await loadMatrixConfig(ctx.root, stringFlag(args, 'config'));
+        const loaded = await loadMatrixConfig(ctx.services.ports.fs, ctx.root, stringFlag(args, 'config'));
         if (loaded.config && isolation === 'docker') {
-          const missing = dockerFindings(loaded.text, loaded.shownAs, loaded.config, planMatrix(loaded.config), ctx.root);
+          const missing = dockerFindings(ctx.services.ports.fs, loaded.text, loaded.shownAs, loaded.config, planMatrix(loaded.config), ctx.root);
           if (missing.length) {
             loaded.findings.push(...missing);
             delete loaded.config;
@@ -250,7 +251,7 @@ export const matrixCommand: CliCommand = defineCommand(
         return EXIT.ok;
       }
       case 'runs': {
-        const runs = await listRuns(ctx.root);
+        const runs = await listRuns(ctx.services.ports.fs, ctx.root);
         ctx.print({ runs: runs.map((r) => ({ ...r, dir: path.relative(ctx.root, r.dir) })) }, () => runs.map((r) => printable(`${r.runId.padEnd(28)} ${r.status.padEnd(10)} ${r.startedAt}`, { oneLine: true })).join('\n') || `No runs under ${RUNS_DIR}.`);
         return EXIT.ok;
       }
@@ -258,8 +259,8 @@ export const matrixCommand: CliCommand = defineCommand(
         const format = choiceFlag(args, 'format', REPORT_FORMATS) ?? (ctx.json ? 'json' : 'md');
         const run = stringFlag(args, 'run');
         if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
-        const { summary, tasks } = await readRun(ctx.root, run);
-        const text = format === 'json' ? renderJsonReport(summary, tasks) : format === 'md' ? renderMarkdownReport(summary, tasks) : await htmlReport(ctx.root, summary.runId);
+        const { summary, tasks } = await readRun(ctx.services.ports.fs, ctx.root, run);
+        const text = format === 'json' ? renderJsonReport(summary, tasks) : format === 'md' ? renderMarkdownReport(summary, tasks) : await htmlReport(ctx.services.ports.fs, ctx.root, summary.runId);
         const out = stringFlag(args, 'out');
         if (out !== undefined) {
           const file = path.resolve(ctx.root, out);

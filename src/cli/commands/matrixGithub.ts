@@ -25,14 +25,15 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
   const follow = stringFlag(args, 'run');
   if (follow !== undefined && !parseGithubRunId(follow)) throw new UsageError(`--run takes a GitHub run's id as the Runs view and "matrix runs" show it (gh-<run id>-<attempt>), got "${follow}"`);
   if (follow !== undefined && stringFlag(args, 'ref') !== undefined) throw new UsageError('--run takes up a run already started: it has no --ref');
-  const baseUrl = stringFlag(args, 'api-url') ?? process.env['GITHUB_API_URL'] ?? DEFAULT_GITHUB_API_URL;
+  const { fs, env } = ctx.services.ports;
+  const baseUrl = stringFlag(args, 'api-url') ?? env['GITHUB_API_URL'] ?? DEFAULT_GITHUB_API_URL;
   if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--api-url must be an http(s) URL, got "${baseUrl}"`);
-  const { owner, repo } = await resolveRepo(ctx.root, stringFlag(args, 'repo'));
+  const { owner, repo } = await resolveRepo(fs, ctx.root, stringFlag(args, 'repo'));
   const api = new GithubActions({
     baseUrl,
     owner,
     repo,
-    token: async () => process.env['GITHUB_TOKEN'] || process.env['GH_TOKEN'] || undefined,
+    token: async () => env['GITHUB_TOKEN'] || env['GH_TOKEN'] || undefined,
     onWait: (w) => ctx.err(`GitHub rate limit (${w.status}): waiting ${Math.ceil(w.ms / 1000)} s`),
   });
   const controller = new AbortController();
@@ -72,11 +73,11 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
         ? await resumeGithubRun(common, follow)
         : await runOnGithub({
             ...common,
-            ref: stringFlag(args, 'ref') ?? (await currentBranch(ctx.root)) ?? (await api.defaultBranch(controller.signal)),
+            ref: stringFlag(args, 'ref') ?? (await currentBranch(fs, ctx.root)) ?? (await api.defaultBranch(controller.signal)),
             // github.com answers the new run's id; GitHub Enterprise Server may not know the parameter.
             returnRunDetails: baseUrl.replace(/\/+$/, '') === DEFAULT_GITHUB_API_URL,
           });
-    const dir = outcome.report ? await saveGithubReport(ctx.root, outcome.report, outcome.logs) : undefined;
+    const dir = outcome.report ? await saveGithubReport(fs, ctx.root, outcome.report, outcome.logs) : undefined;
     const value = {
       runId: outcome.runId,
       status: outcome.status,

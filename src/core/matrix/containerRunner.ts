@@ -12,14 +12,13 @@
 // - every container is labelled with the run id (and removed after its attempt); removeRunContainers() finds a
 //   crashed run's leftovers by that label.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { parseMemory } from '../agents/plan';
 import { workspaceHash } from '../agents/labels';
 import { isDockerStatus, type ContainerSpec, type DockerClient, type MountSpec } from '../docker/client';
 import { FederationError, describeError } from '../errors';
-import type { FileSystem } from '../ports';
+import type { FileSystem, Stats } from '../ports';
 import type { MatrixPlan, MatrixUnit } from './plan';
 import { specEnv, type IsolationStrategy, type ProcessOutcome, type ProcessRunner, type ProcessSpec } from './processPort';
 import type { MatrixConfig } from './schema';
@@ -102,10 +101,10 @@ export function imageFindings(text: string, file: string, config: MatrixConfig, 
  * symlink (the engine follows it on the host when it bind-mounts the folder, so `mod -> ../..` would hand the
  * container whatever it points at, writable).
  */
-export function dockerFindings(text: string, file: string, config: MatrixConfig, plan: MatrixPlan, root: string): MatrixFinding[] {
+export function dockerFindings(fs: FileSystem, text: string, file: string, config: MatrixConfig, plan: MatrixPlan, root: string): MatrixFinding[] {
   const planned = new Set(plan.waves.flatMap((w) => w.units.map((u) => u.task)));
   const tasks = Object.fromEntries(Object.entries(config.tasks).filter(([id]) => planned.has(id)));
-  const symlinks = moduleFindings(text, file, { ...config, tasks }, root, { noSymlinks: true }).filter((f) => f.code === 'module-symlink');
+  const symlinks = moduleFindings(fs, text, file, { ...config, tasks }, root, { noSymlinks: true }).filter((f) => f.code === 'module-symlink');
   return [...imageFindings(text, file, config, plan), ...symlinks];
 }
 
@@ -114,7 +113,7 @@ export function dockerFindings(text: string, file: string, config: MatrixConfig,
  * every image the plan needs is on it (the runner never pulls). Returns the strategy for runMatrix's `isolation`.
  */
 export async function prepareDockerIsolation(opts: DockerIsolationOptions & { plan: MatrixPlan; signal?: AbortSignal }): Promise<IsolationStrategy> {
-  const { client, config, plan } = opts;
+  const { client, fs, config, plan } = opts;
   await client.ping(opts.signal ? { signal: opts.signal } : {});
   const byImage = new Map<string, string[]>();
   for (const u of plan.waves.flatMap((w) => w.units)) {
@@ -141,7 +140,7 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
   // Refused here too for callers that skipped dockerFindings: the engine would follow the symlink on the host.
   for (const u of plan.waves.flatMap((w) => w.units)) {
     const dir = moduleDir(opts.root, u.module);
-    const checked = dir === undefined ? undefined : checkModuleFolder(opts.root, dir, { noSymlinks: true });
+    const checked = dir === undefined ? undefined : checkModuleFolder(fs, opts.root, dir, { noSymlinks: true });
     if (!checked?.ok) {
       throw new FederationError('outside-workspace', `module "${u.module}" of task "${u.task}" is not a real folder inside the repository${checked ? ` (${checked.problem}: ${checked.at})` : ''}; --isolation docker runs nothing`, {
         task: u.task,
@@ -150,10 +149,11 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
       });
     }
   }
-  const federation = workspaceHash(opts.fs, opts.root);
+  const federation = workspaceHash(fs, opts.root);
   return (unit) =>
     new ContainerProcessRunner({
       client,
+      fs,
       root: opts.root,
       image: unitImage(config, unit)!,
       network: unitNetwork(config, unit),
@@ -188,6 +188,7 @@ export async function removeRunContainers(fs: FileSystem, client: DockerClient, 
 
 export interface ContainerRunnerOptions {
   client: DockerClient;
+  fs: FileSystem;
   root: string;
   image: string;
   network: string;
@@ -224,7 +225,8 @@ export class ContainerProcessRunner implements ProcessRunner {
   private async containerSpec(spec: ProcessSpec): Promise<ContainerSpec> {
     // Checked on the file system, not as text, right before the engine mounts it: a symlink in the module's path
     // would be followed on the host (checkModuleFolder refuses any, so realDir is the folder named).
-    const checked = checkModuleFolder(this.opts.root, spec.cwd, { noSymlinks: true });
+    const { fs } = this.opts;
+    const checked = checkModuleFolder(fs, this.opts.root, spec.cwd, { noSymlinks: true });
     if (!checked.ok) {
       throw new FederationError('outside-workspace', `${spec.cwd} is not a real folder inside the repository ${this.opts.root} (${checked.problem}: ${checked.at})`, {
         cwd: spec.cwd,
@@ -240,10 +242,10 @@ export class ContainerProcessRunner implements ProcessRunner {
     if (rel !== '') mounts.push({ source: realDir, target: workdir, readOnly: false });
     const tmpfs: Record<string, string> = { '/tmp': TASK_TMPFS, [`${CONTAINER_WORKSPACE}/.federation`]: FEDERATION_MASK };
     for (const name of HIDDEN_ENTRIES) {
-      const hidden = await hiddenEntry(root, name);
+      const hidden = await hiddenEntry(fs, root, name);
       if (!hidden) continue;
       if (hidden.stat.isDirectory()) tmpfs[inContainer(hidden.real)] = FEDERATION_MASK;
-      else if (hidden.stat.isFile()) mounts.push({ source: await emptyMaskFile(root), target: inContainer(hidden.real), readOnly: true });
+      else if (hidden.stat.isFile()) mounts.push({ source: await emptyMaskFile(fs, root), target: inContainer(hidden.real), readOnly: true });
     }
     // The checkout's owner, so files the task writes are the user's; root only for a root-owned checkout (and then
     // still without any capability).
@@ -297,7 +299,7 @@ export class ContainerProcessRunner implements ProcessRunner {
     const ended = (error?: string): ProcessOutcome => ({ exitCode: null, signal: null, timedOut: attempt.timedOut, cancelled: attempt.cancelled, pid: null, ...(error ? { error } : {}) });
     try {
       try {
-        await fs.appendFile(spec.logFile, spec.preamble ?? '');
+        await this.opts.fs.appendFile(spec.logFile, spec.preamble ?? '');
       } catch (e) {
         return ended(`cannot open the log ${spec.logFile}: ${describeError(e)}`);
       }
@@ -345,7 +347,7 @@ export class ContainerProcessRunner implements ProcessRunner {
   private async supervise(id: string, spec: ProcessSpec, attempt: Attempt, stop: () => void): Promise<ProcessOutcome> {
     const { client } = this.opts;
     let pump: Promise<void> | undefined;
-    const log = createWriteStream(spec.logFile, { flags: 'a' });
+    const log = this.opts.fs.createWriteStream(spec.logFile, { flags: 'a' });
     log.on('error', () => undefined);
     const logs = { close: () => {} };
     try {
@@ -394,7 +396,7 @@ interface Attempt {
 }
 
 /** A hidden entry's real path and type when it exists and its real path is in the repository (else nothing of it is mounted). */
-async function hiddenEntry(root: string, name: string): Promise<{ real: string; stat: Stats } | undefined> {
+async function hiddenEntry(fs: FileSystem, root: string, name: string): Promise<{ real: string; stat: Stats } | undefined> {
   try {
     const real = await fs.realpath(path.join(root, name));
     if (!isInside(root, real) || real === root) return undefined;
@@ -405,7 +407,7 @@ async function hiddenEntry(root: string, name: string): Promise<{ real: string; 
 }
 
 /** An empty, read-only regular file to bind over hidden files; replaced if anything else is found in its place. */
-async function emptyMaskFile(root: string): Promise<string> {
+async function emptyMaskFile(fs: FileSystem, root: string): Promise<string> {
   const file = path.join(root, EMPTY_MASK_FILE);
   const st = await fs.lstat(file).catch(() => undefined);
   if (st?.isFile() && st.size === 0) return file;

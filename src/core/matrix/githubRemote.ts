@@ -2,9 +2,9 @@
 // the branch in HEAD), without running git. Worktrees (.git is a file naming the git dir) and their shared config
 // (commondir) are followed. The API host is never taken from the remote: a workspace must not be able to send
 // the user's token elsewhere, so the API URL comes from the user's settings (or the CLI's flags/environment).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
+import type { FileSystem } from '../ports';
 
 export interface GithubRepo {
   owner: string;
@@ -27,7 +27,7 @@ export function parseRepoSlug(slug: string): GithubRepo | undefined {
   return m ? { owner: m[1]!, repo: m[2]! } : undefined;
 }
 
-async function gitDirs(root: string): Promise<{ gitDir: string; commonDir: string } | undefined> {
+async function gitDirs(fs: FileSystem, root: string): Promise<{ gitDir: string; commonDir: string } | undefined> {
   const dotGit = path.join(root, '.git');
   let gitDir = dotGit;
   try {
@@ -50,8 +50,8 @@ async function gitDirs(root: string): Promise<{ gitDir: string; commonDir: strin
 }
 
 /** The URL of a remote (default origin) from the repository's config, or undefined. */
-export async function remoteUrl(root: string, remote = 'origin'): Promise<string | undefined> {
-  const dirs = await gitDirs(root);
+export async function remoteUrl(fs: FileSystem, root: string, remote = 'origin'): Promise<string | undefined> {
+  const dirs = await gitDirs(fs, root);
   if (!dirs) return undefined;
   let text: string;
   try {
@@ -73,8 +73,8 @@ export async function remoteUrl(root: string, remote = 'origin'): Promise<string
 }
 
 /** The checked-out branch (from HEAD), or undefined for a detached HEAD or no repository. */
-export async function currentBranch(root: string): Promise<string | undefined> {
-  const dirs = await gitDirs(root);
+export async function currentBranch(fs: FileSystem, root: string): Promise<string | undefined> {
+  const dirs = await gitDirs(fs, root);
   if (!dirs) return undefined;
   try {
     const m = /^ref:\s*refs\/heads\/(.+?)\s*$/m.exec(await fs.readFile(path.join(dirs.gitDir, 'HEAD'), 'utf8'));
@@ -85,13 +85,13 @@ export async function currentBranch(root: string): Promise<string | undefined> {
 }
 
 /** owner/repo: the explicit slug when given, else the workspace's origin remote. */
-export async function resolveRepo(root: string, slug?: string): Promise<GithubRepo> {
+export async function resolveRepo(fs: FileSystem, root: string, slug?: string): Promise<GithubRepo> {
   if (slug) {
     const r = parseRepoSlug(slug);
     if (!r) throw new FederationError('invalid-input', `"${slug}" is not a GitHub repository; write it as owner/repo`, { repository: slug });
     return r;
   }
-  const url = await remoteUrl(root);
+  const url = await remoteUrl(fs, root);
   if (!url) {
     throw new FederationError('not-found', `${root} has no git remote "origin": name the GitHub repository as owner/repo (setting agentFederation.github.repository, or --repo)`, {});
   }

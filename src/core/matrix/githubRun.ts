@@ -3,9 +3,9 @@
 // artifact, for the logs) and save them under .federation/runs/<run id>/ like a local run, so the Runs view,
 // the report panel and `federation matrix report` show it. The run id is the workflow's FEDERATION_RUN_ID,
 // gh-<GitHub run id>-<attempt>.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, isFederationError, describeError } from '../errors';
+import type { FileSystem } from '../ports';
 import { abortableSleep, ArtifactInfo, GithubActions, GithubApiError, JobInfo, Sleep, tooLarge, WorkflowRunInfo } from './github';
 import { githubRunId, parseGithubRunId } from './githubRunId';
 import { readZip } from './githubZip';
@@ -358,11 +358,11 @@ function jobUnitName(name: string): boolean {
  * Saves a GitHub run's report under .federation/runs/<run id>/ (plan.json, tasks/UNIT.json, logs/UNIT.log,
  * summary.json last, report.md) so it reads like a local run. A task whose log did not come back has log null.
  */
-export async function saveGithubReport(root: string, report: GithubReport, logs: Map<string, string> = new Map()): Promise<string> {
+export async function saveGithubReport(fs: FileSystem, root: string, report: GithubReport, logs: Map<string, string> = new Map()): Promise<string> {
   const dir = runDir(root, report.summary.runId);
   await fs.mkdir(path.join(dir, 'tasks'), { recursive: true });
   await fs.mkdir(path.join(dir, 'logs'), { recursive: true });
-  await writeJson(path.join(dir, 'plan.json'), report.summary.plan);
+  await writeJson(fs, path.join(dir, 'plan.json'), report.summary.plan);
   for (const t of report.tasks) {
     const unit = safeUnitFile(t.unit);
     if (!unit) continue;
@@ -373,18 +373,18 @@ export async function saveGithubReport(root: string, report: GithubReport, logs:
       await fs.writeFile(file, text);
       log = path.relative(root, file).split(path.sep).join('/');
     }
-    await writeJson(path.join(dir, 'tasks', `${unit}.json`), { ...t, log });
+    await writeJson(fs, path.join(dir, 'tasks', `${unit}.json`), { ...t, log });
   }
   if (report.markdown !== null) await fs.writeFile(path.join(dir, 'report.md'), report.markdown);
-  await writeJson(path.join(dir, 'summary.json'), report.summary);
+  await writeJson(fs, path.join(dir, 'summary.json'), report.summary);
   return dir;
 }
 
 /** The plan of a run in progress, so that it is listed (as incomplete) until its report arrives. */
-export async function saveGithubPlan(root: string, runId: string, plan: MatrixPlan): Promise<string> {
+export async function saveGithubPlan(fs: FileSystem, root: string, runId: string, plan: MatrixPlan): Promise<string> {
   const dir = runDir(root, runId);
   await fs.mkdir(dir, { recursive: true });
-  await writeJson(path.join(dir, 'plan.json'), plan);
+  await writeJson(fs, path.join(dir, 'plan.json'), plan);
   return dir;
 }
 

@@ -1,7 +1,7 @@
 // Reading the config from disk: validation plus the module-folder check, for the CLI and the editor's commands.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError } from '../errors';
+import type { FileSystem } from '../ports';
 import { MATRIX_CONFIG_FILE, MatrixConfig } from './schema';
 import { MatrixFinding, moduleFindings, validateMatrixConfig } from './validate';
 
@@ -19,7 +19,7 @@ export interface LoadedMatrixConfig {
  * Reads and validates the config (default .github/multi-agent-config.yml under root). A missing file is a
  * FederationError('not-found'); a bad one comes back with error findings and no config.
  */
-export async function loadMatrixConfig(root: string, configPath?: string, opts: { checkModules?: boolean } = {}): Promise<LoadedMatrixConfig> {
+export async function loadMatrixConfig(fs: FileSystem, root: string, configPath?: string, opts: { checkModules?: boolean } = {}): Promise<LoadedMatrixConfig> {
   const file = path.resolve(root, configPath ?? MATRIX_CONFIG_FILE);
   const rel = path.relative(root, file);
   const shownAs = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
@@ -31,7 +31,7 @@ export async function loadMatrixConfig(root: string, configPath?: string, opts: 
   }
   const v = validateMatrixConfig(text, shownAs);
   if (!v.config || opts.checkModules === false) return { file, shownAs, text, findings: v.findings, ...(v.config ? { config: v.config } : {}) };
-  const missing = moduleFindings(text, shownAs, v.config, root);
+  const missing = moduleFindings(fs, text, shownAs, v.config, root);
   const findings = [...v.findings, ...missing];
   return { file, shownAs, text, findings, ...(missing.length ? {} : { config: v.config }) };
 }

@@ -1,9 +1,9 @@
 // Run results under .federation/runs/RUN_ID/: plan.json, tasks/UNIT.json (one per unit), logs/UNIT.log and
 // summary.json. summarizeRun is pure so that a run spread over GitHub jobs (only plan.json and the task files
 // come back as artifacts) gets the same summary and metrics as a local one.
-import { promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, describeError } from '../errors';
+import type { FileSystem } from '../ports';
 import { MatrixPlan } from './plan';
 
 export const RUNS_DIR = path.join('.federation', 'runs');
@@ -220,18 +220,18 @@ export function newRunId(now: Date = new Date()): string {
 
 /** Written to a temporary name first, so a reader never sees half a file. */
 /** writeJson's synchronous twin, for the many small task results of a run (see runner.ts). */
-export function writeJsonSync(file: string, value: unknown): void {
+export function writeJsonSync(fs: FileSystem, file: string, value: unknown): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-    renameSync(tmp, file);
+    fs.sync.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+    fs.sync.renameSync(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    fs.sync.rmSync(tmp, { force: true });
     throw new FederationError('unavailable', `cannot write ${file}: ${describeError(e)}`, { file }, { cause: e });
   }
 }
 
-export async function writeJson(file: string, value: unknown): Promise<void> {
+export async function writeJson(fs: FileSystem, file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
   await fs.rename(tmp, file);
@@ -246,7 +246,7 @@ export interface RunListing {
 }
 
 /** Runs newest first. A folder without plan.json is not a run. */
-export async function listRuns(root: string): Promise<RunListing[]> {
+export async function listRuns(fs: FileSystem, root: string): Promise<RunListing[]> {
   const base = path.join(root, RUNS_DIR);
   let names: string[];
   try {
@@ -275,7 +275,7 @@ export async function listRuns(root: string): Promise<RunListing[]> {
   return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
 }
 
-export async function readTaskResults(dir: string): Promise<TaskResult[]> {
+export async function readTaskResults(fs: FileSystem, dir: string): Promise<TaskResult[]> {
   let names: string[];
   try {
     names = await fs.readdir(path.join(dir, 'tasks'));
@@ -290,15 +290,15 @@ export async function readTaskResults(dir: string): Promise<TaskResult[]> {
 }
 
 /** A run's summary and task results; the summary is computed from plan.json and the task files when missing. */
-export async function readRun(root: string, runId?: string): Promise<{ summary: RunSummary; tasks: TaskResult[] }> {
+export async function readRun(fs: FileSystem, root: string, runId?: string): Promise<{ summary: RunSummary; tasks: TaskResult[] }> {
   let id = runId;
   if (id === undefined) {
-    const runs = await listRuns(root);
+    const runs = await listRuns(fs, root);
     if (!runs.length) throw new FederationError('not-found', `no matrix run under ${path.join(root, RUNS_DIR)}; start one with "federation matrix run"`);
     id = runs[0]!.runId;
   }
   const dir = runDir(root, id);
-  const tasks = await readTaskResults(dir);
+  const tasks = await readTaskResults(fs, dir);
   try {
     return { summary: JSON.parse(await fs.readFile(path.join(dir, 'summary.json'), 'utf8')) as RunSummary, tasks };
   } catch {

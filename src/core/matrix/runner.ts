@@ -4,7 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { systemClock, type Clock } from '../ports';
+import { systemClock, type Clock, type FileSystem } from '../ports';
 import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
 import type { IsolationStrategy, ProcessRunner, ProcessRunnerFactory } from './processPort';
 import { AttemptResult, ModuleSetupResult, RunSummary, TaskResult, WaveTiming, newRunId, runDir, summarizeRun, writeJson, writeJsonSync } from './results';
@@ -23,6 +23,8 @@ export type MatrixEvent =
   | { type: 'run-finished'; summary: RunSummary; at: string };
 
 export interface RunOptions {
+  /** The disk the results are written to and the module folders are checked on. */
+  fs: FileSystem;
   root: string;
   plan: MatrixPlan;
   /** Default: a new time-ordered id. */
@@ -97,7 +99,7 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
 }
 
 async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutcome> {
-  const { root, plan } = opts;
+  const { root, plan, fs: disk } = opts;
   const clock = opts.clock ?? systemClock;
   const ms = () => clock.now().getTime();
   const runId = opts.runId ?? newRunId(clock.now());
@@ -106,7 +108,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
   const tasksDir = path.join(dir, 'tasks');
   await fs.mkdir(logsDir, { recursive: true });
   await fs.mkdir(tasksDir, { recursive: true });
-  await writeJson(path.join(dir, 'plan.json'), plan);
+  await writeJson(disk, path.join(dir, 'plan.json'), plan);
   const emit = (e: MatrixEvent) => {
     try {
       opts.onEvent?.(e);
@@ -130,6 +132,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
     const t0 = ms();
     emit({ type: 'setup-started', modules: [...new Set(plan.waves.flatMap((w) => w.units.map((u) => u.module)))], at: now() });
     setup = await runSetup({
+      fs: disk,
       root,
       plan,
       runner: local,
@@ -164,7 +167,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
   const record = (r: TaskResult) => {
     results.push(r);
     try {
-      writeJsonSync(tasksDir + path.sep + r.unit + '.json', r);
+      writeJsonSync(disk, tasksDir + path.sep + r.unit + '.json', r);
     } catch (e) {
       failRun(e);
       return;
@@ -197,7 +200,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
     if (folders.has(module)) return folders.get(module);
     let dir = moduleDir(root, module);
     if (dir !== undefined) {
-      const c = checkModuleFolder(root, dir);
+      const c = checkModuleFolder(disk, root, dir);
       if (!c.ok && c.problem !== 'missing') dir = undefined;
     }
     folders.set(module, dir);
@@ -340,7 +343,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
   if (runError !== undefined) throw runError;
 
   const summary = summarizeRun({ runId, plan, results, startedAt, endedAt: clock.now(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes });
-  await writeJson(path.join(dir, 'summary.json'), summary);
+  await writeJson(disk, path.join(dir, 'summary.json'), summary);
   emit({ type: 'run-finished', summary, at: now() });
   return { runId, dir, summary, results };
 }

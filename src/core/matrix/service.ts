@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { DockerClient } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
 import { FederationError, describeError } from '../errors';
-import type { FileSystem, Logger } from '../ports';
+import type { Environment, FileSystem, Logger } from '../ports';
 import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './containerRunner';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
 import { planMatrix, type MatrixPlan } from './plan';
@@ -28,6 +28,8 @@ export interface MatrixServiceDeps {
   root: string;
   /** The disk: the config, the module folders, the run results. */
   fs: FileSystem;
+  /** The front end's environment, the base of every task's and install's. */
+  env: Environment;
   /** The engine client for docker isolation and clean (the lazily loaded adapter in the shipped bundles). */
   clientFactory: DockerClientFactory;
   approvals: CommandApprovalGate;
@@ -93,7 +95,7 @@ export class MatrixService {
 
   /** The validated config; a config with errors is a configError (its warnings are in the result's findings). */
   async load(configFile?: string, opts: { checkModules?: boolean } = {}): Promise<LoadedConfig> {
-    const loaded = await loadMatrixConfig(this.root, configFile, opts);
+    const loaded = await loadMatrixConfig(this.deps.fs, this.root, configFile, opts);
     if (!loaded.config) throw configError(loaded, loaded.findings);
     return loaded as LoadedConfig;
   }
@@ -131,7 +133,7 @@ export class MatrixService {
     if (warnings.length) req.onWarnings?.(warnings);
     const isolation = req.isolation ?? 'process';
     if (isolation === 'docker') {
-      const refused = dockerFindings(loaded.text, loaded.shownAs, loaded.config, plan, this.root);
+      const refused = dockerFindings(this.deps.fs, loaded.text, loaded.shownAs, loaded.config, plan, this.root);
       if (refused.length) throw configError(loaded, refused, 'nothing ran (Docker isolation)');
     }
     const setup = req.setup ?? {};
@@ -145,6 +147,8 @@ export class MatrixService {
     let runId: string | undefined;
     try {
       return await runMatrix({
+        fs: this.deps.fs,
+        env: this.deps.env,
         root: this.root,
         plan,
         setup,
@@ -174,6 +178,8 @@ export class MatrixService {
     const runner = this.deps.processRunnerFactory();
     try {
       return await runSetup({
+        fs: this.deps.fs,
+        env: this.deps.env,
         root: this.root, plan, runner, logsDir: path.join(this.root, '.federation', 'cache', 'logs'),
         ...(req.installCommand !== undefined ? { installCommand: req.installCommand } : {}),
       });

@@ -2,9 +2,8 @@
 // hash of the lockfile (and the command and Node's major version); a module whose node_modules was installed
 // under the same key is reused, and a copy kept under .federation/cache/deps/KEY/ restores it after a clean.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { systemClock, type Clock } from '../ports';
+import { systemClock, type Clock, type Environment, type FileSystem } from '../ports';
 import { MatrixPlan } from './plan';
 import type { ProcessRunner } from './processPort';
 import { ModuleSetupResult, writeJson } from './results';
@@ -20,6 +19,8 @@ const LOCKFILES: { file: string; command: string }[] = [
 ];
 
 export interface SetupOptions {
+  /** The disk the modules, the lockfiles and the cache are on. */
+  fs: FileSystem;
   root: string;
   plan: MatrixPlan;
   runner: ProcessRunner;
@@ -29,7 +30,8 @@ export interface SetupOptions {
   installCommand?: string;
   /** Default: the plan's caching.enabled. */
   caching?: boolean;
-  env?: NodeJS.ProcessEnv;
+  /** The installs' environment: the front end's (the runner passes the run's base environment). */
+  env: Environment;
   timeoutMs?: number;
   graceMs?: number;
   signal?: AbortSignal;
@@ -37,7 +39,7 @@ export interface SetupOptions {
   clock?: Clock;
 }
 
-async function exists(p: string): Promise<boolean> {
+async function exists(fs: FileSystem, p: string): Promise<boolean> {
   try {
     await fs.access(p);
     return true;
@@ -56,6 +58,7 @@ export function planModules(plan: MatrixPlan): string[] {
 }
 
 export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]> {
+  const { fs } = opts;
   const caching = opts.caching ?? opts.plan.caching.enabled;
   const cacheRoot = path.join(opts.root, CACHE_DIR);
   const clock = opts.clock ?? systemClock;
@@ -68,7 +71,7 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
       done({ lockfile: null, key: null, action: 'cancelled', command: null, log: null });
       continue;
     }
-    const checked = dir === undefined ? undefined : checkModuleFolder(opts.root, dir);
+    const checked = dir === undefined ? undefined : checkModuleFolder(fs, opts.root, dir);
     // Installs run on the host: never in a folder a symlink leads to outside the repository.
     if (dir === undefined || (checked && !checked.ok && checked.problem !== 'missing')) {
       done({ lockfile: null, key: null, action: 'failed', command: null, log: null, error: `module "${module}" is outside the repository` });
@@ -76,7 +79,7 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
     }
     let lock: { file: string; command: string } | undefined;
     for (const l of LOCKFILES) {
-      if (await exists(path.join(dir, l.file))) {
+      if (await exists(fs, path.join(dir, l.file))) {
         lock = l;
         break;
       }
@@ -93,14 +96,14 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
     const stored = path.join(cacheRoot, key, 'node_modules');
     if (caching) {
       const prev = await fs.readFile(marker, 'utf8').then((t) => (JSON.parse(t) as { key?: string }).key, () => undefined);
-      if (prev === key && (await exists(nodeModules))) {
+      if (prev === key && (await exists(fs, nodeModules))) {
         done({ lockfile: lock.file, key, action: 'reused', command: null, log: null });
         continue;
       }
-      if (await exists(stored)) {
+      if (await exists(fs, stored)) {
         await fs.rm(nodeModules, { recursive: true, force: true });
         await fs.cp(stored, nodeModules, { recursive: true, verbatimSymlinks: true });
-        await writeJson(marker, { key, module, at: clock.now().toISOString() });
+        await writeJson(fs, marker, { key, module, at: clock.now().toISOString() });
         done({ lockfile: lock.file, key, action: 'restored', command: null, log: null });
         continue;
       }
@@ -110,7 +113,7 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
     const outcome = await opts.runner.run({
       command,
       cwd: dir,
-      env: opts.env ?? process.env,
+      env: opts.env,
       extraEnv: { FEDERATION_SETUP_MODULE: module },
       logFile: log,
       timeoutMs: opts.timeoutMs ?? 30 * 60_000,
@@ -127,11 +130,11 @@ export async function runSetup(opts: SetupOptions): Promise<ModuleSetupResult[]>
       done({ lockfile: lock.file, key, action: 'failed', command, log: rel, error: `"${command}" failed in ${module}: ${why}` });
       continue;
     }
-    if (caching && (await exists(nodeModules))) {
+    if (caching && (await exists(fs, nodeModules))) {
       await fs.rm(stored, { recursive: true, force: true });
       await fs.mkdir(path.dirname(stored), { recursive: true });
       await fs.cp(nodeModules, stored, { recursive: true, verbatimSymlinks: true });
-      await writeJson(marker, { key, module, at: clock.now().toISOString() });
+      await writeJson(fs, marker, { key, module, at: clock.now().toISOString() });
     }
     done({ lockfile: lock.file, key, action: 'installed', command, log: rel });
   }

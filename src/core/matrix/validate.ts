@@ -1,13 +1,13 @@
 // Validation of .github/multi-agent-config.yml into findings with exact source ranges, so the CLI can print
 // file:line:col and the editor can underline the very key or value. Pure: text in, findings out (no file access),
-// except moduleFindings, which looks at the module folders on disk.
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+// except moduleFindings, which looks at the module folders on disk (through the FileSystem port it is given).
 import * as path from 'node:path';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { KNOWN_KEYS, MatrixConfig, MatrixConfigSchema, PRIORITY_KEY_PATTERN, TASK_ID_PATTERN } from './schema';
 
 import type { Position, Range } from '../textRange';
 import { yaml } from '../lazy';
+import type { FileSystem } from '../ports';
 
 export type { Position, Range };
 
@@ -302,12 +302,12 @@ export function locatorFor(text: string): Locator {
  * checked before anything runs. With `noSymlinks` (docker isolation) a symlink anywhere in the module's path is an
  * error too: the engine follows it on the host when it bind-mounts the folder.
  */
-export function moduleFindings(text: string, file: string, config: MatrixConfig, root: string, opts: { noSymlinks?: boolean } = {}): MatrixFinding[] {
+export function moduleFindings(fs: FileSystem, text: string, file: string, config: MatrixConfig, root: string, opts: { noSymlinks?: boolean } = {}): MatrixFinding[] {
   const loc = locatorFor(text);
   const out: MatrixFinding[] = [];
   for (const [id, t] of Object.entries(config.tasks)) {
     const dir = moduleDir(root, t.module);
-    const checked = dir === undefined ? undefined : checkModuleFolder(root, dir, opts);
+    const checked = dir === undefined ? undefined : checkModuleFolder(fs, root, dir, opts);
     if (checked?.ok) continue;
     const segments = ['tasks', id, 'module'];
     out.push({
@@ -363,13 +363,13 @@ export type ModuleFolderCheck =
  * repository's real path, and with `noSymlinks` no component below the root may be a symlink (the root itself may
  * be reached through one). `at` names the offending path, relative to the root where possible.
  */
-export function checkModuleFolder(root: string, dir: string, opts: { noSymlinks?: boolean } = {}): ModuleFolderCheck {
+export function checkModuleFolder(fs: FileSystem, root: string, dir: string, opts: { noSymlinks?: boolean } = {}): ModuleFolderCheck {
   let realRoot: string;
   let realDir: string;
   try {
-    realRoot = realpathSync(root);
-    realDir = realpathSync(dir);
-    if (!statSync(realDir).isDirectory()) return { ok: false, problem: 'missing', at: dir };
+    realRoot = fs.sync.realpathSync(root);
+    realDir = fs.sync.realpathSync(dir);
+    if (!fs.sync.statSync(realDir).isDirectory()) return { ok: false, problem: 'missing', at: dir };
   } catch {
     return { ok: false, problem: 'missing', at: dir };
   }
@@ -381,7 +381,7 @@ export function checkModuleFolder(root: string, dir: string, opts: { noSymlinks?
     for (const part of rel.split(path.sep).filter((p) => p !== '')) {
       cur = path.join(cur, part);
       try {
-        if (lstatSync(cur).isSymbolicLink()) return { ok: false, problem: 'symlink', at: path.relative(absRoot, cur) };
+        if (fs.sync.lstatSync(cur).isSymbolicLink()) return { ok: false, problem: 'symlink', at: path.relative(absRoot, cur) };
       } catch {
         return { ok: false, problem: 'missing', at: dir };
       }

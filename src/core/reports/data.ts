@@ -1,8 +1,7 @@
 // Reading what the panels show from disk (and, for agents, from the engines): run folders under
 // .federation/runs/, agent folders under .federation/agents/. No vscode import, so it is unit-tested on plain
 // folders. Everything read here may come from a task or an agent: sizes are capped and paths are checked. The disk
-// is the FileSystem port the front end passes in (the runs' part still reads through node:fs).
-import { promises as nodeFs } from 'node:fs';
+// is the FileSystem port the front end passes in.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { outputFileSize, outputSegments, readOutputFile } from '../agents/files';
@@ -10,7 +9,7 @@ import { parseAgentsFile } from '../agents/records';
 import { AGENT_ID_PATTERN, AGENTS_DIR, AGENTS_FILE, AgentReportSchema, REPORT_FILE, type AgentRecord, type AgentReport } from '../agents/schema';
 import type { AgentInfo } from '../agents/status';
 import { describeError, FederationError, isFederationError } from '../errors';
-import type { FileSystem } from '../ports';
+import type { FileHandle, FileSystem } from '../ports';
 import type { MatrixPlan } from '../matrix/plan';
 import { listRuns, readTaskResults, RUN_ID_PATTERN, RUNS_DIR, summarizeRun, type RunListing, type RunSummary, type TaskResult } from '../matrix/results';
 import type { AgentReportModel, RunHistoryPoint, RunReportModel } from './protocol';
@@ -41,10 +40,10 @@ function inside(parent: string, child: string): boolean {
  * The run a command argument names: a run id, a run folder (or a file in one), a tree item or Uri carrying one of
  * those, or nothing (the latest run).
  */
-export async function resolveRunId(root: string, arg: unknown): Promise<string> {
+export async function resolveRunId(fs: FileSystem, root: string, arg: unknown): Promise<string> {
   let value = typeof arg === 'string' ? arg : field(arg, 'runId', 'dir', 'fsPath', 'path', 'id');
   if (!value) {
-    const runs = await listRuns(root);
+    const runs = await listRuns(fs, root);
     if (!runs.length) throw new FederationError('not-found', `There is no matrix run under ${path.join(root, RUNS_DIR)} yet.`);
     return runs[0]!.runId;
   }
@@ -70,13 +69,13 @@ export interface LoadedRun {
 /** Summaries of finished runs never change: read once per window. */
 const summaryCache = new Map<string, { mtimeMs: number; summary: RunSummary }>();
 
-async function readSummary(dir: string): Promise<RunSummary | undefined> {
+async function readSummary(fs: FileSystem, dir: string): Promise<RunSummary | undefined> {
   const file = path.join(dir, 'summary.json');
   try {
-    const st = await nodeFs.stat(file);
+    const st = await fs.stat(file);
     const hit = summaryCache.get(file);
     if (hit && hit.mtimeMs === st.mtimeMs) return hit.summary;
-    const summary = JSON.parse(await nodeFs.readFile(file, 'utf8')) as RunSummary;
+    const summary = JSON.parse(await fs.readFile(file, 'utf8')) as RunSummary;
     summaryCache.set(file, { mtimeMs: st.mtimeMs, summary });
     return summary;
   } catch {
@@ -85,10 +84,10 @@ async function readSummary(dir: string): Promise<RunSummary | undefined> {
 }
 
 /** The start time a unit's log header records: "=== UNIT attempt 1/3 in MODULE: COMMAND (ISO)". */
-async function logStart(file: string): Promise<string | undefined> {
-  let handle: nodeFs.FileHandle | undefined;
+async function logStart(fs: FileSystem, file: string): Promise<string | undefined> {
+  let handle: FileHandle | undefined;
   try {
-    handle = await nodeFs.open(file, 'r');
+    handle = await fs.open(file, 'r');
     const buf = Buffer.alloc(1024);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     const first = buf.subarray(0, bytesRead).toString('utf8').split('\n')[0] ?? '';
@@ -101,11 +100,11 @@ async function logStart(file: string): Promise<string | undefined> {
   }
 }
 
-async function newestChange(paths: string[]): Promise<number> {
+async function newestChange(fs: FileSystem, paths: string[]): Promise<number> {
   let newest = 0;
   for (const p of paths) {
     try {
-      newest = Math.max(newest, (await nodeFs.stat(p)).mtimeMs);
+      newest = Math.max(newest, (await fs.stat(p)).mtimeMs);
     } catch {
       // Not there yet.
     }
@@ -113,12 +112,12 @@ async function newestChange(paths: string[]): Promise<number> {
   return newest;
 }
 
-export async function loadRun(root: string, runId: string, options: { now?: Date; history?: boolean } = {}): Promise<LoadedRun> {
+export async function loadRun(fs: FileSystem, root: string, runId: string, options: { now?: Date; history?: boolean } = {}): Promise<LoadedRun> {
   if (!RUN_ID_PATTERN.test(runId)) throw new FederationError('invalid-input', `"${runId}" is not a run id.`, { runId });
   const now = options.now ?? new Date();
   const dir = path.join(root, RUNS_DIR, runId);
-  const tasks = await readTaskResults(dir);
-  let summary = await readSummary(dir);
+  const tasks = await readTaskResults(fs, dir);
+  let summary = await readSummary(fs, dir);
   const inProgress = summary === undefined;
   let stale = false;
   const running = new Map<string, string>();
@@ -126,18 +125,18 @@ export async function loadRun(root: string, runId: string, options: { now?: Date
     let plan: MatrixPlan;
     let planStat;
     try {
-      planStat = await nodeFs.stat(path.join(dir, 'plan.json'));
-      plan = JSON.parse(await nodeFs.readFile(path.join(dir, 'plan.json'), 'utf8')) as MatrixPlan;
+      planStat = await fs.stat(path.join(dir, 'plan.json'));
+      plan = JSON.parse(await fs.readFile(path.join(dir, 'plan.json'), 'utf8')) as MatrixPlan;
     } catch {
       throw new FederationError('not-found', `There is no run "${runId}" (no ${path.join(dir, 'plan.json')}).`, { runId });
     }
     // The plan is written as the run starts: its time is the run's start.
     summary = summarizeRun({ runId, plan, results: tasks, startedAt: planStat.mtime, endedAt: now });
-    stale = now.getTime() - (await newestChange([path.join(dir, 'plan.json'), path.join(dir, 'tasks'), path.join(dir, 'logs')])) > STALE_AFTER_MS;
+    stale = now.getTime() - (await newestChange(fs, [path.join(dir, 'plan.json'), path.join(dir, 'tasks'), path.join(dir, 'logs')])) > STALE_AFTER_MS;
     const done = new Set(tasks.map((t) => t.unit));
     let logs: string[] = [];
     try {
-      logs = await nodeFs.readdir(path.join(dir, 'logs'));
+      logs = await fs.readdir(path.join(dir, 'logs'));
     } catch {
       // No unit started yet.
     }
@@ -145,17 +144,17 @@ export async function loadRun(root: string, runId: string, options: { now?: Date
     for (const name of logs) {
       const unit = name.replace(/\.log$/, '');
       if (!name.endsWith('.log') || done.has(unit) || !units.has(unit)) continue;
-      const at = await logStart(path.join(dir, 'logs', name));
+      const at = await logStart(fs, path.join(dir, 'logs', name));
       if (at) running.set(unit, at);
     }
   }
   let history: Array<Omit<RunHistoryPoint, 'current'>> = [];
   let previous: { summary: RunSummary; tasks: TaskResult[] } | undefined;
   if (options.history !== false) {
-    const same = await sameConfigRuns(root, summary.configFile);
+    const same = await sameConfigRuns(fs, root, summary.configFile);
     history = same.map((s) => ({ runId: s.runId, startedAt: s.startedAt, status: s.status, totalMs: s.totalMs, successRate: s.successRate }));
     const prev = same.filter((s) => s.runId !== runId && s.startedAt < summary!.startedAt).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-    if (prev) previous = { summary: prev, tasks: await readTaskResults(path.join(root, RUNS_DIR, prev.runId)) };
+    if (prev) previous = { summary: prev, tasks: await readTaskResults(fs, path.join(root, RUNS_DIR, prev.runId)) };
   }
   const model = runReportModel({
     summary, tasks, inProgress, stale, running, history, ...(previous ? { previous } : {}), startedBy: safeUser(), now,
@@ -172,11 +171,11 @@ function safeUser(): string | undefined {
 }
 
 /** Finished runs of a config, newest first (at most 40 looked at: the trend shows 20). */
-async function sameConfigRuns(root: string, configFile: string): Promise<RunSummary[]> {
-  const runs: RunListing[] = (await listRuns(root)).filter((r) => r.status !== 'incomplete').slice(0, 40);
+async function sameConfigRuns(fs: FileSystem, root: string, configFile: string): Promise<RunSummary[]> {
+  const runs: RunListing[] = (await listRuns(fs, root)).filter((r) => r.status !== 'incomplete').slice(0, 40);
   const out: RunSummary[] = [];
   for (const r of runs) {
-    const s = await readSummary(r.dir);
+    const s = await readSummary(fs, r.dir);
     if (s && s.configFile === configFile) out.push(s);
   }
   return out;

@@ -13,7 +13,7 @@ export const generateWorkflow = defineCommand({
   args: (a) => ({ interactive: a.fromUi }),
   async run(s, { interactive }) {
     const { WORKFLOW_FILE, generateWorkflow: render, imageFindings, loadMatrixConfig, planImages, planMatrix } = matrix();
-    const loaded = await loadMatrixConfig(s.fed.root);
+    const loaded = await loadMatrixConfig(s.ports.fs, s.fed.root);
     if (!loaded.config) throw new FederationError('invalid-input', `${loaded.shownAs} has errors; fix them first (see Problems).`, { file: loaded.file });
     const configFile = path.relative(s.fed.root, loaded.file).split(path.sep).join('/');
     const plan = planMatrix(loaded.config, { configFile });

@@ -11,7 +11,7 @@ export const rerunFailed = defineCommand({
   trust: 'Rerunning failed tasks',
   args: runIdOf,
   async run(s, runId) {
-    const { tasks } = await matrix().readRun(s.fed.root, runId);
+    const { tasks } = await matrix().readRun(s.ports.fs, s.fed.root, runId);
     const failed = [...new Set(tasks.filter((t) => t.status === 'failed' || t.status === 'timed_out' || t.status === 'cancelled').map((t) => t.task))];
     if (failed.length === 0) {
       void vscode.window.showInformationMessage('Nothing failed in that run.');

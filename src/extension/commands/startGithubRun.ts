@@ -21,7 +21,7 @@ export const startGithubRun = defineCommand({
     const ref =
       given.ref ||
       vscode.workspace.getConfiguration('agentFederation').get<string>('github.ref', '').trim() ||
-      (await currentBranch(s.fed.root)) ||
+      (await currentBranch(s.ports.fs, s.fed.root)) ||
       (await api.defaultBranch());
     if (given.confirm) {
       const go = await vscode.window.showInformationMessage(`Run the matrix workflow on GitHub: ${owner}/${repo} at ${ref}?`, { modal: true, detail: `Dispatches .github/workflows/multi-agent-deploy.yml (it must be pushed) through ${baseUrl}.` }, 'Start Run');

@@ -2,6 +2,7 @@
 // (with it, the contributed JSON schema adds completion and hover on top).
 import * as vscode from 'vscode';
 import { MATRIX_CONFIG_FILE, dockerFindings, planMatrix, validateMatrixConfig } from '../../core/matrix';
+import type { FileSystem } from '../../core/ports';
 import { matrixIsolation } from '../settings';
 import { Disposable } from '../lifecycle';
 
@@ -9,7 +10,7 @@ export class MatrixConfigDiagnostics extends Disposable {
   readonly collection = this._register(vscode.languages.createDiagnosticCollection('multi-agent-config'));
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly root: string) {
+  constructor(private readonly root: string, private readonly fs: FileSystem) {
     super();
     const isConfig = (uri: vscode.Uri) => uri.scheme === 'file' && uri.fsPath === vscode.Uri.joinPath(vscode.Uri.file(root), MATRIX_CONFIG_FILE).fsPath;
     this._register(vscode.workspace.onDidOpenTextDocument((d) => isConfig(d.uri) && this.validateText(d.uri, d.getText())));
@@ -42,7 +43,7 @@ export class MatrixConfigDiagnostics extends Disposable {
     const file = vscode.workspace.asRelativePath(uri);
     const { config, findings } = validateMatrixConfig(text, file);
     if (config && matrixIsolation() === 'docker') {
-      findings.push(...dockerFindings(text, file, config, planMatrix(config), this.root));
+      findings.push(...dockerFindings(this.fs, text, file, config, planMatrix(config), this.root));
     }
     this.collection.set(
       uri,

@@ -1,6 +1,5 @@
 // Matrix runs for the editor: the run in progress (fed by the runner's events) and past runs under
 // .federation/runs/ (watched for runs started by the CLI or another window). The Runs view is built from this.
-import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Isolation, MatrixEvent, MatrixPlan, RunOutcome, listRuns, readRun } from '../../core/matrix';
@@ -8,7 +7,7 @@ import type { MatrixService } from '../../core/matrix/service';
 import type { GithubActions } from '../../core/matrix/github';
 import { GithubRunEvent, GithubRunOutcome, resumeGithubRun, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
 import { runDir } from '../../core/matrix/results';
-import { Logger } from '../../core/ports';
+import type { FileSystem, Logger } from '../../core/ports';
 import { RunDetails, RunsData } from './runsModel';
 import { RunSlot } from './runSlot';
 import { describeError } from '../../core/errors';
@@ -24,7 +23,7 @@ export class RunsController extends Disposable {
 
   readonly root: string;
 
-  constructor(private readonly matrix: MatrixService, private readonly logger: Logger) {
+  constructor(private readonly matrix: MatrixService, private readonly logger: Logger, private readonly fs: FileSystem) {
     super();
     this.root = matrix.root;
     this.data = this.load();
@@ -54,7 +53,7 @@ export class RunsController extends Disposable {
   }
 
   private async load(): Promise<RunsData> {
-    const runs = (await listRuns(this.root)).slice(0, 20);
+    const runs = (await listRuns(this.fs, this.root)).slice(0, 20);
     for (const r of runs) {
       const known = this.details.get(r.runId);
       if (known?.live || (known?.summary && r.status !== 'incomplete')) continue;
@@ -63,7 +62,7 @@ export class RunsController extends Disposable {
         continue;
       }
       try {
-        const { summary, tasks } = await readRun(this.root, r.runId);
+        const { summary, tasks } = await readRun(this.fs, this.root, r.runId);
         this.details.set(r.runId, { summary, plan: summary.plan, results: new Map(tasks.map((t) => [t.unit, t])), running: new Set(), live: false });
       } catch (e) {
         this.logger.warn(`reading run ${r.runId}: ${describeError(e)}`);
@@ -133,7 +132,7 @@ export class RunsController extends Disposable {
     const savedPlan = async (): Promise<MatrixPlan> => {
       let text: string | undefined;
       try {
-        text = await fs.readFile(path.join(folder, 'plan.json'), 'utf8');
+        text = await this.fs.readFile(path.join(folder, 'plan.json'), 'utf8');
         const plan: unknown = JSON.parse(text);
         if (isPlanShaped(plan)) return plan;
         this.logger.warn(`${path.join(folder, 'plan.json')} is not a matrix plan; following ${options.runId} with the config's plan`);
@@ -160,8 +159,8 @@ export class RunsController extends Disposable {
   /** Removes a run folder that holds nothing but its plan.json. */
   private async dropPlaceholder(folder: string): Promise<void> {
     try {
-      const names = await fs.readdir(folder);
-      if (names.length === 1 && names[0] === 'plan.json') await fs.rm(folder, { recursive: true, force: true });
+      const names = await this.fs.readdir(folder);
+      if (names.length === 1 && names[0] === 'plan.json') await this.fs.rm(folder, { recursive: true, force: true });
     } catch (e) {
       this.logger.warn(`removing ${folder}: ${describeError(e)}`);
     }
@@ -188,7 +187,7 @@ export class RunsController extends Disposable {
         options.onEvent?.(e);
       });
       if (!outcome.report) return outcome;
-      const dir = await saveGithubReport(this.root, outcome.report, outcome.logs);
+      const dir = await saveGithubReport(this.fs, this.root, outcome.report, outcome.logs);
       saved = true;
       return { ...outcome, dir };
     } finally {
@@ -214,7 +213,7 @@ export class RunsController extends Disposable {
       this.details.set(e.runId, { plan, results: new Map(), running: new Set(), live: true, github: { url: e.run.htmlUrl } });
       try {
         // plan.json makes the run a folder the view (and other windows) list while it is in progress.
-        await saveGithubPlan(this.root, e.runId, plan);
+        await saveGithubPlan(this.fs, this.root, e.runId, plan);
       } catch (err) {
         this.logger.warn(`saving the plan of ${e.runId}: ${describeError(err)}`);
       }

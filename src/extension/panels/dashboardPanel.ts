@@ -58,7 +58,7 @@ export class DashboardPanel extends ReportPanel<'dashboard'> {
 
 export async function loadDashboard(env: PanelEnv): Promise<DashboardModel> {
   const root = env.root ?? '';
-  const [snapshot, runs, source] = await Promise.all([env.snapshot(), root ? listRuns(root).catch(() => []) : [], env.agents()]);
+  const [snapshot, runs, source] = await Promise.all([env.snapshot(), root ? listRuns(env.fs, root).catch(() => []) : [], env.agents()]);
   let agents: Awaited<ReturnType<NonNullable<typeof source>['list']>> | undefined;
   if (source) {
     try {

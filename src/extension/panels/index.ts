@@ -96,7 +96,7 @@ export class Panels extends Disposable {
   /** The run's report (the latest run's without a reference); an open one is brought to the front. */
   async showRun(ref: RunRef): Promise<void> {
     const root = this.root();
-    const runId = await resolveRunId(root, ref);
+    const runId = await resolveRunId(this.env.fs, root, ref);
     const open = [...this.runs].find((p) => p.currentRunId === runId);
     if (open) return open.reveal();
     this.trackRun(await RunReportPanel.create(this.env, root, runId));

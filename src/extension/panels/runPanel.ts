@@ -35,7 +35,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
 
   static async create(env: PanelEnv, root: string, runId: string): Promise<RunReportPanel> {
     // Load first: a run that cannot be read gets an error message, not an empty panel.
-    const loaded = await loadRun(root, runId);
+    const loaded = await loadRun(env.fs, root, runId);
     const panel = vscode.window.createWebviewPanel(VIEW_TYPES.run, title(runId), vscode.ViewColumn.Active, {});
     return new RunReportPanel(panel, env, runId, loaded);
   }
@@ -51,7 +51,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
   }
 
   protected async load(): Promise<RunReportModel> {
-    this.loaded = await loadRun(this.root, this.runId);
+    this.loaded = await loadRun(this.env.fs, this.root, this.runId);
     return this.loaded.model;
   }
 
@@ -87,7 +87,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
 
   /** Shows another run in this panel. */
   async navigate(runId: string): Promise<void> {
-    const loaded = await loadRun(this.root, runId);
+    const loaded = await loadRun(this.env.fs, this.root, runId);
     this.runId = runId;
     this.loaded = loaded;
     this.model = loaded.model;
@@ -163,7 +163,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
     if (pick !== 'Rerun') return;
     // The Runs view's commands run in the editor with progress and live updates; the CLI is the fallback. They
     // are not awaited: they return when the whole run is over, and the new run's report opens as it starts.
-    const before = new Set((await listRuns(this.root)).map((r) => r.runId));
+    const before = new Set((await listRuns(this.env.fs, this.root)).map((r) => r.runId));
     const commands = await vscode.commands.getCommands(true);
     const failedToStart = (e: unknown) => {
       this.env.log.warn(`rerun of ${this.runId}: ${describeError(e)}`);
@@ -191,7 +191,7 @@ export class RunReportPanel extends ReportPanel<'run'> {
   private async openNextRun(before: Set<string>): Promise<void> {
     for (let i = 0; i < 60; i++) {
       await new Promise((r) => setTimeout(r, 500));
-      const fresh = (await listRuns(this.root).catch(() => [])).find((r) => !before.has(r.runId));
+      const fresh = (await listRuns(this.env.fs, this.root).catch(() => [])).find((r) => !before.has(r.runId));
       if (fresh) {
         await this.env.show('run', fresh.runId);
         return;

@@ -43,7 +43,7 @@ describe('matrix container runner (fake engine)', function () {
   });
 
   const runner = (env: Record<string, string> = {}) =>
-    new ContainerProcessRunner({ client: fake, root, image: IMAGE, network: 'none', unit: { id: 'u', env }, limits: { memoryBytes: 1 << 30, pidsLimit: 64 } });
+    new ContainerProcessRunner({ fs: nodeFileSystem, client: fake, root, image: IMAGE, network: 'none', unit: { id: 'u', env }, limits: { memoryBytes: 1 << 30, pidsLimit: 64 } });
   const spec = (cwd: string, over: Partial<ProcessSpec> = {}): ProcessSpec => ({
     command: 'true',
     cwd,
@@ -78,7 +78,7 @@ describe('matrix container runner (fake engine)', function () {
     it('a module whose real path leaves the repository is a config error for every isolation', () => {
       const text = configText({ out: 'mod', inside: 'alias' });
       const { config } = validateMatrixConfig(text, FILE);
-      const findings = moduleFindings(text, FILE, config!, root);
+      const findings = moduleFindings(nodeFileSystem, text, FILE, config!, root);
       assert.deepEqual(findings.map((f) => [f.code, f.path.join('.')]), [['module-missing', 'tasks.out.module']]);
       assert.match(findings[0]!.message, /leads outside the repository through a symlink/);
     });
@@ -87,7 +87,7 @@ describe('matrix container runner (fake engine)', function () {
       const text = configText({ inside: 'alias', nested: 'real/link/sub', plain: 'a/sub' });
       const { config } = validateMatrixConfig(text, FILE);
       const plan = planMatrix(config!);
-      const findings = dockerFindings(text, FILE, config!, plan, root);
+      const findings = dockerFindings(nodeFileSystem, text, FILE, config!, plan, root);
       assert.deepEqual(findings.map((f) => [f.code, f.path.join('.')]), [['module-symlink', 'tasks.inside.module'], ['module-symlink', 'tasks.nested.module']]);
       assert.match(findings[1]!.message, /goes through a symlink \(real\/link\)/);
       const e = await prepareDockerIsolation({ fs: nodeFileSystem, client: fake, root, config: config!, plan }).then(() => undefined, (x: unknown) => x);
@@ -109,10 +109,10 @@ describe('matrix container runner (fake engine)', function () {
       writeFileSync(path.join(tmp.path, 'package-lock.json'), '{}');
       const plan = planMatrix(config!);
       const fakeRunner = new FakeRunner();
-      const out = await runMatrix({ root, plan, processRunnerFactory: noLocalProcesses, isolation: fakeRunner, setup: false });
+      const out = await runMatrix({ fs: nodeFileSystem, root, plan, processRunnerFactory: noLocalProcesses, isolation: fakeRunner, setup: false });
       assert.equal(out.results[0]!.status, 'skipped');
       assert.equal(fakeRunner.calls.length, 0);
-      const setup = await runSetup({ root, plan, runner: fakeRunner, logsDir: path.join(root, '.federation', 'logs') });
+      const setup = await runSetup({ fs: nodeFileSystem, env: process.env, root, plan, runner: fakeRunner, logsDir: path.join(root, '.federation', 'logs') });
       assert.equal(setup[0]!.action, 'failed');
       assert.equal(fakeRunner.calls.length, 0, 'no install ran in the folder outside');
     });
@@ -121,7 +121,7 @@ describe('matrix container runner (fake engine)', function () {
       mkdirSync(path.join(root, '.git', 'hooks'), { recursive: true });
       const text = configText({ hooks: '.git/hooks' });
       const { config } = validateMatrixConfig(text, FILE);
-      assert.deepEqual(moduleFindings(text, FILE, config!, root).map((f) => f.code), ['module-missing']);
+      assert.deepEqual(moduleFindings(nodeFileSystem, text, FILE, config!, root).map((f) => f.code), ['module-missing']);
     });
   });
 

@@ -17,6 +17,7 @@ import { renderJsonReport } from '../../../src/core/matrix/report';
 import { main } from '../../../src/cli/main';
 import { FakeGithub, makeZip, startFakeGithub } from '../../helpers/fakeGithub';
 import { config, simpleConfig } from './helpers';
+import { nodeFileSystem } from '../../../src/node/fs';
 
 const RUN = 4242;
 const RUN_ID = githubRunId({ id: RUN, attempt: 1 });
@@ -140,10 +141,10 @@ describe('matrix on GitHub (real Octokit against a local API server)', function 
     assert.equal(outcome.logs.get('lint'), '=== lint attempt 1/1\nok\n');
 
     // Saved like a local run: listed, readable, with the log that came back.
-    await saveGithubReport(tmp, outcome.report, outcome.logs);
-    const runs = await listRuns(tmp);
+    await saveGithubReport(nodeFileSystem, tmp, outcome.report, outcome.logs);
+    const runs = await listRuns(nodeFileSystem, tmp);
     assert.deepEqual(runs.map((r) => [r.runId, r.status]), [[RUN_ID, 'passed']]);
-    const back = await readRun(tmp, RUN_ID);
+    const back = await readRun(nodeFileSystem, tmp, RUN_ID);
     assert.equal(back.tasks.length, 3);
     const lint = back.tasks.find((t) => t.unit === 'lint')!;
     assert.equal(readFileSync(path.join(tmp, lint.log!), 'utf8'), '=== lint attempt 1/1\nok\n');
@@ -574,11 +575,11 @@ describe('GitHub pieces: zip reader, remotes', () => {
       writeFileSync(path.join(dir, 'main', '.git', 'worktrees', 'wt', 'commondir'), '../..\n');
       mkdirSync(path.join(dir, 'wt'));
       writeFileSync(path.join(dir, 'wt', '.git'), `gitdir: ${path.join(dir, 'main', '.git', 'worktrees', 'wt')}\n`);
-      assert.equal(await remoteUrl(path.join(dir, 'wt')), 'git@github.com:octo/demo.git');
-      assert.equal(await currentBranch(path.join(dir, 'wt')), 'feature/x');
-      assert.deepEqual(await resolveRepo(path.join(dir, 'wt')), { owner: 'octo', repo: 'demo' });
-      assert.deepEqual(await resolveRepo(path.join(dir, 'wt'), 'me/other'), { owner: 'me', repo: 'other' });
-      await assert.rejects(resolveRepo(dir), (e: unknown) => e instanceof FederationError && e.reason === 'not-found');
+      assert.equal(await remoteUrl(nodeFileSystem, path.join(dir, 'wt')), 'git@github.com:octo/demo.git');
+      assert.equal(await currentBranch(nodeFileSystem, path.join(dir, 'wt')), 'feature/x');
+      assert.deepEqual(await resolveRepo(nodeFileSystem, path.join(dir, 'wt')), { owner: 'octo', repo: 'demo' });
+      assert.deepEqual(await resolveRepo(nodeFileSystem, path.join(dir, 'wt'), 'me/other'), { owner: 'me', repo: 'other' });
+      await assert.rejects(resolveRepo(nodeFileSystem, dir), (e: unknown) => e instanceof FederationError && e.reason === 'not-found');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,6 +10,7 @@ import { MatrixEvent, runMatrix } from '../../../src/core/matrix/runner';
 import { FakeClock, useTempDir } from '../../helpers/tmp';
 import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { config, simpleConfig } from './helpers';
+import { nodeFileSystem } from '../../../src/node/fs';
 
 describe('matrix runner (scripted processes)', function () {
   this.timeout(20_000);
@@ -22,7 +23,7 @@ describe('matrix runner (scripted processes)', function () {
     const plan = planMatrix(config(simpleConfig([ids, ['u1', 'u2']], { extraTop: 'scaling:\n  default_agents: 3\n' })));
     const fake = new FakeRunner(Object.fromEntries(ids.map((id) => [id, [{ ms: 40 }]])));
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake, runId: 'r1', onEvent: (e) => events.push(e) });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake, runId: 'r1', onEvent: (e) => events.push(e) });
     assert.equal(fake.maxRunning, 3);
     const lastOfWave1 = Math.max(...fake.calls.filter((c) => c.unit.startsWith('t')).map((c) => c.end));
     const firstOfWave2 = Math.min(...fake.calls.filter((c) => c.unit.startsWith('u')).map((c) => c.start));
@@ -52,7 +53,7 @@ describe('matrix runner (scripted processes)', function () {
   it('a failed task stops neither its wave nor the next one; the run fails (blocking)', async () => {
     const plan = planMatrix(config(simpleConfig([['bad', 'ok1', 'ok2'], ['next']], { extraTop: 'scaling:\n  default_agents: 1\n' })));
     const fake = new FakeRunner({ bad: [{ ms: 5, exit: 2 }] });
-    const out = await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake });
     const r = byUnit(out.results);
     assert.deepEqual([r['bad']!.status, r['ok1']!.status, r['ok2']!.status, r['next']!.status], ['failed', 'passed', 'passed', 'passed']);
     assert.equal(r['bad']!.exitCode, 2);
@@ -65,7 +66,7 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['flaky', 'stubborn']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 3\n    backoff: exponential\n    initial_delay: 0.1\n' });
     const fake = new FakeRunner({ flaky: [{ ms: 5, exit: 1 }, { ms: 5, timeout: true }, { ms: 5, exit: 0 }], stubborn: [{ ms: 5, exit: 1 }] });
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake, onEvent: (e) => events.push(e) });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake, onEvent: (e) => events.push(e) });
     const r = byUnit(out.results);
     assert.equal(r['flaky']!.status, 'passed');
     assert.equal(r['flaky']!.attempts, 3);
@@ -82,7 +83,7 @@ describe('matrix runner (scripted processes)', function () {
 
   it('a timeout is its own status', async () => {
     const fake = new FakeRunner({ slow: [{ ms: 5, timeout: true }] });
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(simpleConfig([['slow']]))), processRunnerFactory: noLocalProcesses, isolation: fake });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(simpleConfig([['slow']]))), processRunnerFactory: noLocalProcesses, isolation: fake });
     assert.equal(out.results[0]!.status, 'timed_out');
     assert.equal(out.results[0]!.blocking, true);
     assert.equal(out.summary.counts.timedOut, 1);
@@ -90,12 +91,12 @@ describe('matrix runner (scripted processes)', function () {
 
   it('allow_warnings and continue_on_error: failures shown as allowed, the run passes', async () => {
     const warn = simpleConfig([['lint', 'ok']]).replace('  lint:\n', '  lint:\n    allow_warnings: true\n');
-    let out = await runMatrix({ root: tmp.path, plan: planMatrix(config(warn)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ lint: [{ ms: 5, exit: 1 }] }) });
+    let out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(warn)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ lint: [{ ms: 5, exit: 1 }] }) });
     assert.deepEqual([out.results.find((r) => r.unit === 'lint')!.status, out.results.find((r) => r.unit === 'lint')!.allowed], ['failed', 'allow_warnings']);
     assert.equal(out.summary.status, 'passed');
     assert.equal(out.summary.counts.allowedFailures, 1);
     const coe = simpleConfig([['a'], ['b']], { extraTop: 'failure_handling:\n  continue_on_error: true\n' });
-    out = await runMatrix({ root: tmp.path, plan: planMatrix(config(coe)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ a: [{ ms: 5, timeout: true }] }) });
+    out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(coe)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ a: [{ ms: 5, timeout: true }] }) });
     const a = byUnit(out.results)['a']!;
     assert.deepEqual([a.status, a.allowed, a.blocking], ['timed_out', 'continue_on_error', false]);
     assert.equal(byUnit(out.results)['b']!.status, 'passed');
@@ -106,7 +107,7 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['boom', 'long', 'later1', 'later2'], ['never']], { extraTop: 'scaling:\n  default_agents: 2\n', extraPriority: (i) => (i === 0 ? '    fail_fast: true\n' : '') });
     const fake = new FakeRunner({ boom: [{ ms: 20, exit: 1 }], long: [{ ms: 5000 }] });
     const t0 = Date.now();
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake });
     assert.ok(Date.now() - t0 < 3000, 'the long task was stopped');
     const r = byUnit(out.results);
     assert.deepEqual(
@@ -120,7 +121,7 @@ describe('matrix runner (scripted processes)', function () {
 
   it('without fail_fast nothing is stopped (the default)', async () => {
     const text = simpleConfig([['boom', 'x'], ['y']]);
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ boom: [{ ms: 5, exit: 1 }] }) });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ boom: [{ ms: 5, exit: 1 }] }) });
     assert.deepEqual(out.results.map((r) => r.status).sort(), ['failed', 'passed', 'passed']);
   });
 
@@ -136,7 +137,7 @@ describe('matrix runner (scripted processes)', function () {
         return running;
       },
     };
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: abortOnceBRuns, signal: ac.signal });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: abortOnceBRuns, signal: ac.signal });
     const r = byUnit(out.results);
     assert.deepEqual(['a', 'b', 'c', 'd'].map((u) => r[u]!.status), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     assert.deepEqual(fake.calls.map((c) => c.unit).sort(), ['a', 'b']);
@@ -147,7 +148,7 @@ describe('matrix runner (scripted processes)', function () {
     const text = simpleConfig([['f']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 2\n    backoff: 30\n' });
     const ac = new AbortController();
     const t0 = Date.now();
-    const out = await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && ac.abort() });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && ac.abort() });
     assert.ok(Date.now() - t0 < 5000);
     assert.equal(out.results[0]!.status, 'cancelled');
   });
@@ -156,7 +157,7 @@ describe('matrix runner (scripted processes)', function () {
     // Wave 1 (2 agents): 300, 100, 100 ms → bound max(300, 500/2) = 300. Wave 2: 200 ms → 200. Total 500.
     const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
     const fake = new FakeRunner({ a: [{ ms: 300 }], b: [{ ms: 100 }], c: [{ ms: 100 }], d: [{ ms: 200 }] });
-    const s = (await runMatrix({ root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake })).summary;
+    const s = (await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake })).summary;
     assert.ok(s.criticalPathMs >= 500 && s.criticalPathMs < 700, `critical path ${s.criticalPathMs}`);
     assert.ok(s.sequentialMs >= 700 && s.sequentialMs < 950, `sequential ${s.sequentialMs}`);
     assert.ok(s.executionMs >= s.criticalPathMs - 5, 'no schedule beats the bound');
@@ -182,7 +183,7 @@ describe('matrix runner (scripted processes)', function () {
       },
     };
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: ticking, clock, onEvent: (e) => events.push(e) });
+    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: ticking, clock, onEvent: (e) => events.push(e) });
     assert.match(out.runId, /^20261123T100000Z-[0-9a-f]{4}$/);
     assert.deepEqual(
       out.results.map((r) => [r.unit, r.startedAt, r.endedAt, r.durationMs, r.attemptDetails.map((a) => [a.startedAt, a.endedAt, a.durationMs])]),
@@ -207,20 +208,20 @@ describe('matrix runner (scripted processes)', function () {
     // With equal start times the tiebreak (run id, descending) would list 'older' first: the clock's second between
     // the two runs is what puts 'newer' first.
     const clock = new FakeClock();
-    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner(), runId: 'older', clock });
+    await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner(), runId: 'older', clock });
     clock.advance(1000);
-    await runMatrix({ root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer', clock });
-    assert.deepEqual((await listRuns(tmp.path)).map((r) => [r.runId, r.status]), [['newer', 'failed'], ['older', 'passed']]);
-    const latest = await readRun(tmp.path);
+    await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer', clock });
+    assert.deepEqual((await listRuns(nodeFileSystem, tmp.path)).map((r) => [r.runId, r.status]), [['newer', 'failed'], ['older', 'passed']]);
+    const latest = await readRun(nodeFileSystem, tmp.path);
     assert.equal(latest.summary.runId, 'newer');
     assert.equal(latest.tasks.length, 2);
     const { rmSync } = await import('node:fs');
     rmSync(path.join(tmp.path, '.federation', 'runs', 'older', 'summary.json'));
     rmSync(path.join(tmp.path, '.federation', 'runs', 'older', 'tasks', 'b.json'));
-    const rebuilt = await readRun(tmp.path, 'older');
+    const rebuilt = await readRun(nodeFileSystem, tmp.path, 'older');
     assert.equal(rebuilt.summary.counts.passed, 1);
     assert.equal(rebuilt.summary.counts.skipped, 1, 'a unit with no result file counts as skipped');
     assert.equal(rebuilt.summary.status, 'failed');
-    await assert.rejects(readRun(tmp.path, 'nope'), (e: { reason?: string }) => e.reason === 'not-found');
+    await assert.rejects(readRun(nodeFileSystem, tmp.path, 'nope'), (e: { reason?: string }) => e.reason === 'not-found');
   });
 });
