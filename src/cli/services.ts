@@ -55,7 +55,7 @@ export class CliServices {
       env: this.ports.env,
       clientFactory: this.ports.clientFactory,
       processRunnerFactory: this.ports.processRunnerFactory,
-      approvals: rememberedApprovals(allowWorkspaceCommands, APPROVAL_HINT),
+      approvals: rememberedApprovals(this.ports, allowWorkspaceCommands, APPROVAL_HINT),
     });
   }
 }

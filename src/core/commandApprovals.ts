@@ -2,19 +2,20 @@
 // runs one only when this user has allowed it for this workspace before, or is told to with
 // --allow-workspace-commands. Approvals live in the user's own config folder, never in the workspace: a workspace
 // must not be able to approve itself. A changed command (or module) is a new command and needs approving again.
+// The file and the environment naming it are the front end's (the FileSystem and Environment ports).
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FederationError } from './errors';
+import type { Environment, FileSystem } from './ports';
 
-export function approvalsFile(env: NodeJS.ProcessEnv = process.env): string {
+export function approvalsFile(env: Environment): string {
   if (env['FEDERATION_APPROVALS_FILE']) return env['FEDERATION_APPROVALS_FILE'];
   const base = env['XDG_CONFIG_HOME'] || path.join(os.homedir(), '.config');
   return path.join(base, 'agent-federation', 'approved-commands.json');
 }
 
-async function workspaceKey(root: string): Promise<string> {
+async function workspaceKey(fs: FileSystem, root: string): Promise<string> {
   return fs.realpath(root).catch(() => path.resolve(root));
 }
 
@@ -22,7 +23,7 @@ const digest = (command: string) => createHash('sha256').update(command).digest(
 
 type Approvals = Record<string, string[]>;
 
-async function read(file: string): Promise<Approvals> {
+async function read(fs: FileSystem, file: string): Promise<Approvals> {
   try {
     const data = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
     return data && typeof data === 'object' ? (data as Approvals) : {};
@@ -32,14 +33,14 @@ async function read(file: string): Promise<Approvals> {
 }
 
 /** The commands (as given: e.g. "backend: npm test") not yet allowed for this workspace. */
-export async function unapprovedCommands(root: string, commands: string[], file = approvalsFile()): Promise<string[]> {
-  const known = new Set((await read(file))[await workspaceKey(root)] ?? []);
+export async function unapprovedCommands(fs: FileSystem, root: string, commands: string[], file: string): Promise<string[]> {
+  const known = new Set((await read(fs, file))[await workspaceKey(fs, root)] ?? []);
   return [...new Set(commands)].filter((c) => !known.has(digest(c)));
 }
 
-export async function approveCommands(root: string, commands: string[], file = approvalsFile()): Promise<void> {
-  const all = await read(file);
-  const key = await workspaceKey(root);
+export async function approveCommands(fs: FileSystem, root: string, commands: string[], file: string): Promise<void> {
+  const all = await read(fs, file);
+  const key = await workspaceKey(fs, root);
   all[key] = [...new Set([...(all[key] ?? []), ...commands.map(digest)])];
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
@@ -50,13 +51,19 @@ export async function approveCommands(root: string, commands: string[], file = a
 /**
  * The CLI's command-approval policy: commands this user allowed for this workspace before run; with `allow`
  * (--allow-workspace-commands) the new ones are recorded and run; otherwise they are refused (not-approved),
- * listed, with `hint` saying how to allow them.
+ * listed, with `hint` saying how to allow them. The approvals file is approvalsFile(env) unless `file` names one.
  */
-export function rememberedApprovals(allow: boolean, hint: string, file = approvalsFile()): { approve(root: string, commands: string[]): Promise<void> } {
+export function rememberedApprovals(
+  ports: { fs: FileSystem; env: Environment },
+  allow: boolean,
+  hint: string,
+  file = approvalsFile(ports.env),
+): { approve(root: string, commands: string[]): Promise<void> } {
+  const { fs } = ports;
   return {
     async approve(root, commands) {
-      if (allow) return approveCommands(root, commands, file);
-      const pending = await unapprovedCommands(root, commands, file);
+      if (allow) return approveCommands(fs, root, commands, file);
+      const pending = await unapprovedCommands(fs, root, commands, file);
       if (pending.length === 0) return;
       throw new FederationError(
         'not-approved',

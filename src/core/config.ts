@@ -1,9 +1,9 @@
 // .federation/config.yaml: artifact routing rules and the shared timings. Missing file = defaults.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StateFileError } from './errors';
 import { ConfigFile, ConfigFileSchema } from './federation/state/schemas';
 import { yaml } from './lazy';
+import type { FileSystem } from './ports';
 
 export const CONFIG_FILE = 'config.yaml';
 
@@ -52,7 +52,8 @@ export function parseConfig(text: string, file: string): ConfigFile {
   return parsed.data;
 }
 
-export async function readConfig(federationDir: string): Promise<ConfigFile> {
+/** Reads it through the file system the caller was given (only its readFile is needed). */
+export async function readConfig(fs: Pick<FileSystem, 'readFile'>, federationDir: string): Promise<ConfigFile> {
   const file = path.join(federationDir, CONFIG_FILE);
   let text: string;
   try {

@@ -142,7 +142,7 @@ export class Federation {
   }
 
   config(): Promise<ConfigFile> {
-    return readConfig(this.store.dir);
+    return readConfig(fs, this.store.dir);
   }
 
   // ---- personas -----------------------------------------------------------------------------------------------
