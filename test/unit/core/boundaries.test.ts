@@ -28,6 +28,22 @@ function importsInto(from: string, to: string): string[] {
     .map((t) => `${path.relative(repo, f)}: ${path.relative(repo, t)}`));
 }
 
+const FS_MODULE = `['"](node:)?fs(/promises)?['"]`;
+/** An import, re-export, require() or import() of node:fs that loads it (not `import type`). */
+const FS_VALUE_IMPORT = new RegExp(
+  `(^|\\n)\\s*(import(?!\\s+type\\b)[^;]*?\\bfrom\\s+${FS_MODULE}|import\\s+${FS_MODULE}|export(?!\\s+type\\b)[^;]*?\\bfrom\\s+${FS_MODULE})` +
+    `|\\brequire\\(\\s*${FS_MODULE}\\s*\\)|\\bimport\\(\\s*${FS_MODULE}\\s*\\)`,
+);
+/** process.env, process['env'], or env taken out of process by destructuring. */
+const READS_ENV = /\bprocess\s*(\.\s*env\b|\[\s*['"]env['"]\s*\])|\{[^}]*\benv\b[^}]*\}\s*=\s*process\b/;
+
+/** The code of a file without its comments (which may well name process.env): block comments, and line comments
+ *  that start a line or follow a space (so a URL's "//" in a string stays). */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
+}
+const code = (file: string) => withoutComments(readFileSync(file, 'utf8'));
+
 describe('architecture', () => {
   it('src/core never imports vscode', () => {
     const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /(from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\))/.test(readFileSync(f, 'utf8')));
@@ -43,6 +59,42 @@ describe('architecture', () => {
   it('src/core imports nothing from src/node (the adapters depend on the core, never the reverse)', () => {
     const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /(from\s+|require\(\s*|import\(\s*)['"](\.\.\/)+node(\/|['"])/.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
+  });
+
+  // The core reaches the disk and the environment only through the FileSystem and Environment ports (core/ports.ts)
+  // the composition roots pass in: a type-only import of node:fs (its signatures) is fine, a value import is not.
+  const OWNED_ELSEWHERE = [
+    // owned by another branch; removed at merge
+    /^src\/core\/federation\//,
+    /^src\/core\/matrix\/runner\.ts$/,
+  ];
+  const coreFiles = () => files(path.join(repo, 'src', 'core')).map((f) => path.relative(repo, f).split(path.sep).join('/'))
+    .filter((f) => !OWNED_ELSEWHERE.some((re) => re.test(f)));
+
+  it('src/core makes no value import of node:fs (import type is fine)', () => {
+    const offenders = coreFiles().filter((f) => FS_VALUE_IMPORT.test(code(path.join(repo, f))));
+    assert.deepEqual(offenders, []);
+  });
+
+  it('src/core never reads process.env (the front ends pass the environment in)', () => {
+    const offenders = coreFiles().filter((f) => READS_ENV.test(code(path.join(repo, f))));
+    assert.deepEqual(offenders, []);
+  });
+
+  it('those two checks reject what they are meant to and let type imports and the adapter through', () => {
+    for (const bad of [
+      "import { promises as fs } from 'node:fs';", "import * as fs from 'fs';", "import { readFile } from 'node:fs/promises';",
+      "import { type Stats, statSync } from 'node:fs';", "import {\n  existsSync,\n} from 'node:fs';", "import 'node:fs';",
+      "const fs = require('node:fs');", "export { existsSync } from 'node:fs';",
+    ]) assert.ok(FS_VALUE_IMPORT.test(bad), bad);
+    for (const ok of ["import type * as NodeFs from 'node:fs';", "import type { Stats } from 'node:fs';", "import { nodeFileSystem } from '../node/fs';"]) {
+      assert.ok(!FS_VALUE_IMPORT.test(ok), ok);
+    }
+    for (const bad of ["process.env['HOME']", 'process.env.HOME', "process['env']", 'const { env } = process;']) assert.ok(READS_ENV.test(bad), bad);
+    for (const ok of ["env['HOME']", 'opts.env', 'process.pid']) assert.ok(!READS_ENV.test(ok), ok);
+    // Comments may name it; code after a URL in a string is still code.
+    assert.ok(!READS_ENV.test(withoutComments('// the front end passes process.env\n/** or process.env */\nconst a = 1; // process.env')));
+    assert.ok(READS_ENV.test(withoutComments("const u = 'https://x.test/'; const h = process.env['HOME'];")));
   });
 
   it('src/webviews (browser pages) imports only its own files and the report contract in src/core/reports', () => {
