@@ -2,12 +2,14 @@
 // the local process runner) and every command takes its services from it, so no command builds a service of its
 // own and tests hand in fakes here instead of patching module globals.
 import { AgentService } from '../core/agents';
+import { BriefChecker } from '../core/agents/briefCheck';
 import { rememberedApprovals } from '../core/commandApprovals';
 import type { DockerClientFactory } from '../core/docker/loader';
 import { loadDockerClient } from '../core/docker/loader';
 import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
+import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 
 export interface CliPorts {
@@ -33,6 +35,11 @@ export class CliServices {
 
   agents(): AgentService {
     return (this.agentService ??= new AgentService({ root: this.root, clientFactory: this.ports.clientFactory }));
+  }
+
+  /** Mission briefs checked as Deploy Agent checks them; `warn` hears of a personas file that cannot be read. */
+  briefs(warn?: (message: string) => void): BriefChecker {
+    return new BriefChecker(this.root, nodeFileSystem, warn);
   }
 
   /** The matrix, with workspace commands allowed (and remembered) when the command line says so. */
