@@ -50,8 +50,9 @@ export class PersonaPresence {
 
   private async beatOnce(): Promise<void> {
     try {
-      await this.fed.heartbeat(this.personaId);
+      // Locks first: a heartbeat that others can see means this beat's renewals are written too.
       await this.fed.renewLocks(this.personaId, this.options.ttlMinutes === undefined ? {} : { ttlMinutes: this.options.ttlMinutes });
+      await this.fed.heartbeat(this.personaId);
       this.options.onBeat?.();
     } catch (e) {
       this.options.logger.warn(`heartbeat for ${this.personaId}: ${describeError(e)}`);

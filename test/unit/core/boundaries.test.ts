@@ -34,8 +34,8 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
-  it('src/core imports no front end (cli, extension) and not the browser pages (webviews)', () => {
-    const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /from\s+['"](\.\.\/)+(cli|extension|webviews)\//.test(readFileSync(f, 'utf8')));
+  it('src/core imports no front end (cli, extension, mcp) and not the browser pages (webviews)', () => {
+    const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /from\s+['"](\.\.\/)+(cli|extension|mcp|webviews)\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
@@ -57,8 +57,8 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
-  it('src/core and src/cli never import from src/extension', () => {
-    const offenders = [...files(path.join(repo, 'src', 'core')), ...files(path.join(repo, 'src', 'cli'))].filter((f) => /from\s+['"][./]*\/extension\//.test(readFileSync(f, 'utf8')));
+  it('src/core, src/cli and src/mcp never import from src/extension', () => {
+    const offenders = [...files(path.join(repo, 'src', 'core')), ...files(path.join(repo, 'src', 'cli')), ...files(path.join(repo, 'src', 'mcp'))].filter((f) => /from\s+['"][./]*\/extension\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
@@ -66,6 +66,13 @@ describe('architecture', () => {
   // through a port and a lazy loader (core/docker/loader.ts requires dist/docker.js by a computed path).
   it('src/core never imports from src/node (adapters depend on the core, not the reverse)', () => {
     assert.deepEqual(importsInto('src/core', 'src/node'), []);
+  });
+
+  // The MCP server is its own bundle (dist/mcp.js), loaded by `federation mcp` alone: the CLI names it only in types.
+  it('src/cli imports src/mcp only as types (the SDK never loads for other commands)', () => {
+    const bad = files(path.join(repo, 'src', 'cli')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^import\s+(type\s+)?[^;]*from\s+['"]((?:\.\.\/)+mcp\/[^'"]*)['"]/gm)]
+      .filter((m) => !m[1]).map((m) => `${path.relative(repo, f)}: ${m[2]}`));
+    assert.deepEqual(bad, []);
   });
 
   // Test doubles (the in-memory Docker engine, fake GitHub) live under test/; shipped code never reaches them.
