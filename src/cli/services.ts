@@ -8,6 +8,7 @@ import { loadDockerClient } from '../core/docker/loader';
 import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
+import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 
 export interface CliPorts {
@@ -41,6 +42,8 @@ export class CliServices {
       root: this.root,
       clientFactory: this.ports.clientFactory,
       processRunnerFactory: this.ports.processRunnerFactory,
+      fs: nodeFileSystem,
+      env: process.env,
       approvals: rememberedApprovals(allowWorkspaceCommands, APPROVAL_HINT),
     });
   }

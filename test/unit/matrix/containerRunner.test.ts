@@ -17,6 +17,7 @@ import { runMatrix } from '../../../src/core/matrix/runner';
 import { runSetup } from '../../../src/core/matrix/setup';
 import { moduleFindings, validateMatrixConfig } from '../../../src/core/matrix/validate';
 import { RunSlot } from '../../../src/extension/matrix/runSlot';
+import { nodeFileSystem } from '../../../src/node/fs';
 import { useTempDir } from '../../helpers/tmp';
 import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { matrixCommandInProcess } from './helpers';
@@ -108,7 +109,7 @@ describe('matrix container runner (fake engine)', function () {
       writeFileSync(path.join(tmp.path, 'package-lock.json'), '{}');
       const plan = planMatrix(config!);
       const fakeRunner = new FakeRunner();
-      const out = await runMatrix({ root, plan, processRunnerFactory: noLocalProcesses, isolation: fakeRunner, setup: false });
+      const out = await runMatrix({ root, plan, processRunnerFactory: noLocalProcesses, fs: nodeFileSystem, env: process.env, isolation: fakeRunner, setup: false });
       assert.equal(out.results[0]!.status, 'skipped');
       assert.equal(fakeRunner.calls.length, 0);
       const setup = await runSetup({ root, plan, runner: fakeRunner, logsDir: path.join(root, '.federation', 'logs') });
