@@ -46,11 +46,11 @@ export class FakeClock implements Clock, Timers {
   }
 
   /**
-   * Settles `work` with time moving as needed: whenever the process has gone a turn of the event loop without it
-   * settling, time jumps to the next timer, which fires. So a wait of an hour takes no time at all, and code that
-   * waits on real input and output (a file written) gets it before time moves, as long as no timer is due in the
-   * meantime (the runs the tests drive do their file work before and after the timed part, or synchronously).
-   * Work that waits on nothing at all never settles: the test's timeout reports it.
+   * Settles `work` with time moving as needed: whenever a turn of the event loop passes without it settling and
+   * with no file-system request in flight, time jumps to the next timer, which fires. So an hour's wait takes no
+   * time at all, and code that writes a file, reads one or checks a folder between its waits finishes that before
+   * time moves, as it would in real time. Work that waits on nothing at all (or on something that is neither a
+   * timer of this clock nor the file system) never settles: the test's timeout reports it.
    */
   async run<T>(work: Promise<T>): Promise<T> {
     let settled = false;
@@ -62,7 +62,8 @@ export class FakeClock implements Clock, Timers {
     while (!settled) {
       // setImmediate runs after the promise jobs queued so far and after the I/O callbacks that are ready.
       await new Promise((r) => setImmediate(r));
-      const next = settled ? undefined : this.next();
+      if (settled || fileSystemBusy()) continue;
+      const next = this.next();
       if (next) this.fire(next);
     }
     return done;
@@ -79,4 +80,9 @@ export class FakeClock implements Clock, Timers {
     if (timer.at > this.t) this.t = timer.at;
     timer.fn();
   }
+}
+
+/** A file-system request (fs, fs.promises, a stream's open or close) is in flight: Node lists it as a resource. */
+function fileSystemBusy(): boolean {
+  return process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq') || r === 'CloseReq');
 }
