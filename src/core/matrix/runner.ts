@@ -91,26 +91,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
   const startedAt = clock.now();
   emit({ type: 'run-started', runId, dir, plan, at: now() });
 
-  let setup: ModuleSetupResult[] = [];
-  let setupMs = 0;
-  if (opts.setup !== false) {
-    const t0 = ms();
-    emit({ type: 'setup-started', modules: planModules(plan), at: now() });
-    setup = await runSetup({
-      root,
-      plan,
-      runner: local,
-      logsDir,
-      env: baseEnv,
-      graceMs,
-      clock,
-      ...(opts.setup?.installCommand !== undefined ? { installCommand: opts.setup.installCommand } : {}),
-      ...(opts.setup?.timeoutMs !== undefined ? { timeoutMs: opts.setup.timeoutMs } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    setupMs = ms() - t0;
-    emit({ type: 'setup-finished', results: setup, at: now() });
-  }
+  const { setup, setupMs } = opts.setup === false ? { setup: [], setupMs: 0 } : await setupStep(opts, opts.setup ?? {}, { runner: local, logsDir, env: baseEnv, graceMs, clock, emit });
 
   const rec = new RunRecorder(fs, tasksDir, emit, now);
   const ctx: RunContext = {
@@ -140,6 +121,32 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
   await writeJson(path.join(dir, 'summary.json'), summary, fs);
   emit({ type: 'run-finished', summary, at: now() });
   return { runId, dir, summary, results: rec.results };
+}
+
+/** The setup step: each module's install once, before any unit, timed on the run's clock and reported. */
+async function setupStep(
+  opts: RunOptions,
+  step: { installCommand?: string; timeoutMs?: number },
+  run: { runner: ProcessRunner; logsDir: string; env: NodeJS.ProcessEnv; graceMs: number; clock: Clock; emit: (e: MatrixEvent) => void },
+): Promise<{ setup: ModuleSetupResult[]; setupMs: number }> {
+  const { clock, emit } = run;
+  const t0 = clock.now().getTime();
+  emit({ type: 'setup-started', modules: planModules(opts.plan), at: clock.now().toISOString() });
+  const setup = await runSetup({
+    root: opts.root,
+    plan: opts.plan,
+    runner: run.runner,
+    logsDir: run.logsDir,
+    env: run.env,
+    graceMs: run.graceMs,
+    clock,
+    ...(step.installCommand !== undefined ? { installCommand: step.installCommand } : {}),
+    ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const setupMs = clock.now().getTime() - t0;
+  emit({ type: 'setup-finished', results: setup, at: clock.now().toISOString() });
+  return { setup, setupMs };
 }
 
 /** The runner of each unit: the option's, or the local one. */
