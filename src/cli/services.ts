@@ -48,6 +48,8 @@ export class CliServices {
       root: this.root,
       clientFactory: this.ports.clientFactory,
       processRunnerFactory: this.ports.processRunnerFactory,
+      fs: nodeFileSystem,
+      env: process.env,
       approvals: rememberedApprovals(allowWorkspaceCommands, APPROVAL_HINT),
     });
   }

@@ -8,6 +8,23 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/**
+ * Waiting: what the core schedules for later (a retry's backoff, a poll) goes through here, so a test can move
+ * time by hand (test/helpers/fakeClock.ts is a Clock and Timers both) instead of sleeping. The handle is opaque.
+ */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Whatever setTimeout returned; only clearTimeout of the same Timers looks inside. */
+export type TimerHandle = unknown;
+
+export const systemTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;

@@ -15,6 +15,7 @@ import { Disposable, toDisposable } from './lifecycle';
 import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
 import { loadDockerClient } from '../core/docker/loader';
 import { MatrixService } from '../core/matrix/service';
+import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 import { RunsController } from './matrix/runs';
 import { trustGate } from './trust';
@@ -60,6 +61,8 @@ export class Features extends Disposable {
       root: fed.root,
       clientFactory: loadDockerClient,
       processRunnerFactory: newLocalProcessRunner,
+      fs: nodeFileSystem,
+      env: process.env,
       approvals: trustGate('Running the CI matrix'),
       logger,
     });

@@ -4,6 +4,7 @@
 import { promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, describeError } from '../errors';
+import type { FileSystem } from '../ports';
 import { MatrixPlan } from './plan';
 
 export const RUNS_DIR = path.join('.federation', 'runs');
@@ -218,23 +219,29 @@ export function newRunId(now: Date = new Date()): string {
   return `${stamp}-${Math.random().toString(16).slice(2, 6).padEnd(4, '0')}`;
 }
 
+/** The file operations writeJson and writeJsonSync need: a run passes its FileSystem port. */
+export type JsonWriteFs = Pick<FileSystem, 'writeFile' | 'rename'> & { readonly sync: Pick<FileSystem['sync'], 'writeFileSync' | 'renameSync' | 'rmSync'> };
+
+// Until every caller passes a port (the run does), the Node functions this module already uses.
+const nodeJsonFs: JsonWriteFs = { writeFile: fs.writeFile, rename: fs.rename, sync: { writeFileSync, renameSync, rmSync } };
+
 /** Written to a temporary name first, so a reader never sees half a file. */
-/** writeJson's synchronous twin, for the many small task results of a run (see runner.ts). */
-export function writeJsonSync(file: string, value: unknown): void {
+/** writeJson's synchronous twin, for the many small task results of a run (see matrix/recorder.ts). */
+export function writeJsonSync(file: string, value: unknown, files: JsonWriteFs = nodeJsonFs): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-    renameSync(tmp, file);
+    files.sync.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+    files.sync.renameSync(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    files.sync.rmSync(tmp, { force: true });
     throw new FederationError('unavailable', `cannot write ${file}: ${describeError(e)}`, { file }, { cause: e });
   }
 }
 
-export async function writeJson(file: string, value: unknown): Promise<void> {
+export async function writeJson(file: string, value: unknown, files: JsonWriteFs = nodeJsonFs): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await fs.rename(tmp, file);
+  await files.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await files.rename(tmp, file);
 }
 
 export interface RunListing {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { DockerClient } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
 import { FederationError, describeError } from '../errors';
-import type { Logger } from '../ports';
+import type { Environment, FileSystem, Logger } from '../ports';
 import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './containerRunner';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
 import { planMatrix, type MatrixPlan } from './plan';
@@ -31,6 +31,10 @@ export interface MatrixServiceDeps {
   approvals: CommandApprovalGate;
   /** The runner of local processes, one per run or setup (the Node adapter in src/node/process). */
   processRunnerFactory: ProcessRunnerFactory;
+  /** Where runs are written (the Node adapter, src/node/fs.ts). */
+  fs: FileSystem;
+  /** The environment tasks and setup installs start from (process.env). */
+  env: Environment;
   logger?: Logger;
 }
 
@@ -147,6 +151,8 @@ export class MatrixService {
         plan,
         setup,
         processRunnerFactory: this.deps.processRunnerFactory,
+        fs: this.deps.fs,
+        env: this.deps.env,
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.runId !== undefined ? { runId: req.runId } : {}),
         ...(req.graceMs !== undefined ? { graceMs: req.graceMs } : {}),
@@ -172,7 +178,7 @@ export class MatrixService {
     const runner = this.deps.processRunnerFactory();
     try {
       return await runSetup({
-        root: this.root, plan, runner, logsDir: path.join(this.root, '.federation', 'cache', 'logs'),
+        root: this.root, plan, runner, logsDir: path.join(this.root, '.federation', 'cache', 'logs'), env: this.deps.env,
         ...(req.installCommand !== undefined ? { installCommand: req.installCommand } : {}),
       });
     } finally {

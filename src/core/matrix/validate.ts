@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { KNOWN_KEYS, MatrixConfig, MatrixConfigSchema, PRIORITY_KEY_PATTERN, TASK_ID_PATTERN } from './schema';
 
+import type { FileSystem } from '../ports';
 import type { Position, Range } from '../textRange';
 import { yaml } from '../lazy';
 
@@ -354,6 +355,12 @@ export function isInside(parent: string, child: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
+/** What checkModuleFolder looks at: a run passes its FileSystem port's sync functions. */
+export type ModuleFolderFs = Pick<FileSystem['sync'], 'realpathSync' | 'statSync' | 'lstatSync'>;
+
+// Until every caller passes a port (the run does), the Node functions this module already uses.
+const nodeModuleFolderFs: ModuleFolderFs = { realpathSync, statSync, lstatSync };
+
 export type ModuleFolderCheck =
   | { ok: true; realRoot: string; realDir: string }
   | { ok: false; problem: 'missing' | 'outside' | 'protected' | 'symlink'; at: string };
@@ -363,7 +370,8 @@ export type ModuleFolderCheck =
  * repository's real path, and with `noSymlinks` no component below the root may be a symlink (the root itself may
  * be reached through one). `at` names the offending path, relative to the root where possible.
  */
-export function checkModuleFolder(root: string, dir: string, opts: { noSymlinks?: boolean } = {}): ModuleFolderCheck {
+export function checkModuleFolder(root: string, dir: string, opts: { noSymlinks?: boolean; fs?: ModuleFolderFs } = {}): ModuleFolderCheck {
+  const { realpathSync, statSync, lstatSync } = opts.fs ?? nodeModuleFolderFs;
   let realRoot: string;
   let realDir: string;
   try {
