@@ -140,12 +140,15 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     get panels() {
       return ensureFeatures().panels;
     },
+    get mcp() {
+      return ensureFeatures().mcp;
+    },
   });
   context.subscriptions.push(commands);
   const ensureFeatures = (): Features => {
     if (!features) {
       const { Features: Setup } = require('./features') as typeof import('./features');
-      features = new Setup(context, { fed, log, logger, briefs, snapshot: () => state.snapshot() }, commands);
+      features = new Setup(context, { fed, state, log, logger, briefs, snapshot: () => state.snapshot() }, commands);
       context.subscriptions.push(features);
     }
     return features;

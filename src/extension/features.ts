@@ -6,6 +6,7 @@ import { briefClearanceFindings } from '../core/packages';
 import type { Logger } from '../core/ports';
 import type { Federation } from '../core/federation';
 import type { FederationSnapshot } from '../core/federation/snapshot';
+import type { FederationState } from './federationState';
 import { Agents } from './agents';
 import { AGENT_COMMANDS } from './agents/commands';
 import type { AgentsContext } from './agents/context';
@@ -20,6 +21,7 @@ import { newLocalProcessRunner } from '../node/process';
 import { RunsController } from './matrix/runs';
 import { trustGate } from './trust';
 import { RunsTreeNode, buildRunsTree } from './matrix/runsModel';
+import { AgentMcp } from './mcp/agentMcp';
 import { Panels } from './panels';
 import { PANEL_COMMANDS } from './panels/commands';
 import { operatorLevel } from './settings';
@@ -27,6 +29,7 @@ import { SnapshotTreeProvider } from './views/treeProvider';
 
 export interface FeatureDeps {
   fed: Federation;
+  state: FederationState;
   log: vscode.LogOutputChannel;
   logger: Logger;
   briefs: BriefDiagnostics;
@@ -40,6 +43,8 @@ export class Features extends Disposable {
   /** The agent commands' service. */
   readonly agents: AgentsContext;
   readonly panels: Panels;
+  /** The MCP server for agents (definitions per persona, client configs, presets). */
+  readonly mcp: AgentMcp;
 
   /** Sets everything up and adds the agents' and the panels' commands to `commands`. */
   constructor(context: vscode.ExtensionContext, deps: FeatureDeps, commands: CommandRegistry) {
@@ -73,6 +78,9 @@ export class Features extends Disposable {
     const matrixConfig = this._register(new MatrixConfigDiagnostics(fed.root));
     const configScan = setTimeout(() => void matrixConfig.validateFile(), 300);
     this._register(toDisposable(() => clearTimeout(configScan)));
+
+    // Agents reach the federation through its MCP server: one definition per persona where the editor takes them.
+    this.mcp = this._register(new AgentMcp(context.extensionPath, deps.state));
 
     // Their services are this object's (the composition root hands them to the registry).
     commands.add(AGENT_COMMANDS);

@@ -1,5 +1,6 @@
 // Writing the federation's MCP server into an agent client's own configuration: Claude Code's .mcp.json, VS
-// Code's .vscode/mcp.json, Cursor's .cursor/mcp.json (all JSON with comments allowed), Codex's config.toml. Each
+// Code's .vscode/mcp.json, Cursor's .cursor/mcp.json, Gemini CLI's .gemini/settings.json (all JSON with comments
+// allowed), Codex's config.toml. Each
 // writer merges one entry into what is there: other servers, comments and formatting stay as they were, and a
 // file that cannot be read as its format is refused (what and where), never overwritten.
 import * as path from 'node:path';
@@ -7,7 +8,7 @@ import { applyEdits, modify, parse, printParseErrorCode, type ParseError } from 
 import { FederationError } from '../errors';
 import type { Environment, FileSystem } from '../ports';
 
-export const MCP_CLIENTS = ['claude-code', 'codex', 'vscode', 'cursor'] as const;
+export const MCP_CLIENTS = ['claude-code', 'codex', 'vscode', 'cursor', 'gemini'] as const;
 export type McpClient = (typeof MCP_CLIENTS)[number];
 
 /** How a client starts the server: an absolute program, its arguments, and environment it needs. */
@@ -34,6 +35,8 @@ export function installTarget(client: McpClient, root: string, env: Environment)
       return { client, file: path.join(root, '.vscode', 'mcp.json'), key: 'servers' };
     case 'cursor':
       return { client, file: path.join(root, '.cursor', 'mcp.json'), key: 'mcpServers' };
+    case 'gemini':
+      return { client, file: path.join(root, '.gemini', 'settings.json'), key: 'mcpServers' };
     case 'codex': {
       const home = env['CODEX_HOME'] || path.join(env['HOME'] || env['USERPROFILE'] || '', '.codex');
       return { client, file: path.join(home, 'config.toml'), key: 'mcp_servers' };
