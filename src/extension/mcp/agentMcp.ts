@@ -31,10 +31,18 @@ export class AgentMcp extends Disposable {
   ) {
     super();
     const api = vscode as unknown as McpApi;
+    this.registered = this.register(api);
+  }
+
+  /**
+   * Offers one server per persona to the editor's MCP support. VS Code 1.100 has the function only as a proposed
+   * API, which throws for an extension that did not enable it: then the client config files are the way.
+   */
+  private register(api: McpApi): boolean {
     const Definition = api.McpStdioServerDefinition;
     const register = api.lm?.registerMcpServerDefinitionProvider;
-    this.registered = !!(Definition && register);
-    if (Definition && register) {
+    if (!Definition || !register) return false;
+    try {
       this._register(
         register.call(api.lm, MCP_PROVIDER_ID, {
           onDidChangeMcpServerDefinitions: this.changed.event,
@@ -45,17 +53,20 @@ export class AgentMcp extends Disposable {
             }),
         }),
       );
-      // A persona registered or removed changes the list of servers the editor shows.
-      this._register(
-        state.onDidChange(async () => {
-          const key = (await this.personaIds()).join(',');
-          if (key !== this.personas) {
-            this.personas = key;
-            this.changed.fire();
-          }
-        }),
-      );
+    } catch {
+      return false;
     }
+    // A persona registered or removed changes the list of servers the editor shows.
+    this._register(
+      this.state.onDidChange(async () => {
+        const key = (await this.personaIds()).join(',');
+        if (key !== this.personas) {
+          this.personas = key;
+          this.changed.fire();
+        }
+      }),
+    );
+    return true;
   }
 
   private async personaIds(): Promise<string[]> {
