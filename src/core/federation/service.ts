@@ -1,6 +1,5 @@
 // The federation on one machine: personas, the task queue (the source of truth for who does what), calendars,
 // handoffs, resource locks and artifact routing. Every change goes through FederationStore.transaction.
-import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isAvailable } from './calendar';
@@ -8,7 +7,7 @@ import { CONFIG_FILE, DEFAULT_CONFIG_YAML, readConfig } from '../config';
 import { FederationError, StateFileError, describeError, isFederationError, isStateFileError } from '../errors';
 import { matchesGlob } from '../glob';
 import { HandoffInput, acknowledgeHandoff, handoffFileName, renderHandoff } from './handoff';
-import { Clock, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
+import { Clock, FileSystem, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
 import {
   ConfigFile,
   ID_PATTERN,
@@ -28,6 +27,8 @@ import { TASK_TRANSITIONS, canTransition } from './taskTransitions';
 import { FederationStore, Transaction, errno, exists } from './state/store';
 
 export interface FederationOptions {
+  /** The file system of the workspace and its state: nodeFileSystem (src/node/fs.ts) from the composition root. */
+  fs: FileSystem;
   clock?: Clock;
   logger?: Logger;
   identity?: ProcessIdentity;
@@ -92,13 +93,15 @@ export function effectiveStatus(persona: Persona, now: Date, offlineAfterMs: num
 
 export class Federation {
   readonly store: FederationStore;
+  private readonly fs: FileSystem;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly identity: ProcessIdentity;
 
-  constructor(readonly root: string, options: FederationOptions = {}) {
+  constructor(readonly root: string, options: FederationOptions) {
     this.logger = options.logger ?? silentLogger;
-    this.store = new FederationStore(root, { logger: this.logger });
+    this.fs = options.fs;
+    this.store = new FederationStore(root, { fs: options.fs, logger: this.logger });
     this.clock = options.clock ?? systemClock;
     this.identity = options.identity ?? { host: os.hostname(), pid: process.pid };
   }
@@ -109,11 +112,12 @@ export class Federation {
 
   /** Creates whatever is missing of .federation/; never overwrites a file that exists. Returns what it created. */
   async init(): Promise<string[]> {
+    const fs = this.fs;
     const created: string[] = [];
     await fs.mkdir(this.store.dir, { recursive: true });
     for (const dir of ['handoffs', LOCKS_DIR]) {
       const p = this.store.pathOf(dir);
-      if (!(await exists(p))) {
+      if (!(await exists(fs, p))) {
         await fs.mkdir(p, { recursive: true });
         created.push(`${dir}/`);
       }
@@ -563,6 +567,7 @@ export class Federation {
    * must end inside the workspace's real path, else it is refused with `outside-workspace` and nothing moves.
    */
   async routeArtifact(file: string): Promise<RouteResult> {
+    const fs = this.fs;
     const abs = path.resolve(this.root, file);
     const rel = path.relative(this.root, abs).split(path.sep).join('/');
     if (!isInside(this.root, abs)) {
@@ -587,7 +592,7 @@ export class Federation {
       new FederationError('outside-workspace', `${rel} was not moved: its destination ${destRel} (rule "${rule.kind}", folder ${rule.folder}) resolves to ${resolved}, outside the workspace ${realRoot} (a link).`, { file: rel, destination: destRel, resolved });
     if (!isInside(this.root, dest)) throw refuse(dest);
     // Before creating anything: mkdir would otherwise make folders wherever a linked ancestor points.
-    const planned = await resolvePlanned(path.dirname(dest));
+    const planned = await resolvePlanned(fs, path.dirname(dest));
     if (!isInside(realRoot, planned)) throw refuse(planned);
     await fs.mkdir(path.dirname(dest), { recursive: true });
     // Again now that it exists (a link may have appeared meanwhile); the file goes to the real folder checked here.
@@ -666,7 +671,7 @@ function isInside(root: string, p: string): boolean {
  * The real path `p` will have once created: the real path of its deepest existing ancestor with the rest
  * appended, following a link that does not resolve yet (a dangling link) to where it points.
  */
-async function resolvePlanned(p: string, hops = 0): Promise<string> {
+async function resolvePlanned(fs: FileSystem, p: string, hops = 0): Promise<string> {
   try {
     return await fs.realpath(p);
   } catch (e) {
@@ -678,11 +683,11 @@ async function resolvePlanned(p: string, hops = 0): Promise<string> {
   });
   if (stat?.isSymbolicLink()) {
     if (hops >= 40) throw new FederationError('invalid-input', `${p}: too many levels of links.`, { file: p });
-    return resolvePlanned(path.resolve(path.dirname(p), await fs.readlink(p)), hops + 1);
+    return resolvePlanned(fs, path.resolve(path.dirname(p), await fs.readlink(p)), hops + 1);
   }
   const parent = path.dirname(p);
   if (parent === p) return p;
-  return path.join(await resolvePlanned(parent, hops), path.basename(p));
+  return path.join(await resolvePlanned(fs, parent, hops), path.basename(p));
 }
 
 function normalizeSkills(skills: string[]): string[] {
