@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../errors';
 import { FileSystem, Logger, silentLogger } from '../../ports';
+import type { StateBackend, Transaction } from './backend';
 import { ItemsState, ReadState, applyJournal, journalRecord, noteWritten, serialize, validate } from './codec';
 import { FairLockTimeout, acquireFair } from './fairLock';
 import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';
@@ -34,24 +35,15 @@ export interface StoreOptions {
   logger?: Logger;
 }
 
+export type { Transaction } from './backend';
+
 type Pending =
   | { kind: 'state'; name: StateFileName; value: { revision: number } }
   | { kind: 'text'; rel: string; content: string; exclusive: boolean }
   | { kind: 'remove'; rel: string };
 
-/** What a transaction callback may do. Reads see the files as they are inside the lock. */
-export interface Transaction {
-  get<K extends StateFileName>(name: K): Promise<StateOf<K>>;
-  /** Stages a new value; written with revision + 1 when the callback returns. */
-  set<K extends StateFileName>(name: K, value: StateOf<K>): void;
-  readText(rel: string): Promise<string | undefined>;
-  /** Stages a text file (relative to .federation/). `exclusive` refuses to replace an existing file. */
-  writeText(rel: string, content: string, options?: { exclusive?: boolean }): void;
-  remove(rel: string): void;
-  listDir(rel: string): Promise<string[]>;
-}
-
-export class FederationStore {
+/** The file backend: the state as files in .federation/. */
+export class FederationStore implements StateBackend {
   readonly dir: string;
   readonly fs: FileSystem;
   private readonly logger: Logger;
