@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AgentService, LABEL, MASK_OPTIONS, TMPFS_OPTIONS } from '../src/core/agents';
 import { createDockerodeClient } from '../src/node/docker/dockerodeClient';
-import { Federation } from '../src/core/federation';
+import { newFederation, newStore } from '../test/helpers/federation';
 import { tar } from '../test/docker/tar';
 
 const run = promisify(execFile);
@@ -81,9 +81,9 @@ export async function benchAgents(): Promise<Record<string, number>> {
     for (const c of await client.listContainers({ labels })) await client.removeContainer(c.id, { force: true }).catch(() => undefined);
   };
   try {
-    await new Federation(root).init();
+    await newFederation(root).init();
     writeFileSync(path.join(root, 'idle.brief.md'), BRIEF);
-    const service = new AgentService({ root, defaultHost: '', clientFactory: async (o) => createDockerodeClient(o) });
+    const service = new AgentService({ root, store: newStore(root), defaultHost: '', clientFactory: async (o) => createDockerodeClient(o) });
     const deploy = async (): Promise<number> => {
       const t0 = performance.now();
       const { agents } = await service.deploy(['idle.brief.md'], { copies: COUNT, image, command: ['sleep', '60'], labels });

@@ -1,5 +1,5 @@
-// The CLI's composition root: main() builds this once per invocation from the ports (the engine client factory,
-// the local process runner) and every command takes its services from it, so no command builds a service of its
+// The CLI's composition root: main() builds this once per invocation from the ports (the file system, the engine
+// client factory, the local process runner) and every command takes its services from it, so no command builds a service of its
 // own and tests hand in fakes here instead of patching module globals.
 import { AgentService } from '../core/agents';
 import { BriefChecker } from '../core/agents/briefCheck';
@@ -9,17 +9,20 @@ import { loadDockerClient } from '../core/docker/loader';
 import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
+import type { FileSystem } from '../core/ports';
 import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 
 export interface CliPorts {
+  /** The workspace's files and the federation's state (default: Node's file system). */
+  fs: FileSystem;
   /** The engine client (default: the dockerode adapter, dist/docker.js, loaded on first use). */
   clientFactory: DockerClientFactory;
   /** Local processes for matrix tasks and setup. */
   processRunnerFactory: ProcessRunnerFactory;
 }
 
-export const DEFAULT_PORTS: CliPorts = { clientFactory: loadDockerClient, processRunnerFactory: newLocalProcessRunner };
+export const DEFAULT_PORTS: CliPorts = { fs: nodeFileSystem, clientFactory: loadDockerClient, processRunnerFactory: newLocalProcessRunner };
 
 const APPROVAL_HINT = 'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).';
 
@@ -30,16 +33,17 @@ export class CliServices {
   constructor(readonly root: string, readonly ports: CliPorts = DEFAULT_PORTS) {}
 
   federation(): Federation {
-    return (this.fed ??= new Federation(this.root));
+    return (this.fed ??= new Federation(this.root, { fs: this.ports.fs }));
   }
 
   agents(): AgentService {
-    return (this.agentService ??= new AgentService({ root: this.root, clientFactory: this.ports.clientFactory }));
+    // The federation's store, so that agents.json is read and written through the same file system port.
+    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, clientFactory: this.ports.clientFactory }));
   }
 
   /** Mission briefs checked as Deploy Agent checks them; `warn` hears of a personas file that cannot be read. */
   briefs(warn?: (message: string) => void): BriefChecker {
-    return new BriefChecker(this.root, nodeFileSystem, warn);
+    return new BriefChecker(this.root, this.ports.fs, warn);
   }
 
   /** The matrix, with workspace commands allowed (and remembered) when the command line says so. */

@@ -50,13 +50,13 @@ type Promises = typeof NodeFs.promises;
 export type FileSystem = Pick<
   Promises,
   | 'access' | 'appendFile' | 'chmod' | 'chown' | 'copyFile' | 'cp' | 'lchown' | 'link' | 'lstat' | 'mkdir' | 'open'
-  | 'readdir' | 'readFile' | 'readlink' | 'realpath' | 'rename' | 'rm' | 'stat' | 'symlink' | 'unlink' | 'utimes'
+  | 'readdir' | 'readFile' | 'readlink' | 'realpath' | 'rename' | 'rm' | 'rmdir' | 'stat' | 'symlink' | 'unlink' | 'utimes'
   | 'writeFile'
 > & {
   readonly sync: Pick<
     typeof NodeFs,
     | 'existsSync' | 'lstatSync' | 'mkdirSync' | 'readdirSync' | 'readFileSync' | 'realpathSync' | 'renameSync' | 'rmSync'
-    | 'statSync' | 'writeFileSync'
+    | 'rmdirSync' | 'statSync' | 'writeFileSync'
   >;
   readonly createWriteStream: typeof NodeFs.createWriteStream;
   readonly watch: typeof NodeFs.watch;

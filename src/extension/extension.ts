@@ -18,6 +18,7 @@ import type { Features } from './features';
 import { onDidRefuseUntrusted, type Refusal } from './trust';
 import { WindowPersona } from './windowPersona';
 import { loggerFrom } from './logger';
+import { nodeFileSystem } from '../node/fs';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -84,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   }
 
   const logger = loggerFrom(log);
-  const fed = new Federation(folder.uri.fsPath, { logger });
+  const fed = new Federation(folder.uri.fsPath, { fs: nodeFileSystem, logger });
   const state = new FederationState(fed, logger);
   const persona = new WindowPersona(state, context.workspaceState, log);
   const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;

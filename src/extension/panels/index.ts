@@ -138,8 +138,12 @@ export class Panels extends Disposable {
         const { AgentService } = require('../../core/agents/service') as typeof import('../../core/agents/service');
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { loadDockerClient } = require('../../core/docker/loader') as typeof import('../../core/docker/loader');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { FederationStore } = require('../../core/federation/state/store') as typeof import('../../core/federation/state/store');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { nodeFileSystem } = require('../../node/fs') as typeof import('../../node/fs');
         const logger = { debug: (m: string) => log.debug(m), info: (m: string) => log.info(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) };
-        return new AgentService({ root, clientFactory: loadDockerClient, logger });
+        return new AgentService({ root, store: new FederationStore(root, { fs: nodeFileSystem, logger }), clientFactory: loadDockerClient, logger });
       } catch (e) {
         log.warn(`report panels: no Docker support (${describeError(e)}); agents show from their records only`);
         return undefined;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { AgentService, type AgentServiceOptions } from '../../../src/core/agents';
 import type { DockerClient, DockerClientOptions } from '../../../src/core/docker/client';
 import { FakeDockerClient } from '../../helpers/fakeDocker';
-import { Federation } from '../../../src/core/federation';
+import { newFederation, newStore } from '../../helpers/federation';
 import type { Logger } from '../../../src/core/ports';
 export { failure } from '../../helpers/failure';
 
@@ -30,7 +30,7 @@ export function useWorld(): { readonly w: World } {
   const holder = {} as { w: World };
   beforeEach(async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'af-agents-'));
-    await new Federation(root).init();
+    await newFederation(root).init();
     for (const f of readdirSync(FIXTURES).filter((n) => n.endsWith('.md'))) copyFileSync(path.join(FIXTURES, f), path.join(root, f));
     mkdirSync(path.join(root, 'docs'));
     mkdirSync(path.join(root, 'examples', 'basic'), { recursive: true });
@@ -51,6 +51,8 @@ export function useWorld(): { readonly w: World } {
     const make = (options: Partial<AgentServiceOptions> = {}): AgentService =>
       new AgentService({
         root,
+        // What the service would make for its root if it could (the core has no file system of its own).
+        store: newStore(options.root ?? root),
         defaultHost: '',
         clientFactory: async (opts?: DockerClientOptions): Promise<DockerClient> => fakeFor(opts?.host ?? ''),
         defaults: { defaultImage: IMAGE, commandTemplate: 'agent run {brief} --report {report}' },

@@ -75,6 +75,22 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
+  // The federation reaches files only through the FileSystem port its composition root passes in (nodeFileSystem
+  // from src/node/fs.ts), so a test double or another state backend can stand in. Types from node:fs are fine.
+  it('src/core/federation makes no value import of node:fs (import type only)', () => {
+    const offenders = files(path.join(repo, 'src', 'core', 'federation')).flatMap((f) => {
+      const text = readFileSync(f, 'utf8');
+      const values = [
+        // import … from / export … from 'node:fs' or 'fs' (and /promises), unless the whole statement is `type`
+        ...[...text.matchAll(/\b(import|export)\s+(type\s+)?[^;'"]*?\bfrom\s+['"](?:node:)?fs(?:\/promises)?['"]/g)].filter((m) => !m[2]),
+        // a bare import, require() or import() of it
+        ...text.matchAll(/(?:\bimport\s+|\brequire\(\s*|\bimport\(\s*)['"](?:node:)?fs(?:\/promises)?['"]/g),
+      ];
+      return values.map((m) => `${path.relative(repo, f)}: ${m[0]}`);
+    });
+    assert.deepEqual(offenders, []);
+  });
+
   // Test doubles (the in-memory Docker engine, fake GitHub) live under test/; shipped code never reaches them.
   it('src never imports from test/', () => {
     assert.deepEqual(importsInto('src', 'test'), []);
