@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AgentService, LABEL, MASK_OPTIONS, TMPFS_OPTIONS } from '../src/core/agents';
 import { createDockerodeClient } from '../src/node/docker/dockerodeClient';
-import { Federation } from '../src/core/federation';
+import { newFederation } from '../test/helpers/federation';
 import { tar } from '../test/docker/tar';
 import { nodeFileSystem } from '../src/node/fs';
 
@@ -82,7 +82,7 @@ export async function benchAgents(): Promise<Record<string, number>> {
     for (const c of await client.listContainers({ labels })) await client.removeContainer(c.id, { force: true }).catch(() => undefined);
   };
   try {
-    await new Federation(root).init();
+    await newFederation(root).init();
     writeFileSync(path.join(root, 'idle.brief.md'), BRIEF);
     const service = new AgentService({ root, fs: nodeFileSystem, env: process.env, defaultHost: '', clientFactory: async (o) => createDockerodeClient(o) });
     const deploy = async (): Promise<number> => {

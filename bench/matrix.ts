@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { planMatrix } from '../src/core/matrix/plan';
 import { runMatrix } from '../src/core/matrix/runner';
 import { validateMatrixConfig } from '../src/core/matrix/validate';
+import { nodeFileSystem } from '../src/node/fs';
 import { newLocalProcessRunner } from '../src/node/process';
 import { round } from './federation';
 import { fileCreateUs, removeScratch, scratchDir, settle } from './scratch';
-import { nodeFileSystem } from '../src/node/fs';
 
 const NOOPS = 1000;
 const PARALLEL = 50;
@@ -30,7 +30,7 @@ function configFor(waves: { id: string; command: string }[][], agents: number) {
 async function ourRun(root: string): Promise<number> {
   const plan = planMatrix(configFor([Array.from({ length: NOOPS }, (_, i) => ({ id: `noop${i}`, command: 'true' }))], PARALLEL), { maxParallel: PARALLEL });
   const t0 = performance.now();
-  const out = await runMatrix({ fs: nodeFileSystem, root, plan, processRunnerFactory: newLocalProcessRunner, setup: false, runId: `bench-${Date.now()}` });
+  const out = await runMatrix({ root, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, setup: false, runId: `bench-${Date.now()}` });
   const ms = performance.now() - t0;
   if (out.summary.counts.passed !== NOOPS) throw new Error(`only ${out.summary.counts.passed} no-op tasks passed`);
   return ms;
@@ -52,7 +52,7 @@ async function sleepSchedule(root: string): Promise<{ makespanMs: number; critic
   const w1 = Array.from({ length: 16 }, (_, i) => ({ id: `s${i}`, command: 'sleep 0.5' }));
   const w2 = [{ id: 'long', command: 'sleep 1' }, ...Array.from({ length: 3 }, (_, i) => ({ id: `short${i}`, command: 'sleep 0.3' }))];
   const plan = planMatrix(configFor([w1, w2], 8));
-  const s = (await runMatrix({ fs: nodeFileSystem, root, plan, processRunnerFactory: newLocalProcessRunner, setup: false, runId: `bench-sleep-${Date.now()}` })).summary;
+  const s = (await runMatrix({ root, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, setup: false, runId: `bench-sleep-${Date.now()}` })).summary;
   return { makespanMs: s.executionMs, criticalPathMs: s.criticalPathMs, idealMs: 2000 };
 }
 

@@ -7,6 +7,7 @@ import { benchAgents } from './agents';
 import { benchBrief } from './brief';
 import { benchFederation, round } from './federation';
 import { benchMatrix } from './matrix';
+import { benchMcp } from './mcp';
 import { removeScratch, settle } from './scratch';
 import { benchWebviews } from './webviews';
 
@@ -30,13 +31,14 @@ const TARGETS: Target[] = [
   { metric: 'brief.brief.validate.1mb.ms', op: '<=', value: 20 },
   { metric: 'brief.brief.ratio.1mb', op: '<=', value: 0.25 },
   { metric: 'brief.brief.ratio.5kb', op: '<=', value: 0.25 },
+  { metric: 'mcp.processOverMcp_p50_ratio', op: '>=', value: 10 },
 ];
 
 function bundleSizes(): Record<string, number> {
   const out = path.join(repo, '.tmp', 'bench-dist');
   execFileSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs'), '--production', '--outdir', out], { cwd: repo, stdio: 'inherit' });
   const sizes: Record<string, number> = {};
-  for (const f of ['extension.js', 'cli.js', 'docker.js']) {
+  for (const f of ['extension.js', 'cli.js', 'docker.js', 'mcp.js']) {
     if (existsSync(path.join(out, f))) sizes[`${f.replace('.js', '')}Bytes_minified`] = statSync(path.join(out, f)).size;
   }
   rmSync(out, { recursive: true, force: true });
@@ -65,6 +67,11 @@ async function main(): Promise<void> {
   if (want('federation')) {
     console.log('bench: federation (1 and 8 writer processes, tree build)…');
     results['federation'] = await benchFederation();
+    settle();
+  }
+  if (want('mcp')) {
+    console.log('bench: claim_next_task over one MCP session vs `federation task claim` processes…');
+    results['mcp'] = await benchMcp();
     settle();
   }
   if (want('brief')) {

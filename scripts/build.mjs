@@ -5,7 +5,7 @@
 //   --tests       dist/ exactly as released and out/: what the test scripts build, so that the end-to-end tests
 //                 run the bundles a user gets (dist/cli.js as a process, dist/extension.js in the editor)
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { webviewBundles } from './build-webviews.mjs';
@@ -38,6 +38,8 @@ const common = {
   logLevel: 'warning',
   // Program files imported as text (the launch servers' src/node/process/launch-server.pl and .py).
   loader: { '.pl': 'text', '.py': 'text' },
+  // The version the MCP server reports to clients (src/cli/commands/mcp.ts).
+  define: { AF_VERSION: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
 };
 
 const bundles = [
@@ -51,7 +53,9 @@ const bundles = [
     banner: { js: 'var __AF_LOAD_START__ = performance.now();' },
     footer: { js: 'var __AF_LOAD_END__ = performance.now();' },
   },
-  { entryPoints: { cli: 'src/cli/main.ts' }, external: ['./docker.js'], banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { cli: 'src/cli/main.ts' }, external: ['./docker.js', './mcp.js'], banner: { js: '#!/usr/bin/env node' } },
+  // The MCP server (`federation mcp`): the SDK and its protocol schemas load only for that command.
+  { entryPoints: { mcp: 'src/mcp/server.ts' } },
 ];
 const dockerEntry = 'src/node/docker/dockerodeClient.ts';
 try {
@@ -72,6 +76,8 @@ function allFiles(dir) {
 }
 for (const b of bundles) {
   contexts.push(await esbuild.context({
+    // jsonc-parser's UMD main requires its parts by computed paths a bundle cannot follow: bundle its ESM build.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     ...common, ...b, bundle: true, outdir: distDir, minify: production, metafile: true,
   }));
 }

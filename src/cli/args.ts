@@ -1,7 +1,7 @@
 import { CliCommand, FlagKind, ParsedArgs, SubcommandSpec, UsageError } from './types';
 
 /** Flags that never take a value, so `--json task list` does not swallow `task`. Every `bool` of a flag table is here. */
-export const BOOLEAN_FLAGS = new Set(['json', 'help', 'force', 'follow', 'allow-workspace-commands', 'fix', 'no-setup']);
+export const BOOLEAN_FLAGS = new Set(['json', 'help', 'force', 'follow', 'allow-workspace-commands', 'fix', 'no-setup', 'read-only']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];
@@ -99,7 +99,10 @@ export function defineCommand(name: string, subcommands: Record<string, Subcomma
 }
 
 export function checkArgs(name: string, subcommands: Record<string, SubcommandSpec>, args: ParsedArgs): void {
-  const single = subcommands[''];
+  // '' is the command without a subcommand word (`init`); beside other subcommands it is the default
+  // (`mcp` serves, `mcp install` installs).
+  const first = args.positionals[0];
+  const single = first !== undefined && first !== '' && Object.hasOwn(subcommands, first) ? undefined : subcommands[''];
   let spec: SubcommandSpec;
   let where: string;
   let words: string[];

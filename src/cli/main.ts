@@ -7,12 +7,13 @@ import { printable } from './printable';
 import { agentCommand } from './commands/agent';
 import { briefCommand } from './commands/brief';
 import { matrixCommand } from './commands/matrix';
+import { mcpCommand } from './commands/mcp';
 import { packageCommand } from './commands/package';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
 import { CliPorts, CliServices, DEFAULT_PORTS } from './services';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
-export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand];
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand, mcpCommand];
 
 function usage(commands: CliCommand[]): string {
   return [

@@ -2,6 +2,7 @@
 // environment, the engine client factory, the local process runner) and every command takes its services from it, so no command builds a service of its
 // own and tests hand in fakes here instead of patching module globals.
 import { AgentService } from '../core/agents';
+import { BriefChecker } from '../core/agents/briefCheck';
 import { rememberedApprovals } from '../core/commandApprovals';
 import type { DockerClientFactory } from '../core/docker/loader';
 import { dockerClientLoader } from '../core/docker/loader';
@@ -39,12 +40,18 @@ export class CliServices {
   constructor(readonly root: string, readonly ports: CliPorts = DEFAULT_PORTS) {}
 
   federation(): Federation {
-    return (this.fed ??= new Federation(this.root));
+    return (this.fed ??= new Federation(this.root, { fs: this.ports.fs }));
   }
 
   agents(): AgentService {
+    // The federation's own store: agents.json is read and written through the same store and file system port.
     const { fs, env, clientFactory } = this.ports;
-    return (this.agentService ??= new AgentService({ root: this.root, fs, env, clientFactory }));
+    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, fs, env, clientFactory }));
+  }
+
+  /** Mission briefs checked as Deploy Agent checks them; `warn` hears of a personas file that cannot be read. */
+  briefs(warn?: (message: string) => void): BriefChecker {
+    return new BriefChecker(this.root, this.ports.fs, warn);
   }
 
   /** The matrix, with workspace commands allowed (and remembered) when the command line says so. */

@@ -8,6 +8,23 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/**
+ * Waiting: what the core schedules for later (a retry's backoff, a poll) goes through here, so a test can move
+ * time by hand (test/helpers/fakeClock.ts is a Clock and Timers both) instead of sleeping. The handle is opaque.
+ */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** Whatever setTimeout returned; only clearTimeout of the same Timers looks inside. */
+export type TimerHandle = unknown;
+
+export const systemTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 export interface Logger {
   debug(message: string): void;
   info(message: string): void;
@@ -33,13 +50,13 @@ type Promises = typeof NodeFs.promises;
 export type FileSystem = Pick<
   Promises,
   | 'access' | 'appendFile' | 'chmod' | 'chown' | 'copyFile' | 'cp' | 'lchown' | 'link' | 'lstat' | 'mkdir' | 'open'
-  | 'readdir' | 'readFile' | 'readlink' | 'realpath' | 'rename' | 'rm' | 'stat' | 'symlink' | 'unlink' | 'utimes'
+  | 'readdir' | 'readFile' | 'readlink' | 'realpath' | 'rename' | 'rm' | 'rmdir' | 'stat' | 'symlink' | 'unlink' | 'utimes'
   | 'writeFile'
 > & {
   readonly sync: Pick<
     typeof NodeFs,
     | 'existsSync' | 'lstatSync' | 'mkdirSync' | 'readdirSync' | 'readFileSync' | 'realpathSync' | 'renameSync' | 'rmSync'
-    | 'statSync' | 'writeFileSync'
+    | 'rmdirSync' | 'statSync' | 'writeFileSync'
   >;
   readonly createWriteStream: typeof NodeFs.createWriteStream;
   readonly watch: typeof NodeFs.watch;

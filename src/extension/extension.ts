@@ -88,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   }
 
   const logger = loggerFrom(log);
-  const fed = new Federation(folder.uri.fsPath, { logger });
+  const fed = new Federation(folder.uri.fsPath, { fs: ports.fs, logger });
   const state = new FederationState(fed, logger);
   const persona = new WindowPersona(state, context.workspaceState, log);
   const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;
@@ -145,12 +145,15 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     get panels() {
       return ensureFeatures().panels;
     },
+    get mcp() {
+      return ensureFeatures().mcp;
+    },
   });
   context.subscriptions.push(commands);
   const ensureFeatures = (): Features => {
     if (!features) {
       const { Features: Setup } = require('./features') as typeof import('./features');
-      features = new Setup(context, { fed, log, logger, ports, briefs, snapshot: () => state.snapshot() }, commands);
+      features = new Setup(context, { fed, state, log, logger, ports, briefs, snapshot: () => state.snapshot() }, commands);
       context.subscriptions.push(features);
     }
     return features;

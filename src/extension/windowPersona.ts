@@ -1,6 +1,6 @@
 // Which persona this window acts as ("I am research"), its heartbeat, and the status-bar item that shows it.
 import * as vscode from 'vscode';
-import { describeError } from '../core/errors';
+import { PersonaPresence } from '../core/federation/presence';
 import { FederationSnapshot, valueOr } from '../core/federation/snapshot';
 import { FederationState } from './federationState';
 import { Disposable } from './lifecycle';
@@ -11,7 +11,7 @@ export class WindowPersona extends Disposable {
   private readonly emitter = this._register(new vscode.EventEmitter<string | undefined>());
   readonly onDidChange = this.emitter.event;
   private readonly item: vscode.StatusBarItem;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private presence: PersonaPresence | undefined;
   private personaId: string | undefined;
 
   constructor(
@@ -47,22 +47,21 @@ export class WindowPersona extends Disposable {
   }
 
   private restartHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.presence?.stop();
+    this.presence = undefined;
     if (!this.personaId) return;
-    const seconds = Math.max(5, vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.intervalSeconds', 30));
-    // A timer that writes this window's own heartbeat; reading others' state is driven by the file watcher.
-    this.heartbeat = setInterval(() => void this.beat(), seconds * 1000);
+    const config = vscode.workspace.getConfiguration('agentFederation');
+    // This window's own heartbeat; reading others' state is driven by the file watcher.
+    this.presence = new PersonaPresence(this.state.fed, this.personaId, {
+      intervalSeconds: config.get<number>('heartbeat.intervalSeconds', 30),
+      ttlMinutes: config.get<number>('locks.resourceTtlMinutes', 30),
+      logger: this.logger,
+    });
+    void this.presence.start();
   }
 
   private async beat(): Promise<void> {
-    if (!this.personaId) return;
-    try {
-      await this.state.fed.heartbeat(this.personaId);
-      await this.state.fed.renewLocks(this.personaId, { ttlMinutes: vscode.workspace.getConfiguration('agentFederation').get<number>('locks.resourceTtlMinutes', 30) });
-    } catch (e) {
-      this.logger.warn(`heartbeat for ${this.personaId}: ${describeError(e)}`);
-    }
+    await this.presence?.beat();
   }
 
   private render(snap: FederationSnapshot): void {
@@ -86,7 +85,7 @@ export class WindowPersona extends Disposable {
   }
 
   override dispose(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.presence?.stop();
     super.dispose();
   }
 }

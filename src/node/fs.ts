@@ -7,12 +7,12 @@ const p = fs.promises;
 export const nodeFileSystem: FileSystem = {
   access: p.access, appendFile: p.appendFile, chmod: p.chmod, chown: p.chown, copyFile: p.copyFile, cp: p.cp,
   lchown: p.lchown, link: p.link, lstat: p.lstat, mkdir: p.mkdir, open: p.open, readdir: p.readdir,
-  readFile: p.readFile, readlink: p.readlink, realpath: p.realpath, rename: p.rename, rm: p.rm, stat: p.stat,
+  readFile: p.readFile, readlink: p.readlink, realpath: p.realpath, rename: p.rename, rm: p.rm, rmdir: p.rmdir, stat: p.stat,
   symlink: p.symlink, unlink: p.unlink, utimes: p.utimes, writeFile: p.writeFile,
   sync: {
     existsSync: fs.existsSync, lstatSync: fs.lstatSync, mkdirSync: fs.mkdirSync, readdirSync: fs.readdirSync,
     readFileSync: fs.readFileSync, realpathSync: fs.realpathSync, renameSync: fs.renameSync, rmSync: fs.rmSync,
-    statSync: fs.statSync, writeFileSync: fs.writeFileSync,
+    rmdirSync: fs.rmdirSync, statSync: fs.statSync, writeFileSync: fs.writeFileSync,
   },
   createWriteStream: fs.createWriteStream,
   watch: fs.watch,

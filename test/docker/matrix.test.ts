@@ -14,10 +14,10 @@ import { planMatrix } from '../../src/core/matrix/plan';
 import { readRun } from '../../src/core/matrix/results';
 import { MatrixEvent, runMatrix } from '../../src/core/matrix/runner';
 import { validateMatrixConfig } from '../../src/core/matrix/validate';
+import { nodeFileSystem } from '../../src/node/fs';
 import { newLocalProcessRunner } from '../../src/node/process';
 import { matrixCli, matrixCliEnv } from '../unit/matrix/helpers';
 import { buildTestImage, RUN_ID, runLabels, useEngine } from './helpers';
-import { nodeFileSystem } from '../../src/node/fs';
 
 describe('Matrix runs in containers (real engine)', function () {
   this.timeout(90_000);
@@ -86,8 +86,7 @@ priorities:
     const { plan, isolation } = await planned(root);
     const events: MatrixEvent[] = [];
     const out = await runMatrix({
-      fs: nodeFileSystem,
-      root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId: `m1-${RUN_ID}`,
+      root, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, isolation, setup: false, runId: `m1-${RUN_ID}`,
       env: { ...process.env, HOST_ONLY_SECRET: 'leaked', PATH_FROM_HOST: '/host/bin' },
       onEvent: (e) => events.push(e),
     });
@@ -156,7 +155,7 @@ priorities:
     mkdirSync(path.join(root, '.vscode'));
     writeFileSync(path.join(root, '.vscode', 'settings.json'), '{}');
     const { plan, isolation } = await planned(root);
-    const out = await runMatrix({ fs: nodeFileSystem, root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId: `m6-${RUN_ID}` });
+    const out = await runMatrix({ root, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, isolation, setup: false, runId: `m6-${RUN_ID}` });
     const log = (unit: string) => readFileSync(path.join(root, out.results.find((r) => r.unit === unit)!.log!), 'utf8');
     assert.equal(out.summary.status, 'passed', log('top') + log('sub'));
     assert.match(log('top'), /git: \[\] vscode: \[\] federation: \[\]/);
@@ -179,7 +178,7 @@ priorities:
 `);
     writeFileSync(path.join(wt, '.git'), 'gitdir: /elsewhere/.git/worktrees/wt\n');
     const w = await planned(wt);
-    const out2 = await runMatrix({ fs: nodeFileSystem, root: wt, plan: w.plan, processRunnerFactory: newLocalProcessRunner, isolation: w.isolation, setup: false, runId: `m7-${RUN_ID}` });
+    const out2 = await runMatrix({ root: wt, plan: w.plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, isolation: w.isolation, setup: false, runId: `m7-${RUN_ID}` });
     const text = readFileSync(path.join(wt, out2.results[0]!.log!), 'utf8');
     assert.equal(out2.summary.status, 'passed', text);
     assert.match(text, /gitfile: \[\]/);
@@ -224,8 +223,7 @@ failure_handling: { retry: { backoff: fixed, initial_delay: 0.2 } }
     const seen: Promise<number>[] = [];
     const t0 = Date.now();
     const out = await runMatrix({
-      fs: nodeFileSystem,
-      root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId, graceMs: 1000,
+      root, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, isolation, setup: false, runId, graceMs: 1000,
       onEvent: (e) => {
         // Looked at while the attempt runs (its container lives ~1.8 s).
         if (e.type === 'task-started') seen.push(new Promise((r) => setTimeout(r, 700)).then(() => ours(runId)).then((l) => l.length));
@@ -260,8 +258,7 @@ priorities:
     let running = 0;
     const started = new Set<string>();
     const p = runMatrix({
-      fs: nodeFileSystem,
-      root, plan, processRunnerFactory: newLocalProcessRunner, isolation, setup: false, runId, graceMs: 1000, signal: ac.signal,
+      root, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, isolation, setup: false, runId, graceMs: 1000, signal: ac.signal,
       onEvent: (e) => {
         if (e.type !== 'task-started') return;
         started.add(e.unit);

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Federation } from '../../src/core/federation';
+import { newFederation } from '../helpers/federation';
 
 export const WORKER = path.join(__dirname, 'worker.js');
 
@@ -12,7 +13,7 @@ export interface WorkerResult {
 }
 
 export async function setupFederation(root: string, personas: number): Promise<Federation> {
-  const fed = new Federation(root);
+  const fed = newFederation(root);
   await fed.init();
   for (let i = 0; i < personas; i++) await fed.registerPersona({ id: `w${i}`, skills: ['stress'] });
   return fed;

@@ -1,11 +1,11 @@
 // A separate OS process hammering the shared state, for the stress test and the benchmarks.
 // argv: ROOT PERSONA COUNT MODE   (MODE: mixed = add,claim,add,claim… | add | hold-lock)
 // Prints one JSON line: { claimed: string[], added: number, latenciesMs: { add: number[], claim: number[] } }.
-import { Federation } from '../../src/core/federation';
+import { newFederation } from '../helpers/federation';
 
 async function main(): Promise<void> {
   const [root, persona, countText, mode] = process.argv.slice(2);
-  const fed = new Federation(root!);
+  const fed = newFederation(root!);
   const count = Number(countText);
   if (mode === 'hold-lock') {
     // Takes the state lock and never lets go: the parent SIGKILLs this process while it holds it.

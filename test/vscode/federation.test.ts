@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FederationSnapshot } from '../../src/core/federation/snapshot';
 import type { QueueFile } from '../../src/core/federation/state/schemas';
-import { FederationStore } from '../../src/core/federation/state/store';
+import { newStore } from '../helpers/federation';
 import type { FederationExtensionApi } from '../../src/extension/extension';
 
 const EXTENSION_ID = 'agent-federation.agent-federation';
@@ -72,7 +72,7 @@ function cli(...args: string[]): Promise<string> {
 
 /** The queue as on disk: queue.json with its journal applied, read by a store of our own (not the extension's). */
 function readQueue(): Promise<QueueFile> {
-  return new FederationStore(root()).read('queue');
+  return newStore(root()).read('queue');
 }
 
 describe('Federation views and commands in a real editor', function () {

@@ -67,7 +67,7 @@ export class AgentService {
 
   constructor(options: AgentServiceOptions) {
     this.root = path.resolve(options.root);
-    this.store = options.store ?? new FederationStore(this.root);
+    this.store = options.store ?? new FederationStore(this.root, { fs: options.fs, logger: options.logger ?? silentLogger });
     this.clientFactory = options.clientFactory;
     this.defaultHost = options.defaultHost ?? options.env['DOCKER_HOST'] ?? '';
     this.federationHash = workspaceHash(options.fs, this.root);

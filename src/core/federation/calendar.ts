@@ -1,5 +1,9 @@
-// Who is active when: weekly windows in the persona's time zone, with dated exceptions that override them.
-import { PersonaCalendar, WEEKDAYS, Weekday } from './state/schemas';
+// Who is active when: weekly windows in the persona's time zone, with dated exceptions that override them; and
+// setting a persona's calendar.
+import { FederationError } from '../errors';
+import type { FederationContext } from './context';
+import { requirePersona } from './context';
+import { PersonaCalendar, PersonaCalendarSchema, WEEKDAYS, Weekday } from './state/schemas';
 
 interface LocalTime {
   day: Weekday;
@@ -63,4 +67,25 @@ function compactDays(days: readonly Weekday[]): string {
   const idx = [...new Set(days)].map((d) => WEEKDAYS.indexOf(d)).sort((a, b) => a - b);
   const contiguous = idx.length > 2 && idx.every((v, i) => i === 0 || v === idx[i - 1]! + 1);
   return contiguous ? `${WEEKDAYS[idx[0]!]}–${WEEKDAYS[idx[idx.length - 1]!]}` : idx.map((i) => WEEKDAYS[i]).join(',');
+}
+
+/** Sets (or, with null, removes) a persona's calendar. */
+export async function setCalendar(ctx: FederationContext, personaId: string, calendar: PersonaCalendar | null): Promise<void> {
+  if (calendar) {
+    // What is written must read back: a calendar.json that breaks its schema is refused by every reader.
+    const checked = PersonaCalendarSchema.safeParse(calendar);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      const field = issue.path.map(String).join('.');
+      throw new FederationError('invalid-input', `Calendar of ${personaId}: ${field ? `field "${field}": ` : ''}${issue.message}.`, { field, persona: personaId });
+    }
+    calendar = checked.data;
+  }
+  await ctx.store.transaction(async (tx) => {
+    requirePersona((await tx.get('personas')).personas, personaId);
+    const file = await tx.get('calendar');
+    if (calendar) file.calendars[personaId] = calendar;
+    else delete file.calendars[personaId];
+    tx.set('calendar', file);
+  });
 }

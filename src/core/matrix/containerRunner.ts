@@ -18,7 +18,7 @@ import { parseMemory } from '../agents/plan';
 import { workspaceHash } from '../agents/labels';
 import { isDockerStatus, type ContainerSpec, type DockerClient, type MountSpec } from '../docker/client';
 import { FederationError, describeError } from '../errors';
-import type { FileSystem, Stats } from '../ports';
+import { systemTimers, type FileSystem, type Stats, type TimerHandle, type Timers } from '../ports';
 import type { MatrixPlan, MatrixUnit } from './plan';
 import { specEnv, type IsolationStrategy, type ProcessOutcome, type ProcessRunner, type ProcessSpec } from './processPort';
 import type { MatrixConfig } from './schema';
@@ -61,6 +61,8 @@ export interface DockerIsolationOptions {
   config: MatrixConfig;
   /** Extra labels on every container (tests mark theirs). */
   labels?: Record<string, string>;
+  /** What attempts' timeouts and grace periods wait on. Default: the system's. */
+  timers?: Timers;
 }
 
 /** The image a unit runs in, or undefined when neither the task nor docker.image names one. */
@@ -160,6 +162,7 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
       unit,
       limits,
       labels: { ...(opts.labels ?? {}), [MATRIX_LABEL.federation]: federation },
+      ...(opts.timers ? { timers: opts.timers } : {}),
     });
 }
 
@@ -196,6 +199,8 @@ export interface ContainerRunnerOptions {
   unit: Pick<MatrixUnit, 'id' | 'env'>;
   limits: { memoryBytes: number; pidsLimit: number };
   labels?: Record<string, string>;
+  /** What the attempt's timeout, the grace period and the log's last wait wait on. Default: the system's. */
+  timers?: Timers;
 }
 
 function signalName(n: number): string | undefined {
@@ -209,7 +214,11 @@ function containerName(runId: string, unit: string, attempt: string): string {
 }
 
 export class ContainerProcessRunner implements ProcessRunner {
-  constructor(private readonly opts: ContainerRunnerOptions) {}
+  private readonly timers: Timers;
+
+  constructor(private readonly opts: ContainerRunnerOptions) {
+    this.timers = opts.timers ?? systemTimers;
+  }
 
   /** The container's environment: the task's own variables and FEDERATION_*; never the host's (PATH, tokens…). */
   private envOf(spec: ProcessSpec): Record<string, string> {
@@ -287,7 +296,7 @@ export class ContainerProcessRunner implements ProcessRunner {
       attempt.stopping ??= this.stopOrKill(attempt.id, spec.graceMs, attempt.waitAbort);
     };
     // Armed at the start of the attempt, not once the container runs: a slow create or start counts too.
-    const timer = setTimeout(() => {
+    const timer = this.timers.setTimeout(() => {
       attempt.timedOut = true;
       stop();
     }, spec.timeoutMs);
@@ -318,7 +327,7 @@ export class ContainerProcessRunner implements ProcessRunner {
         await client.removeContainer(attempt.id, { force: true, removeVolumes: true }).catch(() => undefined);
       }
     } finally {
-      clearTimeout(timer);
+      this.timers.clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -336,7 +345,7 @@ export class ContainerProcessRunner implements ProcessRunner {
     } catch {
       // Fall through to the forced removal.
     }
-    await new Promise((r) => setTimeout(r, graceMs));
+    await new Promise((r) => this.timers.setTimeout(() => r(undefined), graceMs));
     try {
       await client.removeContainer(id, { force: true, removeVolumes: true });
     } catch {
@@ -361,8 +370,11 @@ export class ContainerProcessRunner implements ProcessRunner {
         for await (const chunk of stream) log.write(chunk.text);
       })().catch(() => undefined);
       const waited = await client.waitContainer(id, { signal: attempt.waitAbort.signal });
-      // The stream ends with the container; bounded in case the engine keeps it open.
-      await Promise.race([pump, new Promise((r) => setTimeout(r, 5000).unref())]);
+      // The stream ends with the container; bounded in case the engine keeps it open (and the bound cleared, so
+      // it keeps no process alive).
+      let bound: TimerHandle;
+      await Promise.race([pump, new Promise((r) => (bound = this.timers.setTimeout(() => r(undefined), 5000)))]);
+      this.timers.clearTimeout(bound);
       if (attempt.stopping) await attempt.stopping;
       const { timedOut, cancelled } = attempt;
       const code = waited.exitCode;

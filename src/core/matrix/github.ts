@@ -6,6 +6,7 @@
 // Octokit is loaded on the first call (require inside a function), never when this module is loaded.
 import type { Octokit } from '@octokit/core';
 import { FederationError, isFederationError, ErrorReason, describeError } from '../errors';
+import { sleep } from '../sleep';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -32,19 +33,8 @@ export function cancelledError(): FederationError {
   return new FederationError('cancelled', 'Stopped following the GitHub run.', {});
 }
 
-export const abortableSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelledError());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancelledError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** The default Sleep: a cancel (the signal aborting) rejects with cancelledError, ending whatever was waiting. */
+export const sleepOrCancel: Sleep = (ms, signal) => sleep(ms, { signal, onAbort: cancelledError });
 
 export interface RateLimitWait {
   ms: number;
@@ -166,7 +156,7 @@ export class GithubActions {
     this.baseUrl = (options.baseUrl || DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
     this.owner = options.owner;
     this.repo = options.repo;
-    this.sleep = options.sleep ?? abortableSleep;
+    this.sleep = options.sleep ?? sleepOrCancel;
     this.now = options.now ?? Date.now;
   }
 

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { FederationError, isFederationError, describeError } from '../errors';
 import type { FileSystem } from '../ports';
-import { abortableSleep, ArtifactInfo, GithubActions, GithubApiError, JobInfo, Sleep, tooLarge, WorkflowRunInfo } from './github';
+import { ArtifactInfo, GithubActions, GithubApiError, JobInfo, Sleep, sleepOrCancel, tooLarge, WorkflowRunInfo } from './github';
 import { githubRunId, parseGithubRunId } from './githubRunId';
 import { readZip } from './githubZip';
 import { MatrixPlan, MatrixUnit, MatrixWave } from './plan';
@@ -202,7 +202,7 @@ async function findRun(o: GithubRunOptions, workflow: string, known: Set<number>
 /** Dispatches, follows to the end and fetches the report. Rejects with reason 'cancelled' when the signal aborts. */
 export async function runOnGithub(o: GithubRunOptions): Promise<GithubRunOutcome> {
   const workflow = o.workflow ?? WORKFLOW_NAME;
-  const sleep = o.sleep ?? abortableSleep;
+  const sleep = o.sleep ?? sleepOrCancel;
   const sig = o.signal ? { signal: o.signal } : {};
   const known = o.returnRunDetails ? new Set<number>() : new Set((await o.api.listRuns(workflow, { event: 'workflow_dispatch', branch: o.ref, perPage: 20, ...sig })).map((r) => r.id));
   const dispatched = await o.api.dispatch(workflow, o.ref, { ...(o.returnRunDetails ? { returnRunDetails: true } : {}), ...sig });
@@ -229,7 +229,7 @@ export async function resumeGithubRun(o: Omit<GithubRunOptions, 'ref'>, runId: s
 
 /** Follows a run already found to its end, then fetches the report. */
 export async function followGithubRun(o: Omit<GithubRunOptions, 'ref'>, first: WorkflowRunInfo, runId = githubRunId(first)): Promise<GithubRunOutcome> {
-  const sleep = o.sleep ?? abortableSleep;
+  const sleep = o.sleep ?? sleepOrCancel;
   const pollMs = o.pollMs ?? 5000;
   let run = first;
   let jobs: JobInfo[] = [];

@@ -218,8 +218,7 @@ export function newRunId(now: Date = new Date()): string {
   return `${stamp}-${Math.random().toString(16).slice(2, 6).padEnd(4, '0')}`;
 }
 
-/** Written to a temporary name first, so a reader never sees half a file. */
-/** writeJson's synchronous twin, for the many small task results of a run (see runner.ts). */
+/** writeJson's synchronous twin, for the many small task results of a run (see matrix/recorder.ts). */
 export function writeJsonSync(fs: FileSystem, file: string, value: unknown): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   try {
@@ -231,6 +230,7 @@ export function writeJsonSync(fs: FileSystem, file: string, value: unknown): voi
   }
 }
 
+/** Written to a temporary name first, so a reader never sees half a file. */
 export async function writeJson(fs: FileSystem, file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');

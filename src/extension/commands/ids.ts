@@ -23,6 +23,7 @@ export const CORE_COMMAND_IDS = [
   'agentFederation.releaseLock',
   'agentFederation.routeArtifact',
   'agentFederation.openPersonaTerminal',
+  'agentFederation.installMcpServer',
   'agentFederation.newMissionBrief',
   'agentFederation.validateBrief',
   'agentFederation.previewBootstrapPackage',

@@ -9,7 +9,7 @@ import { handoffTask } from './handoffTask';
 import { identifyPersona } from './identifyPersona';
 import { initialize } from './initialize';
 import { openHandoff } from './openHandoff';
-import { openPersonaTerminal } from './openPersonaTerminal';
+import { installMcpServer, openPersonaTerminal } from './openPersonaTerminal';
 import { refresh } from './refresh';
 import { registerPersona } from './registerPersona';
 import { releaseLock } from './releaseLock';
@@ -32,7 +32,7 @@ import type { Command } from './registry';
 /** The commands registered at activation (ids: CORE_COMMAND_IDS). */
 export const CORE_COMMANDS: readonly Command[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
-  failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal,
+  failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal, installMcpServer,
   newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,
   startGithubRun, followGithubRun,
 ];

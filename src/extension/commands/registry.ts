@@ -12,6 +12,7 @@ import type { BriefDiagnostics } from '../brief/diagnostics';
 import type { FederationState } from '../federationState';
 import { Disposable } from '../lifecycle';
 import type { RunsController } from '../matrix/runs';
+import type { AgentMcp } from '../mcp/agentMcp';
 import type { Panels } from '../panels';
 import type { EditorPorts } from '../ports';
 import type { WindowPersona } from '../windowPersona';
@@ -36,6 +37,8 @@ export interface Services {
   agents: AgentsContext;
   /** Report panels. */
   panels: Panels;
+  /** The MCP server as agents get it: server definitions, client configs, agent presets. */
+  mcp: AgentMcp;
 }
 
 export type ServiceName = Exclude<keyof Services, 'log' | 'ports'>;
@@ -79,6 +82,7 @@ const MISSING: Record<ServiceName, string> = {
   runs: 'Matrix runs need an open folder: they live in its .federation/runs/.',
   agents: 'Remote agents need an open folder: their records live in its .federation/.',
   panels: 'Agent Federation reports need an open folder: runs and agents live in its .federation/.',
+  mcp: 'The MCP server needs an open folder: it serves the federation in its .federation/.',
 };
 
 /** A command refused because a service it needs is not there (no folder is open, say). */

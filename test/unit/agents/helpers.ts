@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { AgentService, type AgentServiceOptions } from '../../../src/core/agents';
 import type { DockerClient, DockerClientOptions } from '../../../src/core/docker/client';
 import { FakeDockerClient } from '../../helpers/fakeDocker';
-import { Federation } from '../../../src/core/federation';
+import { newFederation } from '../../helpers/federation';
 import type { Logger } from '../../../src/core/ports';
 import { nodeFileSystem } from '../../../src/node/fs';
 export { failure } from '../../helpers/failure';
@@ -31,7 +31,7 @@ export function useWorld(): { readonly w: World } {
   const holder = {} as { w: World };
   beforeEach(async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'af-agents-'));
-    await new Federation(root).init();
+    await newFederation(root).init();
     for (const f of readdirSync(FIXTURES).filter((n) => n.endsWith('.md'))) copyFileSync(path.join(FIXTURES, f), path.join(root, f));
     mkdirSync(path.join(root, 'docs'));
     mkdirSync(path.join(root, 'examples', 'basic'), { recursive: true });

@@ -68,6 +68,9 @@ const CASES: Record<string, Case> = {
   'matrix report': { argv: ['matrix', 'report', '--run', 'nope-1'], when: { 'no-root': 'not-found', 'missing-run': 'not-found' } },
   'matrix workflow': { argv: ['matrix', 'workflow', '--out', 'wf.yml'], when: { 'no-root': undefined }, document: true },
   'matrix github-run': { argv: ['matrix', 'github-run', '--repo', 'o/r', '--run', 'gh-1-1', '--api-url', 'http://127.0.0.1:9'], when: { 'missing-run': undefined } },
+  // The server refuses to start for a persona or federation it cannot serve (before any protocol on stdout).
+  'mcp': { argv: ['mcp', '--persona', 'ghost'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  'mcp install': { argv: ['mcp', 'install', '--client', 'claude-code', '--persona', 'ghost'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
 };
 
 /** What a known failure must look like: exit 1, no stack, and (with --json) a typed error or a document. */

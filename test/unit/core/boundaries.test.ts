@@ -50,8 +50,8 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
-  it('src/core imports no front end (cli, extension) and not the browser pages (webviews)', () => {
-    const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /from\s+['"](\.\.\/)+(cli|extension|webviews)\//.test(readFileSync(f, 'utf8')));
+  it('src/core imports no front end (cli, extension, mcp) and not the browser pages (webviews)', () => {
+    const offenders = files(path.join(repo, 'src', 'core')).filter((f) => /from\s+['"](\.\.\/)+(cli|extension|mcp|webviews)\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
@@ -61,15 +61,10 @@ describe('architecture', () => {
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
-  // The core reaches the disk and the environment only through the FileSystem and Environment ports (core/ports.ts)
-  // the composition roots pass in: a type-only import of node:fs (its signatures) is fine, a value import is not.
-  const OWNED_ELSEWHERE = [
-    // owned by another branch; removed at merge
-    /^src\/core\/federation\//,
-    /^src\/core\/matrix\/runner\.ts$/,
-  ];
-  const coreFiles = () => files(path.join(repo, 'src', 'core')).map((f) => path.relative(repo, f).split(path.sep).join('/'))
-    .filter((f) => !OWNED_ELSEWHERE.some((re) => re.test(f)));
+  // The core (the federation and its state backend included) reaches the disk and the environment only through the
+  // FileSystem and Environment ports (core/ports.ts) the composition roots pass in, so a test double or another state
+  // backend can stand in: a type-only import of node:fs (its signatures) is fine, a value import is not.
+  const coreFiles = () => files(path.join(repo, 'src', 'core')).map((f) => path.relative(repo, f).split(path.sep).join('/'));
 
   it('src/core makes no value import of node:fs (import type is fine)', () => {
     const offenders = coreFiles().filter((f) => FS_VALUE_IMPORT.test(code(path.join(repo, f))));
@@ -85,7 +80,8 @@ describe('architecture', () => {
     for (const bad of [
       "import { promises as fs } from 'node:fs';", "import * as fs from 'fs';", "import { readFile } from 'node:fs/promises';",
       "import { type Stats, statSync } from 'node:fs';", "import {\n  existsSync,\n} from 'node:fs';", "import 'node:fs';",
-      "const fs = require('node:fs');", "export { existsSync } from 'node:fs';",
+      "const fs = require('node:fs');", "export { existsSync } from 'node:fs';", "export * from 'fs/promises';",
+      "const fs = await import('node:fs');",
     ]) assert.ok(FS_VALUE_IMPORT.test(bad), bad);
     for (const ok of ["import type * as NodeFs from 'node:fs';", "import type { Stats } from 'node:fs';", "import { nodeFileSystem } from '../node/fs';"]) {
       assert.ok(!FS_VALUE_IMPORT.test(ok), ok);
@@ -109,8 +105,8 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
-  it('src/core and src/cli never import from src/extension', () => {
-    const offenders = [...files(path.join(repo, 'src', 'core')), ...files(path.join(repo, 'src', 'cli'))].filter((f) => /from\s+['"][./]*\/extension\//.test(readFileSync(f, 'utf8')));
+  it('src/core, src/cli and src/mcp never import from src/extension', () => {
+    const offenders = [...files(path.join(repo, 'src', 'core')), ...files(path.join(repo, 'src', 'cli')), ...files(path.join(repo, 'src', 'mcp'))].filter((f) => /from\s+['"][./]*\/extension\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders.map((f) => path.relative(repo, f)), []);
   });
 
@@ -118,6 +114,13 @@ describe('architecture', () => {
   // through a port and a lazy loader (core/docker/loader.ts requires dist/docker.js by a computed path).
   it('src/core never imports from src/node (adapters depend on the core, not the reverse)', () => {
     assert.deepEqual(importsInto('src/core', 'src/node'), []);
+  });
+
+  // The MCP server is its own bundle (dist/mcp.js), loaded by `federation mcp` alone: the CLI names it only in types.
+  it('src/cli imports src/mcp only as types (the SDK never loads for other commands)', () => {
+    const bad = files(path.join(repo, 'src', 'cli')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^import\s+(type\s+)?[^;]*from\s+['"]((?:\.\.\/)+mcp\/[^'"]*)['"]/gm)]
+      .filter((m) => !m[1]).map((m) => `${path.relative(repo, f)}: ${m[2]}`));
+    assert.deepEqual(bad, []);
   });
 
   // Test doubles (the in-memory Docker engine, fake GitHub) live under test/; shipped code never reaches them.

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import * as path from 'node:path';
 import { FederationError } from '../../../src/core/errors';
 import { Federation, effectiveStatus } from '../../../src/core/federation';
+import { newFederation } from '../../helpers/federation';
 import { FakeClock, useTempDir } from '../../helpers/tmp';
 
 const reason = (r: string) => (e: FederationError) => {
@@ -17,7 +18,7 @@ describe('Federation', () => {
 
   beforeEach(async () => {
     clock = new FakeClock();
-    fed = new Federation(tmp.path, { clock, identity: { host: 'test-host', pid: 4242 } });
+    fed = newFederation(tmp.path, { clock, identity: { host: 'test-host', pid: 4242 } });
     await fed.init();
     await fed.registerPersona({ id: 'research', skills: ['research', 'writing'] });
     await fed.registerPersona({ id: 'devops', skills: ['docker', 'ci'] });
@@ -224,7 +225,7 @@ describe('Federation', () => {
 describe('Federation requeue', () => {
   const tmp = useTempDir();
   it('puts a failed task back in the queue, unassigned, keeping its history', async () => {
-    const fed = new Federation(tmp.path);
+    const fed = newFederation(tmp.path);
     await fed.init();
     await fed.registerPersona({ id: 'a', skills: [] });
     const t = await fed.addTask({ title: 'x' });
@@ -243,8 +244,8 @@ describe('Federation lock renewal', () => {
   const tmp = useTempDir();
   it('renews only the persona\'s own locks from this host, and a lock it stops renewing lapses', async () => {
     const clock = new FakeClock();
-    const here = new Federation(tmp.path, { clock, identity: { host: 'here', pid: 1 } });
-    const there = new Federation(tmp.path, { clock, identity: { host: 'there', pid: 2 } });
+    const here = newFederation(tmp.path, { clock, identity: { host: 'here', pid: 1 } });
+    const there = newFederation(tmp.path, { clock, identity: { host: 'there', pid: 2 } });
     await here.init();
     await here.registerPersona({ id: 'a', skills: [] });
     await here.registerPersona({ id: 'b', skills: [] });

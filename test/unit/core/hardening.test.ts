@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
+import { newFederation } from '../../helpers/federation';
 import { dashboardModel } from '../../../src/core/reports/models';
 import { loadSnapshot } from '../../../src/core/federation/snapshot';
 import { TASK_STATUSES, TaskStatus } from '../../../src/core/federation/state/schemas';
@@ -19,7 +20,7 @@ describe('hardening: corrupt lock files', () => {
   const corruptDir = () => path.join(tmp.path, '.federation', 'corrupt');
 
   beforeEach(async () => {
-    fed = new Federation(tmp.path, { clock: new FakeClock(), identity: { host: 'test-host', pid: 4242 } });
+    fed = newFederation(tmp.path, { clock: new FakeClock(), identity: { host: 'test-host', pid: 4242 } });
     await fed.init();
     await fed.registerPersona({ id: 'devops', skills: [] });
     await fed.acquireLock('db', 'devops', { ttlMinutes: 10 });
@@ -82,7 +83,7 @@ describe('hardening: artifact routing through links', () => {
   let fed: Federation;
 
   beforeEach(async () => {
-    fed = new Federation(tmp.path);
+    fed = newFederation(tmp.path);
     await fed.init();
     mkdirSync(path.join(tmp.path, 'notes'));
     writeFileSync(path.join(tmp.path, 'notes', 'idea.zettel.md'), 'idea');
@@ -133,7 +134,7 @@ describe('hardening: artifact routing through links', () => {
     const viaLink = path.join(outside.path, 'workspace');
     symlinkSync(tmp.path, viaLink, 'dir');
     writeFileSync(path.join(tmp.path, 'notes', 'plan.doc.md'), 'plan');
-    const linked = new Federation(viaLink);
+    const linked = newFederation(viaLink);
     assert.deepEqual(await linked.routeArtifact('notes/plan.doc.md'), { from: 'notes/plan.doc.md', to: 'OUT/plan.doc.md', kind: 'doc', moved: true });
     assert.equal(readFileSync(path.join(tmp.path, 'OUT', 'plan.doc.md'), 'utf8'), 'plan');
   });
@@ -147,7 +148,7 @@ describe('hardening: calendar time zones', () => {
     JSON.stringify({ version: 1, revision: 1, calendars: { research: { timezone, weekly: [{ days: ['mon'], start: '09:00', end: '17:00' }], exceptions: [] } } }, null, 2) + '\n';
 
   beforeEach(async () => {
-    fed = new Federation(tmp.path, { clock: new FakeClock() });
+    fed = newFederation(tmp.path, { clock: new FakeClock() });
     await fed.init();
     await fed.registerPersona({ id: 'research', skills: [] });
     await fed.addTask({ title: 'read' });
@@ -188,7 +189,7 @@ describe('hardening: handoff only by the task holder', () => {
   };
 
   beforeEach(async () => {
-    fed = new Federation(tmp.path, { clock: new FakeClock() });
+    fed = newFederation(tmp.path, { clock: new FakeClock() });
     await fed.init();
     for (const id of ['a', 'b', 'c']) await fed.registerPersona({ id, skills: [] });
     await fed.addTask({ title: 'x' });
@@ -242,7 +243,7 @@ describe('hardening: the task status chain, as documented', () => {
   });
 
   it('the core allows each action from exactly the statuses in the table', async () => {
-    const fed = new Federation(tmp.path, { clock: new FakeClock() });
+    const fed = newFederation(tmp.path, { clock: new FakeClock() });
     await fed.init();
     await fed.registerPersona({ id: 'a', skills: [] });
     await fed.registerPersona({ id: 'b', skills: [] });

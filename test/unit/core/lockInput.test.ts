@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { FederationError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
+import { newFederation } from '../../helpers/federation';
 import { FakeClock, useTempDir } from '../../helpers/tmp';
 
 describe('Federation.acquireLock: its input', () => {
@@ -9,7 +10,7 @@ describe('Federation.acquireLock: its input', () => {
   let fed: Federation;
 
   beforeEach(async () => {
-    fed = new Federation(tmp.path, { clock: new FakeClock() });
+    fed = newFederation(tmp.path, { clock: new FakeClock() });
     await fed.init();
     await fed.registerPersona({ id: 'devops', skills: ['ci'] });
   });

@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFil
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../../src/core/errors';
 import { Federation } from '../../../src/core/federation';
+import { newFederation } from '../../helpers/federation';
 import { JOURNAL_LIMITS } from '../../../src/core/federation/state/codec';
 import { QueueFile } from '../../../src/core/federation/state/schemas';
 import { LOCK_TIMINGS } from '../../../src/core/federation/state/store';
@@ -17,12 +18,12 @@ describe('FederationStore', () => {
   const queueOnDisk = () => `${read('queue.json')}\n--- journal ---\n${read('queue.journal') ?? '(none)'}`;
 
   beforeEach(async () => {
-    fed = new Federation(tmp.path);
+    fed = newFederation(tmp.path);
     await fed.init();
   });
 
   it('refuses to change state before init, naming the folder', async () => {
-    const other = new Federation(path.join(tmp.path, 'nowhere'));
+    const other = newFederation(path.join(tmp.path, 'nowhere'));
     await assert.rejects(other.addTask({ title: 'x' }), (e: FederationError) => e.reason === 'not-initialized' && e.message.includes('nowhere'));
   });
 
@@ -117,7 +118,7 @@ describe('FederationStore', () => {
       assert.deepEqual(q.tasks.map((t) => [t.id, t.status]), [['T1', 'claimed'], ['T2', 'queued'], ['T3', 'queued']]);
       // A fresh process (no caches) sees the same.
       const fresh = JSON.parse(JSON.stringify(q));
-      assert.deepEqual(await new Federation(tmp.path).store.read('queue'), fresh);
+      assert.deepEqual(await newFederation(tmp.path).store.read('queue'), fresh);
     });
 
     it(`folds the journal into queue.json after ${JOURNAL_LIMITS.maxRecords} changes`, async function () {
@@ -184,7 +185,7 @@ describe('FederationStore', () => {
       writeFileSync(file('queue.json'), JSON.stringify(base, null, 2));
       await fed.claimNext('dev');
       assert.equal(existsSync(file('queue.journal')), false, 'no journal line: the file was rewritten');
-      const q = await new Federation(tmp.path).store.read('queue');
+      const q = await newFederation(tmp.path).store.read('queue');
       assert.deepEqual(q.tasks.map((t) => [t.id, t.title, t.status]), [['T1', 'first', 'claimed'], ['T1', 'second', 'queued']]);
     });
 

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { FederationStore, LOCK_TIMINGS } from '../../../src/core/federation/state/store';
+import { LOCK_TIMINGS } from '../../../src/core/federation/state/store';
+import { newStore } from '../../helpers/federation';
 import { WORKER, runWorker, setupFederation } from '../../stress/run';
 import { useTempDir } from '../../helpers/tmp';
 
@@ -15,7 +16,7 @@ describe('shared state under concurrent processes', function () {
   it('8 processes x 250 mutations: exactly 2000 applied, none lost, none claimed twice, never unparseable', async () => {
     await setupFederation(tmp.path, 8);
     const queuePath = path.join(tmp.path, '.federation', 'queue.json');
-    const store = new FederationStore(tmp.path);
+    const store = newStore(tmp.path);
     const startRevision = (await store.read('queue')).revision;
 
     // The reader does what the extension's views do: read the queue (file + journal) without the lock. It must

@@ -17,10 +17,12 @@ import { runMatrix } from '../../../src/core/matrix/runner';
 import { runSetup } from '../../../src/core/matrix/setup';
 import { moduleFindings, validateMatrixConfig } from '../../../src/core/matrix/validate';
 import { RunSlot } from '../../../src/extension/matrix/runSlot';
+import type { Timers } from '../../../src/core/ports';
+import { nodeFileSystem } from '../../../src/node/fs';
+import { FakeClock } from '../../helpers/fakeClock';
 import { useTempDir } from '../../helpers/tmp';
 import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { matrixCommandInProcess } from './helpers';
-import { nodeFileSystem } from '../../../src/node/fs';
 
 const IMAGE = 'af-test/matrix:fake';
 const FILE = '.github/multi-agent-config.yml';
@@ -42,8 +44,8 @@ describe('matrix container runner (fake engine)', function () {
     fake.addImage(IMAGE);
   });
 
-  const runner = (env: Record<string, string> = {}) =>
-    new ContainerProcessRunner({ fs: nodeFileSystem, client: fake, root, image: IMAGE, network: 'none', unit: { id: 'u', env }, limits: { memoryBytes: 1 << 30, pidsLimit: 64 } });
+  const runner = (env: Record<string, string> = {}, timers?: Timers) =>
+    new ContainerProcessRunner({ fs: nodeFileSystem, client: fake, root, image: IMAGE, network: 'none', unit: { id: 'u', env }, limits: { memoryBytes: 1 << 30, pidsLimit: 64 }, ...(timers ? { timers } : {}) });
   const spec = (cwd: string, over: Partial<ProcessSpec> = {}): ProcessSpec => ({
     command: 'true',
     cwd,
@@ -109,7 +111,7 @@ describe('matrix container runner (fake engine)', function () {
       writeFileSync(path.join(tmp.path, 'package-lock.json'), '{}');
       const plan = planMatrix(config!);
       const fakeRunner = new FakeRunner();
-      const out = await runMatrix({ fs: nodeFileSystem, root, plan, processRunnerFactory: noLocalProcesses, isolation: fakeRunner, setup: false });
+      const out = await runMatrix({ root, plan, processRunnerFactory: noLocalProcesses, fs: nodeFileSystem, env: process.env, isolation: fakeRunner, setup: false });
       assert.equal(out.results[0]!.status, 'skipped');
       assert.equal(fakeRunner.calls.length, 0);
       const setup = await runSetup({ fs: nodeFileSystem, env: process.env, root, plan, runner: fakeRunner, logsDir: path.join(root, '.federation', 'logs') });
@@ -156,27 +158,39 @@ describe('matrix container runner (fake engine)', function () {
   });
 
   describe('timeouts', () => {
+    // The attempt's timeout, the grace period and the engine's slowness all run on this clock: exact, and no test
+    // here waits for real time to pass.
+    let clock: FakeClock;
+    beforeEach(() => {
+      clock = new FakeClock();
+    });
+    const attempt = async (over: Partial<ProcessSpec>) => {
+      const t0 = clock.now().getTime();
+      const out = await clock.run(runner({}, clock).run(spec(path.join(root, 'a'), over)));
+      return { out, elapsed: clock.now().getTime() - t0 };
+    };
+
     it('count from the start of the attempt: a slow engine start is part of the time', async () => {
       const slow = fake;
       const start = slow.startContainer.bind(slow);
       slow.startContainer = async (id, opts) => {
-        await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => clock.setTimeout(() => r(undefined), 300));
         return start(id, opts);
       };
       // The command alone would finish well within the timeout.
-      slow.onStart = (f, id) => void setTimeout(() => f.containerIds().includes(id) && f.exit(id, 0), 100);
-      const out = await runner().run(spec(path.join(root, 'a'), { timeoutMs: 200 }));
+      slow.onStart = (f, id) => void clock.setTimeout(() => f.containerIds().includes(id) && f.exit(id, 0), 100);
+      const { out, elapsed } = await attempt({ timeoutMs: 200 });
       assert.equal(out.timedOut, true, JSON.stringify(out));
+      assert.equal(elapsed, 300, 'stopped as soon as the slow start was over');
       assert.deepEqual(fake.containerIds(), [], 'removed');
     });
 
     it('a stop the engine refuses is followed by a forced removal after the grace period', async () => {
       fake.failNext('stopContainer', new FederationError('docker-error', 'stop refused', { statusCode: 500 }));
       fake.onStart = () => undefined; // never exits by itself
-      const t0 = Date.now();
-      const out = await runner().run(spec(path.join(root, 'a'), { timeoutMs: 50, graceMs: 100 }));
+      const { out, elapsed } = await attempt({ timeoutMs: 50, graceMs: 100 });
       assert.deepEqual([out.timedOut, out.signal], [true, 'SIGKILL'], JSON.stringify(out));
-      assert.ok(Date.now() - t0 < 3000);
+      assert.equal(elapsed, 150, 'the timeout, then the grace period, then the removal');
       assert.deepEqual(fake.containerIds(), []);
     });
 
@@ -184,9 +198,10 @@ describe('matrix container runner (fake engine)', function () {
       fake.failNext('stopContainer', new FederationError('docker-error', 'stop refused', { statusCode: 500 }));
       fake.failNext('removeContainer', new FederationError('docker-error', 'remove refused', { statusCode: 500 }));
       fake.onStart = () => undefined;
-      const out = await runner().run(spec(path.join(root, 'a'), { timeoutMs: 50, graceMs: 50 }));
+      const { out, elapsed } = await attempt({ timeoutMs: 50, graceMs: 50 });
       assert.equal(out.timedOut, true);
       assert.ok(out.error, 'the wait was given up with an error');
+      assert.equal(elapsed, 100, 'given up once the grace period was over');
     });
   });
 

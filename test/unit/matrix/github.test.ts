@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FederationError } from '../../../src/core/errors';
-import { GithubActions, GithubApiError, rateLimitWait } from '../../../src/core/matrix/github';
+import { cancelledError, GithubActions, GithubApiError, rateLimitWait } from '../../../src/core/matrix/github';
 import { githubRunId, parseGithubRunId, resumeGithubRun, runOnGithub, saveGithubReport, unitsFromJobs, GithubRunEvent } from '../../../src/core/matrix/githubRun';
 import { readZip } from '../../../src/core/matrix/githubZip';
 import { parseRemoteUrl, parseRepoSlug, remoteUrl, currentBranch, resolveRepo } from '../../../src/core/matrix/githubRemote';
@@ -15,6 +15,8 @@ import { planMatrix, MatrixPlan } from '../../../src/core/matrix/plan';
 import { listRuns, readRun, summarizeRun, TaskResult } from '../../../src/core/matrix/results';
 import { renderJsonReport } from '../../../src/core/matrix/report';
 import { main } from '../../../src/cli/main';
+import { sleep } from '../../../src/core/sleep';
+import { FakeClock } from '../../helpers/fakeClock';
 import { FakeGithub, makeZip, startFakeGithub } from '../../helpers/fakeGithub';
 import { config, simpleConfig } from './helpers';
 import { nodeFileSystem } from '../../../src/node/fs';
@@ -177,18 +179,37 @@ describe('matrix on GitHub (real Octokit against a local API server)', function 
 
   it('cancel (AbortSignal) stops polling: the promise rejects as cancelled and no request follows', async () => {
     server = await startFakeGithub({ runId: RUN, neverEnds: true, jobs: jobs() });
-    const api = new GithubActions({ baseUrl: server.url, owner: 'octo', repo: 'demo', token: async () => 'test-token' });
+    const real = new GithubActions({ baseUrl: server.url, owner: 'octo', repo: 'demo', token: async () => 'test-token' });
+    // The polls wait on a manual clock, and the calls are counted as they start and end: "no request follows the
+    // cancel" is then checked as nothing left that could send one (no poll waiting, no call under way), not as a
+    // quiet moment of real time.
+    const clock = new FakeClock();
+    let underWay = 0;
+    const api = new Proxy(real, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          underWay++;
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).finally(() => underWay--);
+        };
+      },
+    });
     const abort = new AbortController();
     let progress = 0;
     const running = runOnGithub({
       api, ref: 'main', pollMs: 20, signal: abort.signal,
+      sleep: (ms, signal) => sleep(ms, { timers: clock, signal, onAbort: cancelledError }),
       onEvent: (e) => {
         if (e.type === 'progress' && ++progress === 3) abort.abort();
       },
     });
-    await assert.rejects(running, (e: unknown) => e instanceof FederationError && e.reason === 'cancelled');
+    await assert.rejects(clock.run(running), (e: unknown) => e instanceof FederationError && e.reason === 'cancelled');
     const count = server.requests.length;
-    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(underWay, 0, 'no call under way after the cancel');
+    assert.equal(clock.timers, 0, 'no poll waiting after the cancel');
+    clock.advance(60_000);
+    await new Promise((r) => setImmediate(r));
     assert.equal(server.requests.length, count, 'no request after the cancel');
     assert.equal(progress, 3);
   });

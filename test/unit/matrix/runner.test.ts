@@ -6,24 +6,35 @@ import * as path from 'node:path';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { listRuns, readRun, RunSummary, TaskResult } from '../../../src/core/matrix/results';
 import type { ProcessRunner } from '../../../src/core/matrix/processPort';
-import { MatrixEvent, runMatrix } from '../../../src/core/matrix/runner';
-import { FakeClock, useTempDir } from '../../helpers/tmp';
+import { MatrixEvent, runMatrix, type RunOptions } from '../../../src/core/matrix/runner';
+import { nodeFileSystem } from '../../../src/node/fs';
+import { FakeClock } from '../../helpers/fakeClock';
+import { useTempDir } from '../../helpers/tmp';
 import { FakeRunner, noLocalProcesses } from './fakeRunner';
 import { config, simpleConfig } from './helpers';
-import { nodeFileSystem } from '../../../src/node/fs';
 
 describe('matrix runner (scripted processes)', function () {
   this.timeout(20_000);
   const tmp = useTempDir('fed-run-');
+  // Every run here takes its time from this clock, and its scripted processes and retry waits take theirs on it:
+  // durations and waits are asserted exactly, and no test waits for real time to pass.
+  let clock: FakeClock;
+  beforeEach(() => {
+    clock = new FakeClock();
+  });
+  const elapsed = (since: number) => clock.now().getTime() - since;
+  const run = (opts: Pick<RunOptions, 'plan'> & Partial<RunOptions>) =>
+    clock.run(runMatrix({ root: tmp.path, processRunnerFactory: noLocalProcesses, fs: nodeFileSystem, env: process.env, clock, timers: clock, ...opts }));
+  const fakeRunner = (script: ConstructorParameters<typeof FakeRunner>[0] = {}) => new FakeRunner(script, clock);
 
   const byUnit = (rs: TaskResult[]) => Object.fromEntries(rs.map((r) => [r.unit, r]));
 
   it('runs the waves in order, each at most `agents` at a time, and writes every result file', async () => {
     const ids = Array.from({ length: 7 }, (_, i) => `t${i}`);
     const plan = planMatrix(config(simpleConfig([ids, ['u1', 'u2']], { extraTop: 'scaling:\n  default_agents: 3\n' })));
-    const fake = new FakeRunner(Object.fromEntries(ids.map((id) => [id, [{ ms: 40 }]])));
+    const fake = fakeRunner(Object.fromEntries(ids.map((id) => [id, [{ ms: 40 }]])));
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake, runId: 'r1', onEvent: (e) => events.push(e) });
+    const out = await run({ plan, isolation: fake, runId: 'r1', onEvent: (e) => events.push(e) });
     assert.equal(fake.maxRunning, 3);
     const lastOfWave1 = Math.max(...fake.calls.filter((c) => c.unit.startsWith('t')).map((c) => c.end));
     const firstOfWave2 = Math.min(...fake.calls.filter((c) => c.unit.startsWith('u')).map((c) => c.start));
@@ -36,7 +47,7 @@ describe('matrix runner (scripted processes)', function () {
     assert.equal(t3.exitCode, 0);
     assert.equal(t3.attempts, 1);
     assert.equal(t3.log, path.join('.federation', 'runs', 'r1', 'logs', 't3.log'));
-    assert.ok(t3.durationMs >= 35);
+    assert.equal(t3.durationMs, 40);
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(summary.plan.unitCount, 9);
     assert.equal(summary.waves.length, 2);
@@ -52,8 +63,8 @@ describe('matrix runner (scripted processes)', function () {
 
   it('a failed task stops neither its wave nor the next one; the run fails (blocking)', async () => {
     const plan = planMatrix(config(simpleConfig([['bad', 'ok1', 'ok2'], ['next']], { extraTop: 'scaling:\n  default_agents: 1\n' })));
-    const fake = new FakeRunner({ bad: [{ ms: 5, exit: 2 }] });
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: fake });
+    const fake = fakeRunner({ bad: [{ ms: 5, exit: 2 }] });
+    const out = await run({ plan, isolation: fake });
     const r = byUnit(out.results);
     assert.deepEqual([r['bad']!.status, r['ok1']!.status, r['ok2']!.status, r['next']!.status], ['failed', 'passed', 'passed', 'passed']);
     assert.equal(r['bad']!.exitCode, 2);
@@ -64,17 +75,18 @@ describe('matrix runner (scripted processes)', function () {
 
   it('retries with backoff until it passes; attempts and waits are recorded', async () => {
     const text = simpleConfig([['flaky', 'stubborn']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 3\n    backoff: exponential\n    initial_delay: 0.1\n' });
-    const fake = new FakeRunner({ flaky: [{ ms: 5, exit: 1 }, { ms: 5, timeout: true }, { ms: 5, exit: 0 }], stubborn: [{ ms: 5, exit: 1 }] });
+    const fake = fakeRunner({ flaky: [{ ms: 5, exit: 1 }, { ms: 5, timeout: true }, { ms: 5, exit: 0 }], stubborn: [{ ms: 5, exit: 1 }] });
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake, onEvent: (e) => events.push(e) });
+    const out = await run({ plan: planMatrix(config(text)), isolation: fake, onEvent: (e) => events.push(e) });
     const r = byUnit(out.results);
     assert.equal(r['flaky']!.status, 'passed');
     assert.equal(r['flaky']!.attempts, 3);
     assert.deepEqual(r['flaky']!.attemptDetails.map((a) => [a.exitCode, a.timedOut]), [[1, false], [null, true], [0, false]]);
     const starts = fake.calls.filter((c) => c.unit === 'flaky').map((c) => c.start);
-    assert.ok(starts[1]! - starts[0]! >= 100, `first retry waits 0.1 s (${starts[1]! - starts[0]!} ms)`);
-    assert.ok(starts[2]! - starts[1]! >= 200, `second retry waits 0.2 s (${starts[2]! - starts[1]!} ms)`);
-    assert.ok(r['flaky']!.durationMs >= 300, 'duration includes the waits');
+    // Each attempt takes 5 ms: the first retry starts 5 + 100 ms after the first attempt, the second 5 + 200 after it.
+    assert.equal(starts[1]! - starts[0]!, 105, 'first retry waits 0.1 s');
+    assert.equal(starts[2]! - starts[1]!, 205, 'second retry waits 0.2 s');
+    assert.equal(r['flaky']!.durationMs, 315, 'duration includes the waits');
     assert.equal(r['stubborn']!.status, 'failed');
     assert.equal(r['stubborn']!.attempts, 3);
     const retrying = events.filter((e): e is Extract<MatrixEvent, { type: 'task-retrying' }> => e.type === 'task-retrying' && e.unit === 'flaky');
@@ -82,8 +94,8 @@ describe('matrix runner (scripted processes)', function () {
   });
 
   it('a timeout is its own status', async () => {
-    const fake = new FakeRunner({ slow: [{ ms: 5, timeout: true }] });
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(simpleConfig([['slow']]))), processRunnerFactory: noLocalProcesses, isolation: fake });
+    const fake = fakeRunner({ slow: [{ ms: 5, timeout: true }] });
+    const out = await run({ plan: planMatrix(config(simpleConfig([['slow']]))), isolation: fake });
     assert.equal(out.results[0]!.status, 'timed_out');
     assert.equal(out.results[0]!.blocking, true);
     assert.equal(out.summary.counts.timedOut, 1);
@@ -91,12 +103,12 @@ describe('matrix runner (scripted processes)', function () {
 
   it('allow_warnings and continue_on_error: failures shown as allowed, the run passes', async () => {
     const warn = simpleConfig([['lint', 'ok']]).replace('  lint:\n', '  lint:\n    allow_warnings: true\n');
-    let out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(warn)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ lint: [{ ms: 5, exit: 1 }] }) });
+    let out = await run({ plan: planMatrix(config(warn)), isolation: fakeRunner({ lint: [{ ms: 5, exit: 1 }] }) });
     assert.deepEqual([out.results.find((r) => r.unit === 'lint')!.status, out.results.find((r) => r.unit === 'lint')!.allowed], ['failed', 'allow_warnings']);
     assert.equal(out.summary.status, 'passed');
     assert.equal(out.summary.counts.allowedFailures, 1);
     const coe = simpleConfig([['a'], ['b']], { extraTop: 'failure_handling:\n  continue_on_error: true\n' });
-    out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(coe)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ a: [{ ms: 5, timeout: true }] }) });
+    out = await run({ plan: planMatrix(config(coe)), isolation: fakeRunner({ a: [{ ms: 5, timeout: true }] }) });
     const a = byUnit(out.results)['a']!;
     assert.deepEqual([a.status, a.allowed, a.blocking], ['timed_out', 'continue_on_error', false]);
     assert.equal(byUnit(out.results)['b']!.status, 'passed');
@@ -105,10 +117,11 @@ describe('matrix runner (scripted processes)', function () {
 
   it('fail_fast stops its wave (running cancelled, waiting skipped) and skips every later wave', async () => {
     const text = simpleConfig([['boom', 'long', 'later1', 'later2'], ['never']], { extraTop: 'scaling:\n  default_agents: 2\n', extraPriority: (i) => (i === 0 ? '    fail_fast: true\n' : '') });
-    const fake = new FakeRunner({ boom: [{ ms: 20, exit: 1 }], long: [{ ms: 5000 }] });
-    const t0 = Date.now();
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake });
-    assert.ok(Date.now() - t0 < 3000, 'the long task was stopped');
+    const fake = fakeRunner({ boom: [{ ms: 20, exit: 1 }], long: [{ ms: 5000 }] });
+    const t0 = clock.now().getTime();
+    const out = await run({ plan: planMatrix(config(text)), isolation: fake });
+    assert.equal(elapsed(t0), 20, 'the long task was stopped when boom failed, not waited for');
+    assert.equal(fake.calls.find((c) => c.unit === 'long')!.end - t0, 20);
     const r = byUnit(out.results);
     assert.deepEqual(
       ['boom', 'long', 'later1', 'later2', 'never'].map((u) => r[u]!.status),
@@ -121,13 +134,13 @@ describe('matrix runner (scripted processes)', function () {
 
   it('without fail_fast nothing is stopped (the default)', async () => {
     const text = simpleConfig([['boom', 'x'], ['y']]);
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ boom: [{ ms: 5, exit: 1 }] }) });
+    const out = await run({ plan: planMatrix(config(text)), isolation: fakeRunner({ boom: [{ ms: 5, exit: 1 }] }) });
     assert.deepEqual(out.results.map((r) => r.status).sort(), ['failed', 'passed', 'passed']);
   });
 
   it('AbortSignal: running units cancelled, the rest never started, run status cancelled', async () => {
     const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
-    const fake = new FakeRunner({ a: [{ ms: 10_000 }], b: [{ ms: 10_000 }] });
+    const fake = fakeRunner({ a: [{ ms: 10_000 }], b: [{ ms: 10_000 }] });
     const ac = new AbortController();
     // Aborted as soon as b is running (a started before it), not after a guessed delay.
     const abortOnceBRuns: ProcessRunner = {
@@ -137,7 +150,9 @@ describe('matrix runner (scripted processes)', function () {
         return running;
       },
     };
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: abortOnceBRuns, signal: ac.signal });
+    const t0 = clock.now().getTime();
+    const out = await run({ plan: planMatrix(config(text)), isolation: abortOnceBRuns, signal: ac.signal });
+    assert.equal(elapsed(t0), 0, 'nothing waited for the running units to end by themselves');
     const r = byUnit(out.results);
     assert.deepEqual(['a', 'b', 'c', 'd'].map((u) => r[u]!.status), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     assert.deepEqual(fake.calls.map((c) => c.unit).sort(), ['a', 'b']);
@@ -146,31 +161,38 @@ describe('matrix runner (scripted processes)', function () {
 
   it('a retry wait is cut short by cancellation', async () => {
     const text = simpleConfig([['f']], { extraTop: 'failure_handling:\n  retry:\n    enabled: true\n    max_attempts: 2\n    backoff: 30\n' });
-    const ac = new AbortController();
-    const t0 = Date.now();
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && ac.abort() });
-    assert.ok(Date.now() - t0 < 5000);
+    // Cancelled as the retry is announced: the 30 s wait never starts.
+    let ac = new AbortController();
+    let t0 = clock.now().getTime();
+    let out = await run({ plan: planMatrix(config(text)), isolation: fakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && ac.abort() });
+    assert.equal(elapsed(t0), 5, 'only the first attempt took time');
     assert.equal(out.results[0]!.status, 'cancelled');
+    // Cancelled 1 s into the 30 s wait: the run ends then, not when the wait would have.
+    ac = new AbortController();
+    t0 = clock.now().getTime();
+    out = await run({ plan: planMatrix(config(text)), isolation: fakeRunner({ f: [{ ms: 5, exit: 1 }] }), signal: ac.signal, onEvent: (e) => e.type === 'task-retrying' && void clock.setTimeout(() => ac.abort(), 1000) });
+    assert.equal(elapsed(t0), 1005);
+    assert.equal(out.results[0]!.status, 'cancelled');
+    assert.equal(out.results[0]!.attempts, 1);
   });
 
   it('metrics for a known schedule: critical path, speedup, efficiency', async () => {
     // Wave 1 (2 agents): 300, 100, 100 ms → bound max(300, 500/2) = 300. Wave 2: 200 ms → 200. Total 500.
     const text = simpleConfig([['a', 'b', 'c'], ['d']], { extraTop: 'scaling:\n  default_agents: 2\n' });
-    const fake = new FakeRunner({ a: [{ ms: 300 }], b: [{ ms: 100 }], c: [{ ms: 100 }], d: [{ ms: 200 }] });
-    const s = (await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan: planMatrix(config(text)), processRunnerFactory: noLocalProcesses, isolation: fake })).summary;
-    assert.ok(s.criticalPathMs >= 500 && s.criticalPathMs < 700, `critical path ${s.criticalPathMs}`);
-    assert.ok(s.sequentialMs >= 700 && s.sequentialMs < 950, `sequential ${s.sequentialMs}`);
-    assert.ok(s.executionMs >= s.criticalPathMs - 5, 'no schedule beats the bound');
-    assert.ok(s.executionMs < s.criticalPathMs * 1.3 + 100, `makespan ${s.executionMs} near the bound ${s.criticalPathMs}`);
-    assert.ok(Math.abs(s.speedup - s.sequentialMs / s.executionMs) < 0.01);
-    assert.ok(Math.abs(s.efficiency - s.sequentialMs / (s.executionMs * 2)) < 0.02);
+    const fake = fakeRunner({ a: [{ ms: 300 }], b: [{ ms: 100 }], c: [{ ms: 100 }], d: [{ ms: 200 }] });
+    const s = (await run({ plan: planMatrix(config(text)), isolation: fake })).summary;
+    assert.equal(s.criticalPathMs, 500, 'critical path');
+    assert.equal(s.sequentialMs, 700, 'sequential');
+    // b then c on one agent while a runs on the other: the schedule meets the bound.
+    assert.equal(s.executionMs, 500, 'makespan');
+    assert.ok(Math.abs(s.speedup - 700 / 500) < 0.01);
+    assert.ok(Math.abs(s.efficiency - 700 / (500 * 2)) < 0.02);
     assert.equal(s.successRate, 1);
     assert.ok(s.throughputPerMinute > 0);
   });
 
   it('every time it records comes from its clock: run id, events, log headers, attempts, waves and the summary', async () => {
     const plan = planMatrix(config(simpleConfig([['a', 'b']], { extraTop: 'scaling:\n  default_agents: 1\n' })));
-    const clock = new FakeClock();
     const start = clock.now().getTime();
     const at = (ms: number) => new Date(start + ms).toISOString();
     // Each attempt takes 1.5 s of the clock's time and none of the machine's.
@@ -183,7 +205,7 @@ describe('matrix runner (scripted processes)', function () {
       },
     };
     const events: MatrixEvent[] = [];
-    const out = await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: ticking, clock, onEvent: (e) => events.push(e) });
+    const out = await run({ plan, isolation: ticking, onEvent: (e) => events.push(e) });
     assert.match(out.runId, /^20261123T100000Z-[0-9a-f]{4}$/);
     assert.deepEqual(
       out.results.map((r) => [r.unit, r.startedAt, r.endedAt, r.durationMs, r.attemptDetails.map((a) => [a.startedAt, a.endedAt, a.durationMs])]),
@@ -207,10 +229,9 @@ describe('matrix runner (scripted processes)', function () {
     const plan = planMatrix(config(simpleConfig([['a', 'b']])));
     // With equal start times the tiebreak (run id, descending) would list 'older' first: the clock's second between
     // the two runs is what puts 'newer' first.
-    const clock = new FakeClock();
-    await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner(), runId: 'older', clock });
+    await run({ plan, isolation: fakeRunner(), runId: 'older' });
     clock.advance(1000);
-    await runMatrix({ fs: nodeFileSystem, root: tmp.path, plan, processRunnerFactory: noLocalProcesses, isolation: new FakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer', clock });
+    await run({ plan, isolation: fakeRunner({ b: [{ ms: 5, exit: 1 }] }), runId: 'newer' });
     assert.deepEqual((await listRuns(nodeFileSystem, tmp.path)).map((r) => [r.runId, r.status]), [['newer', 'failed'], ['older', 'passed']]);
     const latest = await readRun(nodeFileSystem, tmp.path);
     assert.equal(latest.summary.runId, 'newer');

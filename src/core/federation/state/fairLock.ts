@@ -7,12 +7,15 @@
 // timers: on a busy machine seven processes polling every few milliseconds, or all waking at every change, took
 // the CPU the holder needed. A slow timer remains as a fallback for lost events and file systems without change
 // notification.
+// Every file call, proper-lockfile's too, goes through the FileSystem port given in the options.
 import { randomBytes } from 'node:crypto';
-import { FSWatcher, mkdirSync, promises as fs, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
+import type { FileSystem, Stats } from '../../ports';
 
 export interface FairLockOptions {
+  fs: FileSystem;
   staleMs: number;
   updateMs: number;
   /** Give up after this long in total. */
@@ -36,7 +39,7 @@ function ticketName(): string {
  * Resolves when `target` changes or goes away (its deletion is what a waiter waits for), or after `maxMs`.
  * Where change notification is missing, it resolves after `fallbackMs`, which paces a plain polling loop.
  */
-function watchOnce(target: string, maxMs: number, fallbackMs: number): Promise<void> {
+function watchOnce(fs: FileSystem, target: string, maxMs: number, fallbackMs: number): Promise<void> {
   return new Promise((resolve) => {
     let watcher: FSWatcher | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -46,7 +49,7 @@ function watchOnce(target: string, maxMs: number, fallbackMs: number): Promise<v
       resolve();
     };
     try {
-      watcher = watch(target, { persistent: false }, done);
+      watcher = fs.watch(target, { persistent: false }, done);
       watcher.on('error', done);
       timer = setTimeout(done, maxMs);
     } catch (e) {
@@ -58,15 +61,18 @@ function watchOnce(target: string, maxMs: number, fallbackMs: number): Promise<v
 }
 
 export async function acquireFair(target: string, lockfilePath: string, queueDir: string, opts: FairLockOptions): Promise<() => Promise<void>> {
+  const { fs } = opts;
+  const sync = fs.sync;
   // Synchronous file calls on the waiting list: each costs microseconds, while an asynchronous one is a thread-pool
   // round trip that, for every waiter of every hand-over, added up to more than the state change itself.
-  if (!madeQueueDirs.has(queueDir)) {
-    mkdirSync(queueDir, { recursive: true });
-    madeQueueDirs.add(queueDir);
+  const made = madeQueueDirs(fs);
+  if (!made.has(queueDir)) {
+    sync.mkdirSync(queueDir, { recursive: true });
+    made.add(queueDir);
   }
   let mine = ticketName();
   let ticketPath = path.join(queueDir, mine);
-  writeTicket(ticketPath);
+  writeTicket(fs, ticketPath);
   const started = Date.now();
   let lastTouch = started;
   try {
@@ -78,22 +84,22 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
         lastTouch = now;
         await fs.utimes(ticketPath, new Date(now), new Date(now)).catch(() => undefined);
       }
-      const tickets = readdirSync(queueDir).filter((n) => n.endsWith('.ticket')).sort();
+      const tickets = sync.readdirSync(queueDir).filter((n) => n.endsWith('.ticket')).sort();
       const ahead = tickets.indexOf(mine);
       if (ahead < 0) {
         // Someone removed our ticket as stale (we stalled past the stale window): queue again at the back,
         // under a new (later) name.
         mine = ticketName();
         ticketPath = path.join(queueDir, mine);
-        writeTicket(ticketPath);
+        writeTicket(fs, ticketPath);
         continue;
       }
       if (ahead > 0) {
         // Each waiter watches only the ticket just ahead of it, which goes away when its owner gets the lock, so
         // a hand-over wakes one process, not all of them. The timer paces the check for a crashed waiter ahead.
         const before = path.join(queueDir, tickets[ahead - 1]!);
-        if (await dropIfStale(before, opts.staleMs)) continue;
-        await watchOnce(before, 500, Math.min(1 + ahead, 8) + Math.random() * 2);
+        if (await dropIfStale(fs, before, opts.staleMs)) continue;
+        await watchOnce(fs, before, 500, Math.min(1 + ahead, 8) + Math.random() * 2);
         continue;
       }
       try {
@@ -103,35 +109,71 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
           stale: opts.staleMs,
           update: opts.updateMs,
           retries: 0,
+          fs: lockfileFs(fs),
           onCompromised: opts.onCompromised,
         });
       } catch (e) {
         if ((e as { code?: string }).code !== 'ELOCKED') throw e;
         // The holder's release removes the lock folder. The timer bounds the wait for a lost event and paces
         // proper-lockfile's check for a holder that stopped refreshing (crashed).
-        await watchOnce(lockfilePath, 100, 1 + Math.random());
+        await watchOnce(fs, lockfilePath, 100, 1 + Math.random());
       }
     }
   } finally {
-    rmSync(ticketPath, { force: true });
+    sync.rmSync(ticketPath, { force: true });
   }
 }
 
-const madeQueueDirs = new Set<string>();
+/** The waiting folders made so far, per file system (a test's double is another world than the disk). */
+const madeQueueDirsByFs = new WeakMap<FileSystem, Set<string>>();
 
-function writeTicket(ticketPath: string): void {
+function madeQueueDirs(fs: FileSystem): Set<string> {
+  let made = madeQueueDirsByFs.get(fs);
+  if (!made) madeQueueDirsByFs.set(fs, (made = new Set()));
+  return made;
+}
+
+/** What proper-lockfile calls (Node's callback API) made from the port, once per file system. */
+interface LockfileFs {
+  mkdir(p: string, cb: (err: NodeJS.ErrnoException | null) => void): void;
+  stat(p: string, cb: (err: NodeJS.ErrnoException | null, stat?: Stats) => void): void;
+  utimes(p: string, atime: Date, mtime: Date, cb: (err: NodeJS.ErrnoException | null) => void): void;
+  rmdir(p: string, cb: (err: NodeJS.ErrnoException | null) => void): void;
+  rmdirSync(p: string): void;
+}
+
+// One object per file system, kept: proper-lockfile caches the probed mtime precision on it, and a new object per
+// lock would probe again (a utimes and a stat) on every transaction.
+const lockfileFsByFs = new WeakMap<FileSystem, LockfileFs>();
+
+function lockfileFs(fs: FileSystem): LockfileFs {
+  let lf = lockfileFsByFs.get(fs);
+  if (lf) return lf;
+  const done = (cb: (err: NodeJS.ErrnoException | null) => void) => [() => cb(null), (e: NodeJS.ErrnoException) => cb(e)] as const;
+  lf = {
+    mkdir: (p, cb) => void fs.mkdir(p).then(...done(cb)),
+    stat: (p, cb) => void fs.stat(p).then((st) => cb(null, st), (e: NodeJS.ErrnoException) => cb(e)),
+    utimes: (p, atime, mtime, cb) => void fs.utimes(p, atime, mtime).then(...done(cb)),
+    rmdir: (p, cb) => void fs.rmdir(p).then(...done(cb)),
+    rmdirSync: (p) => fs.sync.rmdirSync(p),
+  };
+  lockfileFsByFs.set(fs, lf);
+  return lf;
+}
+
+function writeTicket(fs: FileSystem, ticketPath: string): void {
   try {
-    writeFileSync(ticketPath, '');
+    fs.sync.writeFileSync(ticketPath, '');
   } catch (e) {
     // The waiting folder was removed (a fresh federation in the same place): make it again.
     if ((e as { code?: string }).code !== 'ENOENT') throw e;
-    mkdirSync(path.dirname(ticketPath), { recursive: true });
-    writeFileSync(ticketPath, '');
+    fs.sync.mkdirSync(path.dirname(ticketPath), { recursive: true });
+    fs.sync.writeFileSync(ticketPath, '');
   }
 }
 
 /** Removes a ticket its owner stopped refreshing (it crashed while waiting); true when it is gone now. */
-async function dropIfStale(ticket: string, staleMs: number): Promise<boolean> {
+async function dropIfStale(fs: FileSystem, ticket: string, staleMs: number): Promise<boolean> {
   try {
     const st = await fs.stat(ticket);
     if (Date.now() - st.mtimeMs <= staleMs) return false;

@@ -2,11 +2,12 @@
 // (proper-lockfile, one lock for the whole folder so that multi-file changes such as a handoff are atomic for
 // readers that hold the lock), reads inside the lock, writes a temp file, fsyncs and renames it into place, and bumps
 // the file's revision. A file that does not parse is never overwritten: a copy is kept aside and the change refused.
+// The file system is the FileSystem port (FederationOptions.fs, from the composition root), not node:fs.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../errors';
-import { Logger, silentLogger } from '../../ports';
+import { FileSystem, Logger, silentLogger } from '../../ports';
+import type { StateBackend, Transaction } from './backend';
 import { ItemsState, ReadState, applyJournal, journalRecord, noteWritten, serialize, validate } from './codec';
 import { FairLockTimeout, acquireFair } from './fairLock';
 import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';
@@ -26,34 +27,29 @@ export const LOCK_TIMINGS = {
 } as const;
 
 export interface StoreOptions {
+  /** The disk .federation/ is on (nodeFileSystem from src/node/fs.ts in the product). */
+  fs: FileSystem;
   logger?: Logger;
 }
+
+export type { Transaction } from './backend';
 
 type Pending =
   | { kind: 'state'; name: StateFileName; value: { revision: number } }
   | { kind: 'text'; rel: string; content: string; exclusive: boolean }
   | { kind: 'remove'; rel: string };
 
-/** What a transaction callback may do. Reads see the files as they are inside the lock. */
-export interface Transaction {
-  get<K extends StateFileName>(name: K): Promise<StateOf<K>>;
-  /** Stages a new value; written with revision + 1 when the callback returns. */
-  set<K extends StateFileName>(name: K, value: StateOf<K>): void;
-  readText(rel: string): Promise<string | undefined>;
-  /** Stages a text file (relative to .federation/). `exclusive` refuses to replace an existing file. */
-  writeText(rel: string, content: string, options?: { exclusive?: boolean }): void;
-  remove(rel: string): void;
-  listDir(rel: string): Promise<string[]>;
-}
-
-export class FederationStore {
+/** The file backend: the state as files in .federation/. */
+export class FederationStore implements StateBackend {
   readonly dir: string;
+  readonly fs: FileSystem;
   private readonly logger: Logger;
   /** See readItemsBase. */
   private readonly baseCache = new Map<StateFileName, { text: string; value: unknown; lines: string[] }>();
 
-  constructor(readonly root: string, options: StoreOptions = {}) {
+  constructor(readonly root: string, options: StoreOptions) {
     this.dir = path.join(root, FEDERATION_DIR);
+    this.fs = options.fs;
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -62,7 +58,7 @@ export class FederationStore {
   }
 
   async isInitialized(): Promise<boolean> {
-    return exists(this.pathOf(STATE_FILES.personas.file));
+    return exists(this.fs, this.pathOf(STATE_FILES.personas.file));
   }
 
   /** Reads a state file without the lock (rename is atomic, so a reader never sees a half-written file). */
@@ -71,12 +67,12 @@ export class FederationStore {
   }
 
   async readText(rel: string): Promise<string | undefined> {
-    return readOptional(this.pathOf(rel));
+    return readOptional(this.fs, this.pathOf(rel));
   }
 
   async listDir(rel: string): Promise<string[]> {
     try {
-      return (await fs.readdir(this.pathOf(rel))).sort();
+      return (await this.fs.readdir(this.pathOf(rel))).sort();
     } catch (e) {
       if (errno(e) === 'ENOENT') return [];
       throw e;
@@ -88,13 +84,15 @@ export class FederationStore {
    * is refused when the lock was compromised (another process took it over as stale) before it lands.
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options: { rewrite?: boolean } = {}): Promise<T> {
-    if (!existsSync(this.dir)) {
+    const fs = this.fs;
+    if (!fs.sync.existsSync(this.dir)) {
       throw new FederationError('not-initialized', `No federation here: ${this.dir} does not exist. Run "federation init" or the "Initialize Federation" command.`, { dir: this.dir });
     }
     let compromised: Error | undefined;
     let release: () => Promise<void>;
     try {
       release = await acquireFair(this.dir, this.pathOf('state.lock'), this.pathOf('state.waiting'), {
+        fs,
         staleMs: LOCK_TIMINGS.staleMs,
         updateMs: LOCK_TIMINGS.updateMs,
         timeoutMs: LOCK_TIMINGS.timeoutMs,
@@ -130,7 +128,7 @@ export class FederationStore {
       set: (name, value) => {
         pending.push({ kind: 'state', name, value });
       },
-      readText: (rel) => readOptional(this.pathOf(rel)),
+      readText: (rel) => readOptional(fs, this.pathOf(rel)),
       writeText: (rel, content, options) => {
         pending.push({ kind: 'text', rel, content, exclusive: options?.exclusive ?? false });
       },
@@ -200,9 +198,10 @@ export class FederationStore {
   }
 
   private async writeAtomic(rel: string, content: string, exclusive: boolean, beforeRename: () => void): Promise<void> {
+    const fs = this.fs;
     const target = this.pathOf(rel);
     await fs.mkdir(path.dirname(target), { recursive: true });
-    if (exclusive && (await exists(target))) {
+    if (exclusive && (await exists(fs, target))) {
       throw new FederationError('already-exists', `${target} already exists; it was not overwritten.`, { file: target });
     }
     const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -230,11 +229,11 @@ export class FederationStore {
   private async appendDurably(rel: string, line: string, beforeWrite: () => void): Promise<void> {
     beforeWrite();
     const file = this.pathOf(rel);
-    const handle = await fs.open(file, 'a', 0o644);
+    const handle = await this.fs.open(file, 'a', 0o644);
     try {
       await handle.appendFile(line, 'utf8');
       await handle.datasync();
-      const [mine, there] = [await handle.stat(), statSync(file, { throwIfNoEntry: false })];
+      const [mine, there] = [await handle.stat(), this.fs.sync.statSync(file, { throwIfNoEntry: false })];
       if (!there || there.ino !== mine.ino || there.dev !== mine.dev) {
         throw new FederationError('lock-compromised', 'The federation state lock was lost while changing the queue (the process stalled past the stale window); the change was not written. Try again.', {});
       }
@@ -252,7 +251,7 @@ export class FederationStore {
     if (!items) return this.readBase(name);
     // The journal before the file: see JOURNAL_LIMITS in codec.ts for why this order is always consistent.
     const journalFile = this.pathOf(items.journal);
-    const journal = readOptionalSync(journalFile);
+    const journal = readOptionalSync(this.fs, journalFile);
     const base = await this.readBase(name);
     return applyJournal(name, base, journal, journalFile, () => this.keepAside(journalFile, journal ?? ''));
   }
@@ -261,7 +260,7 @@ export class FederationStore {
     const { file, items } = STATE_FILES[name];
     const full = this.pathOf(file);
     if (items) return this.readItemsBase(name, full);
-    const text = readOptionalSync(full);
+    const text = readOptionalSync(this.fs, full);
     if (text === undefined) return { value: emptyState(name), lines: undefined };
     return this.parseBase(name, full, text);
   }
@@ -273,7 +272,7 @@ export class FederationStore {
    * only ever holds copies, so callers can change what they get.
    */
   private async readItemsBase<K extends StateFileName>(name: K, full: string): Promise<ReadState<StateOf<K>>> {
-    const text = readOptionalSync(full);
+    const text = readOptionalSync(this.fs, full);
     if (text === undefined) return { value: emptyState(name), lines: undefined };
     const hit = this.baseCache.get(name);
     if (hit && hit.text === text) return { value: cloneJson(hit.value) as StateOf<K>, lines: hit.lines.slice() };
@@ -302,8 +301,8 @@ export class FederationStore {
     const hash = createHash('sha1').update(text).digest('hex').slice(0, 10);
     const copy = path.join(this.dir, 'corrupt', `${path.basename(full)}.${hash}`);
     try {
-      await fs.mkdir(path.dirname(copy), { recursive: true });
-      await fs.writeFile(copy, text, { flag: 'wx' });
+      await this.fs.mkdir(path.dirname(copy), { recursive: true });
+      await this.fs.writeFile(copy, text, { flag: 'wx' });
       this.logger.warn(`kept a copy of unreadable ${full} at ${copy}`);
     } catch (e) {
       if (errno(e) !== 'EEXIST') return undefined;
@@ -339,7 +338,7 @@ export function errno(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
 }
 
-export async function exists(p: string): Promise<boolean> {
+export async function exists(fs: FileSystem, p: string): Promise<boolean> {
   try {
     await fs.access(p);
     return true;
@@ -352,16 +351,16 @@ export async function exists(p: string): Promise<boolean> {
  * State files are read synchronously: they are small (the queue is a few hundred KB), and a transaction made some
  * thirty asynchronous file calls, each a thread-pool round trip that under eight writers cost more than the work.
  */
-function readOptionalSync(p: string): string | undefined {
+function readOptionalSync(fs: FileSystem, p: string): string | undefined {
   try {
-    return readFileSync(p, 'utf8');
+    return fs.sync.readFileSync(p, 'utf8');
   } catch (e) {
     if (errno(e) === 'ENOENT') return undefined;
     throw e;
   }
 }
 
-async function readOptional(p: string): Promise<string | undefined> {
+async function readOptional(fs: FileSystem, p: string): Promise<string | undefined> {
   try {
     return await fs.readFile(p, 'utf8');
   } catch (e) {

@@ -1,0 +1,203 @@
+// The task queue, the source of truth for who does what: adding, claiming (a handoff to the persona first, then
+// the most urgent task in its skills) and moving a task along its status chain (taskTransitions.ts).
+import { FederationError } from '../errors';
+import { isAvailable } from './calendar';
+import { FederationContext, requirePersona, requireTask } from './context';
+import { acknowledgeHandoff } from './handoff';
+import { hasSkills, normalizeSkills, requireScope, touchPersona } from './personas';
+import type { Transaction } from './state/backend';
+import { Persona, Task, TaskEvent } from './state/schemas';
+import { TASK_TRANSITIONS, canTransition, record, transition, transitionError } from './taskTransitions';
+
+export interface NewTask {
+  title: string;
+  description?: string;
+  priority?: number;
+  skills?: string[];
+  by?: string;
+}
+
+export interface ClaimResult {
+  task: Task | null;
+  /** Why nothing was claimed, for people and scripts. */
+  explanation?: string;
+}
+
+/** Claim order: most urgent first, then oldest, then by id number (ids grow with time). */
+export function compareForClaim(a: Task, b: Task): number {
+  return a.priority - b.priority || a.createdAt.localeCompare(b.createdAt) || Number(a.id.slice(1)) - Number(b.id.slice(1));
+}
+
+export async function listTasks(ctx: FederationContext): Promise<Task[]> {
+  return (await ctx.store.read('queue')).tasks;
+}
+
+export async function addTask(ctx: FederationContext, input: NewTask): Promise<Task> {
+  const title = input.title.trim();
+  if (!title) throw new FederationError('invalid-input', 'A task needs a title.', { field: 'title' });
+  if (title.length > 200) throw new FederationError('invalid-input', 'A task title has at most 200 characters.', { field: 'title' });
+  const priority = input.priority ?? 3;
+  if (!Number.isInteger(priority) || priority < 1 || priority > 9) {
+    throw new FederationError('invalid-input', `Priority must be a whole number from 1 (most urgent) to 9; got ${input.priority}.`, { field: 'priority' });
+  }
+  const skills = normalizeSkills(input.skills ?? []);
+  return ctx.store.transaction(async (tx) => {
+    const queue = await tx.get('queue');
+    const now = ctx.clock.now().toISOString();
+    const by = input.by ?? 'cli';
+    const task: Task = {
+      id: `T${queue.nextId}`,
+      title,
+      description: input.description ?? '',
+      priority,
+      skills,
+      status: 'queued',
+      assignee: null,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: by,
+      history: [{ at: now, by, action: 'created', from: null, to: 'queued' }],
+    };
+    queue.nextId += 1;
+    queue.tasks.push(task);
+    tx.set('queue', queue);
+    return task;
+  });
+}
+
+/** Gives the persona the most urgent task it may take: a handoff addressed to it first, else a queued task in scope. */
+export async function claimNext(ctx: FederationContext, personaId: string): Promise<ClaimResult> {
+  return ctx.store.transaction(async (tx) => {
+    const personas = await tx.get('personas');
+    const persona = requirePersona(personas.personas, personaId);
+    const now = ctx.clock.now();
+    const calendar = (await tx.get('calendar')).calendars[personaId];
+    if (!isAvailable(calendar, now)) {
+      return { task: null, explanation: `${personaId} is not available now according to calendar.json.` };
+    }
+    const queue = await tx.get('queue');
+    const handedToMe = queue.tasks
+      .filter((t) => t.status === 'handed_off' && t.assignee === personaId && hasSkills(persona, t))
+      .sort(compareForClaim);
+    const candidates = handedToMe.length
+      ? handedToMe
+      : queue.tasks.filter((t) => t.status === 'queued' && hasSkills(persona, t)).sort(compareForClaim);
+    const task = candidates[0];
+    if (!task) {
+      const queued = queue.tasks.filter((t) => t.status === 'queued').length;
+      return {
+        task: null,
+        explanation: queued
+          ? `No queued task is within ${personaId}'s skills (${persona.skills.join(', ') || 'none'}); ${queued} queued task${queued > 1 ? 's need' : ' needs'} other skills.`
+          : 'The queue has no queued tasks.',
+      };
+    }
+    await applyClaim(tx, task, persona, now);
+    tx.set('queue', queue);
+    touchPersona(persona, now, 'active');
+    tx.set('personas', personas);
+    return { task };
+  });
+}
+
+/** Claims one given task (from the Task Queue view), with the same rules as claimNext. */
+export async function claimTask(ctx: FederationContext, taskId: string, personaId: string): Promise<Task> {
+  return ctx.store.transaction(async (tx) => {
+    const personas = await tx.get('personas');
+    const persona = requirePersona(personas.personas, personaId);
+    const queue = await tx.get('queue');
+    const task = requireTask(queue.tasks, taskId);
+    const now = ctx.clock.now();
+    requireScope(persona, task, 'claim');
+    const mine = task.status === 'handed_off' && task.assignee === personaId;
+    if (!canTransition('claim', task.status) || (task.status === 'handed_off' && !mine)) {
+      throw transitionError(task, 'claimed');
+    }
+    const calendar = (await tx.get('calendar')).calendars[personaId];
+    if (!isAvailable(calendar, now)) {
+      throw new FederationError('unavailable', `${personaId} is not available now according to calendar.json.`, { persona: personaId });
+    }
+    await applyClaim(tx, task, persona, now);
+    tx.set('queue', queue);
+    touchPersona(persona, now, 'active');
+    tx.set('personas', personas);
+    return task;
+  });
+}
+
+/** The claim itself; claiming a task handed to the persona acknowledges the handoff, in the task and its document. */
+async function applyClaim(tx: Transaction, task: Task, persona: Persona, now: Date): Promise<void> {
+  const at = now.toISOString();
+  if (task.status === 'handed_off' && task.handoff) {
+    task.handoff.acknowledgedAt = at;
+    record(task, persona.id, 'acknowledged', 'handed_off', at, `handoff ${task.handoff.document}`);
+    const doc = await tx.readText(task.handoff.document);
+    if (doc !== undefined) tx.writeText(task.handoff.document, acknowledgeHandoff(doc, persona.id, now));
+  }
+  transition(task, 'claimed', persona.id, 'claimed', at);
+  task.assignee = persona.id;
+}
+
+/** start, complete or fail: only by the assignee, within its skills. */
+export async function changeAssigned(
+  ctx: FederationContext,
+  taskId: string,
+  personaId: string,
+  step: 'start' | 'complete' | 'fail',
+  action: TaskEvent['action'],
+  note?: string,
+  mutate?: (t: Task) => void,
+): Promise<Task> {
+  return ctx.store.transaction(async (tx) => {
+    const personas = await tx.get('personas');
+    const persona = requirePersona(personas.personas, personaId);
+    const queue = await tx.get('queue');
+    const task = requireTask(queue.tasks, taskId);
+    requireScope(persona, task, step);
+    if (task.assignee !== personaId) {
+      throw new FederationError('not-assignee', `${taskId} is assigned to ${task.assignee ?? 'nobody'}, not ${personaId}.`, { task: taskId, assignee: task.assignee, persona: personaId });
+    }
+    const to = TASK_TRANSITIONS[step].to;
+    if (!canTransition(step, task.status)) throw transitionError(task, to);
+    mutate?.(task);
+    const now = ctx.clock.now();
+    transition(task, to, personaId, action, now.toISOString(), note);
+    tx.set('queue', queue);
+    touchPersona(persona, now, to === 'in_progress' ? 'active' : undefined);
+    tx.set('personas', personas);
+    return task;
+  });
+}
+
+export async function failTask(ctx: FederationContext, taskId: string, personaId: string, reason: string): Promise<Task> {
+  if (!reason.trim()) throw new FederationError('invalid-input', 'Failing a task needs a reason.', { field: 'reason' });
+  return changeAssigned(ctx, taskId, personaId, 'fail', 'failed', reason, (t) => {
+    t.failureReason = reason;
+  });
+}
+
+export async function cancelTask(ctx: FederationContext, taskId: string, by: string, reason?: string): Promise<Task> {
+  return ctx.store.transaction(async (tx) => {
+    const queue = await tx.get('queue');
+    const task = requireTask(queue.tasks, taskId);
+    if (!canTransition('cancel', task.status)) throw transitionError(task, 'cancelled');
+    transition(task, 'cancelled', by, 'cancelled', ctx.clock.now().toISOString(), reason);
+    tx.set('queue', queue);
+    return task;
+  });
+}
+
+/** Puts a failed or cancelled task back in the queue, unassigned (its history is kept). */
+export async function requeueTask(ctx: FederationContext, taskId: string, by: string, note?: string): Promise<Task> {
+  return ctx.store.transaction(async (tx) => {
+    const queue = await tx.get('queue');
+    const task = requireTask(queue.tasks, taskId);
+    if (!canTransition('requeue', task.status)) throw transitionError(task, 'queued');
+    transition(task, 'queued', by, 'requeued', ctx.clock.now().toISOString(), note);
+    task.assignee = null;
+    delete task.failureReason;
+    delete task.handoff;
+    tx.set('queue', queue);
+    return task;
+  });
+}

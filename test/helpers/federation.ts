@@ -1,0 +1,13 @@
+// A Federation (or its store) on the real file system, as the composition roots build it: the core takes its
+// FileSystem as a port and has no default, so every test goes through here instead of naming nodeFileSystem.
+import { Federation, FederationOptions } from '../../src/core/federation';
+import { FederationStore, StoreOptions } from '../../src/core/federation/state/store';
+import { nodeFileSystem } from '../../src/node/fs';
+
+export function newFederation(root: string, options: Partial<FederationOptions> = {}): Federation {
+  return new Federation(root, { fs: nodeFileSystem, ...options });
+}
+
+export function newStore(root: string, options: Partial<StoreOptions> = {}): FederationStore {
+  return new FederationStore(root, { fs: nodeFileSystem, ...options });
+}
