@@ -1,7 +1,6 @@
 // `federation matrix …`: validate, plan, set up, run and report the CI matrix of .github/multi-agent-config.yml,
 // and write its GitHub Actions workflow. Exit codes: 0 ok, 1 bad config, an unreachable engine or a blocking task
 // failure, 2 usage, 130 cancelled by SIGINT. JSON shapes: docs/matrix.md.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FederationError, isFederationError } from '../../core/errors';
 import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/containerRunner';
@@ -117,7 +116,7 @@ async function htmlReport(disk: FileSystem, root: string, runId: string): Promis
   const candidates = [path.join(__dirname, 'webviews'), path.resolve(__dirname, '..', '..', '..', '..', 'dist', 'webviews')];
   for (const dir of candidates) {
     try {
-      const [script, css] = await Promise.all([fs.readFile(path.join(dir, 'run.js'), 'utf8'), fs.readFile(path.join(dir, 'run.css'), 'utf8')]);
+      const [script, css] = await Promise.all([disk.readFile(path.join(dir, 'run.js'), 'utf8'), disk.readFile(path.join(dir, 'run.css'), 'utf8')]);
       const { model } = await loadRun(disk, root, runId);
       return exportHtml({ kind: 'run', title: `Matrix run ${runId}`, model, script, css });
     } catch (e) {
@@ -186,7 +185,7 @@ export const matrixCommand: CliCommand = defineCommand(
         return withConfig(ctx, async () => {
           const { plan } = await planned(ctx, args, false);
           const githubOutput = stringFlag(args, 'github-output');
-          if (githubOutput !== undefined) await fs.appendFile(path.resolve(ctx.root, githubOutput), githubOutputLines(plan).join('\n') + '\n');
+          if (githubOutput !== undefined) await ctx.services.ports.fs.appendFile(path.resolve(ctx.root, githubOutput), githubOutputLines(plan).join('\n') + '\n');
           ctx.print(plan, () => humanPlan(plan));
           return EXIT.ok;
         });
@@ -264,8 +263,8 @@ export const matrixCommand: CliCommand = defineCommand(
         const out = stringFlag(args, 'out');
         if (out !== undefined) {
           const file = path.resolve(ctx.root, out);
-          await fs.mkdir(path.dirname(file), { recursive: true });
-          await fs.writeFile(file, text);
+          await ctx.services.ports.fs.mkdir(path.dirname(file), { recursive: true });
+          await ctx.services.ports.fs.writeFile(file, text);
           if (!ctx.json) ctx.out(printable(`wrote ${path.relative(ctx.root, file)}`));
           else ctx.out(JSON.stringify({ runId: summary.runId, out: file, format }, null, 2));
         } else {
@@ -290,8 +289,8 @@ export const matrixCommand: CliCommand = defineCommand(
             ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}),
           });
           const file = path.resolve(ctx.root, stringFlag(args, 'out') ?? WORKFLOW_FILE);
-          await fs.mkdir(path.dirname(file), { recursive: true });
-          await fs.writeFile(file, text);
+          await ctx.services.ports.fs.mkdir(path.dirname(file), { recursive: true });
+          await ctx.services.ports.fs.writeFile(file, text);
           ctx.print({ out: path.relative(ctx.root, file), jobs: ['leader', 'setup', ...plan.waves.map((w) => w.priority), 'report'] }, () => `wrote ${path.relative(ctx.root, file)}`);
           return EXIT.ok;
         });

@@ -1,6 +1,5 @@
 // `federation package build | audit`: the bootstrap package a consumer type gets, written to a folder or only
 // shown. Exit 0 when the package may be handed over, 1 when it is refused (nothing is written) or fails, 2 usage.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import {
   CONSUMERS,
@@ -58,7 +57,7 @@ export const packageCommand: CliCommand = defineCommand(
   async (ctx, args) => {
     const sub = positional(args, 0, 'a package subcommand (build, audit)');
     // A package is built from a workspace: a --root that is not a folder would build an empty one.
-    const stat = await fs.stat(ctx.root).catch(() => undefined);
+    const stat = await ctx.services.ports.fs.stat(ctx.root).catch(() => undefined);
     if (!stat?.isDirectory()) throw new FederationError('not-found', `The workspace folder ${ctx.root} does not exist.`, { root: ctx.root });
     if (sub === 'build') {
       const out = stringFlag(args, 'out', true);

@@ -76,7 +76,22 @@ describe('architecture', () => {
     assert.deepEqual(offenders, []);
   });
 
-  it('those two checks reject what they are meant to and let type imports and the adapter through', () => {
+  // The front ends take the disk and the environment from their ports too: only the composition roots name Node's
+  // (nodeFileSystem, process.env), so a test that hands a CLI or the editor other ports gets them everywhere.
+  const COMPOSITION_ROOTS = new Set(['src/cli/services.ts', 'src/extension/extension.ts']);
+  const frontEndFiles = () => ['cli', 'mcp', 'extension'].flatMap((d) => files(path.join(repo, 'src', d)))
+    .map((f) => path.relative(repo, f).split(path.sep).join('/'))
+    .filter((f) => !COMPOSITION_ROOTS.has(f));
+
+  it('src/cli, src/mcp and src/extension reach the disk and the environment through their ports (the composition roots aside)', () => {
+    const offenders = frontEndFiles().filter((f) => {
+      const text = code(path.join(repo, f));
+      return FS_VALUE_IMPORT.test(text) || READS_ENV.test(text) || /\bnodeFileSystem\b/.test(text);
+    });
+    assert.deepEqual(offenders, []);
+  });
+
+  it('those checks reject what they are meant to and let type imports and the adapter through', () => {
     for (const bad of [
       "import { promises as fs } from 'node:fs';", "import * as fs from 'fs';", "import { readFile } from 'node:fs/promises';",
       "import { type Stats, statSync } from 'node:fs';", "import {\n  existsSync,\n} from 'node:fs';", "import 'node:fs';",
