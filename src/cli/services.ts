@@ -9,6 +9,7 @@ import { loadDockerClient } from '../core/docker/loader';
 import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
+import { UsageService } from '../core/usage/service';
 import type { FileSystem } from '../core/ports';
 import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
@@ -39,6 +40,11 @@ export class CliServices {
   agents(): AgentService {
     // The federation's store, so that agents.json is read and written through the same file system port.
     return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, clientFactory: this.ports.clientFactory }));
+  }
+
+  /** The usage ledger: the tasks' attempts and the agents' reports. */
+  usage(): UsageService {
+    return new UsageService(this.federation(), () => this.agents());
   }
 
   /** Mission briefs checked as Deploy Agent checks them; `warn` hears of a personas file that cannot be read. */
