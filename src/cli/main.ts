@@ -8,12 +8,13 @@ import { agentCommand } from './commands/agent';
 import { briefCommand } from './commands/brief';
 import { matrixCommand } from './commands/matrix';
 import { mcpCommand } from './commands/mcp';
+import { usageCommand } from './commands/usage';
 import { packageCommand } from './commands/package';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
 import { CliPorts, CliServices, DEFAULT_PORTS } from './services';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
-export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand, mcpCommand];
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand, mcpCommand, usageCommand];
 
 function usage(commands: CliCommand[]): string {
   return [

@@ -10,6 +10,7 @@ import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
 import type { Environment, FileSystem } from '../core/ports';
+import { UsageService } from '../core/usage/service';
 import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 
@@ -47,6 +48,11 @@ export class CliServices {
     // The federation's own store: agents.json is read and written through the same store and file system port.
     const { fs, env, clientFactory } = this.ports;
     return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, fs, env, clientFactory }));
+  }
+
+  /** The usage ledger: the tasks' attempts and the agents' reports. */
+  usage(): UsageService {
+    return new UsageService(this.federation(), () => this.agents());
   }
 
   /** Mission briefs checked as Deploy Agent checks them; `warn` hears of a personas file that cannot be read. */

@@ -4,10 +4,9 @@
 import * as z from 'zod/mini';
 import type { BriefChecker } from '../core/agents/briefCheck';
 import { summarizeBriefs } from '../core/agents/briefCheck';
-import { FederationError } from '../core/errors';
 import type { Federation } from '../core/federation';
 import { effectiveStatus } from '../core/federation';
-import { ID_PATTERN, PERSONA_STATUSES, TASK_STATUSES, type Task } from '../core/federation/state/schemas';
+import { ID_PATTERN, PERSONA_STATUSES, TASK_STATUSES, type Task, type Usage } from '../core/federation/state/schemas';
 import { OPERATOR_LEVELS, type OperatorLevel } from '../core/packages';
 import type { Clock } from '../core/ports';
 
@@ -31,6 +30,16 @@ export interface ToolDef {
   run(ctx: ToolContext, args: Record<string, unknown>): Promise<{ text: string; data: Record<string, unknown> }>;
 }
 
+/** What an attempt cost; the services check it (checkUsage), this only names the fields for the model. */
+const usage = z.optional(
+  z.object({
+    model: z.optional(z.string()),
+    inputTokens: z.optional(z.int().check(z.nonnegative())),
+    outputTokens: z.optional(z.int().check(z.nonnegative())),
+    costUsd: z.optional(z.number().check(z.nonnegative())),
+    wallSeconds: z.optional(z.number().check(z.nonnegative())),
+  }),
+);
 const taskId = z.string().check(z.regex(/^T\d+$/, 'a task id like T12'));
 const resource = z.string().check(z.minLength(1), z.maxLength(100));
 const text = (max: number) => z.string().check(z.maxLength(max));
@@ -95,9 +104,7 @@ export const TOOLS: ToolDef[] = [
     readOnly: true,
     input: { task: taskId },
     async run({ fed }, args) {
-      const id = String(args['task']);
-      const task = (await fed.listTasks()).find((t) => t.id === id);
-      if (!task) throw new FederationError('not-found', `No task ${id} in the queue.`, { task: id });
+      const task = await fed.getTask(String(args['task']));
       return { text: `${line(task)}\n${task.description}`.trim(), data: { task } };
     },
   },
@@ -170,13 +177,13 @@ export const TOOLS: ToolDef[] = [
   {
     name: 'complete_task',
     title: 'Complete a task',
-    description: 'Completes a task this persona holds, with a summary of what was done and the files it produced.',
+    description: 'Completes a task this persona holds, with a summary of what was done, the files it produced, and what this attempt cost (usage: model, tokens, cost, wall time).',
     readOnly: false,
-    input: { task: taskId, summary: z.optional(text(2000)), artifacts: z.optional(z.array(z.string().check(z.minLength(1)))) },
+    input: { task: taskId, summary: z.optional(text(2000)), artifacts: z.optional(z.array(z.string().check(z.minLength(1)))), usage },
     async run({ fed, persona, changed }, args) {
       const artifacts = (args['artifacts'] as string[] | undefined) ?? [];
       const note = [args['summary'] as string | undefined, artifacts.length ? `artifacts: ${artifacts.join(', ')}` : undefined].filter(Boolean).join('\n');
-      const task = await fed.completeTask(String(args['task']), persona, note || undefined);
+      const task = await fed.completeTask(String(args['task']), persona, note || undefined, args['usage'] as Usage | undefined);
       changed();
       return { text: `Completed ${line(task)}`, data: { task: brief(task), artifacts } };
     },
@@ -186,9 +193,9 @@ export const TOOLS: ToolDef[] = [
     title: 'Fail a task',
     description: 'Marks a task this persona holds as failed, with the reason (someone may requeue it).',
     readOnly: false,
-    input: { task: taskId, reason: text(2000).check(z.minLength(1)) },
+    input: { task: taskId, reason: text(2000).check(z.minLength(1)), usage },
     async run({ fed, persona, changed }, args) {
-      const task = await fed.failTask(String(args['task']), persona, String(args['reason']));
+      const task = await fed.failTask(String(args['task']), persona, String(args['reason']), args['usage'] as Usage | undefined);
       changed();
       return { text: `Failed ${line(task)}`, data: { task: brief(task) } };
     },

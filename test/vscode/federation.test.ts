@@ -6,24 +6,10 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { FederationSnapshot } from '../../src/core/federation/snapshot';
 import type { QueueFile } from '../../src/core/federation/state/schemas';
 import { newStore } from '../helpers/federation';
 import type { FederationExtensionApi } from '../../src/extension/extension';
-
-const EXTENSION_ID = 'agent-federation.agent-federation';
-
-async function api(): Promise<FederationExtensionApi> {
-  const ext = vscode.extensions.getExtension<FederationExtensionApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension not found');
-  return ext.activate();
-}
-
-function root(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder');
-  return folder.uri.fsPath;
-}
+import { EXTENSION_ID, api, root, waitForState } from './editor';
 
 /** Labels of the tree's items, as VS Code would render them (getChildren + getTreeItem). */
 async function labels(provider: vscode.TreeDataProvider<unknown> | undefined, parent?: unknown): Promise<string[]> {
@@ -42,23 +28,6 @@ async function allTaskLabels(a: FederationExtensionApi): Promise<string[]> {
   const groups = (await provider.getChildren()) ?? [];
   const nested = await Promise.all(groups.map((g) => labels(provider as vscode.TreeDataProvider<unknown>, g)));
   return nested.flat();
-}
-
-/** Resolves with the first snapshot that satisfies `predicate` (event-driven, no sleeps). */
-function waitForState(a: FederationExtensionApi, predicate: (s: FederationSnapshot) => boolean, timeoutMs = 10_000): Promise<FederationSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`state did not change as expected within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const sub = a.onDidChangeState((s) => {
-      if (predicate(s)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
 }
 
 function cli(...args: string[]): Promise<string> {

@@ -7,38 +7,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { FederationSnapshot } from '../../src/core/federation/snapshot';
-import type { FederationExtensionApi } from '../../src/extension/extension';
-
-const EXTENSION_ID = 'agent-federation.agent-federation';
-
-async function api(): Promise<FederationExtensionApi> {
-  const ext = vscode.extensions.getExtension<FederationExtensionApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension not found');
-  return ext.activate();
-}
-
-function root(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder');
-  return folder.uri.fsPath;
-}
-
-function waitForState(a: FederationExtensionApi, predicate: (s: FederationSnapshot) => boolean, timeoutMs = 10_000): Promise<FederationSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`state did not change as expected within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const sub = a.onDidChangeState((s) => {
-      if (predicate(s)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
-}
+import { EXTENSION_ID, api, root, waitForState } from './editor';
 
 async function connect(command: string, args: string[], env?: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'editor-test', version: '1' });

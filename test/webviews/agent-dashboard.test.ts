@@ -78,6 +78,10 @@ describe('agent report and dashboard pages (chromium)', function () {
       assert.deepEqual(await texts(page, '#locks tbody td.mono:first-child'), ['staging-db', 'release-branch']);
       assert.equal(await page.locator('#locks tr.expired').count(), 1);
       assert.equal(await page.locator('#runs li').count(), 2);
+      // The usage ledger: the total on its tile, one row per persona, costliest first.
+      assert.equal(await page.textContent('.tile[data-metric="usage"] .value'), '$0.26');
+      assert.deepEqual(await texts(page, '#usage tbody tr td:first-child'), ['writer', 'devops']);
+      assert.deepEqual(await texts(page, '#usage tbody tr[data-persona="writer"] td.num'), ['1', '42.0k', '6100', '0.2100', '9m 00s']);
     });
 
     it('opens agents, handoffs and runs through the extension', async () => {

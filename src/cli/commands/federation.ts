@@ -77,8 +77,8 @@ export const taskCommand: CliCommand = defineCommand(
     list: { usage: `[--status ${TASK_STATUSES.join('|')}]`, flags: { status: TASK_STATUSES } },
     claim: { usage: '--persona ID', flags: { persona: 'value' } },
     start: { usage: 'ID --persona ID', words: ['ID'], flags: { persona: 'value' } },
-    complete: { usage: 'ID --persona ID [--note TEXT]', words: ['ID'], flags: { persona: 'value', note: 'value' } },
-    fail: { usage: 'ID --persona ID --reason TEXT', words: ['ID'], flags: { persona: 'value', reason: 'value' } },
+    complete: { usage: 'ID --persona ID [--note TEXT] [--usage model=M,inputTokens=N,outputTokens=N,costUsd=X,wallSeconds=S]', words: ['ID'], flags: { persona: 'value', note: 'value', usage: 'value' } },
+    fail: { usage: 'ID --persona ID --reason TEXT [--usage …]', words: ['ID'], flags: { persona: 'value', reason: 'value', usage: 'value' } },
     cancel: { usage: 'ID [--by WHO] [--reason TEXT]', words: ['ID'], flags: { by: 'value', reason: 'value' } },
     requeue: { usage: 'ID [--by WHO] [--note TEXT]', words: ['ID'], flags: { by: 'value', note: 'value' } },
     handoff: {
@@ -125,9 +125,9 @@ export const taskCommand: CliCommand = defineCommand(
       case 'start':
         return one(await fed.startTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true)));
       case 'complete':
-        return one(await fed.completeTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true), stringFlag(args, 'note')));
+        return one(await fed.completeTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true), stringFlag(args, 'note'), usageFlag(args)));
       case 'fail':
-        return one(await fed.failTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true), stringFlag(args, 'reason', true)));
+        return one(await fed.failTask(positional(args, 1, 'task id'), stringFlag(args, 'persona', true), stringFlag(args, 'reason', true), usageFlag(args)));
       case 'cancel':
         return one(await fed.cancelTask(positional(args, 1, 'task id'), stringFlag(args, 'by') ?? 'cli', stringFlag(args, 'reason')));
       case 'requeue':
@@ -150,6 +150,32 @@ export const taskCommand: CliCommand = defineCommand(
     }
   },
 );
+
+const USAGE_NUMBERS = new Set(['inputTokens', 'outputTokens', 'costUsd', 'wallSeconds']);
+
+/**
+ * --usage as `key=value,…` (model, inputTokens, outputTokens, costUsd, wallSeconds) or a JSON object; the core
+ * checks the values (checkUsage), this only splits the words.
+ */
+function usageFlag(args: Parameters<CliCommand['run']>[1]): Record<string, unknown> | undefined {
+  const text = stringFlag(args, 'usage');
+  if (text === undefined) return undefined;
+  if (text.trim().startsWith('{')) {
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new UsageError(`--usage is not valid JSON: ${text}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--usage takes key=value pairs (model, inputTokens, outputTokens, costUsd, wallSeconds); got "${part}"`);
+    const [key, value] = [part.slice(0, eq), part.slice(eq + 1)];
+    out[key] = USAGE_NUMBERS.has(key) && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
 
 /** Repeatable free-text flags (--done, --next) keep their commas. */
 function listFlagRaw(args: Parameters<CliCommand['run']>[1], name: string): string[] {

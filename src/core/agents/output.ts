@@ -4,8 +4,9 @@ import { FederationError, isFederationError } from '../errors';
 import { displayPath, type AgentContext } from './context';
 import { copyOutput, outputFileSize, readOutputFile, type CollectResult } from './files';
 import { locate } from './locate';
-import { updateAgents } from './records';
+import { readAgents, updateAgents } from './records';
 import { AgentReportSchema, REPORT_FILE, REPORT_PATH, type AgentReport } from './schema';
+import type { UsageEntry } from '../federation/usage';
 
 export interface ReportResult {
   id: string;
@@ -61,4 +62,23 @@ export async function report(ctx: AgentContext, id: string): Promise<ReportResul
     return { ...d, exists: size !== undefined, ...(size !== undefined ? { bytes: size } : {}) };
   }));
   return { id: loc.id, report: parsed.data, deliverables };
+}
+
+/**
+ * The usage the agents reported (agent-report.json's `usage`), one entry per agent whose report is on disk and
+ * names it. A missing or unreadable report is left out: `agent report` is where its problems are shown.
+ */
+export async function reportedUsage(ctx: AgentContext): Promise<UsageEntry[]> {
+  const out: UsageEntry[] = [];
+  for (const r of await readAgents(ctx.store)) {
+    let data: unknown;
+    try {
+      data = JSON.parse((await readOutputFile(ctx.fs, ctx.folders(r.id).outputDir, REPORT_FILE)).toString('utf8'));
+    } catch {
+      continue;
+    }
+    const parsed = AgentReportSchema.safeParse(data);
+    if (parsed.success && parsed.data.usage) out.push({ at: parsed.data.finishedAt, usage: parsed.data.usage, agent: r.id, ...(r.persona ? { persona: r.persona } : {}) });
+  }
+  return out;
 }

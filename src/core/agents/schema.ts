@@ -2,6 +2,7 @@
 // writes into its /output. schemas/agent-report.schema.json is generated from AgentReportSchema
 // (scripts/gen-schemas.ts). zod/mini, as in src/core/federation/state/schemas.ts, for load time.
 import * as z from 'zod/mini';
+import { UsageSchema } from '../federation/state/schemas';
 import { en } from 'zod/v4/locales';
 
 z.config(en());
@@ -117,5 +118,6 @@ export const AgentReportSchema = z.strictObject({
   ),
   startedAt: isoDate.check(z.describe('When the agent began, ISO-8601.')),
   finishedAt: isoDate.check(z.describe('When the agent finished, ISO-8601.')),
+  usage: z.optional(UsageSchema.check(z.describe('What the run cost: model, inputTokens, outputTokens, costUsd, wallSeconds.'))),
 });
 export type AgentReport = z.infer<typeof AgentReportSchema>;

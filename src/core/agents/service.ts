@@ -25,7 +25,8 @@ import type { HardeningCheck } from './hardening';
 import { workspaceHash } from './labels';
 import { agentHosts, getAgent, listAgents, type ListResult } from './list';
 import { locate, type Located } from './locate';
-import { collect, report, type ReportResult } from './output';
+import { collect, report, reportedUsage, type ReportResult } from './output';
+import type { UsageEntry } from '../federation/usage';
 import type { PlanOptions } from './plan';
 import { planBriefs, type PlannedBrief } from './prepare';
 import type { AgentInfo } from './status';
@@ -191,6 +192,11 @@ export class AgentService {
   }
 
   /** The agent's JSON report from /output/agent-report.json, validated, with its deliverables checked. */
+  /** The usage the agents reported in their agent-report.json. */
+  reportedUsage(): Promise<UsageEntry[]> {
+    return reportedUsage(this.ctx);
+  }
+
   report(id: string): Promise<ReportResult> {
     return report(this.ctx, id);
   }

@@ -4,6 +4,7 @@
 // FederationContext (context.ts). Every change goes through the state backend's transaction (state/backend.ts).
 import * as os from 'node:os';
 import { readConfig } from '../config';
+import { FederationError } from '../errors';
 import { FederationContext } from './context';
 import { setCalendar } from './calendar';
 import { HandoffInput, handOff } from './handoff';
@@ -11,9 +12,9 @@ import { initFederation } from './init';
 import { LockProblem, ReleasedLock, acquireLock, inspectLocks, isExpired, releaseLock, renewLocks } from './locks';
 import { heartbeat, listPersonas, registerPersona } from './personas';
 import { RouteResult, routeArtifact } from './routing';
-import { ClaimResult, NewTask, addTask, cancelTask, changeAssigned, claimNext, claimTask, failTask, listTasks, requeueTask } from './tasks';
+import { ClaimResult, NewTask, addTask, cancelTask, changeAssigned, claimNext, claimTask, completeTask, failTask, listTasks, requeueTask } from './tasks';
 import { Clock, FileSystem, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
-import { ConfigFile, Persona, PersonaCalendar, ResourceLock, Task } from './state/schemas';
+import { ConfigFile, Persona, PersonaCalendar, ResourceLock, Task, Usage } from './state/schemas';
 import { FederationStore } from './state/store';
 
 // What the seams export for the front ends, as before the split (importers go through core/federation/index.ts).
@@ -105,12 +106,20 @@ export class Federation {
     return changeAssigned(this.ctx, taskId, personaId, 'start', 'started');
   }
 
-  completeTask(taskId: string, personaId: string, note?: string): Promise<Task> {
-    return changeAssigned(this.ctx, taskId, personaId, 'complete', 'completed', note);
+  /** Completes a task its assignee holds; `usage` (what the attempt cost) goes to the task's usage ledger. */
+  completeTask(taskId: string, personaId: string, note?: string, usage?: Usage): Promise<Task> {
+    return completeTask(this.ctx, taskId, personaId, note, usage);
   }
 
-  failTask(taskId: string, personaId: string, reason: string): Promise<Task> {
-    return failTask(this.ctx, taskId, personaId, reason);
+  failTask(taskId: string, personaId: string, reason: string, usage?: Usage): Promise<Task> {
+    return failTask(this.ctx, taskId, personaId, reason, usage);
+  }
+
+  /** One task by id (not-found when the queue has none). */
+  async getTask(taskId: string): Promise<Task> {
+    const task = (await this.listTasks()).find((t) => t.id === taskId);
+    if (!task) throw new FederationError('not-found', `No task ${taskId} in the queue.`, { task: taskId });
+    return task;
   }
 
   cancelTask(taskId: string, by: string, reason?: string): Promise<Task> {

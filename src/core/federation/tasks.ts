@@ -6,7 +6,7 @@ import { FederationContext, requirePersona, requireTask } from './context';
 import { acknowledgeHandoff } from './handoff';
 import { hasSkills, normalizeSkills, requireScope, touchPersona } from './personas';
 import type { Transaction } from './state/backend';
-import { Persona, Task, TaskEvent } from './state/schemas';
+import { Persona, Task, TaskEvent, Usage, UsageRecord, UsageSchema } from './state/schemas';
 import { TASK_TRANSITIONS, canTransition, record, transition, transitionError } from './taskTransitions';
 
 export interface NewTask {
@@ -169,11 +169,40 @@ export async function changeAssigned(
   });
 }
 
-export async function failTask(ctx: FederationContext, taskId: string, personaId: string, reason: string): Promise<Task> {
+export async function completeTask(ctx: FederationContext, taskId: string, personaId: string, note?: string, usage?: Usage): Promise<Task> {
+  const checked = usage === undefined ? undefined : checkUsage(usage);
+  return changeAssigned(ctx, taskId, personaId, 'complete', 'completed', note, (t) => {
+    if (checked) recordUsage(t, personaId, 'completed', checked, ctx.clock.now());
+  });
+}
+
+export async function failTask(ctx: FederationContext, taskId: string, personaId: string, reason: string, usage?: Usage): Promise<Task> {
   if (!reason.trim()) throw new FederationError('invalid-input', 'Failing a task needs a reason.', { field: 'reason' });
+  const checked = usage === undefined ? undefined : checkUsage(usage);
   return changeAssigned(ctx, taskId, personaId, 'fail', 'failed', reason, (t) => {
     t.failureReason = reason;
+    if (checked) recordUsage(t, personaId, 'failed', checked, ctx.clock.now());
   });
+}
+
+/** Usage as given (a flag, a tool argument, a report): refused with the field when it breaks the schema or is empty. */
+export function checkUsage(usage: unknown): Usage {
+  const parsed = UsageSchema.safeParse(usage);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue?.path.map(String).join('.');
+    const field = at ? `usage.${at}` : 'usage';
+    const unknown = issue && 'keys' in issue && Array.isArray(issue.keys) ? ` (unknown: ${issue.keys.join(', ')})` : '';
+    throw new FederationError('invalid-input', `${field}: ${issue?.message ?? 'invalid'}${unknown}; usage takes model, inputTokens, outputTokens, costUsd, wallSeconds.`, { field });
+  }
+  if (Object.keys(parsed.data).length === 0) throw new FederationError('invalid-input', 'usage names nothing (model, inputTokens, outputTokens, costUsd, wallSeconds).', { field: 'usage' });
+  return parsed.data;
+}
+
+/** The attempt is the claim it ends: the number of claims in the task's history so far. */
+function recordUsage(task: Task, by: string, outcome: UsageRecord['outcome'], usage: Usage, now: Date): void {
+  const attempt = Math.max(1, task.history.filter((e) => e.action === 'claimed').length);
+  (task.usage ??= []).push({ attempt, by, at: now.toISOString(), outcome, usage });
 }
 
 export async function cancelTask(ctx: FederationContext, taskId: string, by: string, reason?: string): Promise<Task> {

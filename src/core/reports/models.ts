@@ -7,6 +7,8 @@ import { statusPhrase } from '../agents/status';
 import { effectiveStatus } from '../federation';
 import type { RunListing, RunSummary, TaskResult } from '../matrix/results';
 import type { FederationSnapshot } from '../federation/snapshot';
+import type { Task } from '../federation/state/schemas';
+import { rollUp, taskUsage, type UsageRow } from '../federation/usage';
 import { bytes, duration, percent, signedDuration, signedPoints, timestamp, times } from './format';
 import type {
   AgentReportModel,
@@ -493,6 +495,13 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
       .map((t) => ({ taskId: t.id, title: t.title, from: t.handoff!.from, to: t.handoff!.to, at: t.handoff!.at, document: t.handoff!.document })),
     locks: locks.map((l) => ({ resource: l.resource, holder: l.holder, task: l.task, host: l.host, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt, expired: Date.parse(l.expiresAt) < now.getTime() })),
     runs: (input.runs ?? []).slice(0, 8).map((r) => ({ runId: r.runId, startedAt: r.startedAt, status: r.status })),
+    usage: dashboardUsage(tasks),
     problems,
   };
+}
+
+function dashboardUsage(tasks: readonly Task[]): DashboardModel['usage'] {
+  const { rows, total } = rollUp(taskUsage(tasks), 'persona');
+  const summary = (r: UsageRow) => ({ entries: r.entries, inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, wallSeconds: r.wallSeconds });
+  return { total: summary(total), byPersona: rows.map((r) => ({ persona: r.key, ...summary(r) })) };
 }

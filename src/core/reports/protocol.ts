@@ -229,8 +229,18 @@ export interface DashboardModel {
   handoffs: Array<{ taskId: string; title: string; from: string; to: string; at: string; document: string }>;
   locks: Array<{ resource: string; holder: string; task: string | null; host: string; acquiredAt: string; expiresAt: string; expired: boolean }>;
   runs: Array<{ runId: string; startedAt: string; status: string }>;
+  /** The usage ledger of the tasks' attempts: the total and one row per persona, costliest first. */
+  usage: { total: UsageSummary; byPersona: Array<UsageSummary & { persona: string }> };
   /** Parts of the state that could not be read. */
   problems: string[];
+}
+
+export interface UsageSummary {
+  entries: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  wallSeconds: number;
 }
 
 export type PanelModel = RunReportModel | AgentReportModel | DashboardModel;
@@ -361,7 +371,8 @@ export function isModelOf<K extends PanelKind>(kind: K, m: unknown): m is ModelO
         (m['report'] === null || (isObj(m['report']) && isArr(m['report']['deliverables']) && isArr(m['report']['metrics'])));
     default:
       return isArr(m['personas']) && isObj(m['queue']) && isObj(m['agents']) && isArr((m['agents'] as Obj)['hosts']) &&
-        isArr(m['handoffs']) && isArr(m['locks']) && isArr(m['runs']) && isArr(m['problems']);
+        isArr(m['handoffs']) && isArr(m['locks']) && isArr(m['runs']) && isArr(m['problems']) &&
+        isObj(m['usage']) && isArr((m['usage'] as Record<string, unknown>)['byPersona']);
   }
 }
 

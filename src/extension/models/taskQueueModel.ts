@@ -58,6 +58,17 @@ function priorityIcon(t: Task): IconSpec {
   return STATUS_ICON[t.status];
 }
 
+/** What one attempt cost, for the tooltip: "Attempt 1 (research, completed): claude-sonnet · 1200 in / 300 out · $0.0200 · 41 s". */
+function usageLine(u: NonNullable<Task['usage']>[number]): string {
+  const parts = [
+    u.usage.model,
+    u.usage.inputTokens !== undefined || u.usage.outputTokens !== undefined ? `${u.usage.inputTokens ?? 0} in / ${u.usage.outputTokens ?? 0} out` : undefined,
+    u.usage.costUsd !== undefined ? `$${u.usage.costUsd.toFixed(4)}` : undefined,
+    u.usage.wallSeconds !== undefined ? `${Math.round(u.usage.wallSeconds)} s` : undefined,
+  ].filter(Boolean);
+  return `Attempt ${u.attempt} (${u.by}, ${u.outcome}): ${parts.join(' · ')}`;
+}
+
 export function taskNode(t: Task): TaskNode {
   const desc = [`P${t.priority}`, t.assignee ? `@${t.assignee}` : '', t.skills.length ? t.skills.join(', ') : ''].filter(Boolean).join(' · ');
   const handoff = t.handoff
@@ -74,6 +85,7 @@ export function taskNode(t: Task): TaskNode {
       `Assignee: ${t.assignee ?? 'nobody'}\nUpdated: ${t.updatedAt}` +
       (t.failureReason ? `\nFailure: ${t.failureReason}` : '') +
       handoff +
+      (t.usage?.length ? `\n${t.usage.map(usageLine).join('\n')}` : '') +
       (t.description ? `\n\n${t.description}` : ''),
     contextValue: `task:${t.status}${t.handoff ? ':handoff' : ''}`,
     icon: priorityIcon(t),

@@ -49,7 +49,8 @@ startPage('dashboard', (ctx) => ({
       tile('Open tasks', open, `${m.queue.total} in the queue`, 'tasks'),
       tile('Agents', agentsTotal, `${running} running`, 'agents'),
       tile('Handoffs', m.handoffs.length, 'waiting for acknowledgement', 'handoffs'),
-      tile('Locks', m.locks.length, `${m.locks.filter((l) => l.expired).length} expired`, 'locks'));
+      tile('Locks', m.locks.length, `${m.locks.filter((l) => l.expired).length} expired`, 'locks'),
+      tile('Usage', `$${m.usage.total.costUsd.toFixed(2)}`, `${m.usage.total.entries} attempt${m.usage.total.entries === 1 ? '' : 's'} · ${tokens(m.usage.total.inputTokens + m.usage.total.outputTokens)} tokens`, 'usage'));
 
     const personas = h('section', { id: 'personas' }, h('h2', null, 'Personas and their tasks'),
       m.personas.length
@@ -108,9 +109,22 @@ startPage('dashboard', (ctx) => ({
           h('span', { class: 'muted' }, timestamp(r.startedAt)))))
         : h('p', { class: 'empty' }, 'No matrix runs yet.'));
 
+    const usage = h('section', { id: 'usage' }, h('h2', null, 'Usage by persona', h('span', { class: 'aside' }, 'what the tasks\' attempts cost, as the agents reported it')),
+      m.usage.byPersona.length
+        ? h('table', { class: 'grid' }, h('thead', null, h('tr', null, h('th', null, 'Persona'), h('th', { class: 'num' }, 'Attempts'), h('th', { class: 'num' }, 'Input tokens'), h('th', { class: 'num' }, 'Output tokens'), h('th', { class: 'num' }, 'Cost (USD)'), h('th', { class: 'num' }, 'Wall time'))),
+          h('tbody', null, ...m.usage.byPersona.map((u) => h('tr', { data: { persona: u.persona } },
+            h('td', null, u.persona), h('td', { class: 'num' }, String(u.entries)), h('td', { class: 'num' }, tokens(u.inputTokens)), h('td', { class: 'num' }, tokens(u.outputTokens)),
+            h('td', { class: 'num' }, u.costUsd.toFixed(4)), h('td', { class: 'num' }, duration(u.wallSeconds * 1000))))))
+        : h('p', { class: 'empty' }, 'No usage recorded yet: agents report it with complete_task (MCP) or `federation task complete --usage`.'));
+
     timed(ctx, 'dashboard', m.personas.length + m.locks.length + m.handoffs.length, () => {
-      fill(main, header, tiles, personas, agents, h('div', { class: 'two-col' }, handoffs, locks), runs);
+      fill(main, header, tiles, personas, agents, h('div', { class: 'two-col' }, handoffs, locks), usage, runs);
       return main;
     });
   },
 }));
+
+/** 12345 → "12.3k": token counts at a glance. */
+function tokens(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path';
 import { parseArgs } from '../../../src/cli/args';
 import { createAgentCommand } from '../../../src/cli/commands/agent';
+import { usageCommand } from '../../../src/cli/commands/usage';
 import { CliServices, DEFAULT_PORTS } from '../../../src/cli/services';
 import { CliContext, EXIT, UsageError } from '../../../src/cli/types';
 import type { DockerClient, DockerClientOptions } from '../../../src/core/docker/client';
@@ -16,7 +17,7 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
   /** Runs the command as main.ts does: global --json/--root, FederationError → exit 1, UsageError → exit 2. */
   async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
     const { w } = world;
-    const command = createAgentCommand({ onInterrupt: () => () => undefined });
+    const command = argv[0] === 'usage' ? usageCommand : createAgentCommand({ onInterrupt: () => () => undefined });
     const clientFactory = async (o?: DockerClientOptions): Promise<DockerClient> => {
         const host = o?.host ?? '';
         if (!w.fakes.has(host)) {
@@ -40,7 +41,7 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
       err: (s) => (err += s + '\n'),
       print: (value, human) => (out += (json ? JSON.stringify(value, null, 2) : human()) + '\n'),
     };
-    args.positionals.shift(); // "agent"
+    args.positionals.shift(); // "agent" (or "usage")
     try {
       return { code: await command.run(ctx, args), out, err };
     } catch (e) {
@@ -162,6 +163,7 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
     writeFileSync(path.join(out, 'agent-report.json'), JSON.stringify({
       status: 'succeeded', summary: 'All built.', deliverables: [{ path: 'build.log' }], metrics: { builds: 1 },
       startedAt: '2026-11-21T10:00:00Z', finishedAt: '2026-11-21T10:01:00Z',
+      usage: { model: 'claude-sonnet', inputTokens: 5000, outputTokens: 700, costUsd: 0.04, wallSeconds: 60 },
     }));
     w.fake.exit(cid, 0);
 
@@ -175,6 +177,10 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
     assert.match(report.out, /succeeded/);
     assert.match(report.out, /✓ build\.log/);
     assert.equal(JSON.parse((await run('agent', 'report', id, '--json')).out).report.metrics.builds, 1);
+    // The usage it reported joins the ledger, by agent and by model.
+    const byAgent = JSON.parse((await run('usage', '--by', 'agent', '--json')).out) as { rows: Array<{ key: string; costUsd: number; inputTokens: number }> };
+    assert.deepEqual(byAgent.rows.map((r) => [r.key, r.costUsd, r.inputTokens]), [[id, 0.04, 5000]]);
+    assert.deepEqual((JSON.parse((await run('usage', '--by', 'model', '--json')).out) as { rows: Array<{ key: string }> }).rows.map((r) => r.key), ['claude-sonnet']);
 
     const inspect = await run('agent', 'inspect', id, '--json');
     assert.equal(inspect.code, EXIT.ok, inspect.out);

@@ -70,6 +70,7 @@ const CASES: Record<string, Case> = {
   'matrix github-run': { argv: ['matrix', 'github-run', '--repo', 'o/r', '--run', 'gh-1-1', '--api-url', 'http://127.0.0.1:9'], when: { 'missing-run': undefined } },
   // The server refuses to start for a persona or federation it cannot serve (before any protocol on stdout).
   'mcp': { argv: ['mcp', '--persona', 'ghost'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  'usage': { argv: ['usage', '--by', 'persona'], when: { 'no-root': 'not-initialized', ...corrupt } },
   'mcp install': { argv: ['mcp', 'install', '--client', 'claude-code', '--persona', 'ghost'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
 };
 

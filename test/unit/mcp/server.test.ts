@@ -83,8 +83,14 @@ describe('federation mcp (the MCP server, as shipped)', function () {
     assert.deepEqual(locks.map((l) => [l.resource, l.holder]), [['survey-doc', 'research']]);
     assert.deepEqual(((await s.call('list_locks')).data['locks'] as unknown[]).length, 1);
     assert.equal((await s.call('release_lock', { resource: 'survey-doc' })).isError, false);
-    const done = await s.call('complete_task', { task: 'T1', summary: 'Surveyed 12 papers', artifacts: ['notes/survey.md'] });
+    const done = await s.call('complete_task', { task: 'T1', summary: 'Surveyed 12 papers', artifacts: ['notes/survey.md'], usage: { model: 'claude-sonnet', inputTokens: 12000, outputTokens: 3400, costUsd: 0.09, wallSeconds: 310 } });
     assert.equal(done.isError, false, done.text);
+    // The usage ledger: on the task's attempt, and rolled up by `federation usage`.
+    const ledger = JSON.parse((await cli('usage', '--by', 'persona', '--json')).out) as { rows: { key: string; costUsd: number; inputTokens: number }[]; total: { entries: number } };
+    assert.deepEqual(ledger.rows.map((r) => [r.key, r.costUsd, r.inputTokens]), [['research', 0.09, 12000]]);
+    assert.equal(ledger.total.entries, 1);
+    const badUsage = await s.call('fail_task', { task: 'T3', reason: 'x', usage: { inputTokens: -5 } });
+    assert.equal(badUsage.isError, true);
     const t1 = (await queue()).tasks.find((t) => t.id === 'T1')!;
     assert.equal(t1.status, 'done');
     const got = await s.call('get_task', { task: 'T1' });

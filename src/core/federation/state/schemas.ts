@@ -51,6 +51,26 @@ export const TaskEventSchema = z.strictObject({
 });
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 
+/** What one attempt at a task cost, as the agent reports it (every field optional, at least one given). */
+export const UsageSchema = z.strictObject({
+  model: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  inputTokens: z.optional(z.int().check(z.nonnegative())),
+  outputTokens: z.optional(z.int().check(z.nonnegative())),
+  costUsd: z.optional(z.number().check(z.nonnegative())),
+  wallSeconds: z.optional(z.number().check(z.nonnegative())),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** One attempt's usage on a task: which claim it was (1 = the first), by whom, how it ended. Kept on requeue. */
+export const UsageRecordSchema = z.strictObject({
+  attempt: z.int().check(z.positive()),
+  by: z.string(),
+  at: isoDate,
+  outcome: z.enum(['completed', 'failed']),
+  usage: UsageSchema,
+});
+export type UsageRecord = z.infer<typeof UsageRecordSchema>;
+
 export const TaskSchema = z.strictObject({
   id: z.string().check(z.regex(/^T\d+$/, 'a task id like T12')),
   title: z.string().check(z.minLength(1), z.maxLength(200)),
@@ -73,6 +93,7 @@ export const TaskSchema = z.strictObject({
     }),
   ),
   history: z.array(TaskEventSchema),
+  usage: z.optional(z.array(UsageRecordSchema)),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
