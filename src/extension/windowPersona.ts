@@ -1,6 +1,7 @@
 // Which persona this window acts as ("I am research"), its heartbeat, and the status-bar item that shows it.
 import * as vscode from 'vscode';
 import { PersonaPresence } from '../core/federation/presence';
+import { systemTimers } from '../core/ports';
 import { FederationSnapshot, valueOr } from '../core/federation/snapshot';
 import { FederationState } from './federationState';
 import { Disposable } from './lifecycle';
@@ -56,6 +57,7 @@ export class WindowPersona extends Disposable {
       intervalSeconds: config.get<number>('heartbeat.intervalSeconds', 30),
       ttlMinutes: config.get<number>('locks.resourceTtlMinutes', 30),
       logger: this.logger,
+      timers: systemTimers,
     });
     void this.presence.start();
   }

@@ -16,7 +16,7 @@ import { isFederationError } from '../core/errors';
 import type { Federation } from '../core/federation';
 import { PersonaPresence, requireRegisteredPersona } from '../core/federation/presence';
 import type { OperatorLevel } from '../core/packages';
-import type { Clock, FileSystem, Logger } from '../core/ports';
+import type { Clock, FileSystem, Logger, Timers } from '../core/ports';
 import { listResources, readResource, type ResourceContext } from './resources';
 import { TOOLS, type ToolContext } from './tools';
 import { watchState } from './watch';
@@ -37,6 +37,7 @@ export interface McpOptions {
   heartbeatSeconds: number;
   fs: FileSystem;
   clock: Clock;
+  timers: Timers;
   logger: Logger;
   version: string;
 }
@@ -115,7 +116,7 @@ export async function startMcpServer(options: McpOptions, io: { input: Readable;
 
   const presence = options.readOnly
     ? undefined
-    : new PersonaPresence(fed, options.persona, { intervalSeconds: options.heartbeatSeconds, logger: options.logger });
+    : new PersonaPresence(fed, options.persona, { intervalSeconds: options.heartbeatSeconds, logger: options.logger, timers: options.timers });
   const watcher = watchState(options.fs, options.root, () => void notify(), options.logger);
 
   const transport = new StdioServerTransport(io.input, io.output);

@@ -7,7 +7,7 @@ import { requireRegisteredPersona } from '../../core/federation/presence';
 import { ID_PATTERN } from '../../core/federation/state/schemas';
 import { installServer, installTarget, MCP_CLIENTS, serverName, type ServerLaunch } from '../../core/mcp/clientConfig';
 import { OPERATOR_LEVELS, type OperatorLevel } from '../../core/packages';
-import { systemClock, type Environment } from '../../core/ports';
+import { systemClock, systemTimers, type Environment } from '../../core/ports';
 import type { McpOptions, startMcpServer } from '../../mcp/server';
 import { boolFlag, choiceFlag, defineCommand, intFlag, stringFlag } from '../args';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
@@ -53,6 +53,7 @@ async function serve(ctx: CliContext, args: ParsedArgs): Promise<number> {
     heartbeatSeconds: heartbeat,
     fs: ctx.services.ports.fs,
     clock: systemClock,
+    timers: systemTimers,
     // stdout is the protocol's: everything a person reads goes to stderr.
     logger: { debug: () => {}, info: (m) => ctx.err(m), warn: (m) => ctx.err(`warning: ${m}`), error: (m) => ctx.err(`error: ${m}`) },
     version: typeof AF_VERSION === 'string' ? AF_VERSION : '0.0.0',

@@ -191,12 +191,12 @@ export class AgentService {
     return collect(this.ctx, id, options);
   }
 
-  /** The agent's JSON report from /output/agent-report.json, validated, with its deliverables checked. */
   /** The usage the agents reported in their agent-report.json. */
   reportedUsage(): Promise<UsageEntry[]> {
     return reportedUsage(this.ctx);
   }
 
+  /** The agent's JSON report from /output/agent-report.json, validated, with its deliverables checked. */
   report(id: string): Promise<ReportResult> {
     return report(this.ctx, id);
   }

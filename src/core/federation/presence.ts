@@ -2,7 +2,7 @@
 // it holds from this host renewed with it, on one timer. When the holder goes away the timer stops with it, and
 // the documented rules take over: the persona shows offline after heartbeat.offlineAfterSeconds, its locks lapse
 // one TTL after the last renewal. Both front ends use this one loop, so they cannot drift apart.
-import type { Logger } from '../ports';
+import type { Logger, TimerHandle, Timers } from '../ports';
 import { describeError, FederationError } from '../errors';
 import type { Federation } from './service';
 
@@ -12,12 +12,15 @@ export interface PresenceOptions {
   /** Lifetime a renewal gives each lock; default config.yaml's locks.resourceTtlMinutes. */
   ttlMinutes?: number;
   logger: Logger;
+  /** Where the beats are scheduled (systemTimers; a fake clock in tests). */
+  timers: Timers;
   /** Called after each beat, failed or not (tests wait on it instead of on time). */
   onBeat?: (error?: unknown) => void;
 }
 
 export class PersonaPresence {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: TimerHandle | undefined;
+  private stopped = true;
   private running: Promise<void> | undefined;
 
   constructor(
@@ -29,15 +32,25 @@ export class PersonaPresence {
   /** Beats now and then every interval; a second start() restarts the timer. */
   start(): Promise<void> {
     this.stop();
-    this.timer = setInterval(() => void this.beat(), Math.max(5, this.options.intervalSeconds) * 1000);
-    // The timer must not keep a CLI process alive on its own: the session (stdio) does that.
-    this.timer.unref?.();
+    this.stopped = false;
+    this.schedule();
     return this.beat();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** The next beat one interval from now (a chain of timeouts: a slow beat never stacks up behind itself). */
+  private schedule(): void {
+    this.timer = this.options.timers.setTimeout(() => {
+      if (this.stopped) return;
+      void this.beat().finally(() => {
+        if (!this.stopped) this.schedule();
+      });
+    }, Math.max(5, this.options.intervalSeconds) * 1000);
   }
 
   /** One heartbeat and lock renewal; beats never overlap (a slow disk skips a tick rather than piling up). */
