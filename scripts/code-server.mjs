@@ -1,152 +1,34 @@
 #!/usr/bin/env node
-// code-server (VS Code 1.100.3 in the browser) as a real editor for tests and `npm start`.
+// code-server (VS Code in the browser) as a real editor for tests and `npm start`: starting it on a loopback port
+// with throwaway settings, opening a window with the extension under development, stopping its whole process tree.
+// Which builds there are (4.100.3, the default; 4.103.2 on its own Node 22) and how they install offline:
+// scripts/code-server-install.mjs, re-exported here.
 //
-// It is installed into the project cache `.vscode-test/code-server-<version>/`, never into package.json:
-// it is large, builds native modules, and only the editor tests and `npm start` need it.
-//
-// What a machine needs before the install (Debian/Ubuntu; .ci/run installs them):
-//   apt-get install -y libkrb5-dev ripgrep   # kerberos headers for a native module; a local `rg`
-//   apt-get install -y chromium              # only for the harness and UI tests (/usr/bin/chromium)
-// Node 20 is required (code-server >= 4.101 needs Node 22+). Node's C headers must be available to node-gyp
-// without a download: Debian/NodeSource packages put them in /usr/include/node, which is used when present.
-//
-// Offline tricks (no network but the npm registry):
-//   - @vscode/ripgrep's postinstall downloads rg from GitHub unless it finds its tarball in its cache folder
-//     `$TMPDIR/vscode-ripgrep-cache-<pkg version>/`; we put a tarball with the system `rg` there first.
-//   - a nested `npx node-gyp` stops at an "Ok to proceed?" prompt unless npm_config_yes=true.
-//   - as root, code-server's postinstall.sh exits unless npm runs it with --unsafe-perm.
-//
-// CLI:  node scripts/code-server.mjs install [--force]   install (reused when the marker file is present)
-//       node scripts/code-server.mjs path                 print the entry script path (after install)
-//       node scripts/code-server.mjs serve [FOLDER]       start on a free loopback port, print URL, Ctrl-C stops
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import {
-  existsSync, mkdirSync, writeFileSync, readFileSync, rmSync, copyFileSync, chmodSync, mkdtempSync,
-  readdirSync, openSync, closeSync,
-} from 'node:fs';
+// CLI:  node scripts/code-server.mjs install [--force] [--version V]   install every build, or V (reused when its
+//                                                                    marker file is present)
+//       node scripts/code-server.mjs path [--version V]     print the entry script path (after install)
+//       node scripts/code-server.mjs check                  prerequisites and what is installed, per build
+//       node scripts/code-server.mjs serve [--version V] [FOLDER]   start on a free loopback port, print URL, Ctrl-C stops
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync, rmSync, mkdtempSync, readdirSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import http from 'node:http';
+import {
+  CODE_SERVER_VERSION, CODE_SERVER_VERSIONS, codeServerBuild, codeServerNode, installAllCodeServers, installCodeServer,
+  isInstalled, missingPrerequisites, notInstalled,
+} from './code-server-install.mjs';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-export const CODE_SERVER_VERSION = '4.100.3';
-/** @vscode/ripgrep version that code-server 4.100.3 depends on (names its download cache folder). */
-const RIPGREP_PKG_VERSION = '1.15.11';
-const RIPGREP_TARBALL = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
-
-export const CACHE_DIR = join(ROOT, '.vscode-test');
-export const INSTALL_DIR = join(CACHE_DIR, `code-server-${CODE_SERVER_VERSION}`);
-const MARKER = join(INSTALL_DIR, '.installed');
-/** The script `code-server` runs; started with the current node (code-server 4.100 needs Node 20). */
-export const ENTRY = join(INSTALL_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export {
+  ROOT, CACHE_DIR, CODE_SERVER_VERSION, NEWER_CODE_SERVER_VERSION, CODE_SERVER_VERSIONS, INSTALL_DIR, ENTRY,
+  codeServerBuild, codeServerNode, isInstalled, missingPrerequisites, prepareRipgrepCache, installCodeServer,
+  installAllCodeServers,
+} from './code-server-install.mjs';
 
 const log = (...a) => console.error('[code-server]', ...a);
-
-export function isInstalled() {
-  if (!existsSync(MARKER) || !existsSync(ENTRY)) return false;
-  try { return JSON.parse(readFileSync(MARKER, 'utf8')).version === CODE_SERVER_VERSION; } catch { return false; }
-}
-
-function which(cmd) {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-
-/** Missing system prerequisites, as human-readable hints (empty when all is there). */
-export function missingPrerequisites() {
-  const missing = [];
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major !== 20) missing.push(`Node 20 is required by code-server ${CODE_SERVER_VERSION} (this is ${process.version})`);
-  if (!which('rg')) missing.push('ripgrep: apt-get install -y ripgrep');
-  if (!existsSync('/usr/include/gssapi/gssapi.h') && !existsSync('/usr/include/krb5.h')) {
-    missing.push('kerberos headers: apt-get install -y libkrb5-dev');
-  }
-  if (!which('make') || !(which('g++') || which('c++'))) missing.push('a C++ toolchain: apt-get install -y build-essential');
-  if (!which('python3')) missing.push('python3 (node-gyp): apt-get install -y python3');
-  return missing;
-}
-
-/** Put a tarball holding the system `rg` where @vscode/ripgrep's postinstall looks before downloading. */
-export function prepareRipgrepCache() {
-  const rg = which('rg');
-  if (!rg) throw new Error('ripgrep is not installed (apt-get install -y ripgrep)');
-  const cacheDir = join(tmpdir(), `vscode-ripgrep-cache-${RIPGREP_PKG_VERSION}`);
-  const tarball = join(cacheDir, RIPGREP_TARBALL);
-  if (existsSync(tarball)) return tarball;
-  mkdirSync(cacheDir, { recursive: true });
-  const stage = mkdtempSync(join(tmpdir(), 'rg-stage-'));
-  try {
-    copyFileSync(rg, join(stage, 'rg'));
-    chmodSync(join(stage, 'rg'), 0o755);
-    execFileSync('tar', ['-C', stage, '-czf', `${tarball}.part`, 'rg']);
-    execFileSync('mv', [`${tarball}.part`, tarball]);
-  } finally {
-    rmSync(stage, { recursive: true, force: true });
-  }
-  return tarball;
-}
-
-/**
- * On Debian as root (a fresh machine of this project's kind), `npm start` installs what code-server's install needs,
- * as .ci/run does, so that `npm install && npm start` is all a newcomer runs. Elsewhere it only reports.
- */
-function installDebianPrerequisites() {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0 || !which('apt-get')) return;
-  const packages = ['ripgrep', 'libkrb5-dev', 'make', 'g++', 'python3'].filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
-  if (packages.length === 0) return;
-  log(`installing Debian packages code-server needs: ${packages.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env });
-}
-
-/** Installs code-server into the project cache unless it is already there. Returns the entry script. */
-export async function installCodeServer({ force = false, quiet = false } = {}) {
-  if (!force && isInstalled()) {
-    if (!quiet) log(`already installed in ${INSTALL_DIR}`);
-    return ENTRY;
-  }
-  let missing = missingPrerequisites();
-  if (missing.length) {
-    installDebianPrerequisites();
-    missing = missingPrerequisites();
-  }
-  if (missing.length) {
-    throw new Error(`cannot install code-server; missing prerequisites:\n  - ${missing.join('\n  - ')}`);
-  }
-  const started = Date.now();
-  prepareRipgrepCache();
-  rmSync(MARKER, { force: true });
-  mkdirSync(INSTALL_DIR, { recursive: true });
-  // An own package.json makes this folder npm's prefix, so the project's package.json is never touched.
-  writeFileSync(join(INSTALL_DIR, 'package.json'), JSON.stringify({
-    name: 'code-server-cache', private: true, description: 'code-server for Agent Federation editor tests (generated)',
-  }, null, 2) + '\n');
-  const env = { ...process.env, npm_config_yes: 'true', npm_config_fund: 'false', npm_config_audit: 'false',
-    npm_config_update_notifier: 'false' };
-  // node-gyp must not download Node's headers: use the installed ones when they exist.
-  const headers = resolve(dirname(process.execPath), '..', 'include', 'node');
-  if (!env.npm_config_nodedir && existsSync(join(headers, 'node.h'))) env.npm_config_nodedir = resolve(headers, '..', '..');
-  const args = ['install', '--no-save', '--no-package-lock', '--loglevel=warn', `code-server@${CODE_SERVER_VERSION}`];
-  // As root, code-server's own postinstall.sh refuses to run unless npm_config_unsafe_perm=true, which
-  // `--unsafe-perm` sets for lifecycle scripts (npm 11 also warns that it does not know the option: harmless).
-  if (process.getuid && process.getuid() === 0) args.splice(1, 0, '--unsafe-perm');
-  log(`installing code-server@${CODE_SERVER_VERSION} into ${INSTALL_DIR} (npm ${args.join(' ')})`);
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const code = await new Promise((res) => {
-    const p = spawn(npm, args, { cwd: INSTALL_DIR, env, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
-    p.on('exit', (c, s) => res(c ?? (s ? 1 : 0)));
-    p.on('error', (e) => { log(e.message); res(1); });
-  });
-  if (code !== 0) throw new Error(`npm install code-server@${CODE_SERVER_VERSION} failed with exit code ${code}`);
-  if (!existsSync(ENTRY)) throw new Error(`code-server installed but ${ENTRY} is missing`);
-  writeFileSync(MARKER, JSON.stringify({ version: CODE_SERVER_VERSION, installedAt: new Date().toISOString(),
-    node: process.version }) + '\n');
-  log(`installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return ENTRY;
-}
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
 export function freePort() {
@@ -285,6 +167,20 @@ export function editorUrl(baseUrl, { folder, extensionDevelopmentPath, extension
 }
 
 /**
+ * Installs a packaged extension (.vsix) into `extensionsDir` with code-server's own installer, as a user's
+ * "Install from VSIX…" does (offline: the gallery is off). Returns the installer's output.
+ */
+export function installVsix(vsix, extensionsDir, { version = CODE_SERVER_VERSION } = {}) {
+  if (!isInstalled(version)) throw notInstalled(version);
+  mkdirSync(extensionsDir, { recursive: true });
+  const r = spawnSync(codeServerNode(version), [codeServerBuild(version).entry, '--install-extension', vsix, '--extensions-dir', extensionsDir, '--force'], {
+    encoding: 'utf8', env: { EXTENSIONS_GALLERY: '{}', ...process.env }, timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`installing ${vsix} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  return `${r.stdout}${r.stderr}`;
+}
+
+/**
  * Starts code-server on a free loopback port with a throwaway user-data dir and extensions dir.
  * Options:
  *   workDir           folder for the throwaway dirs (default: a new temp dir, removed by stop())
@@ -295,24 +191,14 @@ export function editorUrl(baseUrl, { folder, extensionDevelopmentPath, extension
  *   logFile           where code-server's stdout/stderr go (default: <workDir>/code-server.log)
  *   extraArgs         more command-line arguments
  *   timeoutMs         how long to wait for HTTP (default 60 s)
- * Returns { url, port, pid, process, workDir, userDataDir, extensionsDir, logFile, editorUrl(opts), stop() }.
+ *   version           which build (default CODE_SERVER_VERSION); started with that build's Node
+ * Returns { url, port, pid, process, version, workDir, userDataDir, extensionsDir, logFile, editorUrl(opts), stop() }.
  */
-/**
- * Installs a packaged extension (.vsix) into `extensionsDir` with code-server's own installer, as a user's
- * "Install from VSIX…" does (offline: the gallery is off). Returns the installer's output.
- */
-export function installVsix(vsix, extensionsDir) {
-  if (!isInstalled()) throw new Error(`code-server is not installed; run: node scripts/code-server.mjs install`);
-  mkdirSync(extensionsDir, { recursive: true });
-  const r = spawnSync(process.execPath, [ENTRY, '--install-extension', vsix, '--extensions-dir', extensionsDir, '--force'], {
-    encoding: 'utf8', env: { EXTENSIONS_GALLERY: '{}', ...process.env }, timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`installing ${vsix} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
-  return `${r.stdout}${r.stderr}`;
-}
-
 export async function startCodeServer(opts = {}) {
-  if (!isInstalled()) throw new Error(`code-server is not installed; run: node scripts/code-server.mjs install`);
+  const version = opts.version ?? CODE_SERVER_VERSION;
+  if (!isInstalled(version)) throw notInstalled(version);
+  const { entry } = codeServerBuild(version);
+  const node = codeServerNode(version);
   const ownWorkDir = !opts.workDir;
   const workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'federation-code-server-'));
   mkdirSync(workDir, { recursive: true });
@@ -330,7 +216,7 @@ export async function startCodeServer(opts = {}) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = opts.port ?? await freePort();
     const args = [
-      ENTRY,
+      entry,
       '--config', configFile,
       '--auth', 'none',
       '--bind-addr', `127.0.0.1:${port}`,
@@ -345,7 +231,7 @@ export async function startCodeServer(opts = {}) {
       ...(opts.folder ? [opts.folder] : []),
     ];
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, args, {
+    const child = spawn(node, args, {
       cwd: opts.folder ?? workDir,
       // EXTENSIONS_GALLERY={} (no serviceUrl) turns the marketplace off: no open-vsx lookups from an offline editor.
       env: { EXTENSIONS_GALLERY: '{}', ...process.env, ...(opts.env ?? {}) },
@@ -369,7 +255,7 @@ export async function startCodeServer(opts = {}) {
     }
     let stopped = false;
     return {
-      url: base, port, pid: child.pid, process: child, workDir, userDataDir, extensionsDir, logFile,
+      url: base, port, pid: child.pid, process: child, version, workDir, userDataDir, extensionsDir, logFile,
       editorUrl: (o) => editorUrl(base, o),
       async stop() {
         if (stopped) return;
@@ -387,29 +273,40 @@ export async function startCodeServer(opts = {}) {
 
 // ---- CLI ------------------------------------------------------------------------------------------------
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const [cmd = 'install', ...rest] = process.argv.slice(2);
+  const usage = 'usage: node scripts/code-server.mjs install [--force] [--version V] | path [--version V] | check | serve [--version V] [FOLDER]';
   try {
+    const { values: flags, positionals } = parseArgs({ allowPositionals: true,
+      options: { force: { type: 'boolean', default: false }, version: { type: 'string' } } });
+    const [cmd = 'install', ...rest] = positionals;
+    if (flags.version) codeServerBuild(flags.version); // an unknown version says which there are
+    const version = flags.version ?? CODE_SERVER_VERSION;
     if (cmd === 'install') {
-      await installCodeServer({ force: rest.includes('--force') });
+      if (flags.version) await installCodeServer({ force: flags.force, version });
+      else await installAllCodeServers({ force: flags.force });
     } else if (cmd === 'path') {
-      if (!isInstalled()) { log('not installed'); process.exit(1); }
-      console.log(ENTRY);
+      if (!isInstalled(version)) { log(`${version} not installed`); process.exit(1); }
+      console.log(codeServerBuild(version).entry);
     } else if (cmd === 'check') {
-      const m = missingPrerequisites();
-      console.log(m.length ? `missing:\n  - ${m.join('\n  - ')}` : 'prerequisites present');
-      console.log(isInstalled() ? `installed: ${INSTALL_DIR}` : 'not installed');
-      process.exit(m.length ? 1 : 0);
+      let bad = false;
+      for (const v of flags.version ? [version] : CODE_SERVER_VERSIONS) {
+        const m = missingPrerequisites(v);
+        bad ||= m.length > 0;
+        console.log(`code-server ${v} (VS Code ${codeServerBuild(v).vscode}, Node ${codeServerBuild(v).nodeMajor}):`);
+        console.log(m.length ? `  missing:\n    - ${m.join('\n    - ')}` : '  prerequisites present');
+        console.log(isInstalled(v) ? `  installed: ${codeServerBuild(v).installDir} (node ${codeServerNode(v)})` : '  not installed');
+      }
+      process.exit(bad ? 1 : 0);
     } else if (cmd === 'serve') {
-      await installCodeServer({ quiet: true });
+      await installCodeServer({ quiet: true, version });
       const folder = rest[0] ? resolve(rest[0]) : undefined;
-      const cs = await startCodeServer({ folder });
-      console.log(`code-server ${CODE_SERVER_VERSION} on ${cs.editorUrl({ folder })}  (log: ${cs.logFile}; Ctrl-C stops)`);
+      const cs = await startCodeServer({ folder, version });
+      console.log(`code-server ${version} on ${cs.editorUrl({ folder })}  (log: ${cs.logFile}; Ctrl-C stops)`);
       const stop = async () => { await cs.stop(); process.exit(0); };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       cs.process.on('exit', (c) => { log(`exited with ${c}`); process.exit(c ?? 1); });
     } else {
-      console.error('usage: node scripts/code-server.mjs install [--force] | path | check | serve [FOLDER]');
+      console.error(usage);
       process.exit(2);
     }
   } catch (e) {

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { prepareDemo } from './prepare-demo.mjs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, CACHE_DIR, installCodeServer, startCodeServer, CODE_SERVER_VERSION } from './code-server.mjs';
+import { ROOT, CACHE_DIR, installCodeServer, startCodeServer, CODE_SERVER_VERSION, codeServerBuild } from './code-server.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -62,7 +62,7 @@ const editor = await startCodeServer({
 const url = editor.editorUrl({ folder, extensionDevelopmentPath: ROOT });
 
 console.log('');
-console.log(`  Agent Federation in code-server ${CODE_SERVER_VERSION} (VS Code 1.100.3)`);
+console.log(`  Agent Federation in code-server ${CODE_SERVER_VERSION} (VS Code ${codeServerBuild().vscode})`);
 console.log(`  workspace: ${folder}${opts.folder ? '' : opts.keep ? ' (kept)' : ' (fresh copy of demo/)'}`);
 console.log(`  log:       ${editor.logFile}`);
 console.log('');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check in order, each timed, continuing after a failure:
-//   typecheck (tsc --noEmit), test:unit, test:docker, test:vscode (real editor: a trusted and an untrusted
-//   workspace pass, each with its own summary), test:ui (browser UI),
+//   typecheck (tsc --noEmit), test:unit, test:docker, test:vscode (real editor: trusted, untrusted, installed and
+//   VS Code 1.103 passes, each with its own summary), test:ui (browser UI),
 //   test:webviews (report panels in a real browser and editor)
 // then one summary table and a last line "N passed, N failed" (totals of tests). Exit code 1 if any part failed.
 //

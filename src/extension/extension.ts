@@ -20,6 +20,7 @@ import { WindowPersona } from './windowPersona';
 import { loggerFrom } from './logger';
 import type { EditorPorts } from './ports';
 import { nodeFileSystem } from '../node/fs';
+import type { McpServerDefinitionInfo } from './mcp/agentMcp';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -39,6 +40,10 @@ export interface FederationExtensionApi {
   readonly windowPersona: () => string | undefined;
   /** Fires when a command was refused for want of Workspace Trust and its message was shown (tests count these). */
   readonly onDidRefuseUntrusted: vscode.Event<Refusal>;
+  /** True when the editor took our MCP server definitions (VS Code 1.101+; in 1.100 the API is only a proposal). */
+  readonly mcpServerDefinitionsRegistered: () => boolean;
+  /** The MCP server definitions as last handed to the editor, one per persona (waits for its first request); undefined where it took none. */
+  readonly mcpServerDefinitions: () => Promise<readonly McpServerDefinitionInfo[] | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): FederationExtensionApi {
@@ -84,6 +89,9 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       loadMs,
       windowPersona: () => undefined,
       onDidRefuseUntrusted,
+      // Without a folder there is no federation to serve.
+      mcpServerDefinitionsRegistered: () => false,
+      mcpServerDefinitions: async () => undefined,
     };
   }
 
@@ -180,6 +188,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     loadMs,
     windowPersona: () => persona.id,
     onDidRefuseUntrusted,
+    mcpServerDefinitionsRegistered: () => ensureFeatures().mcp.registered,
+    mcpServerDefinitions: () => ensureFeatures().mcp.definitions(),
   };
 }
 

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, createWriteStream, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  ROOT, installCodeServer, isInstalled, startCodeServer,
+  ROOT, CODE_SERVER_VERSION, installCodeServer, isInstalled, startCodeServer,
 } from '../../scripts/code-server.mjs';
 
 export { ROOT };
@@ -33,10 +33,10 @@ export function copyFixture(fixture = DEFAULT_FIXTURE, prefix = 'federation-work
   return { dir: dest, cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }
 
-export async function ensureCodeServer() {
-  if (!isInstalled()) {
-    console.error('[harness] code-server is not installed yet; installing (about a minute)…');
-    await installCodeServer({ quiet: true });
+export async function ensureCodeServer(version = CODE_SERVER_VERSION) {
+  if (!isInstalled(version)) {
+    console.error(`[harness] code-server ${version} is not installed yet; installing (about a minute)…`);
+    await installCodeServer({ quiet: true, version });
   }
 }
 
@@ -93,9 +93,9 @@ export function copyEditorLogs(userDataDir, dest) {
  * Starts code-server (env goes to the server and, through it, to the extension host) and returns it with a
  * function that builds the URL opening `folder` with the extension under development (and optionally tests).
  */
-export async function startEditor({ env = {}, logFile, workDir, settings, disableWorkspaceTrust = true } = {}) {
-  await ensureCodeServer();
-  return startCodeServer({ env, logFile, workDir, settings, disableWorkspaceTrust });
+export async function startEditor({ env = {}, logFile, workDir, settings, disableWorkspaceTrust = true, version } = {}) {
+  await ensureCodeServer(version);
+  return startCodeServer({ env, logFile, workDir, settings, disableWorkspaceTrust, version });
 }
 
 /**

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Runs the in-editor suite (out/test/vscode/**/*.test.js) in a real VS Code: code-server 4.100.3 + headless
-// Debian chromium. It builds nothing: run `node scripts/build.mjs` first (`npm run test:vscode` does).
-// Two passes, each with its own code-server and its own copy of the workspace:
-//   trusted    every suite but untrusted.test.js, with Workspace Trust off (--disable-workspace-trust);
+// Runs the in-editor suite (out/test/vscode/**/*.test.js) in a real VS Code: code-server 4.100.3 (the `engines`
+// floor's editor) or 4.103.2 + headless Debian chromium. It builds nothing: run `node scripts/build.mjs` first
+// (`npm run test:vscode` does). Four passes, each with its own code-server and its own copy of the workspace:
+//   trusted    every suite but the other passes' own (*untrusted*, *installed*, *vscode-1.103*), with Workspace
+//              Trust off (--disable-workspace-trust);
 //   untrusted  only untrusted.test.js, with Workspace Trust on and the folder opened in Restricted Mode
 //              (UNTRUSTED_SETTINGS): the views show state, every run command refuses, nothing starts.
 //   installed  only installed.test.js, against the packaged extension: `npm run package` makes the .vsix (with
 //              its vscode:prepublish build and .vscodeignore), code-server installs it into the pass's own
 //              extensions folder, and the editor opens with no extensionDevelopmentPath of ours (the tests ride on
 //              test/harness/driver, an empty extension), so what runs is exactly what a user installs.
+//   vscode-1.103  in code-server 4.103.2 (VS Code 1.103, on its own Node 22): the trusted pass's suites again and
+//              the *vscode-1.103* ones (the MCP server-definition API, stable there; test/vscode/index.ts).
 // Each pass prints its own mocha-style summary ("N passing"), which scripts/test-all.mjs adds up.
 //
-//   node test/harness/run.mjs [--pass all|trusted|untrusted|installed] [--timeout SECONDS] [--grep PATTERN] [--keep]
+//   node test/harness/run.mjs [--pass all|trusted|untrusted|installed|vscode-1.103] [--timeout SECONDS] [--grep PATTERN] [--keep]
 //                             [--extension DIR] [--tests FILE] [--workspace DIR]
 //
 //   --pass       which pass to run (default all)
@@ -28,12 +31,13 @@
 // The extension host learns its pass from FEDERATION_TEST_PASS (test/vscode/index.ts picks the files by it).
 // Writes test-results/vscode-results.json (the suite's JSON) and test-results/vscode/ (browser console,
 // code-server output, editor logs including the extension host's, and a screenshot at the end or on timeout);
-// the untrusted pass writes test-results/vscode-untrusted-results.json and test-results/vscode-untrusted/.
+// each other pass writes test-results/vscode-PASS-results.json and test-results/vscode-PASS/ (the newer editor's:
+// vscode-1.103-results.json and vscode-1.103/).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join, resolve, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { installVsix } from '../../scripts/code-server.mjs';
+import { installVsix, NEWER_CODE_SERVER_VERSION, codeServerBuild } from '../../scripts/code-server.mjs';
 import {
   ROOT, RESULTS_DIR, RESULTS_ENV, DEFAULT_FIXTURE, UNTRUSTED_SETTINGS, copyFixture, launchChromium, captureConsole, copyEditorLogs,
   startEditor, sleep,
@@ -73,11 +77,18 @@ const PASSES = {
     editor: {},
     installed: true,
   },
+  'vscode-1.103': {
+    title: `VS Code ${codeServerBuild(NEWER_CODE_SERVER_VERSION).vscode} (code-server ${NEWER_CODE_SERVER_VERSION}), with the MCP server-definition API`,
+    logDir: join(RESULTS_DIR, 'vscode-1.103'),
+    resultsCopy: join(RESULTS_DIR, 'vscode-1.103-results.json'),
+    env: { FEDERATION_TEST_PASS: 'vscode-1.103' },
+    editor: { version: NEWER_CODE_SERVER_VERSION },
+  },
 };
 /** The extension the installed pass's tests ride on: a manifest and nothing else, so ours is the installed one. */
 const DRIVER = join(ROOT, 'test', 'harness', 'driver');
 const chosen = opts.pass === 'all' ? Object.keys(PASSES) : [opts.pass];
-if (!chosen.every((p) => p in PASSES)) { console.error(`bad --pass ${opts.pass}: all, trusted or untrusted`); process.exit(2); }
+if (!chosen.every((p) => p in PASSES)) { console.error(`bad --pass ${opts.pass}: all, ${Object.keys(PASSES).join(', ')}`); process.exit(2); }
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;

@@ -68,6 +68,15 @@ describe('The MCP server with the editor', function () {
     }
   });
 
+  it('offers the persona servers to the editor exactly where its MCP API is stable (1.101+), else none', async () => {
+    const a = await api();
+    const [major = 0, minor = 0] = vscode.version.split('.').map(Number);
+    const stable = major > 1 || minor >= 101;
+    assert.strictEqual(a.mcpServerDefinitionsRegistered(), stable, `VS Code ${vscode.version}`);
+    // Where the editor took none (1.100: a proposed API), the client config files are the way (the test below).
+    if (!stable) assert.strictEqual(await a.mcpServerDefinitions(), undefined);
+  });
+
   it('an unknown agent preset is refused with the presets there are', async () => {
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('agentFederation.openPersonaTerminal', { persona: 'research', agent: 'nope' })), /No agent preset "nope" \(presets: claude-code, codex/);
   });

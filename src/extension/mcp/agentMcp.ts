@@ -13,6 +13,15 @@ import { operatorLevel } from '../settings';
 
 export const MCP_PROVIDER_ID = 'agentFederation.personas';
 
+/** A server definition as the extension offers it to the editor: one per registered persona. */
+export interface McpServerDefinitionInfo {
+  readonly label: string;
+  readonly persona: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
 /** The MCP API of VS Code 1.101+, declared here: the engines floor (1.90) has no types for it. */
 interface McpApi {
   lm?: { registerMcpServerDefinitionProvider?(id: string, provider: unknown): vscode.Disposable };
@@ -22,6 +31,9 @@ interface McpApi {
 export class AgentMcp extends Disposable {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   private personas = '';
+  /** The definitions as last handed to the editor, and an event for each hand-over. */
+  private provided: McpServerDefinitionInfo[] | undefined;
+  private readonly didProvide = this._register(new vscode.EventEmitter<void>());
   /** True when the editor took our server definitions (its MCP API is there). */
   readonly registered: boolean;
 
@@ -48,11 +60,16 @@ export class AgentMcp extends Disposable {
       this._register(
         register.call(api.lm, MCP_PROVIDER_ID, {
           onDidChangeMcpServerDefinitions: this.changed.event,
-          provideMcpServerDefinitions: async () =>
-            (await this.personaIds()).map((id) => {
-              const l = this.launch(id);
-              return new Definition(`Agent Federation: ${id}`, l.command, l.args, l.env ?? {}, '1');
-            }),
+          provideMcpServerDefinitions: async () => {
+            const definitions = await this.personaDefinitions();
+            // The editor forwards what this returns to its MCP registry in the turn the promise settles: record the
+            // hand-over after that, so a caller of definitions() finds the servers in the editor.
+            setImmediate(() => {
+              this.provided = definitions;
+              this.didProvide.fire();
+            });
+            return definitions.map((d) => new Definition(d.label, d.command, [...d.args], { ...d.env }, '1'));
+          },
         }),
       );
     } catch {
@@ -69,6 +86,30 @@ export class AgentMcp extends Disposable {
       }),
     );
     return true;
+  }
+
+  /**
+   * The definitions as last handed to the editor (it asks on its own soon after registration, and again on each
+   * change): waits for the first hand-over. Undefined where the editor took none.
+   */
+  async definitions(): Promise<McpServerDefinitionInfo[] | undefined> {
+    if (!this.registered) return undefined;
+    if (!this.provided) {
+      await new Promise<void>((resolve) => {
+        const sub = this.didProvide.event(() => {
+          sub.dispose();
+          resolve();
+        });
+      });
+    }
+    return this.provided;
+  }
+
+  private async personaDefinitions(): Promise<McpServerDefinitionInfo[]> {
+    return (await this.personaIds()).map((persona) => {
+      const l = this.launch(persona);
+      return { label: `Agent Federation: ${persona}`, persona, command: l.command, args: l.args, env: l.env ?? {} };
+    });
   }
 
   private async personaIds(): Promise<string[]> {
