@@ -13,6 +13,8 @@ export type ErrorReason =
   | 'skill-scope'
   | 'not-assignee'
   | 'invalid-transition'
+  /** A claim of a task whose dependencies are not all done. details: task, blockers ({ task, status }[]). */
+  | 'blocked'
   | 'unavailable'
   | 'resource-locked'
   | 'not-lock-holder'

@@ -3,7 +3,7 @@
 // package build --consumer parallel-terminal`.
 import * as path from 'node:path';
 import { FederationError } from '../core/errors';
-import type { Federation } from '../core/federation';
+import { isReady, statusIndex, type Federation } from '../core/federation';
 import type { Task } from '../core/federation/state/schemas';
 import { buildPackage, type OperatorLevel } from '../core/packages';
 import type { FileSystem } from '../core/ports';
@@ -30,14 +30,16 @@ export interface ResourceEntry {
 
 const OPEN = new Set(['claimed', 'in_progress', 'handed_off']);
 
-/** This persona's tasks: those assigned to it and still open, then the queued ones it has the skills for. */
+/** This persona's tasks: those assigned to it and still open, then the ready queued ones it has the skills for. */
 export async function personaTasks(ctx: ResourceContext): Promise<{ assigned: Task[]; claimable: Task[] }> {
   const [tasks, personas] = await Promise.all([ctx.fed.listTasks(), ctx.fed.listPersonas()]);
   const me = personas.find((p) => p.id === ctx.persona);
   const skills = new Set(me?.skills ?? []);
+  const index = statusIndex(tasks);
   return {
     assigned: tasks.filter((t) => t.assignee === ctx.persona && OPEN.has(t.status)),
-    claimable: tasks.filter((t) => t.status === 'queued' && t.skills.every((s) => skills.has(s))),
+    // A blocked task is not claimable: claim_task would refuse it (blocked).
+    claimable: tasks.filter((t) => t.status === 'queued' && t.skills.every((s) => skills.has(s)) && isReady(t, index)),
   };
 }
 

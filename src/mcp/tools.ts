@@ -46,7 +46,10 @@ const text = (max: number) => z.string().check(z.maxLength(max));
 
 /** What an agent needs of a task: no history (get_task gives that). */
 function brief(t: Task): Record<string, unknown> {
-  return { id: t.id, title: t.title, status: t.status, priority: t.priority, skills: t.skills, assignee: t.assignee, description: t.description, ...(t.handoff ? { handoff: t.handoff } : {}) };
+  return {
+    id: t.id, title: t.title, status: t.status, priority: t.priority, skills: t.skills, dependsOn: t.dependsOn ?? [], assignee: t.assignee, description: t.description,
+    ...(t.handoff ? { handoff: t.handoff } : {}),
+  };
 }
 
 function line(t: Task): string {
@@ -139,7 +142,7 @@ export const TOOLS: ToolDef[] = [
   {
     name: 'claim_next_task',
     title: 'Claim the next task',
-    description: 'Claims the highest-priority queued task this persona has the skills for (or one handed off to it). Says why when there is none.',
+    description: 'Claims the highest-priority ready queued task (every task it depends on done) this persona has the skills for, or one handed off to it. Says why when there is none.',
     readOnly: false,
     input: {},
     async run({ fed, persona, changed }) {
@@ -153,7 +156,7 @@ export const TOOLS: ToolDef[] = [
   {
     name: 'claim_task',
     title: 'Claim a task',
-    description: 'Claims one named task (it must be queued, or handed off to this persona, and within its skills).',
+    description: 'Claims one named task (it must be queued with every dependency done, or handed off to this persona, and within its skills).',
     readOnly: false,
     input: { task: taskId },
     async run({ fed, persona, changed }, args) {
@@ -268,13 +271,14 @@ export const TOOLS: ToolDef[] = [
   {
     name: 'add_task',
     title: 'Add a task',
-    description: 'Adds a follow-up task to the queue (created by this persona).',
+    description: 'Adds a follow-up task to the queue (created by this persona). dependsOn: ids of tasks it waits for; it can be claimed only once each is done.',
     readOnly: false,
     input: {
       title: z.string().check(z.minLength(1), z.maxLength(200)),
       description: z.optional(text(8000)),
       priority: z.optional(z.int().check(z.gte(1), z.lte(9))),
       skills: z.optional(z.array(z.string())),
+      dependsOn: z.optional(z.array(taskId)),
     },
     async run({ fed, persona, changed }, args) {
       const task = await fed.addTask({
@@ -283,6 +287,7 @@ export const TOOLS: ToolDef[] = [
         ...(args['description'] !== undefined ? { description: args['description'] as string } : {}),
         ...(args['priority'] !== undefined ? { priority: args['priority'] as number } : {}),
         ...(args['skills'] !== undefined ? { skills: args['skills'] as string[] } : {}),
+        ...(args['dependsOn'] !== undefined ? { dependsOn: args['dependsOn'] as string[] } : {}),
       });
       changed();
       return { text: `Added ${line(task)}`, data: { task: brief(task) } };

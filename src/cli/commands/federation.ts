@@ -1,6 +1,6 @@
 // `federation init | persona | task | lock | artifact`: the shared-state commands, over the same core as the extension.
 import { FederationError } from '../../core/errors';
-import { Federation, RouteResult, effectiveStatus } from '../../core/federation';
+import { Federation, RouteResult, StatusIndex, blockersOf, describeBlockers, effectiveStatus, statusIndex } from '../../core/federation';
 import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/federation/state/schemas';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
@@ -15,10 +15,18 @@ async function requireInitialized(fed: Federation): Promise<void> {
   if (!(await fed.isInitialized())) throw new FederationError('not-initialized', `No federation in ${fed.root}: run "federation init" first.`, { root: fed.root });
 }
 
-function taskLine(t: Task): string {
+/** One task on one line; with the queue's status index, a queued task that waits says for what. */
+function taskLine(t: Task, index?: StatusIndex): string {
   const who = t.assignee ? ` @${t.assignee}` : '';
   const skills = t.skills.length ? ` [${t.skills.join(',')}]` : '';
-  return printable(`${t.id.padEnd(6)} P${t.priority} ${t.status.padEnd(11)} ${t.title}${skills}${who}`, { oneLine: true });
+  const blockers = index && t.status === 'queued' ? blockersOf(t, index) : [];
+  const waits = blockers.length ? ` (blocked by ${describeBlockers(blockers)})` : t.dependsOn?.length ? ` (after ${t.dependsOn.join(',')})` : '';
+  return printable(`${t.id.padEnd(6)} P${t.priority} ${t.status.padEnd(11)} ${t.title}${skills}${who}${waits}`, { oneLine: true });
+}
+
+/** A task as --json shows it: dependsOn always present, so scripts need not tell "none" from "absent". */
+function taskJson(t: Task): Task & { dependsOn: string[] } {
+  return { ...t, dependsOn: t.dependsOn ?? [] };
 }
 
 function lockLine(l: ResourceLock & { expired: boolean }): string {
@@ -73,7 +81,11 @@ export const personaCommand: CliCommand = defineCommand(
 export const taskCommand: CliCommand = defineCommand(
   'task',
   {
-    add: { usage: 'TITLE [--priority N] [--skills a,b] [--description TEXT] [--by WHO]', words: ['TITLE...'], flags: { priority: 'value', skills: 'list', description: 'value', by: 'value' } },
+    add: {
+      usage: 'TITLE [--priority N] [--skills a,b] [--depends-on T3,T4] [--description TEXT] [--by WHO]',
+      words: ['TITLE...'],
+      flags: { priority: 'value', skills: 'list', 'depends-on': 'list', description: 'value', by: 'value' },
+    },
     list: { usage: `[--status ${TASK_STATUSES.join('|')}]`, flags: { status: TASK_STATUSES } },
     claim: { usage: '--persona ID', flags: { persona: 'value' } },
     start: { usage: 'ID --persona ID', words: ['ID'], flags: { persona: 'value' } },
@@ -81,6 +93,8 @@ export const taskCommand: CliCommand = defineCommand(
     fail: { usage: 'ID --persona ID --reason TEXT [--usage …]', words: ['ID'], flags: { persona: 'value', reason: 'value', usage: 'value' } },
     cancel: { usage: 'ID [--by WHO] [--reason TEXT]', words: ['ID'], flags: { by: 'value', reason: 'value' } },
     requeue: { usage: 'ID [--by WHO] [--note TEXT]', words: ['ID'], flags: { by: 'value', note: 'value' } },
+    // Replaces the task's dependencies; --on '' removes them all.
+    depend: { usage: 'ID --on T3,T4 [--by WHO]', words: ['ID'], flags: { on: 'list', by: 'value' } },
     handoff: {
       usage: 'ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
       words: ['ID'],
@@ -91,7 +105,7 @@ export const taskCommand: CliCommand = defineCommand(
     const fed = open(ctx);
     const sub = positional(args, 0, 'a task subcommand');
     const one = (task: Task) => {
-      ctx.print({ task }, () => taskLine(task));
+      ctx.print({ task: taskJson(task) }, () => taskLine(task));
       return EXIT.ok;
     };
     switch (sub) {
@@ -102,6 +116,7 @@ export const taskCommand: CliCommand = defineCommand(
             title: args.positionals.slice(1).join(' ') || positional(args, 1, 'task title'),
             priority: intFlag(args, 'priority') ?? 3,
             skills: listFlag(args, 'skills'),
+            dependsOn: listFlag(args, 'depends-on'),
             by: stringFlag(args, 'by') ?? 'cli',
             ...(description !== undefined ? { description } : {}),
           }),
@@ -110,8 +125,15 @@ export const taskCommand: CliCommand = defineCommand(
       case 'list': {
         await requireInitialized(fed);
         const status = choiceFlag(args, 'status', TASK_STATUSES);
-        const tasks = (await fed.listTasks()).filter((t) => !status || t.status === status);
-        ctx.print({ tasks }, () => tasks.map(taskLine).join('\n') || 'The queue is empty.');
+        const all = await fed.listTasks();
+        // One index for the whole list: a blocked task's blockers are lookups, not scans of the queue.
+        const index = statusIndex(all);
+        const tasks = all.filter((t) => !status || t.status === status);
+        const json = tasks.map((t) => {
+          const blockers = t.status === 'queued' ? blockersOf(t, index) : [];
+          return blockers.length ? { ...taskJson(t), blockedBy: blockers } : taskJson(t);
+        });
+        ctx.print({ tasks: json }, () => tasks.map((t) => taskLine(t, index)).join('\n') || 'The queue is empty.');
         return EXIT.ok;
       }
       case 'claim': {
@@ -132,6 +154,9 @@ export const taskCommand: CliCommand = defineCommand(
         return one(await fed.cancelTask(positional(args, 1, 'task id'), stringFlag(args, 'by') ?? 'cli', stringFlag(args, 'reason')));
       case 'requeue':
         return one(await fed.requeueTask(positional(args, 1, 'task id'), stringFlag(args, 'by') ?? 'cli', stringFlag(args, 'note')));
+      case 'depend':
+        stringFlag(args, 'on', true);
+        return one(await fed.setDependencies(positional(args, 1, 'task id'), listFlag(args, 'on'), stringFlag(args, 'by') ?? 'cli'));
       case 'handoff': {
         const context = stringFlag(args, 'context');
         const result = await fed.handoff(positional(args, 1, 'task id'), {
@@ -142,7 +167,7 @@ export const taskCommand: CliCommand = defineCommand(
           nextSteps: listFlagRaw(args, 'next'),
           files: listFlag(args, 'files'),
         });
-        ctx.print(result, () => `${taskLine(result.task)}\nHandoff written to .federation/${result.document}`);
+        ctx.print({ ...result, task: taskJson(result.task) }, () => `${taskLine(result.task)}\nHandoff written to .federation/${result.document}`);
         return EXIT.ok;
       }
       default:

@@ -12,7 +12,7 @@ import { initFederation } from './init';
 import { LockProblem, ReleasedLock, acquireLock, inspectLocks, isExpired, releaseLock, renewLocks } from './locks';
 import { heartbeat, listPersonas, registerPersona } from './personas';
 import { RouteResult, routeArtifact } from './routing';
-import { ClaimResult, NewTask, addTask, cancelTask, changeAssigned, claimNext, claimTask, completeTask, failTask, listTasks, requeueTask } from './tasks';
+import { ClaimResult, NewTask, addTask, cancelTask, changeAssigned, claimNext, claimTask, completeTask, failTask, listTasks, requeueTask, setDependencies } from './tasks';
 import { Clock, FileSystem, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
 import { ConfigFile, Persona, PersonaCalendar, ResourceLock, Task, Usage } from './state/schemas';
 import { FederationStore } from './state/store';
@@ -20,6 +20,8 @@ import { FederationStore } from './state/store';
 // What the seams export for the front ends, as before the split (importers go through core/federation/index.ts).
 export { HEARTBEAT_REFRESH_MS, effectiveStatus, hasSkills } from './personas';
 export { compareForClaim } from './tasks';
+export { blockersOf, describeBlockers, isReady, statusIndex } from './dependencies';
+export type { Blocker, StatusIndex } from './dependencies';
 export type { ClaimResult, NewTask } from './tasks';
 export { RESOURCE_PATTERN } from './locks';
 export type { LockProblem, ReleasedLock } from './locks';
@@ -129,6 +131,14 @@ export class Federation {
   /** Puts a failed or cancelled task back in the queue, unassigned (its history is kept). */
   requeueTask(taskId: string, by: string, note?: string): Promise<Task> {
     return requeueTask(this.ctx, taskId, by, note);
+  }
+
+  /**
+   * Replaces what a task waits for (an empty list removes every edge). Unknown ids and cycles are refused with
+   * invalid-input (details.unknown, details.cycle) and nothing changes.
+   */
+  setDependencies(taskId: string, dependsOn: string[], by: string): Promise<Task> {
+    return setDependencies(this.ctx, taskId, dependsOn, by);
   }
 
   // ---- handoffs (handoff.ts) ------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 // The task queue, the source of truth for who does what: adding, claiming (a handoff to the persona first, then
-// the most urgent task in its skills) and moving a task along its status chain (taskTransitions.ts).
+// the most urgent ready task in its skills) and moving a task along its status chain (taskTransitions.ts).
+// Dependencies (dependencies.ts) decide which queued tasks are ready.
 import { FederationError } from '../errors';
 import { isAvailable } from './calendar';
 import { FederationContext, requirePersona, requireTask } from './context';
+import { blockedError, blockersOf, checkDependencies, describeBlockers, isReady, statusIndex } from './dependencies';
 import { acknowledgeHandoff } from './handoff';
 import { hasSkills, normalizeSkills, requireScope, touchPersona } from './personas';
 import type { Transaction } from './state/backend';
@@ -14,6 +16,8 @@ export interface NewTask {
   description?: string;
   priority?: number;
   skills?: string[];
+  /** Tasks this one waits for (ids); each must exist, and no cycle may follow. */
+  dependsOn?: string[];
   by?: string;
 }
 
@@ -45,12 +49,16 @@ export async function addTask(ctx: FederationContext, input: NewTask): Promise<T
     const queue = await tx.get('queue');
     const now = ctx.clock.now().toISOString();
     const by = input.by ?? 'cli';
+    const id = `T${queue.nextId}`;
+    // A new task has no dependents yet, so only unknown ids (and itself) can be wrong; the check is the same.
+    const dependsOn = input.dependsOn?.length ? checkDependencies(queue.tasks, id, input.dependsOn) : [];
     const task: Task = {
-      id: `T${queue.nextId}`,
+      id,
       title,
       description: input.description ?? '',
       priority,
       skills,
+      ...(dependsOn.length ? { dependsOn } : {}),
       status: 'queued',
       assignee: null,
       createdAt: now,
@@ -79,18 +87,32 @@ export async function claimNext(ctx: FederationContext, personaId: string): Prom
     const handedToMe = queue.tasks
       .filter((t) => t.status === 'handed_off' && t.assignee === personaId && hasSkills(persona, t))
       .sort(compareForClaim);
-    const candidates = handedToMe.length
-      ? handedToMe
-      : queue.tasks.filter((t) => t.status === 'queued' && hasSkills(persona, t)).sort(compareForClaim);
-    const task = candidates[0];
+    // A handoff continues work already claimed; a queued task must also be ready (its dependencies done).
+    const index = statusIndex(queue.tasks);
+    let blocked: Task | undefined;
+    let task = handedToMe[0];
+    if (!task) {
+      for (const t of queue.tasks) {
+        if (t.status !== 'queued' || !hasSkills(persona, t)) continue;
+        if (!isReady(t, index)) {
+          if (!blocked || compareForClaim(t, blocked) < 0) blocked = t;
+        } else if (!task || compareForClaim(t, task) < 0) task = t;
+      }
+    }
     if (!task) {
       const queued = queue.tasks.filter((t) => t.status === 'queued').length;
-      return {
-        task: null,
-        explanation: queued
-          ? `No queued task is within ${personaId}'s skills (${persona.skills.join(', ') || 'none'}); ${queued} queued task${queued > 1 ? 's need' : ' needs'} other skills.`
-          : 'The queue has no queued tasks.',
-      };
+      let explanation: string;
+      if (blocked) {
+        const waiting = queue.tasks.filter((t) => t.status === 'queued' && hasSkills(persona, t)).length;
+        explanation =
+          `Every queued task within ${personaId}'s skills waits for another (${waiting} blocked); ` +
+          `the most urgent, ${blocked.id} (P${blocked.priority}), is blocked by ${describeBlockers(blockersOf(blocked, index))}.`;
+      } else if (queued) {
+        explanation = `No queued task is within ${personaId}'s skills (${persona.skills.join(', ') || 'none'}); ${queued} queued task${queued > 1 ? 's need' : ' needs'} other skills.`;
+      } else {
+        explanation = 'The queue has no queued tasks.';
+      }
+      return { task: null, explanation };
     }
     await applyClaim(tx, task, persona, now);
     tx.set('queue', queue);
@@ -112,6 +134,10 @@ export async function claimTask(ctx: FederationContext, taskId: string, personaI
     const mine = task.status === 'handed_off' && task.assignee === personaId;
     if (!canTransition('claim', task.status) || (task.status === 'handed_off' && !mine)) {
       throw transitionError(task, 'claimed');
+    }
+    if (task.status === 'queued') {
+      const blockers = blockersOf(task, statusIndex(queue.tasks));
+      if (blockers.length) throw blockedError(task, blockers);
     }
     const calendar = (await tx.get('calendar')).calendars[personaId];
     if (!isAvailable(calendar, now)) {
@@ -226,6 +252,29 @@ export async function requeueTask(ctx: FederationContext, taskId: string, by: st
     task.assignee = null;
     delete task.failureReason;
     delete task.handoff;
+    tx.set('queue', queue);
+    return task;
+  });
+}
+
+/**
+ * Replaces the dependencies of a task that is not done yet (an empty list removes them all). The new edges are
+ * checked as addTask checks them: unknown ids and cycles are refused and nothing changes.
+ */
+export async function setDependencies(ctx: FederationContext, taskId: string, dependsOn: string[], by: string): Promise<Task> {
+  return ctx.store.transaction(async (tx) => {
+    const queue = await tx.get('queue');
+    const task = requireTask(queue.tasks, taskId);
+    if (task.status === 'done') {
+      throw new FederationError('invalid-transition', `${taskId} is done; its dependencies no longer matter.`, { task: taskId, status: task.status });
+    }
+    const ids = checkDependencies(queue.tasks, taskId, dependsOn);
+    const before = task.dependsOn ?? [];
+    if (ids.length) task.dependsOn = ids;
+    else delete task.dependsOn;
+    const at = ctx.clock.now().toISOString();
+    record(task, by, 'dependencies', task.status, at, ids.length ? `depends on ${ids.join(', ')}` : `no dependencies (was ${before.join(', ') || 'none'})`);
+    task.updatedAt = at;
     tx.set('queue', queue);
     return task;
   });

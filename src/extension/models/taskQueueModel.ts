@@ -1,4 +1,6 @@
 // The Task Queue tree as plain data: tasks grouped by status in working order, most urgent first in each group.
+// A queued task whose dependencies are not all done shows as blocked, naming what it waits for.
+import { Blocker, StatusIndex, blockersOf, describeBlockers, statusIndex } from '../../core/federation/dependencies';
 import { FederationSnapshot } from '../../core/federation/snapshot';
 import { TASK_STATUSES, Task, TaskStatus } from '../../core/federation/state/schemas';
 import { ErrorNode, IconSpec, errorNode } from './personasModel';
@@ -52,6 +54,9 @@ const STATUS_ICON: Record<TaskStatus, IconSpec> = {
   cancelled: { id: 'circle-slash', color: 'disabledForeground' },
 };
 
+/** A queued task that waits for others: not claimable until they are done. */
+const BLOCKED_ICON: IconSpec = { id: 'debug-pause', color: 'charts.orange' };
+
 /** Priority 1 is most urgent; shown as a flame for 1, otherwise as text. */
 function priorityIcon(t: Task): IconSpec {
   if (t.status === 'queued' && t.priority === 1) return { id: 'flame', color: 'charts.red' };
@@ -69,8 +74,11 @@ function usageLine(u: NonNullable<Task['usage']>[number]): string {
   return `Attempt ${u.attempt} (${u.by}, ${u.outcome}): ${parts.join(' · ')}`;
 }
 
-export function taskNode(t: Task): TaskNode {
-  const desc = [`P${t.priority}`, t.assignee ? `@${t.assignee}` : '', t.skills.length ? t.skills.join(', ') : ''].filter(Boolean).join(' · ');
+/** One task; with the queue's status index (buildTaskTree makes it once), a queued task shows what blocks it. */
+export function taskNode(t: Task, index?: StatusIndex): TaskNode {
+  const blockers: Blocker[] = index && t.status === 'queued' ? blockersOf(t, index) : [];
+  const blocked = blockers.length ? `blocked by ${blockers.map((b) => b.task).join(', ')}` : '';
+  const desc = [blocked, `P${t.priority}`, t.assignee ? `@${t.assignee}` : '', t.skills.length ? t.skills.join(', ') : ''].filter(Boolean).join(' · ');
   const handoff = t.handoff
     ? `\nHandoff: ${t.handoff.from} → ${t.handoff.to} (${t.handoff.acknowledgedAt ? `acknowledged ${t.handoff.acknowledgedAt}` : 'not yet acknowledged'})`
     : '';
@@ -83,12 +91,14 @@ export function taskNode(t: Task): TaskNode {
     tooltip:
       `${t.id}: ${t.title}\nStatus: ${t.status}\nPriority: ${t.priority}\nSkills: ${t.skills.join(', ') || 'any'}\n` +
       `Assignee: ${t.assignee ?? 'nobody'}\nUpdated: ${t.updatedAt}` +
+      (t.dependsOn?.length ? `\nDepends on: ${t.dependsOn.join(', ')}` : '') +
+      (blockers.length ? `\nBlocked by: ${describeBlockers(blockers)} (claimable once each is done)` : '') +
       (t.failureReason ? `\nFailure: ${t.failureReason}` : '') +
       handoff +
       (t.usage?.length ? `\n${t.usage.map(usageLine).join('\n')}` : '') +
       (t.description ? `\n\n${t.description}` : ''),
-    contextValue: `task:${t.status}${t.handoff ? ':handoff' : ''}`,
-    icon: priorityIcon(t),
+    contextValue: `task:${t.status}${blockers.length ? ':blocked' : ''}${t.handoff ? ':handoff' : ''}`,
+    icon: blockers.length ? BLOCKED_ICON : priorityIcon(t),
     ...(t.handoff ? { handoffDocument: t.handoff.document } : {}),
     children: [],
   };
@@ -98,6 +108,8 @@ export function buildTaskTree(snapshot: FederationSnapshot): TaskTreeNode[] {
   if (!snapshot.queue.ok) return [errorNode('queue', snapshot.queue.error)];
   const buckets = new Map<TaskStatus, Task[]>(TASK_STATUSES.map((s) => [s, []]));
   for (const t of snapshot.queue.value.tasks) buckets.get(t.status)!.push(t);
+  // Once per build: each task's blockers are then lookups (the tree holds 10,000 tasks within its budget).
+  const index = statusIndex(snapshot.queue.value.tasks);
   const groups: GroupNode[] = [];
   for (const status of GROUP_ORDER) {
     const tasks = buckets.get(status)!;
@@ -114,7 +126,7 @@ export function buildTaskTree(snapshot: FederationSnapshot): TaskTreeNode[] {
       expanded: status !== 'done' && status !== 'cancelled',
       contextValue: `group:${status}`,
       icon: STATUS_ICON[status],
-      children: keyed.map((k) => taskNode(k.t)),
+      children: keyed.map((k) => taskNode(k.t, index)),
     });
   }
   return groups;

@@ -40,6 +40,7 @@ const CASES: Record<string, Case> = {
   'task fail': { argv: ['task', 'fail', 'T99', '--persona', 'p', '--reason', 'r'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'task cancel': { argv: ['task', 'cancel', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'task requeue': { argv: ['task', 'requeue', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  'task depend': { argv: ['task', 'depend', 'T99', '--on', 'T1'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'task handoff': { argv: ['task', 'handoff', 'T99', '--from', 'p', '--to', 'q'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'lock acquire': { argv: ['lock', 'acquire', 'db', '--persona', 'p', '--task', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'lock release': { argv: ['lock', 'release', 'db', '--persona', 'p'], when: { 'no-root': 'not-initialized', 'unknown-id': 'not-found' } },

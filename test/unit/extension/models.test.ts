@@ -53,6 +53,27 @@ describe('Task Queue model', () => {
     assert.match(node.tooltip, /not yet acknowledged/);
   });
 
+  it('shows a queued task whose dependencies are not done as blocked, naming its blockers; a ready one as before', () => {
+    const tree = buildTaskTree(snapshotOf([
+      task(1, { status: 'done' }),
+      task(2, { status: 'failed', assignee: 'a' }),
+      task(3),
+      task(4, { dependsOn: ['T1'] }),
+      task(5, { dependsOn: ['T1', 'T2', 'T3'], priority: 1 }),
+    ])) as GroupNode[];
+    const queued = tree.find((g) => g.status === 'queued')!.children;
+    const [blocked, plain, ready] = [queued.find((n) => n.taskId === 'T5')!, queued.find((n) => n.taskId === 'T3')!, queued.find((n) => n.taskId === 'T4')!];
+    assert.match(blocked.description, /^T5 · blocked by T2, T3 · P1/);
+    assert.match(blocked.tooltip, /Depends on: T1, T2, T3\nBlocked by: T2 \(failed\), T3 \(queued\)/);
+    assert.equal(blocked.contextValue, 'task:queued:blocked');
+    assert.notDeepEqual(blocked.icon, plain.icon, 'a distinct icon');
+    assert.doesNotMatch(ready.description, /blocked/, 'its only dependency is done');
+    assert.equal(ready.contextValue, 'task:queued');
+    assert.deepEqual(ready.icon, plain.icon);
+    assert.match(ready.tooltip, /Depends on: T1/);
+    assert.doesNotMatch(ready.tooltip, /Blocked by/);
+  });
+
   it('shows an unreadable queue as one error item naming the file', () => {
     const snap = snapshotOf([]);
     snap.queue = { ok: false, error: { reason: 'state-corrupt', message: '/w/.federation/queue.json: not valid JSON', file: '/w/.federation/queue.json' } };

@@ -138,6 +138,28 @@ describe('federation mcp (the MCP server, as shipped)', function () {
     assert.equal((await s.call('whoami')).isError, false, 'the server still answers');
   });
 
+  it('add_task takes dependsOn; a blocked task is refused by claim_task (blocked), passed over by claim_next_task, not claimable', async () => {
+    const s = await open('--persona', 'research');
+    // T1 (P5) and T3 (P1) are research's; the new task waits for T1.
+    const added = await s.call('add_task', { title: 'Summarise the survey', skills: ['research'], priority: 1, dependsOn: ['T1'] });
+    assert.equal(added.isError, false, added.text);
+    assert.deepEqual((added.data['task'] as { id: string; dependsOn: string[] }).dependsOn, ['T1']);
+    const before = JSON.stringify(await queue());
+    const refused = await s.call('claim_task', { task: 'T4' });
+    assert.equal(refused.isError, true, refused.text);
+    const error = refused.data['error'] as { reason: string; details: { blockers: unknown } };
+    assert.equal(error.reason, 'blocked');
+    assert.deepEqual(error.details.blockers, [{ task: 'T1', status: 'queued' }]);
+    assert.match(refused.text, /T4 is blocked by T1 \(queued\)/);
+    assert.equal(JSON.stringify(await queue()), before, 'the refusal changed the queue');
+    const resource = JSON.parse(((await s.client.readResource({ uri: 'federation://tasks' })).contents[0] as { text: string }).text) as { claimable: { id: string }[] };
+    assert.deepEqual(resource.claimable.map((t) => t.id).sort(), ['T1', 'T3']);
+    assert.equal(((await s.call('claim_next_task')).data['task'] as { id: string }).id, 'T3');
+    const unknown = await s.call('add_task', { title: 'Waits for nothing real', dependsOn: ['T77'] });
+    assert.equal(unknown.isError, true);
+    assert.equal((unknown.data['error'] as { reason: string }).reason, 'invalid-input');
+  });
+
   it('a corrupt state file is a tool error naming the file; the server keeps serving and the file is not overwritten', async () => {
     const s = await open('--persona', 'research');
     const file = path.join(tmp.path, '.federation', 'queue.json');

@@ -44,7 +44,7 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TaskEventSchema = z.strictObject({
   at: isoDate,
   by: z.string(),
-  action: z.enum(['created', 'claimed', 'started', 'completed', 'failed', 'handed_off', 'acknowledged', 'cancelled', 'requeued']),
+  action: z.enum(['created', 'claimed', 'started', 'completed', 'failed', 'handed_off', 'acknowledged', 'cancelled', 'requeued', 'dependencies']),
   from: z.nullable(z.enum(TASK_STATUSES)),
   to: z.enum(TASK_STATUSES),
   note: z.optional(z.string()),
@@ -71,12 +71,16 @@ export const UsageRecordSchema = z.strictObject({
 });
 export type UsageRecord = z.infer<typeof UsageRecordSchema>;
 
+const taskId = z.string().check(z.regex(/^T\d+$/, 'a task id like T12'));
+
 export const TaskSchema = z.strictObject({
-  id: z.string().check(z.regex(/^T\d+$/, 'a task id like T12')),
+  id: taskId,
   title: z.string().check(z.minLength(1), z.maxLength(200)),
   description: z._default(z.string(), ''),
   priority: z.int().check(z.gte(1), z.lte(9)),
   skills: z.array(skill),
+  /** Tasks this one waits for: it is ready only when each is done (dependencies.ts). Absent: none. */
+  dependsOn: z.optional(z.array(taskId)),
   status: z.enum(TASK_STATUSES),
   assignee: z.nullable(id),
   createdAt: isoDate,
