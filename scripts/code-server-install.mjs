@@ -185,7 +185,14 @@ export async function installCodeServer({ force = false, quiet = false, version 
     npm_config_update_notifier: 'false' };
   // The build's Node first on PATH: npm (a `#!/usr/bin/env node` script), the lifecycle scripts and node-gyp then
   // run on it, and native modules are built for its ABI.
-  if (node !== process.execPath) env.PATH = `${dirname(node)}:${env.PATH ?? ''}`;
+  if (node !== process.execPath) {
+    // npm finds its global config beside the Node it runs on (PREFIX/etc/npmrc), so on the build's own Node it
+    // would miss this machine's (where a registry proxy's CA is set, e.g. cafile=… in /usr/etc/npmrc): every
+    // fetch then fails with SELF_SIGNED_CERT_IN_CHAIN and npm retries for minutes. Keep the machine's.
+    const globalconfig = spawnSync('npm', ['config', 'get', 'globalconfig'], { encoding: 'utf8', env: process.env }).stdout?.trim();
+    if (globalconfig && !env.npm_config_globalconfig) env.npm_config_globalconfig = globalconfig;
+    env.PATH = `${dirname(node)}:${env.PATH ?? ''}`;
+  }
   // node-gyp must not download Node's headers: use that Node's own when they are there.
   const headers = nodeRuntimeHeaders(node);
   if (headers && (!env.npm_config_nodedir || node !== process.execPath)) env.npm_config_nodedir = headers;
