@@ -19,12 +19,12 @@ export function root(): string {
   return folder.uri.fsPath;
 }
 
-/** Resolves with the first snapshot that satisfies `predicate`. */
-export function waitForState(a: FederationExtensionApi, predicate: (s: FederationSnapshot) => boolean, timeoutMs = 10_000): Promise<FederationSnapshot> {
+/** Resolves with the first snapshot that satisfies `predicate`; `what` names it in the timeout's message. */
+export function waitForState(a: FederationExtensionApi, predicate: (s: FederationSnapshot) => boolean, timeoutMs = 10_000, what = 'the expected state change'): Promise<FederationSnapshot> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
-      reject(new Error(`state did not change as expected within ${timeoutMs} ms`));
+      reject(new Error(`${what}: not within ${timeoutMs} ms`));
     }, timeoutMs);
     const sub = a.onDidChangeState((s) => {
       if (predicate(s)) {

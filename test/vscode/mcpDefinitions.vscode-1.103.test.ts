@@ -8,43 +8,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { FederationSnapshot } from '../../src/core/federation/snapshot';
-import type { FederationExtensionApi } from '../../src/extension/extension';
-
-const EXTENSION_ID = 'agent-federation.agent-federation';
-
-async function api(): Promise<FederationExtensionApi> {
-  const ext = vscode.extensions.getExtension<FederationExtensionApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension not found');
-  return ext.activate();
-}
-
-function root(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'no workspace folder');
-  return folder.uri.fsPath;
-}
+import { EXTENSION_ID, api, root, waitForState } from './editor';
 
 /** The personas registered in the workspace, read from disk (not through the extension). */
 function registeredPersonas(): string[] {
   const file = path.join(root(), '.federation', 'personas.json');
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { personas: { id: string }[] }).personas.map((p) => p.id);
-}
-
-function waitForState(a: FederationExtensionApi, predicate: (s: FederationSnapshot) => boolean, what: string, timeoutMs = 15_000): Promise<FederationSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`${what}: not within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const sub = a.onDidChangeState((s) => {
-      if (predicate(s)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
 }
 
 describe('MCP server definitions in VS Code 1.103', function () {
@@ -95,7 +64,7 @@ describe('MCP server definitions in VS Code 1.103', function () {
     const id = `${EXTENSION_ID}/${d.label}`;
     const since = new Date().toISOString();
     const beat = waitForState(a, (s) => s.personas.ok && (s.personas.value.personas.find((p) => p.id === 'devops')?.lastHeartbeat ?? '') > since,
-      `a heartbeat for devops after workbench.mcp.startServer ${JSON.stringify(id)}`);
+      15_000, `a heartbeat for devops after workbench.mcp.startServer ${JSON.stringify(id)}`);
     try {
       await vscode.commands.executeCommand('workbench.mcp.startServer', id, { autoTrustChanges: true });
       await beat;
