@@ -17,7 +17,7 @@ import type { Federation } from '../core/federation';
 import { PersonaPresence, requireRegisteredPersona } from '../core/federation/presence';
 import type { OperatorLevel } from '../core/packages';
 import type { Clock, FileSystem, Logger, Timers } from '../core/ports';
-import { listResources, readResource, type ResourceContext } from './resources';
+import { listResources, openHandoffs, readResource, type ResourceContext } from './resources';
 import { TOOLS, type ToolContext } from './tools';
 import { watchState } from './watch';
 
@@ -66,13 +66,16 @@ export async function startMcpServer(options: McpOptions, io: { input: Readable;
   const notify = async () => {
     if (!server.isConnected()) return;
     for (const uri of subscriptions) await server.server.sendResourceUpdated({ uri }).catch(() => {});
-    // The list changes when a handoff arrives or one is finished; tell clients only then.
-    const list = JSON.stringify((await listResources(resourceCtx).catch(() => [])).map((r) => r.uri));
+    // The list changes when a handoff arrives or one is finished; tell clients only then. (Only the handoffs are
+    // compared: building the bootstrap package on every state write, heartbeats included, would walk the workspace.)
+    const list = await handoffKey();
     if (list !== lastList) {
       if (lastList) server.sendResourceListChanged();
       lastList = list;
     }
   };
+
+  const handoffKey = async () => JSON.stringify((await openHandoffs(resourceCtx).catch(() => [])).map((h) => h.document));
 
   const toolCtx: ToolContext = {
     fed,
@@ -135,7 +138,7 @@ export async function startMcpServer(options: McpOptions, io: { input: Readable;
   io.input.once('end', () => void server.close().finally(finish));
   io.input.once('close', () => void server.close().finally(finish));
   await server.connect(transport);
-  lastList = JSON.stringify((await listResources(resourceCtx).catch(() => [])).map((r) => r.uri));
+  lastList = await handoffKey();
   await presence?.start();
   return {
     server,
