@@ -30,7 +30,7 @@ export interface CliOptions {
 
 let checked = false;
 /** Fails loudly when dist/cli.js is a development build: the e2e tests must run what ships. */
-function assertReleaseBuild(): void {
+export function assertReleaseBuild(): void {
   if (checked) return;
   const text = readFileSync(CLI, 'utf8');
   if (/\/\/# sourceMappingURL=/.test(text.slice(-300))) {

@@ -2,7 +2,7 @@
 // Code or VS Code start it from the entry `federation mcp install` writes.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CLI } from './cli';
+import { assertReleaseBuild, CLI } from './cli';
 
 export interface McpSession {
   client: Client;
@@ -21,6 +21,8 @@ export interface ToolResult {
 }
 
 export async function openMcp(root: string, args: string[], env: Record<string, string> = {}): Promise<McpSession> {
+  // What ships: dist/cli.js and dist/mcp.js as a release builds them, never a development build.
+  assertReleaseBuild();
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp', '--root', root, ...args],
