@@ -35,7 +35,13 @@ export type ErrorReason =
   /** A download (a GitHub artifact) larger than the limit we accept; it is not kept. details: limit, size when known. */
   | 'too-large'
   /** Something that would run code the workspace defines, refused in an untrusted (restricted mode) workspace. */
-  | 'untrusted-workspace';
+  | 'untrusted-workspace'
+  /** git refused or failed (worktrees, review, merge). details: command, code, stderr. */
+  | 'git-error'
+  /** A removal that would lose work: uncommitted changes or commits not merged. details: task, dirty, ahead. */
+  | 'unsaved-work'
+  /** A merge that would conflict; nothing was changed. details: task, files. */
+  | 'merge-conflict';
 
 // Each shipped bundle (dist/extension.js, dist/cli.js, dist/docker.js) carries its own copy of this class, so
 // `instanceof` fails for an error raised in another bundle. The brand is a registered symbol, the same in every

@@ -1,5 +1,6 @@
 // Task dependencies: a task may name others it waits for (`dependsOn`). An edge is checked when it is made
-// (unknown ids and cycles are refused), and a task is ready only when every task it depends on is done. Anything
+// (unknown ids and cycles are refused), and a task is ready only when every task it depends on is done — and, for a
+// task worked in its own worktree, merged (a done task with an unmerged branch is awaiting review). Anything
 // else blocks it, a failed or cancelled dependency included (fail closed), until that dependency is requeued and
 // done or the edge is removed.
 // The claim path asks about many tasks in one transaction, so it builds one StatusIndex of the queue first and
@@ -7,19 +8,28 @@
 import { FederationError } from '../errors';
 import type { Task, TaskStatus } from './state/schemas';
 
-/** A task's status by id, built once per transaction (or view build) from the queue. */
-export type StatusIndex = ReadonlyMap<string, TaskStatus>;
+/** What a dependency counts as: its status, except that a done task whose branch is not merged yet waits. */
+export type ReadinessStatus = TaskStatus | 'awaiting_review';
+
+/** A task's readiness status by id, built once per transaction (or view build) from the queue. */
+export type StatusIndex = ReadonlyMap<string, ReadinessStatus>;
+
+/** done, unless the task was worked in a worktree whose branch is neither merged nor had nothing to merge. */
+export function readinessOf(task: Task): ReadinessStatus {
+  if (task.status === 'done' && task.worktree && !task.worktree.mergedAt) return 'awaiting_review';
+  return task.status;
+}
 
 export function statusIndex(tasks: readonly Task[]): StatusIndex {
-  const index = new Map<string, TaskStatus>();
-  for (const t of tasks) index.set(t.id, t.status);
+  const index = new Map<string, ReadinessStatus>();
+  for (const t of tasks) index.set(t.id, readinessOf(t));
   return index;
 }
 
 /** One dependency that holds a task back, with the dependency's status (missing: no such task any more). */
 export interface Blocker {
   task: string;
-  status: TaskStatus | 'missing';
+  status: ReadinessStatus | 'missing';
 }
 
 /** The dependencies of `task` that are not done yet; empty when it is ready. */
@@ -48,7 +58,7 @@ export function describeBlockers(blockers: readonly Blocker[]): string {
 export function blockedError(task: Task, blockers: readonly Blocker[]): FederationError {
   return new FederationError(
     'blocked',
-    `${task.id} is blocked by ${describeBlockers(blockers)}: it can be claimed once ${blockers.length > 1 ? 'they are' : 'it is'} done (a failed or cancelled dependency must be requeued, or the dependency removed).`,
+    `${task.id} is blocked by ${describeBlockers(blockers)}: it can be claimed once ${blockers.length > 1 ? 'they are' : 'it is'} done (and merged, for a task in its own worktree; a failed or cancelled dependency must be requeued, or the dependency removed).`,
     { task: task.id, blockers },
   );
 }

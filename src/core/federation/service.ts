@@ -12,7 +12,11 @@ import { initFederation } from './init';
 import { LockProblem, ReleasedLock, acquireLock, inspectLocks, isExpired, releaseLock, renewLocks } from './locks';
 import { heartbeat, listPersonas, registerPersona } from './personas';
 import { RouteResult, routeArtifact } from './routing';
-import { ClaimResult, NewTask, addTask, cancelTask, changeAssigned, claimNext, claimTask, completeTask, failTask, listTasks, requeueTask, setDependencies } from './tasks';
+import { ClaimResult, NewTask, addTask, cancelTask, changeAssigned, claimNext, claimTask, completeTask, failTask, listTasks, peekClaim, peekNext, requeueTask, setDependencies } from './tasks';
+import { recordMerged, recordPullRequest, recordRemoved } from './worktreeState';
+import { isFederationError } from '../errors';
+import type { GitPort } from '../worktrees/git';
+import { WorktreeManager } from '../worktrees/manager';
 import { Clock, FileSystem, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
 import { ConfigFile, Persona, PersonaCalendar, ResourceLock, Task, Usage } from './state/schemas';
 import { FederationStore } from './state/store';
@@ -20,8 +24,9 @@ import { FederationStore } from './state/store';
 // What the seams export for the front ends, as before the split (importers go through core/federation/index.ts).
 export { HEARTBEAT_REFRESH_MS, effectiveStatus, hasSkills } from './personas';
 export { compareForClaim } from './tasks';
-export { blockersOf, describeBlockers, isReady, statusIndex } from './dependencies';
-export type { Blocker, StatusIndex } from './dependencies';
+export { blockersOf, describeBlockers, isReady, readinessOf, statusIndex } from './dependencies';
+export type { Blocker, ReadinessStatus, StatusIndex } from './dependencies';
+export { liveWorktree } from './worktreeState';
 export type { ClaimResult, NewTask } from './tasks';
 export { RESOURCE_PATTERN } from './locks';
 export type { LockProblem, ReleasedLock } from './locks';
@@ -33,15 +38,23 @@ export interface FederationOptions {
   clock?: Clock;
   logger?: Logger;
   identity?: ProcessIdentity;
+  /** git, for task worktrees (worktrees.enabled in config.yaml): nodeGit (src/node/git.ts) from the composition root. */
+  git?: GitPort;
 }
+
+/** How often a claim looks again when another persona took the task it had made a worktree for. */
+const CLAIM_RACE_RETRIES = 5;
 
 export class Federation {
   readonly store: FederationStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly ctx: FederationContext;
+  private readonly git: GitPort | undefined;
+  private manager: WorktreeManager | undefined;
 
   constructor(readonly root: string, options: FederationOptions) {
+    this.git = options.git;
     this.logger = options.logger ?? silentLogger;
     this.store = new FederationStore(root, { fs: options.fs, logger: this.logger });
     this.clock = options.clock ?? systemClock;
@@ -94,14 +107,58 @@ export class Federation {
     return addTask(this.ctx, input);
   }
 
-  /** Gives the persona the most urgent task it may take: a handoff addressed to it first, else a queued task in scope. */
-  claimNext(personaId: string): Promise<ClaimResult> {
-    return claimNext(this.ctx, personaId);
+  /**
+   * Gives the persona the most urgent task it may take: a handoff addressed to it first, else a queued task in
+   * scope. With worktrees on, the task's worktree is made first and recorded with the claim; when it cannot be
+   * made the claim fails with git's reason and nothing is claimed (never a fall-back to the main checkout).
+   */
+  async claimNext(personaId: string): Promise<ClaimResult> {
+    const config = await this.config();
+    if (!config.worktrees.enabled) return claimNext(this.ctx, personaId);
+    for (let i = 0; i < CLAIM_RACE_RETRIES; i++) {
+      const pick = await peekNext(this.ctx, personaId);
+      if (!pick.task) return pick;
+      try {
+        return { task: await this.claimWithWorktree(pick.task, personaId, config) };
+      } catch (e) {
+        // Another persona claimed it between the look and the claim: look again (the worktree made is that task's).
+        if (isFederationError(e) && (e.reason === 'invalid-transition' || e.reason === 'blocked')) continue;
+        throw e;
+      }
+    }
+    return { task: null, explanation: `Other personas claimed each task ${personaId} tried first; try again.` };
   }
 
-  /** Claims one given task (from the Task Queue view), with the same rules as claimNext. */
-  claimTask(taskId: string, personaId: string): Promise<Task> {
-    return claimTask(this.ctx, taskId, personaId);
+  /** Claims one given task (from the Task Queue view), with the same rules as claimNext (and its worktree). */
+  async claimTask(taskId: string, personaId: string): Promise<Task> {
+    const config = await this.config();
+    if (!config.worktrees.enabled) return claimTask(this.ctx, taskId, personaId);
+    return this.claimWithWorktree(await peekClaim(this.ctx, taskId, personaId), personaId, config);
+  }
+
+  private async claimWithWorktree(task: Task, personaId: string, config: ConfigFile): Promise<Task> {
+    const { worktree } = await this.worktrees().ensure(task, config.worktrees, this.clock.now());
+    return claimTask(this.ctx, task.id, personaId, { worktree, ports: config.worktrees.ports });
+  }
+
+  /** The git side of task worktrees (core/worktrees/manager.ts); needs the git port. */
+  worktrees(): WorktreeManager {
+    if (!this.git) throw new FederationError('unavailable', 'This front end was built without git, so it cannot make task worktrees.', {});
+    return (this.manager ??= new WorktreeManager({ root: this.root, git: this.git, fs: this.ctx.fs, logger: this.logger }));
+  }
+
+  /** Records a merge of the task's branch into its base (worktrees/review.ts did it); dependents become ready. */
+  recordMerged(taskId: string, branch: string, merge: { commit: string; by: string; note: string }): Promise<Task> {
+    return recordMerged(this.ctx, taskId, branch, merge);
+  }
+
+  recordPullRequest(taskId: string, branch: string, pr: { url: string; number: number; by: string }): Promise<Task> {
+    return recordPullRequest(this.ctx, taskId, branch, pr);
+  }
+
+  /** Records that the task's worktree and branch are gone; a done task whose changes were discarded fails. */
+  recordWorktreeRemoved(taskId: string, branch: string, removal: { by: string; discardedWork: boolean; note?: string }): Promise<Task> {
+    return recordRemoved(this.ctx, taskId, branch, removal);
   }
 
   startTask(taskId: string, personaId: string): Promise<Task> {

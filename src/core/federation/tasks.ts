@@ -8,7 +8,7 @@ import { blockedError, blockersOf, checkDependencies, describeBlockers, isReady,
 import { acknowledgeHandoff } from './handoff';
 import { hasSkills, normalizeSkills, requireScope, touchPersona } from './personas';
 import type { Transaction } from './state/backend';
-import { Persona, Task, TaskEvent, Usage, UsageRecord, UsageSchema } from './state/schemas';
+import { Persona, PersonaCalendar, Task, TaskEvent, TaskWorktree, Usage, UsageRecord, UsageSchema, WorktreeConfig } from './state/schemas';
 import { TASK_TRANSITIONS, canTransition, record, transition, transitionError } from './taskTransitions';
 
 export interface NewTask {
@@ -73,6 +73,51 @@ export async function addTask(ctx: FederationContext, input: NewTask): Promise<T
   });
 }
 
+/**
+ * The task claimNext would give the persona from this state, or why none: a handoff addressed to it first, else
+ * the most urgent ready queued task in its skills. Pure, so the worktree path can look before it claims.
+ */
+export function selectNext(persona: Persona, tasks: readonly Task[], calendar: PersonaCalendar | undefined, now: Date): ClaimResult {
+  const personaId = persona.id;
+  if (!isAvailable(calendar, now)) {
+    return { task: null, explanation: `${personaId} is not available now according to calendar.json.` };
+  }
+  const handedToMe = tasks.filter((t) => t.status === 'handed_off' && t.assignee === personaId && hasSkills(persona, t)).sort(compareForClaim);
+  // A handoff continues work already claimed; a queued task must also be ready (its dependencies done).
+  const index = statusIndex(tasks);
+  let blocked: Task | undefined;
+  let task = handedToMe[0];
+  if (!task) {
+    for (const t of tasks) {
+      if (t.status !== 'queued' || !hasSkills(persona, t)) continue;
+      if (!isReady(t, index)) {
+        if (!blocked || compareForClaim(t, blocked) < 0) blocked = t;
+      } else if (!task || compareForClaim(t, task) < 0) task = t;
+    }
+  }
+  if (task) return { task };
+  const queued = tasks.filter((t) => t.status === 'queued').length;
+  let explanation: string;
+  if (blocked) {
+    const waiting = tasks.filter((t) => t.status === 'queued' && hasSkills(persona, t)).length;
+    explanation =
+      `Every queued task within ${personaId}'s skills waits for another (${waiting} blocked); ` +
+      `the most urgent, ${blocked.id} (P${blocked.priority}), is blocked by ${describeBlockers(blockersOf(blocked, index))}.`;
+  } else if (queued) {
+    explanation = `No queued task is within ${personaId}'s skills (${persona.skills.join(', ') || 'none'}); ${queued} queued task${queued > 1 ? 's need' : ' needs'} other skills.`;
+  } else {
+    explanation = 'The queue has no queued tasks.';
+  }
+  return { task: null, explanation };
+}
+
+/** selectNext on the state as it is now, without the lock (what a claim would take; nothing changes). */
+export async function peekNext(ctx: FederationContext, personaId: string): Promise<ClaimResult> {
+  const persona = requirePersona((await ctx.store.read('personas')).personas, personaId);
+  const calendar = (await ctx.store.read('calendar')).calendars[personaId];
+  return selectNext(persona, (await ctx.store.read('queue')).tasks, calendar, ctx.clock.now());
+}
+
 /** Gives the persona the most urgent task it may take: a handoff addressed to it first, else a queued task in scope. */
 export async function claimNext(ctx: FederationContext, personaId: string): Promise<ClaimResult> {
   return ctx.store.transaction(async (tx) => {
@@ -80,75 +125,79 @@ export async function claimNext(ctx: FederationContext, personaId: string): Prom
     const persona = requirePersona(personas.personas, personaId);
     const now = ctx.clock.now();
     const calendar = (await tx.get('calendar')).calendars[personaId];
-    if (!isAvailable(calendar, now)) {
-      return { task: null, explanation: `${personaId} is not available now according to calendar.json.` };
-    }
     const queue = await tx.get('queue');
-    const handedToMe = queue.tasks
-      .filter((t) => t.status === 'handed_off' && t.assignee === personaId && hasSkills(persona, t))
-      .sort(compareForClaim);
-    // A handoff continues work already claimed; a queued task must also be ready (its dependencies done).
-    const index = statusIndex(queue.tasks);
-    let blocked: Task | undefined;
-    let task = handedToMe[0];
-    if (!task) {
-      for (const t of queue.tasks) {
-        if (t.status !== 'queued' || !hasSkills(persona, t)) continue;
-        if (!isReady(t, index)) {
-          if (!blocked || compareForClaim(t, blocked) < 0) blocked = t;
-        } else if (!task || compareForClaim(t, task) < 0) task = t;
-      }
-    }
-    if (!task) {
-      const queued = queue.tasks.filter((t) => t.status === 'queued').length;
-      let explanation: string;
-      if (blocked) {
-        const waiting = queue.tasks.filter((t) => t.status === 'queued' && hasSkills(persona, t)).length;
-        explanation =
-          `Every queued task within ${personaId}'s skills waits for another (${waiting} blocked); ` +
-          `the most urgent, ${blocked.id} (P${blocked.priority}), is blocked by ${describeBlockers(blockersOf(blocked, index))}.`;
-      } else if (queued) {
-        explanation = `No queued task is within ${personaId}'s skills (${persona.skills.join(', ') || 'none'}); ${queued} queued task${queued > 1 ? 's need' : ' needs'} other skills.`;
-      } else {
-        explanation = 'The queue has no queued tasks.';
-      }
-      return { task: null, explanation };
-    }
-    await applyClaim(tx, task, persona, now);
+    const picked = selectNext(persona, queue.tasks, calendar, now);
+    if (!picked.task) return picked;
+    await applyClaim(tx, picked.task, persona, now);
     tx.set('queue', queue);
     touchPersona(persona, now, 'active');
     tx.set('personas', personas);
-    return { task };
+    return picked;
   });
 }
 
-/** Claims one given task (from the Task Queue view), with the same rules as claimNext. */
-export async function claimTask(ctx: FederationContext, taskId: string, personaId: string): Promise<Task> {
+/** Why `persona` may not claim `task` now (the same rules inside and outside the lock); nothing when it may. */
+function checkClaim(task: Task, persona: Persona, tasks: readonly Task[], calendar: PersonaCalendar | undefined, now: Date): void {
+  requireScope(persona, task, 'claim');
+  const mine = task.status === 'handed_off' && task.assignee === persona.id;
+  if (!canTransition('claim', task.status) || (task.status === 'handed_off' && !mine)) {
+    throw transitionError(task, 'claimed');
+  }
+  if (task.status === 'queued') {
+    const blockers = blockersOf(task, statusIndex(tasks));
+    if (blockers.length) throw blockedError(task, blockers);
+  }
+  if (!isAvailable(calendar, now)) {
+    throw new FederationError('unavailable', `${persona.id} is not available now according to calendar.json.`, { persona: persona.id });
+  }
+}
+
+/** The task as it is now, checked as claimTask will check it (before a worktree is made for it). */
+export async function peekClaim(ctx: FederationContext, taskId: string, personaId: string): Promise<Task> {
+  const persona = requirePersona((await ctx.store.read('personas')).personas, personaId);
+  const tasks = (await ctx.store.read('queue')).tasks;
+  const task = requireTask(tasks, taskId);
+  checkClaim(task, persona, tasks, (await ctx.store.read('calendar')).calendars[personaId], ctx.clock.now());
+  return task;
+}
+
+/**
+ * Claims one given task (from the Task Queue view), with the same rules as claimNext. `worktree` (made by the
+ * worktree manager for this task) is recorded with the claim, in the same transaction, with its block of ports.
+ */
+export async function claimTask(ctx: FederationContext, taskId: string, personaId: string, worktree?: { worktree: TaskWorktree; ports?: WorktreeConfig['ports'] }): Promise<Task> {
   return ctx.store.transaction(async (tx) => {
     const personas = await tx.get('personas');
     const persona = requirePersona(personas.personas, personaId);
     const queue = await tx.get('queue');
     const task = requireTask(queue.tasks, taskId);
     const now = ctx.clock.now();
-    requireScope(persona, task, 'claim');
-    const mine = task.status === 'handed_off' && task.assignee === personaId;
-    if (!canTransition('claim', task.status) || (task.status === 'handed_off' && !mine)) {
-      throw transitionError(task, 'claimed');
-    }
-    if (task.status === 'queued') {
-      const blockers = blockersOf(task, statusIndex(queue.tasks));
-      if (blockers.length) throw blockedError(task, blockers);
-    }
-    const calendar = (await tx.get('calendar')).calendars[personaId];
-    if (!isAvailable(calendar, now)) {
-      throw new FederationError('unavailable', `${personaId} is not available now according to calendar.json.`, { persona: personaId });
-    }
+    checkClaim(task, persona, queue.tasks, (await tx.get('calendar')).calendars[personaId], now);
     await applyClaim(tx, task, persona, now);
+    if (worktree) attachWorktree(task, queue.tasks, worktree.worktree, worktree.ports, personaId, now.toISOString());
     tx.set('queue', queue);
     touchPersona(persona, now, 'active');
     tx.set('personas', personas);
     return task;
   });
+}
+
+/** Records the task's worktree (unless it is the one already recorded) with the lowest free block of ports. */
+function attachWorktree(task: Task, tasks: readonly Task[], wt: TaskWorktree, ports: WorktreeConfig['ports'], by: string, at: string): void {
+  const current = task.worktree;
+  if (current && !current.mergedAt && !current.removedAt && current.path === wt.path && current.branch === wt.branch) return;
+  const next: TaskWorktree = { ...wt };
+  if (ports) {
+    const used = new Set(tasks.filter((t) => t.worktree?.portBase && !t.worktree.mergedAt && !t.worktree.removedAt).map((t) => t.worktree!.portBase));
+    for (let base = ports.from; base + ports.size - 1 <= 65535; base += ports.size) {
+      if (!used.has(base)) {
+        next.portBase = base;
+        break;
+      }
+    }
+  }
+  task.worktree = next;
+  record(task, by, 'worktree', task.status, at, `worktree ${wt.path} on ${wt.branch} (from ${wt.base})${next.portBase ? `, ports ${next.portBase}–${next.portBase + ports!.size - 1}` : ''}`);
 }
 
 /** The claim itself; claiming a task handed to the persona acknowledges the handoff, in the task and its document. */

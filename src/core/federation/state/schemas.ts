@@ -44,7 +44,7 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TaskEventSchema = z.strictObject({
   at: isoDate,
   by: z.string(),
-  action: z.enum(['created', 'claimed', 'started', 'completed', 'failed', 'handed_off', 'acknowledged', 'cancelled', 'requeued', 'dependencies']),
+  action: z.enum(['created', 'claimed', 'started', 'completed', 'failed', 'handed_off', 'acknowledged', 'cancelled', 'requeued', 'dependencies', 'worktree', 'merged', 'discarded']),
   from: z.nullable(z.enum(TASK_STATUSES)),
   to: z.enum(TASK_STATUSES),
   note: z.optional(z.string()),
@@ -73,6 +73,28 @@ export type UsageRecord = z.infer<typeof UsageRecordSchema>;
 
 const taskId = z.string().check(z.regex(/^T\d+$/, 'a task id like T12'));
 
+/**
+ * The git worktree a task is worked on (worktrees.enabled in config.yaml): made on its first claim, passed on with
+ * a handoff, removed when the branch is merged or discarded. The record stays (mergedAt/removedAt) as history.
+ */
+export const TaskWorktreeSchema = z.strictObject({
+  /** Absolute path of the worktree's top folder. */
+  path: z.string().check(z.minLength(1)),
+  branch: z.string().check(z.minLength(1)),
+  /** The branch it was made from and is merged into. */
+  base: z.string().check(z.minLength(1)),
+  createdAt: isoDate,
+  /** First of this worktree's block of ports (worktrees.ports in config.yaml). */
+  portBase: z.optional(z.int().check(z.positive())),
+  mergedAt: z.optional(isoDate),
+  /** The base branch's commit after the merge. */
+  mergeCommit: z.optional(z.string()),
+  pullRequest: z.optional(z.strictObject({ url: z.string(), number: z.int() })),
+  /** When the worktree and its branch were removed without a merge (discarded, or nothing to merge). */
+  removedAt: z.optional(isoDate),
+});
+export type TaskWorktree = z.infer<typeof TaskWorktreeSchema>;
+
 export const TaskSchema = z.strictObject({
   id: taskId,
   title: z.string().check(z.minLength(1), z.maxLength(200)),
@@ -96,6 +118,7 @@ export const TaskSchema = z.strictObject({
       acknowledgedAt: z.nullable(isoDate),
     }),
   ),
+  worktree: z.optional(TaskWorktreeSchema),
   history: z.array(TaskEventSchema),
   usage: z.optional(z.array(UsageRecordSchema)),
 });
@@ -167,11 +190,31 @@ export const ArtifactRuleSchema = z.strictObject({
 });
 export type ArtifactRule = z.infer<typeof ArtifactRuleSchema>;
 
+/** `worktrees:` of config.yaml: each claimed task in its own git worktree (off by default). */
+export const WorktreeConfigSchema = z.strictObject({
+  enabled: z._default(z.boolean(), false),
+  /** Folder the worktrees go in (relative to the workspace); default: ../<repository>.worktrees beside it. */
+  root: z.optional(z.string().check(z.minLength(1))),
+  /** Branch a task's branch starts from and merges into; default: the main checkout's current branch. */
+  base: z.optional(z.string().check(z.minLength(1))),
+  /** Gitignored files of the main checkout copied into each new worktree (globs, e.g. ".env*"). */
+  copy: z._default(z.array(z.string().check(z.minLength(1))), []),
+  /** A block of `size` ports per worktree from `from` (FEDERATION_PORT_BASE in its terminal). */
+  ports: z.optional(
+    z.strictObject({
+      from: z.int().check(z.gte(1024), z.lte(65000)),
+      size: z._default(z.int().check(z.positive(), z.lte(1000)), 10),
+    }),
+  ),
+});
+export type WorktreeConfig = z.infer<typeof WorktreeConfigSchema>;
+
 export const ConfigFileSchema = z.looseObject({
   version: z._default(z.literal(1), 1),
   heartbeat: z._default(z.strictObject({ offlineAfterSeconds: z._default(z.int().check(z.positive()), 120) }), { offlineAfterSeconds: 120 }),
   locks: z._default(z.strictObject({ resourceTtlMinutes: z._default(z.number().check(z.positive()), 30) }), { resourceTtlMinutes: 30 }),
   artifacts: z._default(z.strictObject({ rules: z._default(z.array(ArtifactRuleSchema), []) }), { rules: [] }),
+  worktrees: z._default(WorktreeConfigSchema, { enabled: false, copy: [] }),
   // Later capabilities (confidentiality rules, agents, matrix) add their own sections; unknown ones are kept.
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
