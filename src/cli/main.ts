@@ -9,16 +9,17 @@ import { briefCommand } from './commands/brief';
 import { matrixCommand } from './commands/matrix';
 import { mcpCommand } from './commands/mcp';
 import { usageCommand } from './commands/usage';
+import { worktreeCommand } from './commands/worktree';
 import { packageCommand } from './commands/package';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
 import { CliPorts, CliServices, DEFAULT_PORTS } from './services';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
-export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand, mcpCommand, usageCommand];
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand, mcpCommand, usageCommand, worktreeCommand];
 
 function usage(commands: CliCommand[]): string {
   return [
-    'Usage: federation [--root DIR] [--json] <command> ...',
+    'Usage: federation [--root DIR] [--json] <command> ...   (--root defaults to $FEDERATION_ROOT, else the current folder)',
     '',
     ...commands.flatMap((c) => c.usage.map((u) => `  federation ${u}`)),
     '',
@@ -44,7 +45,8 @@ export async function main(argv: string[], io: CliIo = processIo, ports: CliPort
   const rootFlag = args.flags.get('root');
   args.flags.delete('json');
   args.flags.delete('root');
-  const root = path.resolve(io.cwd, typeof rootFlag === 'string' ? rootFlag : '.');
+  // FEDERATION_ROOT: set in a task worktree's terminal, whose own folder is a checkout, not the federation.
+  const root = path.resolve(io.cwd, typeof rootFlag === 'string' ? rootFlag : ports.env['FEDERATION_ROOT'] || '.');
   const ctx: CliContext = {
     root,
     services: new CliServices(root, ports),

@@ -13,6 +13,9 @@ import type { Environment, FileSystem } from '../core/ports';
 import { UsageService } from '../core/usage/service';
 import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
+import { nodeGit } from '../node/git';
+import type { GitPort } from '../core/worktrees/git';
+import { WorktreeService } from '../core/worktrees/service';
 
 export interface CliPorts {
   /** The disk every service reads and writes (Node's fs). */
@@ -23,6 +26,8 @@ export interface CliPorts {
   clientFactory: DockerClientFactory;
   /** Local processes for matrix tasks and setup. */
   processRunnerFactory: ProcessRunnerFactory;
+  /** git, for task worktrees. */
+  git: GitPort;
 }
 
 export const DEFAULT_PORTS: CliPorts = {
@@ -30,6 +35,7 @@ export const DEFAULT_PORTS: CliPorts = {
   env: process.env,
   clientFactory: dockerClientLoader(nodeFileSystem),
   processRunnerFactory: newLocalProcessRunner,
+  git: nodeGit,
 };
 
 const APPROVAL_HINT = 'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).';
@@ -41,7 +47,12 @@ export class CliServices {
   constructor(readonly root: string, readonly ports: CliPorts = DEFAULT_PORTS) {}
 
   federation(): Federation {
-    return (this.fed ??= new Federation(this.root, { fs: this.ports.fs }));
+    return (this.fed ??= new Federation(this.root, { fs: this.ports.fs, git: this.ports.git }));
+  }
+
+  /** Task worktrees: list, remove, prune, diff, merge. */
+  worktrees(): WorktreeService {
+    return new WorktreeService(this.federation(), this.ports.git);
   }
 
   agents(): AgentService {

@@ -3,9 +3,10 @@
 import { Federation, FederationOptions } from '../../src/core/federation';
 import { FederationStore, StoreOptions } from '../../src/core/federation/state/store';
 import { nodeFileSystem } from '../../src/node/fs';
+import { nodeGit } from '../../src/node/git';
 
 export function newFederation(root: string, options: Partial<FederationOptions> = {}): Federation {
-  return new Federation(root, { fs: nodeFileSystem, ...options });
+  return new Federation(root, { fs: nodeFileSystem, git: nodeGit, ...options });
 }
 
 export function newStore(root: string, options: Partial<StoreOptions> = {}): FederationStore {

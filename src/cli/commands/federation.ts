@@ -5,6 +5,7 @@ import { PERSONA_RUNTIMES, ResourceLock, TASK_STATUSES, Task } from '../../core/
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, UsageError } from '../types';
+import { taskDiff, taskMerge } from './worktree';
 
 function open(ctx: CliContext): Federation {
   return ctx.services.federation();
@@ -95,6 +96,9 @@ export const taskCommand: CliCommand = defineCommand(
     requeue: { usage: 'ID [--by WHO] [--note TEXT]', words: ['ID'], flags: { by: 'value', note: 'value' } },
     // Replaces the task's dependencies; --on '' removes them all.
     depend: { usage: 'ID --on T3,T4 [--by WHO]', words: ['ID'], flags: { on: 'list', by: 'value' } },
+    // The task's branch (worktrees.enabled): its changes against the base, and the merge into it.
+    diff: { usage: 'ID [--stat]', words: ['ID'], flags: { stat: 'bool' } },
+    merge: { usage: 'ID [--by WHO]', words: ['ID'], flags: { by: 'value' } },
     handoff: {
       usage: 'ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
       words: ['ID'],
@@ -157,6 +161,10 @@ export const taskCommand: CliCommand = defineCommand(
       case 'depend':
         stringFlag(args, 'on', true);
         return one(await fed.setDependencies(positional(args, 1, 'task id'), listFlag(args, 'on'), stringFlag(args, 'by') ?? 'cli'));
+      case 'diff':
+        return taskDiff(ctx, args);
+      case 'merge':
+        return taskMerge(ctx, args);
       case 'handoff': {
         const context = stringFlag(args, 'context');
         const result = await fed.handoff(positional(args, 1, 'task id'), {

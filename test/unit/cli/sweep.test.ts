@@ -72,6 +72,11 @@ const CASES: Record<string, Case> = {
   // The server refuses to start for a persona or federation it cannot serve (before any protocol on stdout).
   'mcp': { argv: ['mcp', '--persona', 'ghost'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'usage': { argv: ['usage', '--by', 'persona'], when: { 'no-root': 'not-initialized', ...corrupt } },
+  'task diff': { argv: ['task', 'diff', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  'task merge': { argv: ['task', 'merge', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  'worktree list': { argv: ['worktree', 'list'], when: { 'no-root': 'not-initialized', ...corrupt } },
+  'worktree rm': { argv: ['worktree', 'rm', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  'worktree prune': { argv: ['worktree', 'prune'], when: { 'no-root': 'not-initialized', ...corrupt } },
   'mcp install': { argv: ['mcp', 'install', '--client', 'claude-code', '--persona', 'ghost'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
 };
 
