@@ -49,7 +49,16 @@ function brief(t: Task): Record<string, unknown> {
   return {
     id: t.id, title: t.title, status: t.status, priority: t.priority, skills: t.skills, dependsOn: t.dependsOn ?? [], assignee: t.assignee, description: t.description,
     ...(t.handoff ? { handoff: t.handoff } : {}),
+    ...(t.worktree && !t.worktree.mergedAt && !t.worktree.removedAt ? { worktree: t.worktree } : {}),
   };
+}
+
+/** What a claim tells the agent: the task, and where to work on it when it has its own worktree. */
+function claimed(t: Task): string {
+  const wt = t.worktree && !t.worktree.mergedAt && !t.worktree.removedAt ? t.worktree : undefined;
+  if (!wt) return `Claimed ${line(t)}`;
+  const ports = wt.portBase ? `; your ports start at ${wt.portBase} (FEDERATION_PORT_BASE)` : '';
+  return `Claimed ${line(t)}\nWork in its worktree ${wt.path} (branch ${wt.branch}, from ${wt.base})${ports}. Commit your changes there; they are reviewed and merged from the branch, so do not edit the main checkout.`;
 }
 
 function line(t: Task): string {
@@ -149,7 +158,7 @@ export const TOOLS: ToolDef[] = [
       const r = await fed.claimNext(persona);
       if (r.task) changed();
       return r.task
-        ? { text: `Claimed ${line(r.task)}`, data: { task: brief(r.task) } }
+        ? { text: claimed(r.task), data: { task: brief(r.task) } }
         : { text: r.explanation ?? 'Nothing to claim.', data: { task: null, explanation: r.explanation ?? 'Nothing to claim.' } };
     },
   },
@@ -162,7 +171,7 @@ export const TOOLS: ToolDef[] = [
     async run({ fed, persona, changed }, args) {
       const task = await fed.claimTask(String(args['task']), persona);
       changed();
-      return { text: `Claimed ${line(task)}`, data: { task: brief(task) } };
+      return { text: claimed(task), data: { task: brief(task) } };
     },
   },
   {

@@ -33,6 +33,9 @@ export function renderHandoff(task: Task, input: HandoffInput, at: Date): string
     `- **From:** ${input.from}`,
     `- **To:** ${input.to}`,
     `- **At:** ${at.toISOString()}`,
+    ...(task.worktree && !task.worktree.mergedAt && !task.worktree.removedAt
+      ? [`- **Worktree:** \`${task.worktree.path}\` on branch \`${task.worktree.branch}\` (continue there; claiming the task opens it)`]
+      : []),
     '',
     '## Context',
     '',
