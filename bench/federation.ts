@@ -3,14 +3,18 @@
 import { FederationSnapshot } from '../src/core/federation/snapshot';
 import { Task } from '../src/core/federation/state/schemas';
 import { buildTaskTree } from '../src/extension/models/taskQueueModel';
-import { percentile, runWorker, setupFederation } from '../test/stress/run';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { WORKER, percentile, runWorker, setupFederation } from '../test/stress/run';
 import { fileCreateUs, scratchDir, settle } from './scratch';
 
-async function writers(n: number, perWriter: number): Promise<{ perSecond: number; claimMs: number[] }> {
-  const root = scratchDir('bench-federation-');
-  await setupFederation(root, n);
+async function writers(n: number, perWriter: number, mode: 'mixed' | 'naive' = 'mixed'): Promise<{ perSecond: number; claimMs: number[] }> {
+  const root = scratchDir(mode === 'naive' ? 'bench-naive-' : 'bench-federation-');
+  if (mode === 'naive') writeFileSync(path.join(root, 'naive-queue.json'), JSON.stringify({ nextId: 1, tasks: [] }));
+  else await setupFederation(root, n);
   const t0 = performance.now();
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => runWorker(root, `w${i}`, perWriter, 'mixed')));
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => runWorker(root, `w${i}`, perWriter, mode)));
   const seconds = (performance.now() - t0) / 1000;
   return { perSecond: (n * perWriter) / seconds, claimMs: results.flatMap((r) => r.latenciesMs.claim) };
 }
@@ -48,6 +52,10 @@ export async function benchFederation(): Promise<Record<string, number>> {
   const one = await writers(1, 500);
   settle();
   const eight = await writers(8, 250);
+  settle();
+  const naive = await writers(8, 250, 'naive');
+  settle();
+  const takeover = await killedHolderTakeoverMs();
   const snap = syntheticSnapshot(10_000);
   for (let i = 0; i < 5; i++) buildTaskTree(snap); // warm up the JIT as a long-running extension host would be
   const times: number[] = [];
@@ -61,10 +69,32 @@ export async function benchFederation(): Promise<Record<string, number>> {
     mutationsPerSecond_8writers: round(eight.perSecond),
     claimLatencyMs_p50_8writers: round(percentile(eight.claimMs, 50)),
     claimLatencyMs_p99_8writers: round(percentile(eight.claimMs, 99)),
+    // The anchor, in the same run: a naive proper-lockfile loop (lock, read, modify, temp + fsync + rename, unlock).
+    naiveMutationsPerSecond_8writers: round(naive.perSecond),
+    naiveClaimLatencyMs_p99_8writers: round(percentile(naive.claimMs, 99)),
+    opsOverNaive_8writers_ratio: round(eight.perSecond / naive.perSecond),
+    killedHolderTakeoverMs: round(takeover),
     taskTreeBuildMs_10000tasks_median: round(percentile(times, 50)),
     taskTreeBuildMs_10000tasks_cold: round(coldTreeBuild()),
     fileCreateUs: round(createUs),
   };
+}
+
+/** How long a change waits once the process holding the state lock on this host is killed (SIGKILL). */
+async function killedHolderTakeoverMs(): Promise<number> {
+  const root = scratchDir('bench-takeover-');
+  const fed = await setupFederation(root, 1);
+  const child = spawn(process.execPath, [WORKER, root, 'w0', '0', 'hold-lock'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('holding') && resolve());
+    child.on('exit', (code) => reject(new Error(`holder exited early (${code})`)));
+  });
+  child.removeAllListeners('exit');
+  const change = fed.addTask({ title: 'after the holder died' });
+  const t0 = performance.now();
+  child.kill('SIGKILL');
+  await change;
+  return performance.now() - t0;
 }
 
 /** The first build in a fresh process (no JIT warm-up), for the worst case a user sees. */

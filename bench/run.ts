@@ -20,7 +20,9 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { metric: 'federation.claimLatencyMs_p99_8writers', op: '<=', value: 100 },
+  { metric: 'federation.claimLatencyMs_p99_8writers', op: '<=', value: 60 },
+  { metric: 'federation.opsOverNaive_8writers_ratio', op: '>=', value: 2 },
+  { metric: 'federation.killedHolderTakeoverMs', op: '<=', value: 500 },
   { metric: 'federation.taskTreeBuildMs_10000tasks_median', op: '<=', value: 50 },
   { metric: 'extension.activationMs', op: '<=', value: 50 },
   { metric: 'agents.deploy20VsDockerRunLoopRatio', op: '<=', value: 0.5 },

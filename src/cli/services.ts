@@ -9,11 +9,12 @@ import { dockerClientLoader } from '../core/docker/loader';
 import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
-import type { Environment, FileSystem } from '../core/ports';
+import type { Environment, FileSystem, HostProcesses } from '../core/ports';
 import { UsageService } from '../core/usage/service';
 import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 import { nodeGit } from '../node/git';
+import { nodeHostProcesses } from '../node/processes';
 import type { GitPort } from '../core/worktrees/git';
 import { WorktreeService } from '../core/worktrees/service';
 
@@ -28,6 +29,8 @@ export interface CliPorts {
   processRunnerFactory: ProcessRunnerFactory;
   /** git, for task worktrees. */
   git: GitPort;
+  /** This host's processes (a dead holder's state lock is taken over at once). */
+  processes: HostProcesses;
 }
 
 export const DEFAULT_PORTS: CliPorts = {
@@ -36,6 +39,7 @@ export const DEFAULT_PORTS: CliPorts = {
   clientFactory: dockerClientLoader(nodeFileSystem),
   processRunnerFactory: newLocalProcessRunner,
   git: nodeGit,
+  processes: nodeHostProcesses,
 };
 
 const APPROVAL_HINT = 'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).';
@@ -47,7 +51,7 @@ export class CliServices {
   constructor(readonly root: string, readonly ports: CliPorts = DEFAULT_PORTS) {}
 
   federation(): Federation {
-    return (this.fed ??= new Federation(this.root, { fs: this.ports.fs, git: this.ports.git }));
+    return (this.fed ??= new Federation(this.root, { fs: this.ports.fs, git: this.ports.git, processes: this.ports.processes }));
   }
 
   /** Task worktrees: list, remove, prune, diff, merge. */

@@ -40,6 +40,17 @@ export interface ProcessIdentity {
   pid: number;
 }
 
+/**
+ * The processes of this host, as far as a lock needs them: who this process is, and whether the process that
+ * holds a lock still runs. A lock whose holder is on this host and gone is taken over at once instead of after
+ * the stale window. The Node adapter is src/node/processes.ts.
+ */
+export interface HostProcesses {
+  readonly self: ProcessIdentity & { /** The PID namespace (a container has its own): pids compare only within one. */ pidNamespace?: string };
+  /** Whether a process with this pid runs now (in this PID namespace). */
+  isRunning(pid: number): boolean;
+}
+
 // The file system the core works on. A type-only import: the core names Node's signatures (so the Node adapter
 // is Node's own fs and a test double implements exactly these), but never loads node:fs itself; the composition
 // roots pass `nodeFileSystem` from src/node/fs.ts. Only what the core uses is here: widen it when a module needs

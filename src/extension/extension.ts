@@ -21,6 +21,7 @@ import { loggerFrom } from './logger';
 import type { EditorPorts } from './ports';
 import { nodeFileSystem } from '../node/fs';
 import { nodeGit } from '../node/git';
+import { nodeHostProcesses } from '../node/processes';
 import type { McpServerDefinitionInfo } from './mcp/agentMcp';
 
 declare const __AF_LOAD_START__: number | undefined;
@@ -55,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const log = vscode.window.createOutputChannel('Agent Federation', { log: true });
   context.subscriptions.push(log);
   // The one set of ports every service below is built from.
-  const ports: EditorPorts = { fs: nodeFileSystem, env: process.env, git: nodeGit };
+  const ports: EditorPorts = { fs: nodeFileSystem, env: process.env, git: nodeGit, processes: nodeHostProcesses };
 
   // Mission briefs work with or without a federation; the registry sharpens validation when there is one.
   let briefOptions: BriefOptions = {};
@@ -97,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   }
 
   const logger = loggerFrom(log);
-  const fed = new Federation(folder.uri.fsPath, { fs: ports.fs, logger, git: ports.git });
+  const fed = new Federation(folder.uri.fsPath, { fs: ports.fs, logger, git: ports.git, processes: ports.processes });
   const state = new FederationState(fed, logger);
   const persona = new WindowPersona(state, context.workspaceState, log);
   const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;

@@ -1,6 +1,6 @@
 // The outside world the editor's services are built from. extension.ts (the composition root) makes one set, Node's
 // file system and the extension host's environment, and hands it down; nothing below it picks its own.
-import type { Environment, FileSystem } from '../core/ports';
+import type { Environment, FileSystem, HostProcesses } from '../core/ports';
 import type { GitPort } from '../core/worktrees/git';
 
 export interface EditorPorts {
@@ -8,4 +8,5 @@ export interface EditorPorts {
   readonly env: Environment;
   /** git, for task worktrees and their review. */
   readonly git: GitPort;
+  readonly processes: HostProcesses;
 }

@@ -4,11 +4,12 @@ import { Federation, FederationOptions } from '../../src/core/federation';
 import { FederationStore, StoreOptions } from '../../src/core/federation/state/store';
 import { nodeFileSystem } from '../../src/node/fs';
 import { nodeGit } from '../../src/node/git';
+import { nodeHostProcesses } from '../../src/node/processes';
 
 export function newFederation(root: string, options: Partial<FederationOptions> = {}): Federation {
-  return new Federation(root, { fs: nodeFileSystem, git: nodeGit, ...options });
+  return new Federation(root, { fs: nodeFileSystem, git: nodeGit, processes: nodeHostProcesses, ...options });
 }
 
 export function newStore(root: string, options: Partial<StoreOptions> = {}): FederationStore {
-  return new FederationStore(root, { fs: nodeFileSystem, ...options });
+  return new FederationStore(root, { fs: nodeFileSystem, processes: nodeHostProcesses, ...options });
 }

@@ -5,6 +5,8 @@ import { Federation } from '../../src/core/federation';
 import { newFederation } from '../helpers/federation';
 
 export const WORKER = path.join(__dirname, 'worker.js');
+/** The benchmark's anchor: the same workload through a naive proper-lockfile loop (naiveWorker.ts). */
+export const NAIVE_WORKER = path.join(__dirname, 'naiveWorker.js');
 
 export interface WorkerResult {
   claimed: string[];
@@ -19,9 +21,10 @@ export async function setupFederation(root: string, personas: number): Promise<F
   return fed;
 }
 
-export function runWorker(root: string, persona: string, count: number, mode: 'mixed' | 'add'): Promise<WorkerResult> {
+export function runWorker(root: string, persona: string, count: number, mode: 'mixed' | 'add' | 'naive'): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, root, persona, String(count), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = mode === 'naive' ? [NAIVE_WORKER, root, persona, String(count)] : [WORKER, root, persona, String(count), mode];
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,11 +1,14 @@
 // A separate OS process hammering the shared state, for the stress test and the benchmarks.
 // argv: ROOT PERSONA COUNT MODE   (MODE: mixed = add,claim,add,claim… | add | hold-lock)
 // Prints one JSON line: { claimed: string[], added: number, latenciesMs: { add: number[], claim: number[] } }.
+import { nodeHostProcesses } from '../../src/node/processes';
 import { newFederation } from '../helpers/federation';
 
 async function main(): Promise<void> {
   const [root, persona, countText, mode] = process.argv.slice(2);
-  const fed = newFederation(root!);
+  // FED_TEST_LOCK_HOST: the lock holder says it runs on another host (whose processes a waiter cannot check).
+  const host = process.env['FED_TEST_LOCK_HOST'];
+  const fed = newFederation(root!, host ? { processes: { ...nodeHostProcesses, self: { ...nodeHostProcesses.self, host } } } : {});
   const count = Number(countText);
   if (mode === 'hold-lock') {
     // Takes the state lock and never lets go: the parent SIGKILLs this process while it holds it.

@@ -3,7 +3,8 @@
 // tasks.ts, handoff.ts, locks.ts, calendar.ts, routing.ts, init.ts), which are plain functions of one
 // FederationContext (context.ts). Every change goes through the state backend's transaction (state/backend.ts).
 import * as os from 'node:os';
-import { readConfig } from '../config';
+import * as path from 'node:path';
+import { CONFIG_FILE, readConfig } from '../config';
 import { FederationError } from '../errors';
 import { FederationContext } from './context';
 import { setCalendar } from './calendar';
@@ -17,7 +18,7 @@ import { recordMerged, recordPullRequest, recordRemoved } from './worktreeState'
 import { isFederationError } from '../errors';
 import type { GitPort } from '../worktrees/git';
 import { WorktreeManager } from '../worktrees/manager';
-import { Clock, FileSystem, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
+import { Clock, FileSystem, HostProcesses, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
 import { ConfigFile, Persona, PersonaCalendar, ResourceLock, Task, Usage } from './state/schemas';
 import { FederationStore } from './state/store';
 
@@ -40,6 +41,8 @@ export interface FederationOptions {
   identity?: ProcessIdentity;
   /** git, for task worktrees (worktrees.enabled in config.yaml): nodeGit (src/node/git.ts) from the composition root. */
   git?: GitPort;
+  /** This host's processes (src/node/processes.ts): a state lock left by a dead holder here is taken over at once. */
+  processes?: HostProcesses;
 }
 
 /** How often a claim looks again when another persona took the task it had made a worktree for. */
@@ -52,11 +55,12 @@ export class Federation {
   private readonly ctx: FederationContext;
   private readonly git: GitPort | undefined;
   private manager: WorktreeManager | undefined;
+  private configCache: { key: string; value: ConfigFile } | undefined;
 
   constructor(readonly root: string, options: FederationOptions) {
     this.git = options.git;
     this.logger = options.logger ?? silentLogger;
-    this.store = new FederationStore(root, { fs: options.fs, logger: this.logger });
+    this.store = new FederationStore(root, { fs: options.fs, logger: this.logger, ...(options.processes ? { processes: options.processes } : {}) });
     this.clock = options.clock ?? systemClock;
     this.ctx = {
       root,
@@ -78,8 +82,17 @@ export class Federation {
     return initFederation(this.store, this.logger);
   }
 
-  config(): Promise<ConfigFile> {
-    return readConfig(this.ctx.fs, this.store.dir);
+  /**
+   * .federation/config.yaml, parsed again only when the file changed (a claim asks for it, and parsing YAML on
+   * every claim cost more than the stat): the cache is keyed by the file's inode, size and modification time.
+   */
+  async config(): Promise<ConfigFile> {
+    const st = await this.ctx.fs.stat(path.join(this.store.dir, CONFIG_FILE)).catch(() => undefined);
+    const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'missing';
+    if (this.configCache?.key === key) return structuredClone(this.configCache.value);
+    const value = await readConfig(this.ctx.fs, this.store.dir);
+    this.configCache = { key, value };
+    return structuredClone(value);
   }
 
   // ---- personas (personas.ts) -----------------------------------------------------------------------------------

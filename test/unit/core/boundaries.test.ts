@@ -86,7 +86,7 @@ describe('architecture', () => {
   it('src/cli, src/mcp and src/extension reach the disk and the environment through their ports (the composition roots aside)', () => {
     const offenders = frontEndFiles().filter((f) => {
       const text = code(path.join(repo, f));
-      return FS_VALUE_IMPORT.test(text) || READS_ENV.test(text) || /\b(nodeFileSystem|nodeGit)\b/.test(text) || /node:child_process/.test(text);
+      return FS_VALUE_IMPORT.test(text) || READS_ENV.test(text) || /\b(nodeFileSystem|nodeGit|nodeHostProcesses)\b/.test(text) || /node:child_process/.test(text);
     });
     assert.deepEqual(offenders, []);
   });

@@ -32,7 +32,7 @@ function harness(services: Partial<Omit<ServiceSource, 'log' | 'ports'>> = {}, o
     showError: (command, e, severity) => events.push(`show.${severity} ${command}: ${(e as Error).message}`),
   };
   // None of these commands reaches the file system or the environment.
-  const registry = new CommandRegistry(host, { log: log as never, ports: { fs: {} as never, env: {}, git: {} as never }, ...services });
+  const registry = new CommandRegistry(host, { log: log as never, ports: { fs: {} as never, env: {}, git: {} as never, processes: {} as never }, ...services });
   const call = (id: string, ...args: unknown[]) => handlers.get(id)!(...args);
   return { registry, events, handlers, call };
 }

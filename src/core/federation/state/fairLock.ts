@@ -7,12 +7,17 @@
 // timers: on a busy machine seven processes polling every few milliseconds, or all waking at every change, took
 // the CPU the holder needed. A slow timer remains as a fallback for lost events and file systems without change
 // notification.
+// A holder killed while holding the lock (SIGKILL, a crash) would stall everyone for the stale window. So the
+// holder writes who it is beside the lock (`<lock>.owner`: host, PID namespace, pid, the lock folder's inode) and
+// removes that note before it releases; a waiter that finds the lock held by a process of this host that no
+// longer runs takes it over at once. A holder on another host (or in another PID namespace) cannot be checked,
+// and the stale window stays for it.
 // Every file call, proper-lockfile's too, goes through the FileSystem port given in the options.
 import { randomBytes } from 'node:crypto';
 import type { FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
-import type { FileSystem, Stats } from '../../ports';
+import type { FileSystem, HostProcesses, Stats } from '../../ports';
 
 export interface FairLockOptions {
   fs: FileSystem;
@@ -21,6 +26,16 @@ export interface FairLockOptions {
   /** Give up after this long in total. */
   timeoutMs: number;
   onCompromised: (err: Error) => void;
+  /** This host's processes: with it, a dead holder on this host is taken over at once (see above). */
+  processes?: HostProcesses;
+}
+
+interface OwnerNote {
+  host: string;
+  pid: number;
+  pidNamespace?: string;
+  /** The lock folder's inode when the note was written: a note left beside a newer lock is not that lock's. */
+  ino: number;
 }
 
 export class FairLockTimeout extends Error {
@@ -103,7 +118,7 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
         continue;
       }
       try {
-        return await lockfile.lock(target, {
+        const release = await lockfile.lock(target, {
           lockfilePath,
           realpath: false,
           stale: opts.staleMs,
@@ -112,16 +127,61 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
           fs: lockfileFs(fs),
           onCompromised: opts.onCompromised,
         });
+        if (!opts.processes) return release;
+        const ownerPath = `${lockfilePath}.owner`;
+        writeOwner(fs, ownerPath, lockfilePath, opts.processes);
+        return async () => {
+          // The note goes first: once the folder is gone, a note of ours must not describe someone else's lock.
+          sync.rmSync(ownerPath, { force: true });
+          await release();
+        };
       } catch (e) {
         if ((e as { code?: string }).code !== 'ELOCKED') throw e;
+        if (opts.processes && takeOverDeadHolder(fs, lockfilePath, opts.processes)) continue;
         // The holder's release removes the lock folder. The timer bounds the wait for a lost event and paces
-        // proper-lockfile's check for a holder that stopped refreshing (crashed).
+        // proper-lockfile's check for a holder that stopped refreshing (crashed), and ours for one that died.
         await watchOnce(fs, lockfilePath, 100, 1 + Math.random());
       }
     }
   } finally {
     sync.rmSync(ticketPath, { force: true });
   }
+}
+
+function writeOwner(fs: FileSystem, ownerPath: string, lockfilePath: string, processes: HostProcesses): void {
+  try {
+    const { host, pid, pidNamespace } = processes.self;
+    const note: OwnerNote = { host, pid, ...(pidNamespace ? { pidNamespace } : {}), ino: fs.sync.statSync(lockfilePath).ino };
+    fs.sync.writeFileSync(ownerPath, JSON.stringify(note));
+  } catch {
+    // Without a note the lock is still a lock; a crash of ours then costs the stale window, as before.
+  }
+}
+
+/**
+ * Removes the lock when its note says its holder is a process of this host (and PID namespace) that no longer
+ * runs. Only the waiter at the head of the queue gets here, so two waiters never take over the same lock.
+ */
+function takeOverDeadHolder(fs: FileSystem, lockfilePath: string, processes: HostProcesses): boolean {
+  const ownerPath = `${lockfilePath}.owner`;
+  let note: OwnerNote;
+  let ino: number;
+  try {
+    note = JSON.parse(fs.sync.readFileSync(ownerPath, 'utf8') as string) as OwnerNote;
+    ino = fs.sync.statSync(lockfilePath).ino;
+  } catch {
+    return false; // no note (an old holder, or one that has not written it yet), or the lock is gone already
+  }
+  const self = processes.self;
+  if (note.ino !== ino || note.host !== self.host || (note.pidNamespace ?? '') !== (self.pidNamespace ?? '')) return false;
+  if (note.pid === self.pid || !Number.isInteger(note.pid) || processes.isRunning(note.pid)) return false;
+  fs.sync.rmSync(ownerPath, { force: true });
+  try {
+    fs.sync.rmdirSync(lockfilePath);
+  } catch {
+    // Gone already (its stale takeover by someone else): either way, try the lock again.
+  }
+  return true;
 }
 
 /** The waiting folders made so far, per file system (a test's double is another world than the disk). */

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../errors';
-import { FileSystem, Logger, silentLogger } from '../../ports';
+import { FileSystem, HostProcesses, Logger, silentLogger } from '../../ports';
 import type { StateBackend, Transaction } from './backend';
 import { ItemsState, ReadState, applyJournal, journalRecord, noteWritten, serialize, validate } from './codec';
 import { FairLockTimeout, acquireFair } from './fairLock';
@@ -30,6 +30,8 @@ export interface StoreOptions {
   /** The disk .federation/ is on (nodeFileSystem from src/node/fs.ts in the product). */
   fs: FileSystem;
   logger?: Logger;
+  /** This host's processes: a state lock left by a dead holder of this host is taken over at once. */
+  processes?: HostProcesses;
 }
 
 export type { Transaction } from './backend';
@@ -44,6 +46,7 @@ export class FederationStore implements StateBackend {
   readonly dir: string;
   readonly fs: FileSystem;
   private readonly logger: Logger;
+  private readonly processes: HostProcesses | undefined;
   /** See readItemsBase. */
   private readonly baseCache = new Map<StateFileName, { text: string; value: unknown; lines: string[] }>();
 
@@ -51,6 +54,7 @@ export class FederationStore implements StateBackend {
     this.dir = path.join(root, FEDERATION_DIR);
     this.fs = options.fs;
     this.logger = options.logger ?? silentLogger;
+    this.processes = options.processes;
   }
 
   pathOf(rel: string): string {
@@ -96,6 +100,7 @@ export class FederationStore implements StateBackend {
         staleMs: LOCK_TIMINGS.staleMs,
         updateMs: LOCK_TIMINGS.updateMs,
         timeoutMs: LOCK_TIMINGS.timeoutMs,
+        ...(this.processes ? { processes: this.processes } : {}),
         // The default throws from a timer and would crash the host; record it and refuse to write instead.
         onCompromised: (err) => {
           compromised = err;
