@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PanelModel } from '../../src/core/reports/protocol';
 import type { ThemeName } from '../../src/core/reports/themes';
-import { agentModel, dashboardModelFixture, runModel } from '../fixtures/webviews/models';
+import { agentModel, dashboardModelFixture, dependencyDashboardFixture, runModel } from '../fixtures/webviews/models';
 import { PanelPage, RESULTS, showModel, useBrowser } from './harness';
 
 const THEMES: ThemeName[] = ['light', 'dark', 'high-contrast'];
@@ -90,7 +90,7 @@ describe('report pages: themes, contrast and speed (chromium)', function () {
     p = undefined;
     return page;
   }, { check: false });
-  const models: Record<string, PanelModel> = { run: runModel({ units: 40, waves: 3, agents: 4 }), agent: agentModel(), dashboard: dashboardModelFixture() };
+  const models: Record<string, PanelModel> = { run: runModel({ units: 40, waves: 3, agents: 4 }), agent: agentModel(), dashboard: dashboardModelFixture(), 'dashboard-dependencies': dependencyDashboardFixture() };
 
   before(() => mkdirSync(RESULTS, { recursive: true }));
 

@@ -139,6 +139,8 @@ describe('report panels: view models', () => {
       assert.deepEqual(d.queue.unassigned.map((t) => t.id), ['T4', 'T7']);
       assert.deepEqual(d.agents.hosts.map((h) => [h.label, h.reachable, h.agents.length]), [['unix:///var/run/docker.sock', true, 3], ['ssh://build-01', false, 1]]);
       assert.deepEqual(d.agents.byStatus, { succeeded: 1, running: 1, 'oom-killed': 1, unknown: 1 });
+      assert.deepEqual(d.dependencies.edges, [{ from: 'T1', to: 'T4', satisfied: false }, { from: 'T5', to: 'T7', satisfied: true }]);
+      assert.deepEqual(d.dependencies.nodes.map((n) => [n.id, n.readiness]), [['T1', 'in_progress'], ['T5', 'done'], ['T4', 'blocked'], ['T7', 'ready']]);
     });
 
     it('lists the parts it could not read instead of failing', () => {
@@ -179,6 +181,8 @@ describe('report panels: protocol', () => {
     assert.ok(!isModelOf('agent', m));
     assert.ok(isModelOf('agent', agentModel()));
     assert.ok(isModelOf('dashboard', dashboardModelFixture()));
+    assert.ok(!isModelOf('dashboard', { ...dashboardModelFixture(), dependencies: undefined }), 'the page draws the dependency graph: it must be there');
+    assert.ok(!isModelOf('dashboard', { ...dashboardModelFixture(), dependencies: { ...dashboardModelFixture().dependencies, nodes: [{ id: 'T1' }] } }));
     assert.deepEqual(parseHostMessage('run', { type: 'update', model: m })?.type, 'update');
     assert.equal(parseHostMessage('run', { type: 'init', model: { ...m, tasks: 'x' } }), undefined);
     assert.equal(parseHostMessage('run', { type: 'init', model: { ...m, tasks: [{ unit: 'a' }] } }), undefined);

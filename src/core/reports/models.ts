@@ -9,6 +9,7 @@ import type { RunListing, RunSummary, TaskResult } from '../matrix/results';
 import type { FederationSnapshot } from '../federation/snapshot';
 import type { Task } from '../federation/state/schemas';
 import { rollUp, taskUsage, type UsageRow } from '../federation/usage';
+import { dependencyGraph } from './dependencyGraph';
 import { bytes, duration, percent, signedDuration, signedPoints, timestamp, times } from './format';
 import type {
   AgentReportModel,
@@ -496,6 +497,7 @@ export function dashboardModel(input: DashboardInput): DashboardModel {
     locks: locks.map((l) => ({ resource: l.resource, holder: l.holder, task: l.task, host: l.host, acquiredAt: l.acquiredAt, expiresAt: l.expiresAt, expired: Date.parse(l.expiresAt) < now.getTime() })),
     runs: (input.runs ?? []).slice(0, 8).map((r) => ({ runId: r.runId, startedAt: r.startedAt, status: r.status })),
     usage: dashboardUsage(tasks),
+    dependencies: dependencyGraph(tasks),
     problems,
   };
 }

@@ -231,6 +231,7 @@ export interface DashboardModel {
   runs: Array<{ runId: string; startedAt: string; status: string }>;
   /** The usage ledger of the tasks' attempts: the total and one row per persona, costliest first. */
   usage: { total: UsageSummary; byPersona: Array<UsageSummary & { persona: string }> };
+  dependencies: DependencyGraphModel;
   /** Parts of the state that could not be read. */
   problems: string[];
 }
@@ -241,6 +242,38 @@ export interface UsageSummary {
   outputTokens: number;
   costUsd: number;
   wallSeconds: number;
+}
+
+/** A queued task is ready or blocked; a done one with its worktree not merged is awaiting review; else its status. */
+export type DependencyReadiness = 'ready' | 'blocked' | 'awaiting_review' | 'claimed' | 'in_progress' | 'handed_off' | 'done' | 'failed' | 'cancelled';
+
+export interface DependencyNodeModel {
+  id: string;
+  title: string;
+  status: string;
+  readiness: DependencyReadiness;
+  /** What a queued task waits for, with each dependency's readiness ('missing': no such task any more). */
+  blockers: Array<{ task: string; status: string }>;
+  /** Longest path from a task that waits for nothing (those are column 0). */
+  column: number;
+  /** Place within the column, from 0. */
+  row: number;
+}
+
+/** The tasks that take part in a dependency edge, laid out by the extension (src/core/reports/dependencyGraph.ts). */
+export interface DependencyGraphModel {
+  /** By column, then row. */
+  nodes: DependencyNodeModel[];
+  /** `from` is the dependency, `to` the task waiting for it; satisfied when `from` is done (and merged). */
+  edges: Array<{ from: string; to: string; satisfied: boolean }>;
+  columns: number;
+  /** Tasks in the graph, shown or not, and how many were left out over the node cap. */
+  total: number;
+  more: number;
+  /** Over every task in the graph, shown or not. */
+  counts: { ready: number; blocked: number; awaitingReview: number };
+  /** Tasks on a dependency cycle or waiting for one (only a hand-edited file has them): drawn in a last column. */
+  cyclic: string[];
 }
 
 export type PanelModel = RunReportModel | AgentReportModel | DashboardModel;
@@ -372,7 +405,9 @@ export function isModelOf<K extends PanelKind>(kind: K, m: unknown): m is ModelO
     default:
       return isArr(m['personas']) && isObj(m['queue']) && isObj(m['agents']) && isArr((m['agents'] as Obj)['hosts']) &&
         isArr(m['handoffs']) && isArr(m['locks']) && isArr(m['runs']) && isArr(m['problems']) &&
-        isObj(m['usage']) && isArr((m['usage'] as Record<string, unknown>)['byPersona']);
+        isObj(m['usage']) && isArr((m['usage'] as Obj)['byPersona']) &&
+        isObj(m['dependencies']) && isArr((m['dependencies'] as Obj)['nodes']) && isArr((m['dependencies'] as Obj)['edges']) && isArr((m['dependencies'] as Obj)['cyclic']) &&
+        ((m['dependencies'] as Obj)['nodes'] as unknown[]).every((n) => isObj(n) && typeof n['id'] === 'string' && isArr(n['blockers']) && isNum(n['column']) && isNum(n['row']));
   }
 }
 

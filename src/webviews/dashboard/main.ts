@@ -7,6 +7,7 @@ import { duration, timestamp } from '../../core/reports/format';
 import type { DashboardModel } from '../../core/reports/protocol';
 import { button, fill, h, icon } from '../shared/dom';
 import { startPage, timed } from '../shared/page';
+import { dependencySection, type DependencySection } from './dependencies';
 
 const TASK_OPEN = new Set(['queued', 'claimed', 'in_progress', 'handed_off']);
 const AGENT_ICON = { created: 'wait', running: 'run', succeeded: 'pass', failed: 'fail', 'oom-killed': 'fail', missing: 'stop', unknown: 'wait' } as const;
@@ -29,6 +30,7 @@ function relative(iso: string, now: number): string {
 }
 
 const main = document.getElementById('app') ?? document.body.appendChild(h('main', { id: 'app' }));
+let dependencies: DependencySection | undefined;
 
 startPage('dashboard', (ctx) => ({
   render(m: DashboardModel) {
@@ -117,8 +119,11 @@ startPage('dashboard', (ctx) => ({
             h('td', { class: 'num' }, u.costUsd.toFixed(4)), h('td', { class: 'num' }, duration(u.wallSeconds * 1000))))))
         : h('p', { class: 'empty' }, 'No usage recorded yet: agents report it with complete_task (MCP) or `federation task complete --usage`.'));
 
-    timed(ctx, 'dashboard', m.personas.length + m.locks.length + m.handoffs.length, () => {
-      fill(main, header, tiles, personas, agents, h('div', { class: 'two-col' }, handoffs, locks), usage, runs);
+    dependencies?.dispose();
+    dependencies = dependencySection(m.dependencies);
+    timed(ctx, 'dashboard', m.personas.length + m.locks.length + m.handoffs.length + m.dependencies.nodes.length, () => {
+      fill(main, header, tiles, personas, dependencies!.element, agents, h('div', { class: 'two-col' }, handoffs, locks), usage, runs);
+      dependencies!.draw();
       return main;
     });
   },
