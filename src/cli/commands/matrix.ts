@@ -11,7 +11,8 @@ import { listRuns, readRun, RUN_ID_PATTERN, RUNS_DIR } from '../../core/matrix/r
 import { MatrixEvent } from '../../core/matrix/runner';
 import { configError, MatrixService, type PlanRequest } from '../../core/matrix/service';
 import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
-import { DEFAULT_CLI, generateWorkflow, githubOutputLines, WORKFLOW_FILE } from '../../core/matrix/workflow';
+import { DEFAULT_CLI, generateWorkflow, githubOutputLines, workflowJobIds, WORKFLOW_FILE } from '../../core/matrix/workflow';
+import { parsePartsFlag } from '../../core/matrix/workflowMatrix';
 import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
 import type { FileSystem } from '../../core/ports';
@@ -137,8 +138,8 @@ export const matrixCommand: CliCommand = defineCommand(
   {
     validate: { usage: '[--config F] [--isolation process|docker]', flags: { ...CONFIG, ...ISOLATION } },
     plan: {
-      usage: '[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--github-output FILE]',
-      flags: { ...CONFIG, ...PLAN, unit: 'value', 'github-output': 'value' },
+      usage: '[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--github-output FILE [--github-parts priority_N=K,…]]',
+      flags: { ...CONFIG, ...PLAN, unit: 'value', 'github-output': 'value', 'github-parts': 'value' },
       wordsOf: 'only',
     },
     setup: {
@@ -185,7 +186,11 @@ export const matrixCommand: CliCommand = defineCommand(
         return withConfig(ctx, async () => {
           const { plan } = await planned(ctx, args, false);
           const githubOutput = stringFlag(args, 'github-output');
-          if (githubOutput !== undefined) await ctx.services.ports.fs.appendFile(path.resolve(ctx.root, githubOutput), githubOutputLines(plan).join('\n') + '\n');
+          const partsText = stringFlag(args, 'github-parts');
+          const parts = partsText === undefined ? new Map<string, number>() : parsePartsFlag(partsText);
+          if (parts === undefined) throw new UsageError(`--github-parts takes priority_N=K,… (the workflow's jobs per wave), got "${partsText}"`);
+          if (partsText !== undefined && githubOutput === undefined) throw new UsageError('--github-parts goes with --github-output');
+          if (githubOutput !== undefined) await ctx.services.ports.fs.appendFile(path.resolve(ctx.root, githubOutput), githubOutputLines(plan, parts).join('\n') + '\n');
           ctx.print(plan, () => humanPlan(plan));
           return EXIT.ok;
         });
@@ -291,7 +296,7 @@ export const matrixCommand: CliCommand = defineCommand(
           const file = path.resolve(ctx.root, stringFlag(args, 'out') ?? WORKFLOW_FILE);
           await ctx.services.ports.fs.mkdir(path.dirname(file), { recursive: true });
           await ctx.services.ports.fs.writeFile(file, text);
-          ctx.print({ out: path.relative(ctx.root, file), jobs: ['leader', 'setup', ...plan.waves.map((w) => w.priority), 'report'] }, () => `wrote ${path.relative(ctx.root, file)}`);
+          ctx.print({ out: path.relative(ctx.root, file), jobs: workflowJobIds(plan) }, () => `wrote ${path.relative(ctx.root, file)}`);
           return EXIT.ok;
         });
       case 'github-run':

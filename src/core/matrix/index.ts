@@ -13,7 +13,7 @@ export type { MatrixEvent, RunOptions, RunOutcome } from './runner';
 export { listRuns, readRun, readTaskResults, summarizeRun, runDir, newRunId, RUNS_DIR } from './results';
 export type { TaskResult, RunSummary, WaveTiming, ModuleSetupResult, RunListing, TaskStatus, AttemptResult } from './results';
 export { renderMarkdownReport, renderJsonReport, statusLabel } from './report';
-export { generateWorkflow, githubMatrix, githubOutputLines, WORKFLOW_FILE } from './workflow';
+export { generateWorkflow, githubMatrix, githubOutputLines, workflowJobIds, WORKFLOW_FILE } from './workflow';
 export { loadMatrixConfig } from './load';
 export { ContainerProcessRunner, dockerFindings, effectiveIsolation, imageFindings, planImages, prepareDockerIsolation, removeRunContainers, unitImage, unitNetwork, ISOLATIONS, MATRIX_LABEL } from './containerRunner';
 export type { Isolation, DockerIsolationOptions } from './containerRunner';

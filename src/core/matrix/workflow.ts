@@ -1,8 +1,10 @@
 // The GitHub Actions workflow for a matrix config: a leader job plans (one matrix per priority as job outputs), a
-// setup job fills the dependency cache once, one job per priority runs its matrix, and a report job gathers every
+// setup job fills the dependency cache once, one job per priority runs its matrix (several for a wave of more than
+// 256 units: workflowMatrix.ts), and a report job gathers every
 // worker's result file. Nothing masks a failure: a worker fails its job unless its failure is allowed, and then
 // the job says so with continue-on-error.
-import { ARTIFACT_FOLDERS, MatrixPlan, MatrixUnit } from './plan';
+import { ARTIFACT_FOLDERS, MatrixPlan } from './plan';
+import { partsFlag, waveJobs, workflowParts } from './workflowMatrix';
 import { yaml } from '../lazy';
 
 export const WORKFLOW_FILE = '.github/workflows/multi-agent-deploy.yml';
@@ -29,44 +31,13 @@ export interface WorkflowOptions {
   docker?: { images: string[] };
 }
 
-/** One GitHub matrix entry: only what a worker job needs; the worker re-plans from the config for the rest. */
-export interface GithubMatrixEntry {
-  id: string;
-  task: string;
-  module: string;
-  continue_on_error: boolean;
-  timeout_minutes: number;
-  produces_artifacts: boolean;
-}
+export { GITHUB_MATRIX_LIMIT, githubMatrix, githubOutputLines, jobTimeoutMinutes } from './workflowMatrix';
+export type { GithubMatrixEntry } from './workflowMatrix';
 
-export function jobTimeoutMinutes(u: MatrixUnit): number {
-  const waits = (u.retry.maxDelaySeconds * Math.max(0, u.retry.maxAttempts - 1)) / 60;
-  return Math.ceil(u.timeoutMinutes * u.retry.maxAttempts + waits + 10);
-}
-
-export function githubMatrix(plan: MatrixPlan): Record<string, { include: GithubMatrixEntry[] }> {
-  return Object.fromEntries(
-    plan.waves.map((w) => [
-      w.priority,
-      {
-        include: w.units.map((u) => ({
-          id: u.id,
-          task: u.task,
-          // A folder path: "root" (another name for the root) would be taken as a folder called root.
-          module: u.module === 'root' ? '.' : u.module,
-          continue_on_error: u.allowWarnings || u.continueOnError,
-          timeout_minutes: jobTimeoutMinutes(u),
-          produces_artifacts: u.producesArtifacts,
-        })),
-      },
-    ]),
-  );
-}
-
-/** Lines for $GITHUB_OUTPUT: PRIORITY=<matrix JSON> and PRIORITY_count=<units>. */
-export function githubOutputLines(plan: MatrixPlan): string[] {
-  const m = githubMatrix(plan);
-  return plan.waves.flatMap((w) => [`${w.priority}=${JSON.stringify(m[w.priority])}`, `${w.priority}_count=${w.units.length}`]);
+/** The workflow's jobs in order: the leader, the setup, every part of every wave, the report. */
+export function workflowJobIds(plan: MatrixPlan): string[] {
+  const parts = workflowParts(plan);
+  return ['leader', 'setup', ...plan.waves.flatMap((w) => waveJobs(w, parts.get(w.priority)!).map((j) => j.id)), 'report'];
 }
 
 /**
@@ -104,18 +75,23 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
   const setupNode = { name: 'Set up Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': node } };
   const config = sh(opts.configFile);
 
+  // A wave of more than 256 units runs as several jobs (workflowMatrix.ts says how they keep the wave's meaning).
+  const parts = workflowParts(plan);
+  const split = partsFlag(parts);
+  const partJobs = plan.waves.flatMap((wave) => waveJobs(wave, parts.get(wave.priority)!).map((job) => ({ wave, job })));
+  const jobIdsOf = (w: MatrixPlan['waves'][number]) => partJobs.filter((p) => p.wave === w).map((p) => p.job.id);
   const jobs: Record<string, unknown> = {};
   jobs['leader'] = {
     name: 'Leader: plan the matrix',
     'runs-on': runsOn,
-    outputs: Object.fromEntries(plan.waves.flatMap((w) => [[w.priority, `\${{ steps.plan.outputs.${w.priority} }}`], [`${w.priority}_count`, `\${{ steps.plan.outputs.${w.priority}_count }}`]])),
+    outputs: Object.fromEntries(partJobs.flatMap(({ job }) => [[job.id, `\${{ steps.plan.outputs.${job.id} }}`], [`${job.id}_count`, `\${{ steps.plan.outputs.${job.id}_count }}`]])),
     steps: [
       checkout,
       setupNode,
       {
         name: 'Plan',
         id: 'plan',
-        run: `mkdir -p "${runDir}"\n${cli} matrix plan --config ${config} --json --github-output "$GITHUB_OUTPUT" > "${runDir}/plan.json"`,
+        run: `mkdir -p "${runDir}"\n${cli} matrix plan --config ${config} --json --github-output "$GITHUB_OUTPUT"${split ? ` --github-parts ${split}` : ''} > "${runDir}/plan.json"`,
       },
       { name: 'Upload the plan', uses: 'actions/upload-artifact@v4', with: { name: 'matrix-plan', path: `${runDir}/plan.json`, 'if-no-files-found': 'error', ...RUN_FILES } },
     ],
@@ -135,21 +111,23 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
         : [{ name: 'Check that dependencies install', run: `${cli} matrix setup --config ${config} --allow-workspace-commands` }]),
     ],
   };
-  const waveJobs: string[] = [];
-  for (const w of plan.waves) {
-    const earlierFailFast = plan.waves.filter((x) => x.index < w.index && x.failFast).map((x) => `needs.${x.priority}.result != 'failure'`);
-    const condition = ['!cancelled()', "needs.setup.result == 'success'", `needs.leader.outputs.${w.priority}_count != '0'`, ...earlierFailFast].join(' && ');
-    jobs[w.priority] = {
+  for (const { wave: w, job } of partJobs) {
+    const earlierWaves = plan.waves.filter((x) => x.index < w.index);
+    const earlierFailFast = earlierWaves.filter((x) => x.failFast).flatMap(jobIdsOf).map((id) => `needs.${id}.result != 'failure'`);
+    // fail_fast: a part runs only if no earlier part of its wave failed (their fail-fast cancels only their own).
+    const sameWave = w.failFast ? job.after.map((id) => `needs.${id}.result != 'failure'`) : [];
+    const condition = ['!cancelled()', "needs.setup.result == 'success'", `needs.leader.outputs.${job.id}_count != '0'`, ...earlierFailFast, ...sameWave].join(' && ');
+    jobs[job.id] = {
       name: `${w.name} (\${{ matrix.id }})`,
-      needs: ['leader', 'setup', ...waveJobs],
+      needs: ['leader', 'setup', ...earlierWaves.flatMap(jobIdsOf), ...job.after],
       if: `\${{ ${condition} }}`,
       'runs-on': runsOn,
       'timeout-minutes': '${{ matrix.timeout_minutes }}',
       'continue-on-error': '${{ matrix.continue_on_error }}',
       strategy: {
         'fail-fast': w.failFast,
-        'max-parallel': Math.max(1, w.agents),
-        matrix: `\${{ fromJSON(needs.leader.outputs.${w.priority}) }}`,
+        'max-parallel': job.maxParallel,
+        matrix: `\${{ fromJSON(needs.leader.outputs.${job.id}) }}`,
       },
       steps: [
         checkout,
@@ -179,11 +157,10 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
         },
       ],
     };
-    waveJobs.push(w.priority);
   }
   jobs['report'] = {
     name: 'Leader: report',
-    needs: ['leader', ...waveJobs],
+    needs: ['leader', ...partJobs.map((p) => p.job.id)],
     if: 'always()',
     'runs-on': runsOn,
     steps: [
