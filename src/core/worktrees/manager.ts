@@ -214,7 +214,8 @@ export class WorktreeManager {
   }
 
   /** Uncommitted changes, and commits ahead of and behind the base. */
-  async status(wt: TaskWorktree): Promise<WorktreeStatus> {
+  /** `entries`: a `list()` already made, so that a listing of many worktrees asks git for it once. */
+  async status(wt: TaskWorktree, entries?: readonly WorktreeEntry[]): Promise<WorktreeStatus> {
     const { top } = await this.repo();
     const branchExists = await this.branchExists(wt.branch);
     let ahead = 0;
@@ -223,8 +224,7 @@ export class WorktreeManager {
       const counts = await this.o.git.run(['rev-list', '--left-right', '--count', `${wt.base}...${wt.branch}`], { cwd: top });
       if (counts.code === 0) [behind, ahead] = counts.stdout.trim().split(/\s+/).map(Number) as [number, number];
     }
-    const entries = await this.list();
-    const present = entries.some((e) => samePath(e.path, wt.path) && !e.prunable) && (await exists(this.o.fs, wt.path));
+    const present = (entries ?? (await this.list())).some((e) => samePath(e.path, wt.path) && !e.prunable) && (await exists(this.o.fs, wt.path));
     let dirty: string[] = [];
     let dirtyCount = 0;
     if (present) {

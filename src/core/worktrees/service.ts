@@ -55,16 +55,17 @@ export class WorktreeService {
     const tasks = await this.tasks();
     const live = tasks.filter((t) => t.worktree && !t.worktree.mergedAt && !t.worktree.removedAt);
     const manager = this.fed.worktrees();
+    const entries = await manager.list();
     const worktrees = await Promise.all(
       live.map(async (t) => ({
         task: { id: t.id, title: t.title, status: t.status, assignee: t.assignee },
         worktree: t.worktree!,
-        status: await manager.status(t.worktree!),
+        status: await manager.status(t.worktree!, entries),
         awaitingReview: readinessOf(t) === 'awaiting_review',
       })),
     );
     const known = new Set(live.map((t) => path.resolve(t.worktree!.path)));
-    const orphans = (await manager.list()).filter((e) => e.branch?.startsWith(BRANCH_PREFIX) && !known.has(path.resolve(e.path)));
+    const orphans = entries.filter((e) => e.branch?.startsWith(BRANCH_PREFIX) && !known.has(path.resolve(e.path)));
     return { worktrees, orphans };
   }
 
