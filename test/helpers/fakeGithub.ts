@@ -1,11 +1,12 @@
 // A local HTTP server answering the GitHub Actions REST calls the matrix uses, with the documented response
 // shapes (workflow dispatch 204 or 200 with return_run_details, workflow runs, jobs, artifacts, an artifact
-// download answered with a 302 to a blob URL on the same server, or on a second one: another origin). Tests drive
-// the real Octokit client against it.
+// download answered with a 302 to a blob URL on the same server, or on a second one: another origin), and the
+// pull request calls of fakeGithubPulls.ts. Tests drive the real Octokit client against it.
 // Plain node:http, no vscode: used by the unit tests and by the in-editor test alike.
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { FakePull, FakePulls, FakePullsOptions } from './fakeGithubPulls';
 
 export interface FakeJob {
   name: string;
@@ -48,6 +49,8 @@ export interface FakeGithubOptions {
   rateLimitResultDownloads?: boolean;
   /** The 302 of a download points at a second server (another port: another origin), like GitHub's storage. */
   crossOriginDownloads?: boolean;
+  /** The pull request calls (fakeGithubPulls.ts). */
+  pulls?: FakePullsOptions;
 }
 
 export interface Recorded {
@@ -65,6 +68,8 @@ export interface FakeGithub {
   /** The second server's URL (crossOriginDownloads), else the API server's. */
   storageUrl: string;
   requests: Recorded[];
+  /** The pull requests opened on it. */
+  pulls: FakePull[];
   close(): Promise<void>;
 }
 
@@ -169,6 +174,7 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
   const runId = o.runId ?? 4242;
   const token = o.token ?? 'test-token';
   const requests: Recorded[] = [];
+  const pulls = new FakePulls(owner, repo, o.pulls);
   let dispatched = false;
   let runLooks = 0;
   let jobLooks = 0;
@@ -341,6 +347,7 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
         return send(302, undefined, { location: `${storageBase}/blobs/${id}/${encodeURIComponent(art.name)}` });
       }
       if (req.method === 'POST' && p === `${repoBase}/actions/runs/${runId}/cancel`) return send(202, {});
+      if (pulls.handle(req.method ?? '', url, body, send)) return;
       return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     });
   });
@@ -360,6 +367,7 @@ export async function startFakeGithub(o: FakeGithubOptions = {}): Promise<FakeGi
     url: base,
     storageUrl: storageBase,
     requests,
+    pulls: pulls.pulls,
     close: async () => {
       await Promise.all([stop(server), ...(storage ? [stop(storage)] : [])]);
     },

@@ -98,7 +98,12 @@ export const taskCommand: CliCommand = defineCommand(
     depend: { usage: 'ID --on T3,T4 [--by WHO]', words: ['ID'], flags: { on: 'list', by: 'value' } },
     // The task's branch (worktrees.enabled): its changes against the base, and the merge into it.
     diff: { usage: 'ID [--stat]', words: ['ID'], flags: { stat: 'bool' } },
-    merge: { usage: 'ID [--by WHO]', words: ['ID'], flags: { by: 'value' } },
+    // --pr: push the branch and open a GitHub pull request instead (the worktree stays).
+    merge: {
+      usage: 'ID [--by WHO] [--pr [--remote NAME] [--repo OWNER/REPO] [--api-url URL] [--draft]]   (--pr token: $GITHUB_TOKEN)',
+      words: ['ID'],
+      flags: { by: 'value', pr: 'bool', remote: 'value', repo: 'value', 'api-url': 'value', draft: 'bool' },
+    },
     handoff: {
       usage: 'ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
       words: ['ID'],

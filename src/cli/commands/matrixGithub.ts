@@ -2,9 +2,10 @@
 // stderr), fetches the report artifact and saves it under .federation/runs/gh-<id>-<attempt>/ like a local run.
 // With --run gh-<id>-<attempt> it dispatches nothing and takes up a run started earlier (an interrupted follow).
 // The token comes from GITHUB_TOKEN (or GH_TOKEN); the API URL from --api-url, else GITHUB_API_URL, else github.com.
+// githubClient makes the client so for `task merge --pr` too.
 import * as path from 'node:path';
 import { DEFAULT_GITHUB_API_URL, GithubActions, JobInfo } from '../../core/matrix/github';
-import { currentBranch, resolveRepo } from '../../core/matrix/githubRemote';
+import { GithubRepo, currentBranch, resolveRepo } from '../../core/matrix/githubRemote';
 import { describeSkippedLogs, GithubRunEvent, parseGithubRunId, resumeGithubRun, runOnGithub, saveGithubReport, WORKFLOW_NAME } from '../../core/matrix/githubRun';
 import { stringFlag } from '../args';
 import { CliContext, EXIT, ParsedArgs, SubcommandSpec, UsageError } from '../types';
@@ -13,6 +14,25 @@ export const GITHUB_RUN_SPEC: SubcommandSpec = {
   usage: '[--repo OWNER/REPO] [--ref BRANCH | --run gh-ID-ATTEMPT] [--api-url URL] [--workflow FILE] [--poll SECONDS]   (token: $GITHUB_TOKEN)',
   flags: { repo: 'value', ref: 'value', run: 'value', 'api-url': 'value', workflow: 'value', poll: 'value' },
 };
+
+/**
+ * The API client as the CLI's GitHub commands make it: the URL from --api-url, else GITHUB_API_URL, else
+ * github.com; the repository from --repo, else the remote's URL; the token from GITHUB_TOKEN (or GH_TOKEN).
+ */
+export async function githubClient(ctx: CliContext, args: ParsedArgs, remote?: string): Promise<{ api: GithubActions; baseUrl: string } & GithubRepo> {
+  const { fs, env } = ctx.services.ports;
+  const baseUrl = stringFlag(args, 'api-url') ?? env['GITHUB_API_URL'] ?? DEFAULT_GITHUB_API_URL;
+  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--api-url must be an http(s) URL, got "${baseUrl}"`);
+  const { owner, repo } = await resolveRepo(fs, ctx.root, stringFlag(args, 'repo'), remote);
+  const api = new GithubActions({
+    baseUrl,
+    owner,
+    repo,
+    token: async () => env['GITHUB_TOKEN'] || env['GH_TOKEN'] || undefined,
+    onWait: (w) => ctx.err(`GitHub rate limit (${w.status}): waiting ${Math.ceil(w.ms / 1000)} s`),
+  });
+  return { api, baseUrl, owner, repo };
+}
 
 function jobLine(j: JobInfo): string {
   return `  ${j.name}: ${j.status === 'completed' ? (j.conclusion ?? 'completed') : j.status.replace('_', ' ')}`;
@@ -25,17 +45,8 @@ export async function githubRun(ctx: CliContext, args: ParsedArgs): Promise<numb
   const follow = stringFlag(args, 'run');
   if (follow !== undefined && !parseGithubRunId(follow)) throw new UsageError(`--run takes a GitHub run's id as the Runs view and "matrix runs" show it (gh-<run id>-<attempt>), got "${follow}"`);
   if (follow !== undefined && stringFlag(args, 'ref') !== undefined) throw new UsageError('--run takes up a run already started: it has no --ref');
-  const { fs, env } = ctx.services.ports;
-  const baseUrl = stringFlag(args, 'api-url') ?? env['GITHUB_API_URL'] ?? DEFAULT_GITHUB_API_URL;
-  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--api-url must be an http(s) URL, got "${baseUrl}"`);
-  const { owner, repo } = await resolveRepo(fs, ctx.root, stringFlag(args, 'repo'));
-  const api = new GithubActions({
-    baseUrl,
-    owner,
-    repo,
-    token: async () => env['GITHUB_TOKEN'] || env['GH_TOKEN'] || undefined,
-    onWait: (w) => ctx.err(`GitHub rate limit (${w.status}): waiting ${Math.ceil(w.ms / 1000)} s`),
-  });
+  const { fs } = ctx.services.ports;
+  const { api, baseUrl, owner, repo } = await githubClient(ctx, args);
   const controller = new AbortController();
   let current: string | undefined;
   const onSigint = () => {

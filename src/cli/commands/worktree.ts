@@ -3,7 +3,9 @@
 import type { TaskWorktreeInfo } from '../../core/worktrees/service';
 import { boolFlag, defineCommand, positional, stringFlag } from '../args';
 import { printable } from '../printable';
-import { CliCommand, CliContext, EXIT, ParsedArgs } from '../types';
+import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
+import { GithubPulls } from '../../core/matrix/githubPulls';
+import { githubClient } from './matrixGithub';
 
 /** "federation/T3-x  +2 −1  3 uncommitted": what a worktree holds against its base. */
 export function worktreeState(w: Pick<TaskWorktreeInfo, 'status'>): string {
@@ -29,7 +31,7 @@ export const worktreeCommand: CliCommand = defineCommand(
       const { worktrees, orphans } = await service.list();
       ctx.print({ worktrees, orphans }, () => {
         const lines = worktrees.map((w) =>
-          printable(`${w.task.id.padEnd(6)} ${(w.awaitingReview ? 'review' : w.task.status).padEnd(11)} ${w.worktree.branch}  ${worktreeState(w)}  ${w.worktree.path}`, { oneLine: true }),
+          printable(`${w.task.id.padEnd(6)} ${(w.awaitingReview ? 'review' : w.task.status).padEnd(11)} ${w.worktree.branch}  ${worktreeState(w)}  ${w.worktree.path}${w.worktree.pullRequest ? `  PR #${w.worktree.pullRequest.number} ${w.worktree.pullRequest.url}` : ''}`, { oneLine: true }),
         );
         for (const o of orphans) lines.push(printable(`(none) orphan      ${o.branch}  ${o.path}`, { oneLine: true }));
         return lines.join('\n') || 'No task has a worktree.';
@@ -67,8 +69,13 @@ export async function taskDiff(ctx: CliContext, args: ParsedArgs): Promise<numbe
   return EXIT.ok;
 }
 
-/** `task merge TASK [--by WHO]`. */
+const PR_FLAGS = ['remote', 'repo', 'api-url', 'draft'];
+
+/** `task merge TASK [--by WHO]`, or with --pr: push the branch and open a pull request instead. */
 export async function taskMerge(ctx: CliContext, args: ParsedArgs): Promise<number> {
+  if (boolFlag(args, 'pr')) return taskPullRequest(ctx, args);
+  const stray = PR_FLAGS.find((f) => args.flags.has(f));
+  if (stray) throw new UsageError(`--${stray} goes with --pr (a pull request); a merge without --pr is local`);
   const result = await ctx.services.worktrees().merge(positional(args, 1, 'task id'), stringFlag(args, 'by') ?? 'cli');
   const wt = result.task.worktree!;
   ctx.print(result, () => {
@@ -76,6 +83,29 @@ export async function taskMerge(ctx: CliContext, args: ParsedArgs): Promise<numb
       ? `${result.task.id}'s branch ${wt.branch} had nothing to merge into ${wt.base}`
       : `Merged ${result.task.id} (${wt.branch}) into ${wt.base}${result.merge.fastForward ? ' (fast-forward)' : ''}: ${result.merge.commit.slice(0, 12)}`;
     return `${what}; its worktree and branch are removed.${result.cleanup ? `\n${result.cleanup}` : ''}`;
+  });
+  return EXIT.ok;
+}
+
+/** `task merge TASK --pr [--remote NAME] [--repo OWNER/REPO] [--api-url URL] [--draft]`: token from $GITHUB_TOKEN. */
+async function taskPullRequest(ctx: CliContext, args: ParsedArgs): Promise<number> {
+  const taskId = positional(args, 1, 'task id');
+  const remote = stringFlag(args, 'remote') ?? 'origin';
+  const { api } = await githubClient(ctx, args, remote);
+  const result = await ctx.services.worktrees().openPullRequest(taskId, {
+    by: stringFlag(args, 'by') ?? 'cli',
+    github: new GithubPulls(api),
+    remote,
+    draft: boolFlag(args, 'draft'),
+    onStep: (_step, message) => {
+      if (!ctx.json) ctx.err(`${message}…`);
+    },
+  });
+  const { pullRequest: pr, push } = result;
+  ctx.print(result, () => {
+    const pushed = push.result === 'up-to-date' ? `${push.branch} was up to date on ${push.remote}` : `pushed ${push.branch} to ${push.remote} (${push.commit.slice(0, 12)})`;
+    const what = pr.existing ? `${taskId} already has pull request #${pr.number}` : `Opened ${pr.draft ? 'draft ' : ''}pull request #${pr.number} for ${taskId}`;
+    return `${what}: ${pr.url}\n${pushed}; its worktree stays for review changes ("task merge ${taskId}" merges it locally).`;
   });
   return EXIT.ok;
 }

@@ -132,8 +132,16 @@ export function rateLimitWait(f: HttpFailure, nowMs: number, attempt: number): R
 
 function apiMessage(f: HttpFailure): string {
   const data = f.response?.data;
-  if (data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string') return (data as { message: string }).message;
-  return `HTTP ${f.status}`;
+  if (!data || typeof data !== 'object' || typeof (data as { message?: unknown }).message !== 'string') return `HTTP ${f.status}`;
+  const { message, errors } = data as { message: string; errors?: unknown };
+  // A 422's "Validation Failed" says what failed only in its errors: a message, or a field and a code.
+  const said = (Array.isArray(errors) ? errors : []).map((e: unknown) => {
+    if (typeof e === 'string') return e;
+    const { message: m, field, code } = (e ?? {}) as { message?: unknown; field?: unknown; code?: unknown };
+    return typeof m === 'string' ? m : [field, code].filter((x) => typeof x === 'string').join(' ');
+  });
+  const details = said.filter(Boolean);
+  return details.length ? `${message}: ${details.join('; ')}` : message;
 }
 
 export interface CallContext {
@@ -141,6 +149,8 @@ export interface CallContext {
   what: string;
   /** The message for a 404, which means something different for each call. */
   notFound?: string;
+  /** What a 403 asks of the token, when it is not the Actions permission ("Pull requests: write"…). */
+  forbidden?: string;
   signal?: AbortSignal;
 }
 
@@ -226,7 +236,7 @@ export class GithubActions {
       case 401:
         return new GithubApiError('github-auth', `GitHub refused the token while ${ctx.what} (401 ${msg}): sign in to GitHub again.`, 401, {}, { cause: e });
       case 403:
-        return new GithubApiError('github-auth', `GitHub refused ${ctx.what} for ${this.slug} (403 ${msg}): the token needs the "repo" scope (or Actions write permission for a fine-grained token).`, 403, {}, { cause: e });
+        return new GithubApiError('github-auth', `GitHub refused ${ctx.what} for ${this.slug} (403 ${msg}): the token needs the "repo" scope (or ${ctx.forbidden ?? 'Actions write permission'} for a fine-grained token).`, 403, {}, { cause: e });
       case 404:
         return new GithubApiError('not-found', ctx.notFound ?? `GitHub answered 404 while ${ctx.what} in ${this.slug}.`, 404, {}, { cause: e });
       case 422:
@@ -236,7 +246,7 @@ export class GithubActions {
     }
   }
 
-  private repoNotFound(): string {
+  repoNotFound(): string {
     return `GitHub has no repository ${this.slug}, or the token cannot see it (a private repository needs the "repo" scope).`;
   }
 

@@ -84,19 +84,19 @@ export async function currentBranch(fs: FileSystem, root: string): Promise<strin
   }
 }
 
-/** owner/repo: the explicit slug when given, else the workspace's origin remote. */
-export async function resolveRepo(fs: FileSystem, root: string, slug?: string): Promise<GithubRepo> {
+/** owner/repo: the explicit slug when given, else the workspace's remote (origin unless named). */
+export async function resolveRepo(fs: FileSystem, root: string, slug?: string, remote = 'origin'): Promise<GithubRepo> {
   if (slug) {
     const r = parseRepoSlug(slug);
     if (!r) throw new FederationError('invalid-input', `"${slug}" is not a GitHub repository; write it as owner/repo`, { repository: slug });
     return r;
   }
-  const url = await remoteUrl(fs, root);
+  const url = await remoteUrl(fs, root, remote);
   if (!url) {
-    throw new FederationError('not-found', `${root} has no git remote "origin": name the GitHub repository as owner/repo (setting agentFederation.github.repository, or --repo)`, {});
+    throw new FederationError('not-found', `${root} has no git remote "${remote}": name the GitHub repository as owner/repo (setting agentFederation.github.repository, or --repo)`, { remote });
   }
   const parsed = parseRemoteUrl(url);
   const shown = url.replace(/\/\/[^@/]*@/, '//'); // never show credentials embedded in the URL
-  if (!parsed) throw new FederationError('invalid-input', `the remote origin (${shown}) does not look like a GitHub repository URL; name it as owner/repo instead`, { url: shown });
+  if (!parsed) throw new FederationError('invalid-input', `the remote ${remote} (${shown}) does not look like a GitHub repository URL; name it as owner/repo instead`, { url: shown });
   return { owner: parsed.owner, repo: parsed.repo };
 }

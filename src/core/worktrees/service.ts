@@ -10,6 +10,7 @@ import type { Task, TaskWorktree } from '../federation/state/schemas';
 import { BRANCH_PREFIX, WorktreeEntry, WorktreeStatus, unsavedWork } from './manager';
 import { MergeOutcome, Review, TaskChanges } from './review';
 import type { GitPort } from './git';
+import { OpenPullRequestOptions, PullRequestOutcome, openPullRequest } from './pullRequest';
 
 export interface TaskWorktreeInfo {
   task: Pick<Task, 'id' | 'title' | 'status' | 'assignee'>;
@@ -32,7 +33,7 @@ export class WorktreeService {
 
   constructor(
     private readonly fed: Federation,
-    git: GitPort,
+    private readonly git: GitPort,
   ) {
     this.review = new Review(git, fed.worktrees());
   }
@@ -120,6 +121,16 @@ export class WorktreeService {
       cleanup = `The merge is done, but the worktree was not removed: ${(e as Error).message}`;
     }
     return { task: recorded, merge, ...(cleanup ? { cleanup } : {}) };
+  }
+
+  /**
+   * Pushes a done task's branch and opens a GitHub pull request into its base (or finds the open one), recorded on
+   * the task. The worktree stays for the review's changes; `merge` still merges it. Refuses before pushing when
+   * the task is not done, has uncommitted changes (unsaved-work) or no commits, or GitHub refuses the token.
+   */
+  async openPullRequest(taskId: string, options: OpenPullRequestOptions): Promise<PullRequestOutcome> {
+    const { task, wt } = await this.taskWithWorktree(taskId);
+    return openPullRequest(this.fed, this.git, task, wt, options);
   }
 
   /**

@@ -48,15 +48,16 @@ export interface GithubSession {
 /**
  * The client for the workspace's repository. The token comes from VS Code's GitHub sign-in ("github", or
  * "github-enterprise" for another API URL), asked for with the "repo" scope; `opts.token` (tests, scripts) is
- * accepted only while the API URL points at this machine (a test server), never for GitHub itself.
+ * accepted only while the API URL points at this machine (a test server), never for GitHub itself. Without the
+ * repository setting, the repository is read from `remote`'s URL (origin by default).
  */
-export async function githubSession(s: Pick<Services, 'fed' | 'log' | 'ports'>, opts: GithubOptions): Promise<GithubSession> {
+export async function githubSession(s: Pick<Services, 'fed' | 'log' | 'ports'>, opts: GithubOptions, remote?: string): Promise<GithubSession> {
   const settings = vscode.workspace.getConfiguration('agentFederation');
   const baseUrl = githubApiUrl();
   const { GithubActions: Client } = require('../../core/matrix/github') as typeof import('../../core/matrix/github');
   const { resolveRepo } = require('../../core/matrix/githubRemote') as typeof import('../../core/matrix/githubRemote');
   const repoSetting = opts.repository ?? settings.get<string>('github.repository', '').trim();
-  const { owner, repo } = await resolveRepo(s.ports.fs, s.fed.root, repoSetting || undefined);
+  const { owner, repo } = await resolveRepo(s.ports.fs, s.fed.root, repoSetting || undefined, remote);
   const argToken = opts.token !== undefined && isLoopback(baseUrl) ? opts.token : undefined;
   const provider = baseUrl === GITHUB_COM_API ? 'github' : 'github-enterprise';
   const api: GithubActions = new Client({

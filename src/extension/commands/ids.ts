@@ -17,6 +17,7 @@ export const CORE_COMMAND_IDS = [
   'agentFederation.failTask',
   'agentFederation.cancelTask',
   'agentFederation.requeueTask',
+  'agentFederation.openTaskPullRequest',
   'agentFederation.handoffTask',
   'agentFederation.openHandoff',
   'agentFederation.acquireLock',

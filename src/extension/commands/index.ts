@@ -14,6 +14,7 @@ import { refresh } from './refresh';
 import { registerPersona } from './registerPersona';
 import { releaseLock } from './releaseLock';
 import { requeueTask } from './requeueTask';
+import { openTaskPullRequest } from './openTaskPullRequest';
 import { routeArtifact } from './routeArtifact';
 import { showLog } from './showLog';
 import { startTask } from './startTask';
@@ -35,4 +36,5 @@ export const CORE_COMMANDS: readonly Command[] = [
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal, installMcpServer,
   newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,
   startGithubRun, followGithubRun,
+  openTaskPullRequest,
 ];
