@@ -53,7 +53,10 @@ async function terminalTask(s: Pick<Services, 'state'>, persona: string, given: 
 }
 
 /** The folder to work in: the worktree's copy of the workspace folder (the federation root may be below the repository's top). */
-async function worktreeFolder(s: Pick<Services, 'fed' | 'ports'>, wt: TaskWorktree): Promise<string> {
+async function worktreeFolder(s: Pick<Services, 'fed' | 'ports'>, taskId: string, wt: TaskWorktree): Promise<string> {
+  if (!(await s.ports.fs.stat(wt.path).catch(() => undefined))?.isDirectory()) {
+    throw new FederationError('not-found', `${taskId}'s worktree ${wt.path} is missing (removed outside the federation?); \`federation worktree prune\` tidies the record away.`, { task: taskId, path: wt.path });
+  }
   const { top } = await s.fed.worktrees().repo();
   // git names the top with links resolved; the workspace's path may not be.
   const rel = path.relative(await s.ports.fs.realpath(top), await s.ports.fs.realpath(s.fed.root));
@@ -78,7 +81,7 @@ async function openTerminal(s: TerminalServices, persona: string, task: Task | u
     throw new FederationError('not-found', `No agent preset "${agent}" (presets: ${Object.keys(presets).join(', ')}; see the agentFederation.agentPresets setting).`, { agent });
   }
   const wt = task ? liveWorktreeOf(task) : undefined;
-  const cwd = wt ? await worktreeFolder(s, wt) : s.fed.root;
+  const cwd = wt ? await worktreeFolder(s, task!.id, wt) : s.fed.root;
   // The terminal's agent gets the persona's scope (skills, tasks, handoffs) as a bootstrap package, nothing above C1.
   const { buildPackage, writePackage } = packages();
   const pkg = await buildPackage({ consumer: 'parallel-terminal', persona, operatorLevel: operatorLevel(), root: s.fed.root, disk: s.ports.fs });
