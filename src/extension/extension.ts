@@ -22,6 +22,9 @@ import type { EditorPorts } from './ports';
 import { nodeFileSystem } from '../node/fs';
 import { nodeGit } from '../node/git';
 import { nodeHostProcesses } from '../node/processes';
+import { WorktreeService } from '../core/worktrees/service';
+import { WorktreeStatusCache } from './worktrees/status';
+import { GIT_SCHEME, GitContentProvider } from './worktrees/gitContent';
 import type { McpServerDefinitionInfo } from './mcp/agentMcp';
 
 declare const __AF_LOAD_START__: number | undefined;
@@ -110,7 +113,17 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       ...(persona.id ? { windowPersona: persona.id } : {}),
     }),
   );
-  const taskQueueTree = new SnapshotTreeProvider<TaskTreeNode>(state, buildTaskTree);
+  // The tasks' worktrees: their git state for the Task Queue (read in the background, never while it renders; not
+  // in an untrusted workspace, where git could run what the repository configures) and the review's left side.
+  const worktrees = new WorktreeService(fed, ports.git);
+  const worktreeStatus = new WorktreeStatusCache(state, worktrees, { enabled: () => vscode.workspace.isTrusted, logger });
+  const taskQueueTree = new SnapshotTreeProvider<TaskTreeNode>(state, (snap) => buildTaskTree(snap, worktreeStatus.statuses));
+  context.subscriptions.push(
+    worktreeStatus,
+    worktreeStatus.onDidChange(() => taskQueueTree.update()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void state.snapshot().then((snap) => worktreeStatus.refresh(snap))),
+    vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentProvider(ports.git)),
+  );
   let registryKey = '';
   const personasView = vscode.window.createTreeView('agentFederation.personas', { treeDataProvider: personasTree, showCollapseAll: false });
   const taskView = vscode.window.createTreeView('agentFederation.taskQueue', { treeDataProvider: taskQueueTree, showCollapseAll: true });
@@ -144,6 +157,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     ports,
     fed,
     state,
+    worktrees,
     persona,
     briefs,
     get runs() {

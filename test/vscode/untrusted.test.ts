@@ -21,6 +21,12 @@ const RUN_COMMANDS: Array<{ id: string; args: () => unknown[] }> = [
   { id: 'agentFederation.runMatrix', args: () => [{}] },
   { id: 'agentFederation.rerunFailed', args: () => [{ runId: 'latest' }] },
   { id: 'agentFederation.openPersonaTerminal', args: () => [{ persona: 'research' }] },
+  // Task worktrees: each of these runs git in the workspace's repository (whose config may name commands to run).
+  { id: 'agentFederation.openTaskTerminal', args: () => [{ taskId: 'T1', persona: 'research' }] },
+  { id: 'agentFederation.reviewTaskChanges', args: () => [{ taskId: 'T1' }] },
+  { id: 'agentFederation.mergeTask', args: () => [{ taskId: 'T1' }] },
+  { id: 'agentFederation.openTaskPullRequest', args: () => [{ taskId: 'T1' }] },
+  { id: 'agentFederation.discardTaskWorktree', args: () => [{ taskId: 'T1', force: true }] },
   { id: 'agentFederation.startGithubRun', args: () => [{ ref: 'main' }] },
   { id: 'agentFederation.followGithubRun', args: () => [{ runId: 'gh-1-1' }] },
 ];

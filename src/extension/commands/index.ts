@@ -9,12 +9,15 @@ import { handoffTask } from './handoffTask';
 import { identifyPersona } from './identifyPersona';
 import { initialize } from './initialize';
 import { openHandoff } from './openHandoff';
-import { installMcpServer, openPersonaTerminal } from './openPersonaTerminal';
+import { installMcpServer, openPersonaTerminal, openTaskTerminal } from './openPersonaTerminal';
+import { reviewTaskChanges } from './reviewTaskChanges';
+import { mergeTask } from './mergeTask';
+import { openTaskPullRequest } from './openTaskPullRequest';
+import { discardTaskWorktree } from './discardTaskWorktree';
 import { refresh } from './refresh';
 import { registerPersona } from './registerPersona';
 import { releaseLock } from './releaseLock';
 import { requeueTask } from './requeueTask';
-import { openTaskPullRequest } from './openTaskPullRequest';
 import { routeArtifact } from './routeArtifact';
 import { showLog } from './showLog';
 import { startTask } from './startTask';
@@ -34,7 +37,7 @@ import type { Command } from './registry';
 export const CORE_COMMANDS: readonly Command[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal, installMcpServer,
+  openTaskTerminal, reviewTaskChanges, mergeTask, openTaskPullRequest, discardTaskWorktree,
   newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,
   startGithubRun, followGithubRun,
-  openTaskPullRequest,
 ];

@@ -15,7 +15,7 @@ import { defineCommand } from './registry';
  */
 export const openTaskPullRequest = defineCommand({
   id: 'agentFederation.openTaskPullRequest',
-  needs: ['fed', 'state', 'persona'],
+  needs: ['fed', 'state', 'persona', 'worktrees'],
   // git push runs the repository's pre-push hook, which is workspace code.
   trust: "Pushing a task's branch (git runs the repository's hooks)",
   args: (a) => ({ taskId: taskIdOf(a), remote: a.options()?.string('remote'), draft: a.options()?.boolean('draft'), ...githubOptions(a.options()), confirm: a.fromUi }),
@@ -30,9 +30,8 @@ export const openTaskPullRequest = defineCommand({
       const go = await vscode.window.showInformationMessage(`Push ${taskId}'s branch to ${remote} and open a pull request on ${owner}/${repo}?`, { modal: true, detail: `A pull request from ${what}. The worktree stays for review changes.` }, 'Open Pull Request');
       if (!go) return undefined;
     }
-    const { WorktreeService } = require('../../core/worktrees/service') as typeof import('../../core/worktrees/service');
     const { GithubPulls } = require('../../core/matrix/githubPulls') as typeof import('../../core/matrix/githubPulls');
-    const service = new WorktreeService(s.fed, s.ports.git);
+    const service = s.worktrees;
     let result: Awaited<ReturnType<typeof service.openPullRequest>>;
     try {
       result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pull request for ${taskId}`, cancellable: true }, (progress, token) => {

@@ -15,6 +15,7 @@ import type { RunsController } from '../matrix/runs';
 import type { AgentMcp } from '../mcp/agentMcp';
 import type { Panels } from '../panels';
 import type { EditorPorts } from '../ports';
+import type { WorktreeService } from '../../core/worktrees/service';
 import type { WindowPersona } from '../windowPersona';
 import { CommandArgs, type UriClass } from './args';
 import type { CommandId } from './ids';
@@ -28,6 +29,8 @@ export interface Services {
   fed: Federation;
   /** Its latest snapshot, reloaded after every command that needs the federation. */
   state: FederationState;
+  /** The tasks' worktrees over the federation and git: status, changes, merge, remove. */
+  worktrees: WorktreeService;
   /** The persona this window acts as. */
   persona: WindowPersona;
   briefs: BriefDiagnostics;
@@ -77,6 +80,7 @@ export function placeholders(ids: readonly CommandId[], service: ServiceName): C
 const MISSING: Record<ServiceName, string> = {
   fed: 'Agent Federation needs an open folder: its state lives in .federation/ in the workspace.',
   state: 'Agent Federation needs an open folder: its state lives in .federation/ in the workspace.',
+  worktrees: 'Task worktrees need an open folder: its .federation/ records them.',
   persona: 'Agent Federation needs an open folder: its state lives in .federation/ in the workspace.',
   briefs: 'Mission brief validation is not running in this window.',
   runs: 'Matrix runs need an open folder: they live in its .federation/runs/.',
@@ -105,7 +109,7 @@ export interface CommandHost {
 }
 
 /** Services whose commands change the federation's files: the state is reloaded after them. */
-const STATE_SERVICES: readonly ServiceName[] = ['fed', 'state', 'persona'];
+const STATE_SERVICES: readonly ServiceName[] = ['fed', 'state', 'persona', 'worktrees'];
 
 export class CommandRegistry extends Disposable {
   private readonly ids = new Set<string>();

@@ -1,14 +1,27 @@
 // The Task Queue tree as plain data: tasks grouped by status in working order, most urgent first in each group.
-// A queued task whose dependencies are not all done shows as blocked, naming what it waits for.
-import { Blocker, StatusIndex, blockersOf, describeBlockers, statusIndex } from '../../core/federation/dependencies';
+// A queued task whose dependencies are not all done shows as blocked, naming what it waits for. A task with a live
+// worktree shows its branch and, once read (WorktreeStatusCache: git is never run while the tree is built), what it
+// holds against its base; a done task whose branch is not merged yet is awaiting review, in a group of its own.
+import { Blocker, ReadinessStatus, StatusIndex, blockersOf, describeBlockers, readinessOf, statusIndex } from '../../core/federation/dependencies';
 import { FederationSnapshot } from '../../core/federation/snapshot';
-import { TASK_STATUSES, Task, TaskStatus } from '../../core/federation/state/schemas';
+import { TASK_STATUSES, Task, TaskWorktree } from '../../core/federation/state/schemas';
 import { ErrorNode, IconSpec, errorNode } from './personasModel';
+
+/** What git says of a task's worktree (WorktreeService.status), as far as the tree shows it. */
+export interface WorktreeGitState {
+  exists: boolean;
+  dirtyCount: number;
+  ahead: number;
+  behind: number;
+}
+
+/** The git state of live worktrees by task id, with the branch it was read for (a newer worktree's is not this one's). */
+export type WorktreeStatuses = ReadonlyMap<string, { branch: string; state: WorktreeGitState }>;
 
 export interface GroupNode {
   kind: 'group';
   id: string;
-  status: TaskStatus;
+  status: ReadinessStatus;
   label: string;
   description: string;
   expanded: boolean;
@@ -32,22 +45,24 @@ export interface TaskNode {
 
 export type TaskTreeNode = GroupNode | TaskNode | ErrorNode;
 
-export const GROUP_ORDER: readonly TaskStatus[] = ['in_progress', 'claimed', 'handed_off', 'queued', 'failed', 'done', 'cancelled'];
+export const GROUP_ORDER: readonly ReadinessStatus[] = ['in_progress', 'claimed', 'handed_off', 'awaiting_review', 'queued', 'failed', 'done', 'cancelled'];
 
-const GROUP_LABEL: Record<TaskStatus, string> = {
+const GROUP_LABEL: Record<ReadinessStatus, string> = {
   in_progress: 'In progress',
   claimed: 'Claimed',
   handed_off: 'Handed off',
+  awaiting_review: 'Awaiting review',
   queued: 'Queued',
   failed: 'Failed',
   done: 'Done',
   cancelled: 'Cancelled',
 };
 
-const STATUS_ICON: Record<TaskStatus, IconSpec> = {
+const STATUS_ICON: Record<ReadinessStatus, IconSpec> = {
   in_progress: { id: 'sync', color: 'charts.blue' },
   claimed: { id: 'pass', color: 'charts.blue' },
   handed_off: { id: 'arrow-swap', color: 'charts.purple' },
+  awaiting_review: { id: 'git-pull-request', color: 'charts.yellow' },
   queued: { id: 'circle-large-outline' },
   failed: { id: 'error', color: 'testing.iconFailed' },
   done: { id: 'check', color: 'testing.iconPassed' },
@@ -58,9 +73,40 @@ const STATUS_ICON: Record<TaskStatus, IconSpec> = {
 const BLOCKED_ICON: IconSpec = { id: 'debug-pause', color: 'charts.orange' };
 
 /** Priority 1 is most urgent; shown as a flame for 1, otherwise as text. */
-function priorityIcon(t: Task): IconSpec {
+function priorityIcon(t: Task, readiness: ReadinessStatus): IconSpec {
   if (t.status === 'queued' && t.priority === 1) return { id: 'flame', color: 'charts.red' };
-  return STATUS_ICON[t.status];
+  return STATUS_ICON[readiness];
+}
+
+/** The task's worktree while it exists (neither merged nor removed). */
+export function liveWorktreeOf(t: Task): TaskWorktree | undefined {
+  const wt = t.worktree;
+  return wt && !wt.mergedAt && !wt.removedAt ? wt : undefined;
+}
+
+/** "+2 −1 · 3 uncommitted" (as `federation worktree list` says it), or "missing" when git has no such worktree. */
+export function describeGitState(s: WorktreeGitState): string {
+  if (!s.exists) return 'missing';
+  return `+${s.ahead} −${s.behind}${s.dirtyCount ? ` · ${s.dirtyCount} uncommitted` : ''}`;
+}
+
+export function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** The tooltip's account of the worktree: where, which branch, its ports, and what git said (or that it is not read yet). */
+function worktreeLines(wt: TaskWorktree, state: WorktreeGitState | undefined, review: boolean): string {
+  const ports = wt.portBase !== undefined ? `\nPorts from: ${wt.portBase} (FEDERATION_PORT_BASE)` : '';
+  const git = !state
+    ? 'not read yet'
+    : !state.exists
+      ? 'the worktree is missing (removed outside the federation?)'
+      : `${plural(state.ahead, 'commit')} ahead of ${wt.base}, ${state.behind} behind; ${plural(state.dirtyCount, 'uncommitted change')}`;
+  return (
+    `\nWorktree: ${wt.path}\nBranch: ${wt.branch} (from ${wt.base})${ports}\nGit: ${git}` +
+    (wt.pullRequest ? `\nPull request: #${wt.pullRequest.number} ${wt.pullRequest.url}` : '') +
+    (review ? `\nAwaiting review: done, its branch is not merged into ${wt.base} yet (Review Task Changes, then Accept (Merge) or Discard).` : '')
+  );
 }
 
 /** What one attempt cost, for the tooltip: "Attempt 1 (research, completed): claude-sonnet · 1200 in / 300 out · $0.0200 · 41 s". */
@@ -74,11 +120,27 @@ function usageLine(u: NonNullable<Task['usage']>[number]): string {
   return `Attempt ${u.attempt} (${u.by}, ${u.outcome}): ${parts.join(' · ')}`;
 }
 
-/** One task; with the queue's status index (buildTaskTree makes it once), a queued task shows what blocks it. */
-export function taskNode(t: Task, index?: StatusIndex): TaskNode {
+/**
+ * One task; with the queue's status index (buildTaskTree makes it once), a queued task shows what blocks it; with
+ * the worktree statuses, a task with a live worktree shows what it holds against its base.
+ */
+export function taskNode(t: Task, index?: StatusIndex, worktrees?: WorktreeStatuses): TaskNode {
+  const readiness = readinessOf(t);
+  const review = readiness === 'awaiting_review';
+  const wt = liveWorktreeOf(t);
+  const read = wt ? worktrees?.get(t.id) : undefined;
+  const state = read && read.branch === wt!.branch ? read.state : undefined;
   const blockers: Blocker[] = index && t.status === 'queued' ? blockersOf(t, index) : [];
   const blocked = blockers.length ? `blocked by ${blockers.map((b) => b.task).join(', ')}` : '';
-  const desc = [blocked, `P${t.priority}`, t.assignee ? `@${t.assignee}` : '', t.skills.length ? t.skills.join(', ') : ''].filter(Boolean).join(' · ');
+  const desc = [
+    review ? 'awaiting review' : '',
+    blocked,
+    `P${t.priority}`,
+    t.assignee ? `@${t.assignee}` : '',
+    t.skills.length ? t.skills.join(', ') : '',
+    wt ? `${wt.branch}${state ? ` ${describeGitState(state)}` : ''}` : '',
+  ].filter(Boolean).join(' · ');
+  const merged = t.worktree?.mergedAt && t.worktree.mergeCommit ? `\nMerged: ${t.worktree.branch} into ${t.worktree.base} at ${t.worktree.mergeCommit.slice(0, 12)} (${t.worktree.mergedAt})` : '';
   const handoff = t.handoff
     ? `\nHandoff: ${t.handoff.from} → ${t.handoff.to} (${t.handoff.acknowledgedAt ? `acknowledged ${t.handoff.acknowledgedAt}` : 'not yet acknowledged'})`
     : '';
@@ -95,19 +157,22 @@ export function taskNode(t: Task, index?: StatusIndex): TaskNode {
       (blockers.length ? `\nBlocked by: ${describeBlockers(blockers)} (claimable once each is done)` : '') +
       (t.failureReason ? `\nFailure: ${t.failureReason}` : '') +
       handoff +
+      (wt ? worktreeLines(wt, state, review) : merged) +
       (t.usage?.length ? `\n${t.usage.map(usageLine).join('\n')}` : '') +
       (t.description ? `\n\n${t.description}` : ''),
-    contextValue: `task:${t.status}${blockers.length ? ':blocked' : ''}${t.handoff ? ':handoff' : ''}`,
-    icon: blockers.length ? BLOCKED_ICON : priorityIcon(t),
+    // task:<readiness>[:blocked][:handoff][:worktree]: package.json's menus match on these.
+    contextValue: `task:${readiness}${blockers.length ? ':blocked' : ''}${t.handoff ? ':handoff' : ''}${wt ? ':worktree' : ''}`,
+    icon: blockers.length ? BLOCKED_ICON : priorityIcon(t, readiness),
     ...(t.handoff ? { handoffDocument: t.handoff.document } : {}),
     children: [],
   };
 }
 
-export function buildTaskTree(snapshot: FederationSnapshot): TaskTreeNode[] {
+/** The tree; `worktrees` is what the WorktreeStatusCache has read so far (absent: branches only). */
+export function buildTaskTree(snapshot: FederationSnapshot, worktrees?: WorktreeStatuses): TaskTreeNode[] {
   if (!snapshot.queue.ok) return [errorNode('queue', snapshot.queue.error)];
-  const buckets = new Map<TaskStatus, Task[]>(TASK_STATUSES.map((s) => [s, []]));
-  for (const t of snapshot.queue.value.tasks) buckets.get(t.status)!.push(t);
+  const buckets = new Map<ReadinessStatus, Task[]>([...TASK_STATUSES, 'awaiting_review' as const].map((s) => [s, []]));
+  for (const t of snapshot.queue.value.tasks) buckets.get(readinessOf(t))!.push(t);
   // Once per build: each task's blockers are then lookups (the tree holds 10,000 tasks within its budget).
   const index = statusIndex(snapshot.queue.value.tasks);
   const groups: GroupNode[] = [];
@@ -126,7 +191,7 @@ export function buildTaskTree(snapshot: FederationSnapshot): TaskTreeNode[] {
       expanded: status !== 'done' && status !== 'cancelled',
       contextValue: `group:${status}`,
       icon: STATUS_ICON[status],
-      children: keyed.map((k) => taskNode(k.t, index)),
+      children: keyed.map((k) => taskNode(k.t, index, worktrees)),
     });
   }
   return groups;

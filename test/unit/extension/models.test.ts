@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { FederationSnapshot } from '../../../src/core/federation/snapshot';
 import { Persona, Task } from '../../../src/core/federation/state/schemas';
+import { snapshotOf } from '../../helpers/snapshot';
 import { buildPersonasTree } from '../../../src/extension/models/personasModel';
-import { GroupNode, TaskNode, buildTaskTree } from '../../../src/extension/models/taskQueueModel';
+import { GroupNode, TaskNode, WorktreeStatuses, buildTaskTree } from '../../../src/extension/models/taskQueueModel';
 
 const now = new Date('2026-11-23T10:00:00Z');
 
@@ -15,17 +15,6 @@ function task(id: number, over: Partial<Task> = {}): Task {
 
 function persona(id: string, over: Partial<Persona> = {}): Persona {
   return { id, displayName: id.toUpperCase(), skills: ['x'], status: 'active', runsIn: 'terminal', lastHeartbeat: now.toISOString(), registeredAt: now.toISOString(), ...over };
-}
-
-export function snapshotOf(tasks: Task[], personas: Persona[] = []): FederationSnapshot {
-  return {
-    root: '/w', initialized: true, loadedAt: now,
-    personas: { ok: true, value: { version: 1, revision: 1, personas } },
-    queue: { ok: true, value: { version: 1, revision: 1, nextId: tasks.length + 1, tasks } },
-    calendar: { ok: true, value: { version: 1, revision: 1, calendars: {} } },
-    locks: { ok: true, value: [] },
-    config: { ok: true, value: { version: 1, heartbeat: { offlineAfterSeconds: 120 }, locks: { resourceTtlMinutes: 30 }, artifacts: { rules: [] }, worktrees: { enabled: false, copy: [] } } },
-  };
 }
 
 describe('Task Queue model', () => {
@@ -80,6 +69,68 @@ describe('Task Queue model', () => {
     const [node] = buildTaskTree(snap);
     assert.equal(node!.kind, 'error');
     assert.equal(node!.label, 'Cannot read queue.json');
+  });
+});
+
+describe('Task Queue model: task worktrees', () => {
+  const wt = (id: number, over: Partial<NonNullable<Task['worktree']>> = {}): NonNullable<Task['worktree']> => ({
+    path: `/w.worktrees/T${id}-x`, branch: `federation/T${id}-x`, base: 'main', createdAt: now.toISOString(), ...over,
+  });
+  const nodes = (tree: ReturnType<typeof buildTaskTree>) => (tree as GroupNode[]).flatMap((g) => g.children);
+  const byId = (tree: ReturnType<typeof buildTaskTree>, id: string) => nodes(tree).find((n) => n.taskId === id)!;
+
+  it('shows a live worktree\'s branch, then what git read of it: +ahead −behind and the uncommitted count', () => {
+    const tasks = [task(1, { status: 'in_progress', assignee: 'dev', worktree: wt(1, { portBase: 4100 }) })];
+    const before = byId(buildTaskTree(snapshotOf(tasks)), 'T1');
+    assert.match(before.description, /federation\/T1-x$/);
+    assert.match(before.tooltip, /Worktree: \/w\.worktrees\/T1-x\nBranch: federation\/T1-x \(from main\)\nPorts from: 4100 \(FEDERATION_PORT_BASE\)\nGit: not read yet/);
+    assert.equal(before.contextValue, 'task:in_progress:worktree');
+    const statuses: WorktreeStatuses = new Map([['T1', { branch: 'federation/T1-x', state: { exists: true, ahead: 2, behind: 1, dirtyCount: 3 } }]]);
+    const after = byId(buildTaskTree(snapshotOf(tasks), statuses), 'T1');
+    assert.match(after.description, /federation\/T1-x \+2 −1 · 3 uncommitted$/);
+    assert.match(after.tooltip, /Git: 2 commits ahead of main, 1 behind; 3 uncommitted changes/);
+  });
+
+  it('ignores a status read for another branch (an older worktree of the task) and says when git has no such worktree', () => {
+    const tasks = [task(1, { status: 'claimed', assignee: 'dev', worktree: wt(1) }), task(2, { status: 'claimed', assignee: 'dev', worktree: wt(2) })];
+    const statuses: WorktreeStatuses = new Map([
+      ['T1', { branch: 'federation/T1-old', state: { exists: true, ahead: 5, behind: 0, dirtyCount: 0 } }],
+      ['T2', { branch: 'federation/T2-x', state: { exists: false, ahead: 0, behind: 0, dirtyCount: 0 } }],
+    ]);
+    const tree = buildTaskTree(snapshotOf(tasks), statuses);
+    assert.doesNotMatch(byId(tree, 'T1').description, /\+5/);
+    assert.match(byId(tree, 'T1').tooltip, /Git: not read yet/);
+    assert.match(byId(tree, 'T2').description, /federation\/T2-x missing$/);
+  });
+
+  it('puts a done task with an unmerged branch in its own group, awaiting review, with its own icon and context value', () => {
+    const tree = buildTaskTree(snapshotOf([
+      task(1, { status: 'done', assignee: 'dev', worktree: wt(1) }),
+      task(2, { status: 'done', assignee: 'dev', worktree: wt(2, { mergedAt: now.toISOString(), mergeCommit: 'abcdef1234567890' }) }),
+      task(3, { status: 'done' }),
+      task(4, { dependsOn: ['T1'] }),
+    ])) as GroupNode[];
+    assert.deepEqual(tree.map((g) => g.status), ['awaiting_review', 'queued', 'done']);
+    const review = tree[0]!;
+    assert.equal(review.label, 'Awaiting review');
+    assert.equal(review.expanded, true, 'not folded away with the done tasks');
+    const [t1] = review.children;
+    assert.equal(t1!.contextValue, 'task:awaiting_review:worktree');
+    assert.match(t1!.description, /^T1 · awaiting review · /);
+    assert.match(t1!.tooltip, /Awaiting review: done, its branch is not merged into main yet/);
+    const done = tree[2]!.children;
+    assert.notDeepEqual(t1!.icon, done[0]!.icon);
+    // A merged worktree is history: no worktree actions, the merge in the tooltip.
+    const t2 = done.find((n) => n.taskId === 'T2')!;
+    assert.equal(t2.contextValue, 'task:done');
+    assert.match(t2.tooltip, /Merged: federation\/T2-x into main at abcdef123456/);
+    assert.match(byId(tree, 'T4').description, /blocked by T1/, 'its dependent waits for the review');
+  });
+
+  it('offers worktree actions only while the worktree exists', () => {
+    const tree = buildTaskTree(snapshotOf([task(1, { status: 'failed', worktree: wt(1, { removedAt: now.toISOString() }) }), task(2, { status: 'failed', worktree: wt(2) })]));
+    assert.equal(byId(tree, 'T1').contextValue, 'task:failed');
+    assert.equal(byId(tree, 'T2').contextValue, 'task:failed:worktree');
   });
 });
 
