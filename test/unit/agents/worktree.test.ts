@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentService, checkHardening } from '../../../src/core/agents';
+import { BriefChecker } from '../../../src/core/agents/briefCheck';
 import type { Finding } from '../../../src/core/brief';
 import { nodeFileSystem } from '../../../src/node/fs';
 import { nodeGit } from '../../../src/node/git';
@@ -151,6 +152,13 @@ describe('agents in a task worktree (real git, fake engine)', function () {
     assert.equal(q.details['field'], 'task');
     assert.equal(q.details['task'], 'T2');
     assert.deepEqual(fake.containerIds(), []);
+
+    // `federation brief validate` says the same, and a Compose export refuses any worktree brief.
+    const [checked] = await new BriefChecker(repo, nodeFileSystem).check([path.join(repo, 'unclaimed.brief.md')], { operatorLevel: 'L2' });
+    assert.deepEqual(checked!.findings.filter((f) => f.severity === 'error').map((f) => f.code), ['MB053']);
+    const c = await failure(service.compose(['worktree.brief.md'], { out: 'compose.yaml' }));
+    assert.equal(c.details['field'], 'workspace');
+    assert.equal(existsSync(path.join(repo, 'compose.yaml')), false);
   });
 
   it('refuses a worktree with a file above the clearance, or with uncommitted changes, before anything is made', async () => {
