@@ -61,8 +61,8 @@ export class CliServices {
 
   agents(): AgentService {
     // The federation's own store: agents.json is read and written through the same store and file system port.
-    const { fs, env, clientFactory } = this.ports;
-    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, fs, env, clientFactory }));
+    const { fs, env, clientFactory, git } = this.ports;
+    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, fs, env, clientFactory, git }));
   }
 
   /** The usage ledger: the tasks' attempts and the agents' reports. */

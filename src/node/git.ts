@@ -6,7 +6,7 @@ import { FederationError } from '../core/errors';
 export const nodeGit: GitPort = {
   run(args, options) {
     return new Promise((resolve, reject) => {
-      execFile(
+      const child = execFile(
         'git',
         [...args],
         {
@@ -28,6 +28,9 @@ export const nodeGit: GitPort = {
           reject(new FederationError('git-error', `git ${args.join(' ')} could not run: ${error.message}`, { command: ['git', ...args].join(' ') }));
         },
       );
+      // Without input git's stdin is closed at once, so a command that reads it never waits.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input);
     });
   },
 };

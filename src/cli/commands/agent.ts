@@ -3,6 +3,7 @@
 // hardening check failed, a host in `list` unreachable); 2 a wrong command line. Docs: docs/agents.md.
 import * as path from 'node:path';
 import { AgentService, FolderSecretSource, formatHardeningCheck, statusPhrase, type AgentInfo } from '../../core/agents';
+import type { CollectResult } from '../../core/agents';
 import { OPERATOR_LEVELS } from '../../core/packages';
 import { DEFAULT_OPERATOR_LEVEL } from './package';
 import { resolveDockerHost } from '../../core/docker/context';
@@ -164,7 +165,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           const to = stringFlag(args, 'to');
           const result = await agents.collect(id(args), to !== undefined ? { to } : {});
           ctx.print(result, () => `Collected ${result.files.length} file(s), ${result.bytes} bytes, to ${result.to}` +
-            (result.skipped.length ? `\nSkipped (links and special files): ${printable(result.skipped.join(', '), { oneLine: true })}` : ''));
+            (result.skipped.length ? `\nSkipped (links and special files): ${printable(result.skipped.join(', '), { oneLine: true })}` : '') +
+            (result.commits ? `\n${commitsLine(result.commits)}` : ''));
           return EXIT.ok;
         }
         case 'inspect': {
@@ -211,3 +213,10 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
 }
 
 export const agentCommand: CliCommand = createAgentCommand();
+
+/** A worktree agent's commits as collect brought them onto its task branch. */
+function commitsLine(c: NonNullable<CollectResult['commits']>): string {
+  const moved = c.count ? `${c.count} commit(s) onto ${c.branch} (${c.from.slice(0, 12)}..${c.to.slice(0, 12)})` : `No new commits on ${c.branch}`;
+  const left = c.uncommitted.length ? `; left uncommitted in the worktree: ${c.uncommitted.slice(0, 10).join(', ')}${c.uncommitted.length > 10 ? ', …' : ''}` : '';
+  return printable(`${moved}${left}`, { oneLine: true });
+}

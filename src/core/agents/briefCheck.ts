@@ -7,8 +7,10 @@ import { FederationError } from '../errors';
 import { matchesGlob } from '../glob';
 import { OperatorLevel, Workspace } from '../packages';
 import { PersonasFileSchema } from '../federation/state/schemas';
+import { FederationStore } from '../federation/state/store';
 import type { Dirent, FileSystem } from '../ports';
 import { deployFindings, type DeployFinding } from './deployFindings';
+import { taskRegistry } from './prepare';
 
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 
@@ -107,7 +109,10 @@ export class BriefChecker {
     return results;
   }
 
-  /** The personas and skills briefs are checked against; undefined (after a warning) when personas.json is bad. */
+  /**
+   * The personas and skills briefs are checked against, and the queue's tasks; undefined (after a warning) when
+   * personas.json is bad.
+   */
   private async registry(): Promise<BriefRegistry | undefined> {
     const file = path.join(this.root, '.federation', 'personas.json');
     let text: string;
@@ -118,7 +123,10 @@ export class BriefChecker {
     }
     try {
       const parsed = PersonasFileSchema.safeParse(JSON.parse(text));
-      if (parsed.success) return { personas: parsed.data.personas.map((p) => ({ id: p.id, skills: p.skills })) };
+      if (parsed.success) {
+        const tasks = await taskRegistry(new FederationStore(this.root, { fs: this.fs }), this.fs);
+        return { personas: parsed.data.personas.map((p) => ({ id: p.id, skills: p.skills })), ...tasks };
+      }
     } catch {
       /* reported below */
     }

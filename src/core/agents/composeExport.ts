@@ -3,6 +3,7 @@
 // (its document: compose.ts). Nothing is started.
 import * as path from 'node:path';
 import { PACKAGE_LAYOUT, writePackage, type BootstrapPackage, type OperatorLevel } from '../packages';
+import { FederationError } from '../errors';
 import type { FileSystem } from '../ports';
 import type { AgentContext } from './context';
 import { COMPOSE_PACKAGES_DIR, composeDocument, composeYaml, serviceNames } from './compose';
@@ -18,6 +19,13 @@ export type ComposeExportOptions = PlanOptions & { out: string; secretsDir?: str
 export async function exportCompose(ctx: AgentContext, briefs: string[], options: ComposeExportOptions): Promise<{ file: string; services: string[] }> {
   const { fs } = ctx;
   const plans = await planBriefs(ctx, briefs, options);
+  const worktree = plans.find((p) => p.workspace.mode === 'worktree');
+  if (worktree) {
+    // Its commits are brought back by collect, which a Compose run never calls.
+    throw new FederationError('invalid-input', `${worktree.file} works in its task's worktree (workspace: worktree), which only "agent deploy" sets up; it cannot be exported to Compose.`, {
+      file: worktree.file, field: 'workspace',
+    });
+  }
   const file = path.resolve(ctx.root, options.out);
   const operatorLevel = options.operatorLevel ?? 'L1';
   const names = serviceNames(plans);

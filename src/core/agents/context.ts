@@ -6,6 +6,7 @@ import type { DockerClient } from '../docker/client';
 import { FederationError } from '../errors';
 import type { Clock, FileSystem, Logger } from '../ports';
 import type { FederationStore } from '../federation/state/store';
+import type { GitPort } from '../worktrees/git';
 import type { AgentFolders } from './files';
 import type { PlanOptions } from './plan';
 
@@ -25,6 +26,8 @@ export interface AgentContext {
   readonly logger: Logger;
   /** The disk: the workspace, the agents' folders, the briefs. */
   readonly fs: FileSystem;
+  /** git, for agents that work in a task's worktree (workspace: worktree); without it those are refused. */
+  readonly git?: GitPort;
   /** One client per engine address, made on first use. */
   client(host: string): Promise<DockerClient>;
   folders(id: string): AgentFolders;

@@ -4,12 +4,14 @@ import { isDockerStatus, type DockerStream, type LogChunk, type LogOptions } fro
 import { FederationError, isFederationError } from '../errors';
 import type { AgentContext } from './context';
 import { hasEntries, removeTree } from './files';
+import { agentTip } from './land';
 import { checkHardening, type HardeningCheck } from './hardening';
 import { getAgent, listAgents } from './list';
 import { inspectIfThere, locate, onContainer } from './locate';
 import { releaseNetwork } from './networks';
 import { updateAgents } from './records';
 import { FINISHED_STATUSES, type AgentInfo } from './status';
+import { returnWorktree } from './worktree';
 
 export interface RemoveResult {
   id: string;
@@ -45,8 +47,9 @@ export async function restart(ctx: AgentContext, id: string, options: { graceSec
 }
 
 /**
- * Removes the container, the agent's secrets and its folder, and its record. Refuses a running agent and one
- * whose output was never collected unless `force` (which then also deletes that output).
+ * Removes the container, the agent's secrets and its folder, and its record. Refuses a running agent, one whose
+ * output was never collected and a worktree agent whose commits were not brought onto its branch, unless `force`
+ * (which then also deletes that output and those commits).
  */
 export async function remove(ctx: AgentContext, id: string, options: { force?: boolean } = {}): Promise<RemoveResult> {
   const loc = await locate(ctx, id);
@@ -63,6 +66,17 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
       { id: loc.id, outputDir: folders.outputDir },
     );
   }
+  const wt = loc.record?.worktree;
+  if (wt && !wt.landedAt && !options.force) {
+    const tip = await agentTip(ctx, folders, wt.branch);
+    if (tip !== wt.head) {
+      throw new FederationError(
+        'unsaved-work',
+        `Agent ${loc.id} made commits in task ${wt.task}'s worktree that are not on ${wt.branch} yet: collect it first, or remove it with force to throw them away.`,
+        { id: loc.id, task: wt.task, branch: wt.branch, gitDir: folders.gitDir },
+      );
+    }
+  }
   if (container) {
     try {
       await loc.client.removeContainer(container.id, { force: true, removeVolumes: true });
@@ -72,6 +86,8 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
   }
   // Secrets go with the container, whatever else fails afterwards.
   await removeTree(ctx.fs, folders.secretsDir);
+  // A worktree lent to the agent's user goes back to its owner (collect did that already when it ran).
+  if (wt && !wt.landedAt) await returnWorktree(ctx, wt);
   await removeTree(ctx.fs, folders.dir);
   await updateAgents(ctx.store, (agents) => {
     const i = agents.findIndex((r) => r.id === loc.id);

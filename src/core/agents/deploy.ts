@@ -2,11 +2,12 @@
 // agent (nothing is written and the engine is not asked until all of it passed), check the engine, then per agent
 // create its folders and container and start it, and finally record the deployment. A deployment is all or
 // nothing: when any part fails, rollback() removes every container, network and folder it made before the error
-// is thrown. An agent sees only its package: the workspace itself is never mounted.
+// is thrown. An agent sees only its package: the workspace itself is never mounted (a brief with `workspace:
+// worktree` gets its task's worktree instead, checked file by file against its clearance: worktree.ts).
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { isDockerStatus, type ContainerSpec, type DockerClient } from '../docker/client';
-import { FederationError, PackageRefusedError, describeError, isFederationError, type RefusedFile } from '../errors';
+import { FederationError, describeError, isFederationError } from '../errors';
 import { PACKAGE_LAYOUT, writePackage, type BootstrapPackage, type OperatorLevel } from '../packages';
 import type { FileSystem } from '../ports';
 import { requireFederation, type AgentContext } from './context';
@@ -14,11 +15,12 @@ import { chownTree, ensureAgentsDir, prepareOutputFolder, removeTree, type Agent
 import { LABEL, containerName, federationLabels } from './labels';
 import { ensureInternalNetwork, type InternalNetwork } from './networks';
 import { containerSpecFor, type AgentPlan, type PlanOptions } from './plan';
-import { agentPackage, planBriefs, sha256, type PlannedBrief } from './prepare';
+import { agentPackage, agentUser, planBriefs, refuseSecretCopies, sha256, type PlannedBrief } from './prepare';
 import { updateAgents } from './records';
 import type { AgentRecord } from './schema';
 import { resolveSecrets, writeSecretsFolder, type SecretSource } from './secrets';
 import { describeAgent, type AgentInfo } from './status';
+import { lendWorktree, makeAgentGit, prepareWorktree, returnWorktree, worktreeRecord, type WorktreeSource } from './worktree';
 
 /** A deployment's /workspace is always its package, so the plan's workspace override does not apply. */
 export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
@@ -55,6 +57,8 @@ interface PreparedBrief {
   plan: PlannedBrief;
   pkg: BootstrapPackage;
   secrets: Map<string, Uint8Array>;
+  /** workspace: worktree: the task's worktree, checked. */
+  worktree?: WorktreeSource;
 }
 
 /** Everything decided before the engine is asked. */
@@ -72,6 +76,8 @@ interface MadeAgent {
   folders: AgentFolders;
   containerId?: string;
   record?: AgentRecord;
+  /** A task worktree handed to the agent's user, and who owned it (given back on rollback). */
+  lent?: { path: string; owner: Owner };
 }
 
 /** A deployment in progress: where it goes, and what it made so far (for its records or its rollback). */
@@ -93,7 +99,7 @@ export async function deploy(ctx: AgentContext, briefs: string[], options: Deplo
   await requireFederation(ctx);
   // Everything that can be checked without the engine is checked first, so a bad brief or a missing secret
   // never leaves anything behind.
-  const prepared = await planAndPackage(ctx, briefs, options);
+  const prepared = await planAndPackage(ctx, briefs, options, copies);
   const client = await ctx.client(host);
   await checkEngine(client, prepared.briefs, options.signal);
   await ensureAgentsDir(ctx.fs, ctx.store.dir);
@@ -144,7 +150,7 @@ function withPassword(host: string): boolean {
 }
 
 /** Plans the briefs, builds each agent's package and resolves its secrets; picks the container user. */
-async function planAndPackage(ctx: AgentContext, briefs: string[], options: DeployOptions): Promise<Prepared> {
+async function planAndPackage(ctx: AgentContext, briefs: string[], options: DeployOptions, copies: number): Promise<Prepared> {
   const plans = await planBriefs(ctx, briefs, options);
   const operatorLevel = options.operatorLevel ?? 'L1';
   // What each agent may see is its remote-agent package: built (not written) now, so a refused one stops
@@ -156,53 +162,14 @@ async function planAndPackage(ctx: AgentContext, briefs: string[], options: Depl
     const pkg = packages[i] as BootstrapPackage;
     const secrets = await resolveSecrets(plan.secrets, options.secrets, plan.file);
     refuseSecretCopies(plan.file, pkg, secrets);
-    prepared.push({ plan, pkg, secrets });
+    const worktree = plan.workspace.mode === 'worktree' ? await prepareWorktree(ctx, plan, operatorLevel, copies, secrets) : undefined;
+    if (worktree && prepared.some((p) => p.worktree?.task === worktree.task)) {
+      throw new FederationError('invalid-input', `${plan.file}: another brief of this deployment works in task ${worktree.task}'s worktree already.`, { file: plan.file, field: 'task', task: worktree.task });
+    }
+    prepared.push({ plan, pkg, secrets, ...(worktree ? { worktree } : {}) });
   }
   const { user, owner } = await agentUser(ctx, options.user);
   return { briefs: prepared, operatorLevel, user, ...(owner ? { owner } : {}) };
-}
-
-/** Shorter values would match ordinary text by chance. */
-const MIN_SECRET_MATCH = 6;
-
-/**
- * A secret is mounted, never packaged: a package file that holds one of the agent's secret values verbatim (say, a
- * secrets folder inside a listed folder, unlabelled) refuses the deployment. The value itself is never named.
- */
-function refuseSecretCopies(brief: string, pkg: BootstrapPackage, values: Map<string, Uint8Array>): void {
-  const found: RefusedFile[] = [];
-  for (const [name, bytes] of values) {
-    const value = Buffer.from(bytes).toString('utf8').trim();
-    if (value.length < MIN_SECRET_MATCH) continue;
-    for (const f of pkg.files) {
-      if (!f.content.includes(value)) continue;
-      const entry = pkg.manifest.included.find((e) => e.path === f.path);
-      found.push({
-        source: entry?.source ?? f.path, reason: 'secret-value', blocking: true,
-        detail: `holds the value of secret ${name}, which is only ever mounted at /secrets/${name}; label the file C3 or keep it out of what the brief lists`,
-      });
-    }
-  }
-  if (found.length) throw new PackageRefusedError(brief, found.map((f) => f.detail), found, 'no agent was deployed');
-}
-
-/**
- * The container user: never root. Our own uid when we are not root (we own the agent's folders); when we are
- * root, the workspace owner's uid, or nobody (65534) for a root-owned workspace, with the folders chowned to it.
- */
-async function agentUser(ctx: Pick<AgentContext, 'root' | 'fs'>, override?: string): Promise<{ user: string; owner?: Owner }> {
-  const amRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (override !== undefined) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(override);
-    if (m && Number(m[1]) === 0) throw new FederationError('invalid-input', 'Agents never run as root (uid 0).', { field: 'user' });
-    if (!m && /^root(:|$)/.test(override)) throw new FederationError('invalid-input', 'Agents never run as root.', { field: 'user' });
-    return { user: override, ...(m && amRoot ? { owner: { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) } } : {}) };
-  }
-  if (typeof process.getuid !== 'function' || typeof process.getgid !== 'function') return { user: '65534:65534' };
-  if (!amRoot) return { user: `${process.getuid()}:${process.getgid()}` };
-  const st = await ctx.fs.stat(ctx.root);
-  const owner = st.uid !== 0 ? { uid: st.uid, gid: st.gid } : { uid: 65534, gid: 65534 };
-  return { user: `${owner.uid}:${owner.gid}`, owner };
 }
 
 /** The engine answers and has every image the briefs need. */
@@ -255,8 +222,14 @@ async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared,
   const entry: MadeAgent = { id, folders };
   d.made.push(entry);
   await writeAgentFolders(ctx.fs, folders, brief, prepared.owner);
+  let lentFrom: Owner | undefined;
+  if (brief.worktree) {
+    await makeAgentGit(ctx, brief.worktree, folders, prepared.owner);
+    lentFrom = await lendWorktree(ctx, brief.worktree, prepared.owner);
+    if (lentFrom) entry.lent = { path: brief.worktree.path, owner: lentFrom };
+  }
   const networkName = plan.network === 'internal' && d.network ? d.network.name : 'none';
-  const spec = agentContainerSpec(ctx, d, plan, id, folders, prepared.user, networkName);
+  const spec = agentContainerSpec(ctx, d, plan, id, folders, prepared.user, networkName, brief.worktree);
   const created = await d.client.createContainer(spec, d.call);
   entry.containerId = created.id;
   d.warnings.push(...created.warnings.map((w) => `${id}: ${w}`));
@@ -274,7 +247,8 @@ async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared,
     command: spec.cmd ?? [],
     user: prepared.user,
     network: networkName,
-    workspace: { mode: 'package', readOnly: plan.workspace.readOnly, folders: [] },
+    workspace: brief.worktree ? { mode: 'worktree', readOnly: false, folders: [] } : { mode: 'package', readOnly: plan.workspace.readOnly, folders: [] },
+    ...(brief.worktree ? { worktree: worktreeRecord(brief.worktree, lentFrom) } : {}),
     limits: { ...plan.limits },
     secrets: [...plan.secrets],
     package: {
@@ -299,7 +273,9 @@ async function writeAgentFolders(fs: FileSystem, folders: AgentFolders, brief: P
   await writeSecretsFolder(fs, folders.secretsDir, brief.secrets, owner);
 }
 
-function agentContainerSpec(ctx: AgentContext, d: Deployment, plan: PlannedBrief, id: string, folders: AgentFolders, user: string, networkName: string): ContainerSpec {
+function agentContainerSpec(
+  ctx: AgentContext, d: Deployment, plan: PlannedBrief, id: string, folders: AgentFolders, user: string, networkName: string, worktree: WorktreeSource | undefined,
+): ContainerSpec {
   const labels = {
     ...d.extraLabels,
     ...federationLabels(ctx.federationHash),
@@ -322,6 +298,7 @@ function agentContainerSpec(ctx: AgentContext, d: Deployment, plan: PlannedBrief
       bootstrap: folders.packageBootstrap,
       secretsDir: folders.secretsDir,
       outputDir: folders.outputDir,
+      ...(worktree ? { worktree: { path: worktree.path, gitDir: folders.gitDir } } : {}),
     },
   });
 }
@@ -391,6 +368,7 @@ async function rollback(ctx: AgentContext, d: Deployment): Promise<void> {
   }));
   await Promise.all(made.map(async (m) => {
     try {
+      if (m.lent) await returnWorktree(ctx, m.lent);
       await removeTree(ctx.fs, m.folders.dir);
     } catch (e) {
       ctx.logger.warn(`rollback of ${m.id}: removing ${m.folders.dir} failed: ${describeError(e)}`);

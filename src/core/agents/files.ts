@@ -21,6 +21,10 @@ export interface AgentFolders {
   legacyBriefFile: string;
   secretsDir: string;
   outputDir: string;
+  /** A worktree agent's own git folder (mounted at /git). */
+  gitDir: string;
+  /** Scratch space of collect while it brings a worktree agent's commits back (never mounted). */
+  landingDir: string;
 }
 
 export function agentFolders(federationDir: string, agentId: string): AgentFolders {
@@ -35,6 +39,8 @@ export function agentFolders(federationDir: string, agentId: string): AgentFolde
     legacyBriefFile: path.join(dir, 'brief', 'MISSION_BRIEF.md'),
     secretsDir: path.join(dir, 'secrets'),
     outputDir: path.join(dir, 'output'),
+    gitDir: path.join(dir, 'git'),
+    landingDir: path.join(dir, 'landing'),
   };
 }
 
@@ -198,6 +204,8 @@ export interface CollectResult {
   bytes: number;
   /** Links, devices, FIFOs and sockets: never copied. */
   skipped: string[];
+  /** A worktree agent's commits, brought onto its task branch. */
+  commits?: { branch: string; from: string; to: string; count: number; uncommitted: string[] };
 }
 
 /** Copies the output folder's plain files and folders to `to` (which must not exist or be empty). */

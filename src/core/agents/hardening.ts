@@ -3,7 +3,7 @@
 import type { ContainerInfo } from '../docker/client';
 import { PACKAGE_LAYOUT } from '../packages/workspace';
 import { MASK_OPTIONS, TMPFS_OPTIONS } from './plan';
-import type { AgentRecord } from './schema';
+import { AGENTS_DIR, type AgentRecord } from './schema';
 import { CONTAINER_PATHS } from './template';
 
 export interface HardeningCheck {
@@ -28,7 +28,7 @@ function check(list: HardeningCheck[], key: string, title: string, expected: unk
 }
 
 /** Every item of the hardening list for one agent container. */
-export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, 'limits' | 'network' | 'workspace'>): HardeningCheck[] {
+export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, 'limits' | 'network' | 'workspace'> & Partial<Pick<AgentRecord, 'id' | 'worktree'>>): HardeningCheck[] {
   const h = info.hardening;
   const out: HardeningCheck[] = [];
   check(out, 'capDrop', 'All capabilities dropped', ['ALL'], h.capDrop);
@@ -52,11 +52,16 @@ export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, '
     return m === undefined ? '(missing)' : m.readOnly ? 'read-only' : 'writable';
   };
   // Agents deployed from a bootstrap package get its files bound one by one under /brief; older ones a /brief folder.
-  const packaged = record ? record.workspace.mode === 'package' : !byTarget.has(CONTAINER_PATHS.briefDir);
-  const briefTargets = packaged ? [CONTAINER_PATHS.bootstrap, CONTAINER_PATHS.brief] : [CONTAINER_PATHS.briefDir];
-  const expectedTargets = [...briefTargets, CONTAINER_PATHS.output, CONTAINER_PATHS.secrets, CONTAINER_PATHS.workspace].sort();
+  const worktree = record ? record.workspace.mode === 'worktree' : byTarget.has(CONTAINER_PATHS.git);
+  const packaged = record ? record.workspace.mode === 'package' : !worktree && !byTarget.has(CONTAINER_PATHS.briefDir);
+  const briefTargets = packaged || worktree ? [CONTAINER_PATHS.bootstrap, CONTAINER_PATHS.brief] : [CONTAINER_PATHS.briefDir];
+  const gitTargets = worktree ? [CONTAINER_PATHS.git, CONTAINER_PATHS.gitFile] : [];
+  const expectedTargets = [...briefTargets, ...gitTargets, CONTAINER_PATHS.output, CONTAINER_PATHS.secrets, CONTAINER_PATHS.workspace].sort();
   check(out, 'mounts', 'These mounts and nothing else', expectedTargets, [...byTarget.keys()].sort());
   check(out, 'dockerSocket', 'Docker socket not mounted', 'not mounted', info.mounts.filter((m) => DOCKER_SOCKETS.includes(m.source)).map((m) => m.source).join(', ') || 'not mounted');
+  // A repository's .git (folder or a worktree's pointer file) is never writable: hooks and config there run on the host.
+  const gitWritable = info.mounts.filter((m) => !m.readOnly && m.source.replace(/\\/g, '/').split('/').includes('.git')).map((m) => m.source);
+  check(out, 'gitReadOnly', 'No .git mounted writable', 'none', gitWritable.join(', ') || 'none');
   check(out, 'secretsReadOnly', '/secrets read-only', 'read-only', mode(CONTAINER_PATHS.secrets));
   const briefModes = briefTargets.map(mode);
   check(out, 'briefReadOnly', `${briefTargets.join(' and ')} read-only`, 'read-only', briefModes.every((m) => m === 'read-only') ? 'read-only' : briefModes.join(', '));
@@ -66,6 +71,7 @@ export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, '
     const source = byTarget.get(CONTAINER_PATHS.workspace)?.source ?? '(missing)';
     check(out, 'workspacePackage', '/workspace is the agent\'s bootstrap package', `…/${PACKAGE_LAYOUT_SUFFIX}`, source, source.replace(/\\/g, '/').endsWith(`/${PACKAGE_LAYOUT_SUFFIX}`));
   }
+  if (worktree) worktreeChecks(out, byTarget, mode, record ?? {});
   if (record) {
     check(out, 'workspaceReadOnly', `/workspace ${record.workspace.readOnly ? 'read-only' : 'writable (the brief asks so)'}`, record.workspace.readOnly ? 'read-only' : 'writable', mode(CONTAINER_PATHS.workspace));
     if (record.workspace.mode === 'bind') {
@@ -73,6 +79,21 @@ export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, '
     }
   }
   return out;
+}
+
+/** A worktree agent: /workspace is its task's worktree, the worktree's .git file read-only, /git its own git folder. */
+function worktreeChecks(
+  out: HardeningCheck[], byTarget: Map<string, ContainerInfo['mounts'][number]>, mode: (target: string) => MountMode, record: Partial<Pick<AgentRecord, 'id' | 'worktree'>>,
+): void {
+  const slashes = (p: string | undefined): string => (p ?? '(missing)').replace(/\\/g, '/').replace(/\/+$/, '');
+  const expected = slashes(record.worktree?.path);
+  const source = slashes(byTarget.get(CONTAINER_PATHS.workspace)?.source);
+  check(out, 'workspaceWorktree', "/workspace is the task's worktree", expected, source);
+  check(out, 'gitFileReadOnly', `${CONTAINER_PATHS.gitFile} read-only`, 'read-only', mode(CONTAINER_PATHS.gitFile));
+  const gitSource = slashes(byTarget.get(CONTAINER_PATHS.git)?.source);
+  const own = `/${AGENTS_DIR}/${record.id ?? '?'}/git`;
+  check(out, 'agentGit', `${CONTAINER_PATHS.git} is the agent's own git folder, writable`, `…${own} (writable)`, `${gitSource} (${mode(CONTAINER_PATHS.git)})`,
+    gitSource.endsWith(own) && mode(CONTAINER_PATHS.git) === 'writable');
 }
 
 /** One line of `federation agent inspect`: the verdict, what is checked and what the engine reports. */

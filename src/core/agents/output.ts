@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { FederationError, isFederationError } from '../errors';
 import { displayPath, type AgentContext } from './context';
 import { copyOutput, outputFileSize, readOutputFile, type CollectResult } from './files';
-import { locate } from './locate';
+import { landCommits } from './land';
+import { inspectIfThere, locate } from './locate';
 import { readAgents, updateAgents } from './records';
 import { AgentReportSchema, REPORT_FILE, REPORT_PATH, type AgentReport } from './schema';
 import type { UsageEntry } from '../federation/usage';
@@ -14,10 +15,24 @@ export interface ReportResult {
   deliverables: Array<{ path: string; description?: string; exists: boolean; bytes?: number }>;
 }
 
-/** Copies the agent's output to `to` (default <workspace>/agent-output/<id>) and marks it collected. */
+/**
+ * Copies the agent's output to `to` (default <workspace>/agent-output/<id>) and marks it collected. A worktree agent
+ * must have stopped; its commits are brought onto its task branch first (land.ts), and when that is refused nothing
+ * is collected.
+ */
 export async function collect(ctx: AgentContext, id: string, options: { to?: string } = {}): Promise<CollectResult> {
   const loc = await locate(ctx, id);
   const to = path.resolve(ctx.root, options.to ?? path.join('agent-output', loc.id));
+  const wt = loc.record?.worktree;
+  let commits: CollectResult['commits'];
+  if (wt && !wt.landedAt) {
+    if ((await inspectIfThere(loc.client, loc.containerId))?.running) {
+      throw new FederationError('invalid-transition', `Agent ${loc.id} is still running in task ${wt.task}'s worktree: stop it (or let it finish) before collecting its commits.`, {
+        id: loc.id, status: 'running', task: wt.task,
+      });
+    }
+    commits = await landCommits(ctx, loc.record!);
+  }
   const result = await copyOutput(ctx.fs, ctx.folders(loc.id).outputDir, to);
   const at = ctx.clock.now().toISOString();
   await updateAgents(ctx.store, (agents) => {
@@ -25,9 +40,13 @@ export async function collect(ctx: AgentContext, id: string, options: { to?: str
     if (r) {
       r.collectedAt = at;
       r.collectedTo = displayPath(ctx.root, to);
+      if (r.worktree && commits) {
+        r.worktree.landedAt = at;
+        r.worktree.landedCommit = commits.to;
+      }
     }
   });
-  return result;
+  return { ...result, ...(commits ? { commits } : {}) };
 }
 
 /** The agent's JSON report from /output/agent-report.json, validated, with its deliverables checked. */

@@ -1,6 +1,7 @@
 // From a MISSION_BRIEF to what its container needs: image, command, limits, network, workspace, secrets by name.
 // Pure (no file system, no engine), so the same plan feeds a deployment, the Compose export and the editor's
 // "inspect hardening". A brief with any error-severity finding is refused here, before anything is created.
+import * as path from 'node:path';
 import { analyzeBrief, type BriefRegistry, type Finding } from '../brief';
 import { BriefFrontMatterSchema, FRONT_MATTER_KEYS, RESOURCE_KEYS, type BriefFrontMatter } from '../brief/schema';
 import { HARDENED_DEFAULTS, type ContainerSpec, type Hardening, type MountSpec } from '../docker/client';
@@ -63,7 +64,10 @@ export interface AgentPlan {
   /** The brief's output folder inside the container (/output or under it). */
   output: string;
   timeoutSeconds?: number;
-  workspace: { mode: 'bind' | 'copy' | 'none'; readOnly: boolean; folders: string[] };
+  /** 'worktree': the brief's task's worktree, writable (workspace: worktree); the others are for a Compose export. */
+  workspace: { mode: 'bind' | 'copy' | 'none' | 'worktree'; readOnly: boolean; folders: string[] };
+  /** The brief's `task`. */
+  task?: string;
   /** Findings that are not errors (warnings, infos): deploying goes ahead, people should see them. */
   findings: Finding[];
 }
@@ -171,6 +175,14 @@ export function planBrief(text: string, file: string, options: PlanOptions = {})
     const refs = resources ? workspaceReferences(text.slice(resources.bodyStart, resources.contentEnd)) : [];
     workspace = refs.length === 0 || refs.includes('') ? { mode: 'bind', readOnly, folders: [] } : { mode: 'copy', readOnly, folders: refs };
   }
+  if (fm.workspace === 'worktree') {
+    // MB014 says the same; this holds where the rule is disabled too.
+    if (!fm.task) throw new FederationError('invalid-input', `${file} asks for its task's worktree (workspace: worktree) but names no task: add "task: T…".`, { file, field: 'task' });
+    if (readOnly) {
+      throw new FederationError('invalid-input', `${file} asks for a writable worktree, which needs operator_level L2 or L3 in its front matter.`, { file, field: 'operator_level' });
+    }
+    workspace = { mode: 'worktree', readOnly: false, folders: [] };
+  }
 
   return {
     file,
@@ -185,6 +197,7 @@ export function planBrief(text: string, file: string, options: PlanOptions = {})
     output: (fm.output ?? CONTAINER_PATHS.output).replace(/\/$/, '') || CONTAINER_PATHS.output,
     ...(fm.timeout !== undefined ? { timeoutSeconds: parseTimeout(fm.timeout) } : {}),
     workspace,
+    ...(fm.task ? { task: fm.task } : {}),
     findings,
   };
 }
@@ -236,15 +249,36 @@ export interface HostFolders {
   bootstrap: string;
   secretsDir: string;
   outputDir: string;
+  /** A worktree agent's: its task's worktree (then /workspace) and its own git folder (then /git). */
+  worktree?: { path: string; gitDir: string };
 }
 
-/** The complete container: these mounts and nothing else (never the workspace itself, never the Docker socket). */
+/** What a worktree agent gets instead of its package at /workspace: the worktree, its .git file read-only, its own git. */
+function worktreeMounts(wt: { path: string; gitDir: string }): MountSpec[] {
+  return [
+    { source: wt.path, target: CONTAINER_PATHS.workspace, readOnly: false },
+    { source: path.join(wt.path, '.git'), target: CONTAINER_PATHS.gitFile, readOnly: true },
+    { source: wt.gitDir, target: CONTAINER_PATHS.git, readOnly: false },
+  ];
+}
+
+/** Git inside finds the agent's own git folder, never the host path the worktree's .git file names. */
+function worktreeEnv(plan: AgentPlan): Record<string, string> {
+  return { GIT_DIR: CONTAINER_PATHS.git, GIT_WORK_TREE: CONTAINER_PATHS.workspace, AGENT_TASK: plan.task ?? '' };
+}
+
+/**
+ * The complete container: these mounts and nothing else (never the workspace itself, never the Docker socket;
+ * a worktree agent's task worktree, never the repository's .git folder).
+ */
 export function containerSpecFor(
   plan: AgentPlan,
   input: { agentId: string; name: string; user: string; labels: Record<string, string>; folders: HostFolders; networkName: string },
 ): ContainerSpec {
+  const wt = plan.workspace.mode === 'worktree' ? input.folders.worktree : undefined;
+  if (plan.workspace.mode === 'worktree' && !wt) throw new FederationError('invalid-input', `${plan.file}: its task's worktree was not prepared.`, { file: plan.file, field: 'workspace' });
   const mounts: MountSpec[] = [
-    { source: input.folders.workspace, target: CONTAINER_PATHS.workspace, readOnly: plan.workspace.readOnly },
+    ...(wt ? worktreeMounts(wt) : [{ source: input.folders.workspace, target: CONTAINER_PATHS.workspace, readOnly: plan.workspace.readOnly }]),
     { source: input.folders.brief, target: CONTAINER_PATHS.brief, readOnly: true },
     { source: input.folders.bootstrap, target: CONTAINER_PATHS.bootstrap, readOnly: true },
     { source: input.folders.secretsDir, target: CONTAINER_PATHS.secrets, readOnly: true },
@@ -255,7 +289,7 @@ export function containerSpecFor(
     image: plan.image,
     cmd: commandFor(plan, input.agentId),
     user: input.user,
-    env: { ...agentEnv(plan, input.agentId), AGENT_BOOTSTRAP: CONTAINER_PATHS.bootstrap },
+    env: { ...agentEnv(plan, input.agentId), AGENT_BOOTSTRAP: CONTAINER_PATHS.bootstrap, ...(wt ? worktreeEnv(plan) : {}) },
     labels: input.labels,
     workingDir: CONTAINER_PATHS.workspace,
     mounts,

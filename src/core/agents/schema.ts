@@ -23,8 +23,32 @@ const isoDate = z.string().check(
 );
 const agentId = z.string().check(z.regex(AGENT_ID_PATTERN, 'an agent id: lowercase letters, digits and -, starting with a letter'));
 
-/** 'package': the remote-agent bootstrap package's files (every deployment now); the others are older records. */
-export const WORKSPACE_MODES = ['package', 'bind', 'copy', 'none'] as const;
+/**
+ * 'package': the remote-agent bootstrap package's files (every deployment without `workspace: worktree`);
+ * 'worktree': the brief's task's worktree, writable; the others are older records.
+ */
+export const WORKSPACE_MODES = ['package', 'bind', 'copy', 'none', 'worktree'] as const;
+
+const commit = z.string().check(z.regex(/^[a-f0-9]{40}(?:[a-f0-9]{24})?$/, 'a full commit id'));
+const owner = z.strictObject({ uid: z.int().check(z.nonnegative()), gid: z.int().check(z.nonnegative()) });
+
+/** A worktree agent's task worktree, and what became of its commits. */
+export const AgentWorktreeSchema = z.strictObject({
+  task: z.string().check(z.minLength(1)),
+  /** The worktree (absolute), mounted at /workspace. */
+  path: z.string().check(z.minLength(1)),
+  branch: z.string().check(z.minLength(1)),
+  /** The main checkout's top folder: where the commits are brought back. */
+  repository: z.string().check(z.minLength(1)),
+  /** The branch's commit when the agent started: its commits build on it. */
+  head: commit,
+  /** Who owned the worktree before it was handed to the agent's user (only when we are root); given back on collect. */
+  owner: z.optional(owner),
+  /** When collect brought the agent's commits onto the branch (also when there were none), and the branch's commit then. */
+  landedAt: z.optional(isoDate),
+  landedCommit: z.optional(commit),
+});
+export type AgentWorktree = z.infer<typeof AgentWorktreeSchema>;
 
 export const AgentRecordSchema = z.strictObject({
   id: agentId,
@@ -73,6 +97,8 @@ export const AgentRecordSchema = z.strictObject({
   createdAt: isoDate,
   /** Wall-clock limit from the brief's `timeout`, in seconds. */
   timeoutSeconds: z.optional(z.int().check(z.positive())),
+  /** workspace.mode 'worktree': the task worktree the agent works in. */
+  worktree: z.optional(AgentWorktreeSchema),
   /** Set when the output was copied out with collect(); until then remove() keeps it unless forced. */
   collectedAt: z.optional(isoDate),
   collectedTo: z.optional(z.string()),

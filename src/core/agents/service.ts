@@ -11,11 +11,13 @@
 //   list.ts           list, get, the hosts worth asking              watch.ts      the event-driven watcher
 //   locate.ts         find one agent, call its container             control.ts    logs, stop, restart, remove, prune
 //   output.ts         collect, report                                composeExport.ts   Export to Docker Compose
+//   worktree.ts       a task's worktree as /workspace                land.ts       its commits onto the task branch
 import * as path from 'node:path';
 import type { DockerClient, DockerStream, LogChunk, LogOptions } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
 import { systemClock, silentLogger, type Clock, type Environment, type FileSystem, type Logger } from '../ports';
 import { FederationStore } from '../federation/state/store';
+import type { GitPort } from '../worktrees/git';
 import { exportCompose, type ComposeExportOptions } from './composeExport';
 import { requireFederation, type AgentContext, type PlanDefaults } from './context';
 import { inspectHardening, logs, prune, remove, restart, stop, type PruneResult, type RemoveResult } from './control';
@@ -47,6 +49,8 @@ export interface AgentServiceOptions {
   clientFactory: DockerClientFactory;
   /** The disk (Node's fs from the front end; any FileSystem in tests). */
   fs: FileSystem;
+  /** git (nodeGit from the composition root), for briefs with `workspace: worktree`. */
+  git?: GitPort;
   /** The front end's environment: DOCKER_HOST when no defaultHost is given. */
   env: Environment;
   /** Engine used when a deployment names none. Default $DOCKER_HOST, then the local engine. */
@@ -81,6 +85,7 @@ export class AgentService {
       clock: options.clock ?? systemClock,
       logger: options.logger ?? silentLogger,
       fs: options.fs,
+      ...(options.git ? { git: options.git } : {}),
       client: (host) => this.client(host),
       folders: (id) => this.folders(id),
       hostWatchers: new Set(),
@@ -186,7 +191,10 @@ export class AgentService {
     return prune(this.ctx, options);
   }
 
-  /** Copies the agent's output to `to` (default <workspace>/agent-output/<id>) and marks it collected. */
+  /**
+   * Copies the agent's output to `to` (default <workspace>/agent-output/<id>) and marks it collected; a worktree
+   * agent's commits are brought onto its task branch first (fast-forward only).
+   */
   collect(id: string, options: { to?: string } = {}): Promise<CollectResult> {
     return collect(this.ctx, id, options);
   }

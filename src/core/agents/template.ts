@@ -14,6 +14,10 @@ export const CONTAINER_PATHS = {
   output: '/output',
   report: '/output/agent-report.json',
   tmp: '/tmp',
+  /** A worktree agent's own git folder (GIT_DIR): the task branch, its tip's objects, the agent's commits. */
+  git: '/git',
+  /** The worktree's .git file (it names a host path), bound read-only over itself so the agent cannot repoint it. */
+  gitFile: '/workspace/.git',
 } as const;
 
 /**

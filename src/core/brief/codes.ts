@@ -23,6 +23,7 @@ export const RULES: readonly RuleInfo[] = [
   { code: 'MB011', name: 'UnknownKey', severity: 'warning', title: 'Unknown front-matter key' },
   { code: 'MB012', name: 'InvalidValue', severity: 'error', title: 'A front-matter value has the wrong type or form' },
   { code: 'MB013', name: 'ValueNotAllowed', severity: 'error', title: 'A front-matter value is not one of the allowed values' },
+  { code: 'MB014', name: 'WorktreeWorkspace', severity: 'error', title: 'workspace: worktree without a task or below operator level L2' },
   { code: 'MB020', name: 'MissionNotMeasurable', severity: 'warning', title: 'The Mission has nothing measurable' },
   { code: 'MB030', name: 'OutputOutsideOutput', severity: 'error', title: 'An output location is outside /output' },
   { code: 'MB031', name: 'HostPath', severity: 'error', title: 'An absolute host path is in the brief' },
@@ -33,6 +34,8 @@ export const RULES: readonly RuleInfo[] = [
   { code: 'MB042', name: 'UnusedSecret', severity: 'info', title: 'A declared secret is never referenced' },
   { code: 'MB050', name: 'UnknownPersona', severity: 'warning', title: 'The persona is not in the federation registry' },
   { code: 'MB051', name: 'UnknownRole', severity: 'warning', title: 'The role is not a skill or persona in the registry' },
+  { code: 'MB052', name: 'UnknownTask', severity: 'error', title: 'The task is not in the federation queue' },
+  { code: 'MB053', name: 'NoTaskWorktree', severity: 'error', title: 'The task has no worktree to work in' },
   { code: 'MB060', name: 'NoProhibition', severity: 'warning', title: 'Boundaries state no prohibition' },
   { code: 'MB090', name: 'BadDisableComment', severity: 'warning', title: 'A brief-disable comment names an unknown code' },
 ];

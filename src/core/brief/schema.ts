@@ -14,6 +14,9 @@ export const CONFIDENTIALITY_LEVELS = ['C0', 'C1', 'C2', 'C3'] as const;
 export const OPERATOR_LEVELS = ['L0', 'L1', 'L2', 'L3'] as const;
 export const NETWORK_MODES = ['none', 'internal'] as const;
 export const REPORT_FORMATS = ['markdown', 'json', 'sarif'] as const;
+/** What /workspace is: the agent's bootstrap package (the default), or its task's worktree, writable. */
+export const WORKSPACE_KINDS = ['package', 'worktree'] as const;
+export const TASK_ID_PATTERN = /^T\d+$/;
 
 /** Secret names double as file names under /secrets and as `${secrets.NAME}`: identifier characters only. */
 export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -53,10 +56,12 @@ export const BriefFrontMatterSchema = z.strictObject({
       z.string().check(z.regex(DURATION_PATTERN, 'a duration like 30m, 2h, 90s or 1h30m')),
     ]).check(z.describe('Wall-clock limit: minutes, or a duration like 30m.')),
   ),
+  task: z.optional(z.string().check(z.regex(TASK_ID_PATTERN, 'a task id like T12'), z.describe('The task in the federation queue this agent works on.'))),
+  workspace: z.optional(z.enum(WORKSPACE_KINDS).check(z.describe("What /workspace is: package (the files the brief lists, the default) or worktree (the task's worktree, writable; its commits land on the task branch)."))),
 });
 export type BriefFrontMatter = z.infer<typeof BriefFrontMatterSchema>;
 
-export const FRONT_MATTER_KEYS = ['role', 'persona', 'image', 'confidentiality', 'operator_level', 'network', 'resources', 'secrets', 'output', 'report', 'timeout'] as const;
+export const FRONT_MATTER_KEYS = ['role', 'persona', 'image', 'confidentiality', 'operator_level', 'network', 'resources', 'secrets', 'output', 'report', 'timeout', 'task', 'workspace'] as const;
 export type FrontMatterKeyName = (typeof FRONT_MATTER_KEYS)[number];
 export const RESOURCE_KEYS = ['cpus', 'memory', 'pids'] as const;
 
@@ -145,6 +150,20 @@ export const KEY_DOCS: Record<string, KeyDoc> = {
     expect: 'minutes as a whole number (30) or a duration like 30m, 2h or 1h30m',
     example: 'timeout: 30m',
     suggestions: ['15m', '30m', '1h', '2h'],
+  },
+  task: {
+    summary: 'The task of the federation queue this agent works on (its id). With `workspace: worktree` the agent works in that task\'s worktree.',
+    expect: 'a task id like T12',
+    example: 'task: T12',
+  },
+  workspace: {
+    summary: 'What the agent finds at `/workspace`: its bootstrap package (the files the brief lists, read-only below L2), or its task\'s worktree, writable, with git set up so that its commits land on the task branch when it is collected. A worktree needs `task` and `operator_level` L2 or L3, and every file in it must be within the agent\'s clearance.',
+    expect: 'one of package, worktree',
+    example: 'workspace: worktree',
+    values: {
+      package: 'The bootstrap package: only the files the brief lists and its clearance lets in (the default).',
+      worktree: "The task's worktree, writable; commits land on the task branch when the agent is collected.",
+    },
   },
 };
 

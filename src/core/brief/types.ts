@@ -25,6 +25,7 @@ export type BriefCode =
   | 'MB011'
   | 'MB012'
   | 'MB013'
+  | 'MB014'
   | 'MB020'
   | 'MB030'
   | 'MB031'
@@ -35,6 +36,8 @@ export type BriefCode =
   | 'MB042'
   | 'MB050'
   | 'MB051'
+  | 'MB052'
+  | 'MB053'
   | 'MB060'
   | 'MB090';
 
@@ -81,6 +84,13 @@ export interface QuickFix {
 /** The federation's persona registry as the validator needs it; the core never reads files itself. */
 export interface BriefRegistry {
   personas: { id: string; skills: string[] }[];
+  /**
+   * The queue's tasks, for `task:` (MB052, MB053); without it those are not checked. `worktree` is the path of the
+   * task's live worktree when it has one that exists.
+   */
+  tasks?: { id: string; worktree?: string }[];
+  /** config.yaml's worktrees.enabled (MB053). */
+  worktreesEnabled?: boolean;
 }
 
 export interface BriefOptions {

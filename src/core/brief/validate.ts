@@ -16,6 +16,7 @@ import {
   VALUE_ALIASES,
 } from './schema';
 import { findSecretValues } from './secrets';
+import { taskChecks } from './taskChecks';
 import { closest, compareRanges, normalizeName } from './text';
 import { BriefCode, BriefOptions, BriefRegistry, Finding, FindingData, Range } from './types';
 
@@ -135,6 +136,7 @@ class Validator {
     }
     if (Array.isArray(data.secrets)) this.declared = data.secrets.filter((s): s is string => typeof s === 'string');
     if (this.registry) this.registryChecks(data, malformed);
+    taskChecks(this.doc, data, malformed, this.registry, (code, range, message, d) => this.add(code, range, message, d));
   }
 
   /** MB030–MB032 on `output`; true when one was reported, so the schema's generic pattern error is not repeated. */

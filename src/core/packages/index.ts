@@ -29,6 +29,7 @@ export { frontMatterLevel, labelFile, type Label, type LabelSource } from './lab
 export { MemoryWorkspaceFs, diskWorkspaceFs, type EntryKind, type FsEntry, type MemoryEntry, type WorkspaceFs } from './fs';
 export { MAX_FILE_BYTES, NEVER_PACKAGED, PACKAGE_FORMAT, PACKAGE_LAYOUT, Workspace, checkReference, type WorkspaceOptions } from './workspace';
 export { briefReferences, instructionImports, type Reference } from './references';
+export { treeClearance, type TreeClearance, type TreeClearanceOptions } from './tree';
 export { OUTPUT_SCHEMA, QUESTIONS } from './render';
 export type { BootstrapPackage, ExcludedEntry, ExclusionReason, IncludedEntry, PackageFile, PackageManifest, PackageOptions, PackageRequest, Redaction, SecretMount } from './types';
 

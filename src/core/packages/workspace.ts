@@ -95,6 +95,11 @@ export class Workspace {
     return new Workspace(port, config, ignored);
   }
 
+  /** A folder other than the workspace judged by the workspace's confidentiality config (a task's worktree). */
+  static over(fs: WorkspaceFs, config: PackageConfig): Workspace {
+    return new Workspace(fs, config, []);
+  }
+
   /**
    * Follows the path one segment at a time without letting the port follow links: a link is read and its
    * target spliced in, and a target that is absolute outside the workspace or climbs above its root fails.

@@ -12,6 +12,8 @@ export interface GitRunOptions {
   cwd: string;
   /** Added to git's environment (GIT_ALTERNATE_OBJECT_DIRECTORIES, GIT_DIR…). */
   env?: Record<string, string>;
+  /** Written to git's standard input (a pack for index-pack, revisions for pack-objects). */
+  input?: string | Uint8Array;
   signal?: AbortSignal;
 }
 

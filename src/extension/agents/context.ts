@@ -48,6 +48,7 @@ export function makeService(deps: { root: string; fed: Federation; log: vscode.L
     clientFactory: dockerClientLoader(fs),
     fs,
     env,
+    git: deps.ports.git,
     defaultHost: s.host || env['DOCKER_HOST'] || '',
     defaults: { ...(s.image ? { defaultImage: s.image } : {}), ...(s.commandTemplate ? { commandTemplate: s.commandTemplate } : {}) },
     logger: loggerFrom(deps.log),

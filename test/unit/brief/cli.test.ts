@@ -95,8 +95,8 @@ describe('federation brief validate', () => {
     assert.equal(sarif.$schema, 'https://json.schemastore.org/sarif-2.1.0.json');
     const run0 = sarif.runs[0];
     const rules = run0.tool.driver.rules as { id: string; helpUri: string; defaultConfiguration: { level: string } }[];
-    // The validator's 23, deploy's AG001 and the package's PK001–PK007.
-    assert.equal(rules.length, 31);
+    // The validator's 26, deploy's AG001 and the package's PK001–PK007.
+    assert.equal(rules.length, 34);
     const docs = { MB: 'brief-rules.md', AG: 'agents.md', PK: 'packages.md' } as Record<string, string>;
     for (const rule of rules) assert.equal(rule.helpUri, `https://github.com/agent-federation/agent-federation/blob/main/docs/${docs[rule.id.slice(0, 2)]}#${rule.id.toLowerCase()}`);
     assert.equal(rules.find((x) => x.id === 'MB042')!.defaultConfiguration.level, 'note');

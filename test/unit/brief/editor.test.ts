@@ -118,7 +118,7 @@ describe('brief completion', () => {
 
   it('keys not yet present, as snippets with choices for enums', () => {
     const items = complete(9, 3);
-    assert.deepEqual(labels(items), ['image', 'operator_level', 'network', 'output', 'report', 'timeout']);
+    assert.deepEqual(labels(items), ['image', 'operator_level', 'network', 'output', 'report', 'timeout', 'task', 'workspace']);
     assert.equal(items.find((i) => i.label === 'report')!.insertText, 'report: ${1|markdown,json,sarif|}');
     assert.ok(items.every((i) => i.snippet));
   });
@@ -151,7 +151,7 @@ describe('brief completion', () => {
 
   it('codes inside a brief-disable comment', () => {
     const items = completeBrief('# T\n<!-- brief-disable MB0', { line: 1, character: 24 });
-    assert.equal(items.length, 23);
+    assert.equal(items.length, 26);
     assert.equal(items[0]!.detail, 'A required section is missing');
   });
 

@@ -13,7 +13,9 @@ export const collect = defineCommand({
     if (!id) return undefined;
     const result = await ctx.service().collect(id);
     const skipped = result.skipped.length ? ` Skipped ${result.skipped.length} link(s) or special file(s).` : '';
-    void vscode.window.showInformationMessage(`Collected ${result.files.length} file(s) of ${id} to ${vscode.workspace.asRelativePath(result.to)}.${skipped}`, 'Reveal').then((pick) => {
+    const c = result.commits;
+    const commits = c ? ` ${c.count} commit(s) brought onto ${c.branch}${c.uncommitted.length ? `; ${c.uncommitted.length} change(s) left uncommitted in the worktree` : ''}.` : '';
+    void vscode.window.showInformationMessage(`Collected ${result.files.length} file(s) of ${id} to ${vscode.workspace.asRelativePath(result.to)}.${skipped}${commits}`, 'Reveal').then((pick) => {
       if (pick) void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.to));
     });
     return result;
