@@ -270,6 +270,9 @@ export class ContainerProcessRunner implements ProcessRunner {
     // The one writable folder of the host outside the module: where the command's wrapper leaves its cgroup's counters.
     attempt.usageDir = path.join(root, USAGE_DIR, name);
     await fs.mkdir(attempt.usageDir, { recursive: true });
+    // Written by the task's user, who owns the module but not necessarily the runner's folders. Only root can give
+    // it away; otherwise the folder is already ours, the user's too unless the module belongs to someone else.
+    await fs.chown(attempt.usageDir, st.uid, st.gid).catch(() => undefined);
     mounts.push({ source: attempt.usageDir, target: USAGE_MOUNT, readOnly: false });
     return {
       name,

@@ -3,7 +3,7 @@
 // in, which leftovers a run removes, and that an attempt's timeout holds even when the engine is slow or refuses to
 // stop. The real engine's view of the same is in test/docker/matrix.test.ts.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspaceHash } from '../../../src/core/agents/labels';
 import type { ContainerInfo } from '../../../src/core/docker/client';
@@ -161,6 +161,22 @@ describe('matrix container runner (fake engine)', function () {
       assert.deepEqual(seen!.cmd.slice(3), ['federation-task', 'npm test', '/sys/fs/cgroup', '/run/federation-usage/usage']);
       container((dir) => symlinkSync(path.join(root, '.github'), path.join(dir, 'usage')));
       assert.equal((await runner().run(spec(path.join(root, 'a')))).usage, undefined);
+    });
+
+    it("the usage folder belongs to the module's owner, who the task runs as (root can give it away)", async function () {
+      if (process.getuid?.() !== 0) this.skip();
+      mkdirSync(path.join(root, 'b'));
+      chownSync(path.join(root, 'b'), 1000, 1001);
+      let seen: { owner: [number, number]; user: string } | undefined;
+      fake.onStart = (f, id) => {
+        void f.inspectContainer(id).then((info) => {
+          const st = statSync(info.mounts.find((m) => m.target === '/run/federation-usage')!.source);
+          seen = { owner: [st.uid, st.gid], user: info.user };
+          f.exit(id, 0);
+        });
+      };
+      await runner().run(spec(path.join(root, 'b')));
+      assert.deepEqual(seen, { owner: [1000, 1001], user: '1000:1001' });
     });
 
     it('a .git file (a worktree) is covered by an empty read-only file; absent entries need no mask', async () => {
