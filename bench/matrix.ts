@@ -1,6 +1,6 @@
 // CI matrix benchmarks: the runner's own overhead against `xargs -P` running the same 1,000 no-op commands
-// (each with its output sent to its own log file), and the makespan of a sleep schedule against its
-// critical-path lower bound. Both sides run in the same process and folder, alternated, ROUNDS times each.
+// (each with its output sent to its own log file), the makespan of a sleep schedule against its
+// critical-path lower bound, and scheduling from history (a first run without it, a second with it). Both sides run in the same process and folder, alternated, ROUNDS times each.
 // The folder is under the repository's .tmp/: see scratch.ts.
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -56,6 +56,23 @@ async function sleepSchedule(root: string): Promise<{ makespanMs: number; critic
   return { makespanMs: s.executionMs, criticalPathMs: s.criticalPathMs, idealMs: 2000 };
 }
 
+/**
+ * Five 1 s units and one 3 s unit written last, on two agents, run twice in a folder of their own: the first run
+ * has no history and takes them as written (about 5 s: the long one starts last); the second starts the longest
+ * expected first. Its bound is the wave's max(total / agents, longest) from the second run's own durations.
+ */
+export async function historySchedule(root: string): Promise<{ firstMs: number; secondMs: number; lowerBoundMs: number }> {
+  const dir = path.join(root, `history-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  const units = [...Array.from({ length: 5 }, (_, i) => ({ id: `short${i}`, command: 'sleep 1' })), { id: 'long', command: 'sleep 3' }];
+  const plan = planMatrix(configFor([units], 2));
+  const once = async (n: number) =>
+    (await runMatrix({ root: dir, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, setup: false, runId: `bench-history-${n}`, order: 'history' })).summary;
+  const first = await once(1);
+  const second = await once(2);
+  return { firstMs: first.executionMs, secondMs: second.executionMs, lowerBoundMs: second.criticalPathMs };
+}
+
 export async function benchMatrix(): Promise<Record<string, number>> {
   const root = scratchDir('bench-matrix-');
   settle();
@@ -70,6 +87,7 @@ export async function benchMatrix(): Promise<Record<string, number>> {
   const best = (xs: number[]) => Math.min(...xs);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const sleep = await sleepSchedule(root);
+  const history = await historySchedule(root);
   return {
     noop1000_p50_runnerMs: round(median(ours)),
     noop1000_p50_xargsMs: round(median(xargs)),
@@ -80,6 +98,10 @@ export async function benchMatrix(): Promise<Record<string, number>> {
     sleepSchedule_makespanMs: round(sleep.makespanMs),
     sleepSchedule_criticalPathMs: round(sleep.criticalPathMs),
     sleepSchedule_makespanOverCriticalPath: round(sleep.makespanMs / sleep.criticalPathMs),
+    historyOrder_firstRunMs: round(history.firstMs),
+    historyOrder_secondRunMs: round(history.secondMs),
+    historyOrder_lowerBoundMs: round(history.lowerBoundMs),
+    historyOrder_secondOverLowerBound: round(history.secondMs / history.lowerBoundMs),
     fileCreateUs: round(createUs),
     loadAverage1m: round(os.loadavg()[0]!),
   };

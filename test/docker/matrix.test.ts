@@ -3,7 +3,7 @@
 // JSON, a failing task that does not stop its wave, a timeout that kills and removes, a cancel that leaves no
 // container behind, an engine that is not there, and the CLI. Needs a running engine (scripts/ensure-docker.sh).
 import * as assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspaceHash } from '../../src/core/agents/labels';
 import type { DockerClient } from '../../src/core/docker/client';
@@ -128,6 +128,36 @@ priorities:
     assert.equal(saved.summary.status, 'failed');
     assert.ok(events.some((e) => e.type === 'wave-finished' && e.wave.index === 1));
     assert.deepEqual(await ours(out.runId), [], 'every container was removed');
+  });
+
+  it("records each attempt's CPU time and peak memory from the container's own cgroup, whoever the task runs as", async () => {
+    const root = workspace(`
+docker: { image: ${image}, memory: 256m }
+tasks:
+  burn:
+    module: a
+    command: 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; dd if=/dev/zero of=/dev/null bs=48M count=1 2>/dev/null'
+  other:
+    module: b
+    command: 'true'
+priorities:
+  priority_1: { tasks: [burn, other] }
+`);
+    // b/ belongs to someone else: its task runs as that owner and must still be able to leave its counters.
+    chownSync(path.join(root, 'b'), 1000, 1000);
+    const { plan, isolation } = await planned(root);
+    const out = await runMatrix({ root, plan, processRunnerFactory: newLocalProcessRunner, fs: nodeFileSystem, env: process.env, isolation, setup: false, runId: `m9-${RUN_ID}` });
+    const by = new Map(out.results.map((r) => [r.unit, r]));
+    const burn = by.get('burn')!.resources!;
+    assert.equal(by.get('burn')!.status, 'passed');
+    assert.equal(burn.source, 'cgroup', JSON.stringify(burn));
+    assert.ok(burn.cpuMs! >= 100, `CPU ${burn.cpuMs} ms`);
+    assert.ok(burn.peakMemoryBytes! >= 48 << 20 && burn.peakMemoryBytes! <= 256 << 20, `peak ${burn.peakMemoryBytes}`);
+    const other = by.get('other')!.resources!;
+    assert.equal(other.source, 'cgroup', JSON.stringify(other));
+    assert.ok(other.peakMemoryBytes! < burn.peakMemoryBytes!, 'each container counts its own');
+    assert.deepEqual(readdirSync(path.join(root, '.federation', 'cache', 'usage')), [], 'the usage folders go with their attempts');
+    assert.deepEqual(await ours(out.runId), []);
   });
 
   it('hides .git, .vscode and .federation from every task, the root module\'s too; a worktree\'s .git file as well', async () => {

@@ -84,10 +84,10 @@ describe('report panels: view models', () => {
       const md = runReportMarkdown(runReportModel({ summary: evil.summary, tasks: evil.tasks, now: NOW }));
       assert.ok(!/(?<!\\)</.test(md), 'every < is escaped: no raw tag');
       assert.ok(!/(?<!\\)\[link(?<!\\)\]\(/.test(md), 'no live link');
-      // Every row of the task table keeps its 7 cells: escaped pipes do not split them.
+      // Every row of the task table keeps its 9 cells: escaped pipes do not split them.
       const rows = md.slice(md.indexOf('## Tasks')).split('\n').filter((l) => l.startsWith('| '));
       assert.equal(rows.length, 2 + 4);
-      for (const row of rows) assert.equal(row.split(/(?<!\\)\|/).length, 9, row);
+      for (const row of rows) assert.equal(row.split(/(?<!\\)\|/).length, 11, row);
       assert.equal(mdText('a|b<c>`d`'), 'a\\|b\\<c\\>\\`d\\`');
       const good = runReportMarkdown(runModel());
       assert.match(good, /^# Matrix run 20261121T090000Z-a1b2: failed/);

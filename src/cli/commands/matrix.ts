@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { FederationError, isFederationError } from '../../core/errors';
 import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/containerRunner';
+import { RUN_ORDERS } from '../../core/matrix/history';
 import { loadMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
 import { renderJsonReport, renderMarkdownReport, statusLabel } from '../../core/matrix/report';
@@ -149,8 +150,8 @@ export const matrixCommand: CliCommand = defineCommand(
     },
     run: {
       usage:
-        '[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation process|docker] [--allow-workspace-commands]',
-      flags: { ...CONFIG, ...PLAN, ...ISOLATION, unit: 'value', 'run-id': 'value', 'no-setup': 'bool', 'install-command': 'value', grace: 'value', 'allow-workspace-commands': 'bool' },
+        '[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--unit ID] [--run-id ID] [--no-setup] [--install-command CMD] [--grace SECONDS] [--isolation process|docker] [--order history|config] [--allow-workspace-commands]',
+      flags: { ...CONFIG, ...PLAN, ...ISOLATION, unit: 'value', 'run-id': 'value', 'no-setup': 'bool', 'install-command': 'value', grace: 'value', order: RUN_ORDERS, 'allow-workspace-commands': 'bool' },
       wordsOf: 'only',
     },
     runs: { usage: '' },
@@ -209,6 +210,7 @@ export const matrixCommand: CliCommand = defineCommand(
         const grace = stringFlag(args, 'grace');
         if (grace !== undefined && !(Number(grace) >= 0)) throw new UsageError(`--grace takes seconds, got "${grace}"`);
         const install = stringFlag(args, 'install-command');
+        const order = choiceFlag(args, 'order', RUN_ORDERS);
         const request = planRequest(args);
         const controller = new AbortController();
         const onSigint = () => {
@@ -225,6 +227,7 @@ export const matrixCommand: CliCommand = defineCommand(
               setup: noSetup ? false : install !== undefined ? { installCommand: install } : {},
               ...(runId !== undefined ? { runId } : {}),
               ...(grace !== undefined ? { graceMs: Number(grace) * 1000 } : {}),
+              ...(order !== undefined ? { order } : {}),
               onWarnings: (w: MatrixFinding[]) => printFindings(ctx, w),
               onEvent: (e) => {
                 if (ctx.json) return;

@@ -25,6 +25,10 @@ import type { MatrixConfig } from './schema';
 import { checkModuleFolder, isInside, locatorFor, MatrixFinding, moduleDir, moduleFindings } from './validate';
 
 import { ISOLATIONS, type Isolation, effectiveIsolation } from './isolation';
+import { readUsage, USAGE_FILE, USAGE_MOUNT, wrappedCommand } from './containerUsage';
+
+/** Per-attempt folders for the usage file, under the workspace (the engine must see the same file system). */
+const USAGE_DIR = path.join('.federation', 'cache', 'usage');
 export { ISOLATIONS, type Isolation, effectiveIsolation };
 
 export const MATRIX_LABEL = {
@@ -231,7 +235,7 @@ export class ContainerProcessRunner implements ProcessRunner {
   }
 
   /** Host folder → container spec: what is mounted where, as whom. */
-  private async containerSpec(spec: ProcessSpec): Promise<ContainerSpec> {
+  private async containerSpec(spec: ProcessSpec, attempt: Attempt): Promise<ContainerSpec> {
     // Checked on the file system, not as text, right before the engine mounts it: a symlink in the module's path
     // would be followed on the host (checkModuleFolder refuses any, so realDir is the folder named).
     const { fs } = this.opts;
@@ -261,14 +265,22 @@ export class ContainerProcessRunner implements ProcessRunner {
     const st = await fs.stat(realDir);
     const env = this.envOf(spec);
     const runId = env['FEDERATION_RUN_ID'] ?? 'unknown';
-    const attempt = env['FEDERATION_ATTEMPT'] ?? '1';
+    const attemptNo = env['FEDERATION_ATTEMPT'] ?? '1';
+    const name = containerName(runId, this.opts.unit.id, attemptNo);
+    // The one writable folder of the host outside the module: where the command's wrapper leaves its cgroup's counters.
+    attempt.usageDir = path.join(root, USAGE_DIR, name);
+    await fs.mkdir(attempt.usageDir, { recursive: true });
+    // Written by the task's user, who owns the module but not necessarily the runner's folders. Only root can give
+    // it away; otherwise the folder is already ours, the user's too unless the module belongs to someone else.
+    await fs.chown(attempt.usageDir, st.uid, st.gid).catch(() => undefined);
+    mounts.push({ source: attempt.usageDir, target: USAGE_MOUNT, readOnly: false });
     return {
-      name: containerName(runId, this.opts.unit.id, attempt),
+      name,
       image: this.opts.image,
-      cmd: ['/bin/sh', '-c', spec.command],
+      cmd: wrappedCommand(spec.command),
       user: `${st.uid}:${st.gid}`,
       env,
-      labels: { ...(this.opts.labels ?? {}), [MATRIX_LABEL.run]: runId, [MATRIX_LABEL.unit]: this.opts.unit.id, [MATRIX_LABEL.attempt]: attempt },
+      labels: { ...(this.opts.labels ?? {}), [MATRIX_LABEL.run]: runId, [MATRIX_LABEL.unit]: this.opts.unit.id, [MATRIX_LABEL.attempt]: attemptNo },
       workingDir: workdir,
       mounts,
       tmpfs,
@@ -314,19 +326,22 @@ export class ContainerProcessRunner implements ProcessRunner {
       }
       try {
         // Not given the abort signal: an aborted create could still leave a container behind on the engine.
-        attempt.id = (await client.createContainer(await this.containerSpec(spec))).id;
+        attempt.id = (await client.createContainer(await this.containerSpec(spec, attempt))).id;
       } catch (e) {
         return ended(`could not create the container: ${describeError(e)}`);
       }
       try {
         // Timed out or cancelled while it was being created: never started.
         if (attempt.wantStop) return ended();
-        return await this.supervise(attempt.id, spec, attempt, stop);
+        const outcome = await this.supervise(attempt.id, spec, attempt, stop);
+        const usage = attempt.usageDir === undefined ? undefined : await readUsage(this.opts.fs, path.join(attempt.usageDir, USAGE_FILE));
+        return usage ? { ...outcome, usage } : outcome;
       } finally {
         // After every attempt, however it ended; the run label finds it should this fail too.
         await client.removeContainer(attempt.id, { force: true, removeVolumes: true }).catch(() => undefined);
       }
     } finally {
+      if (attempt.usageDir !== undefined) await this.opts.fs.rm(attempt.usageDir, { recursive: true, force: true }).catch(() => undefined);
       this.timers.clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
     }
@@ -405,6 +420,8 @@ interface Attempt {
   stopping?: Promise<void>;
   /** Aborted when neither a stop nor a forced removal worked: waiting would never end. */
   waitAbort: AbortController;
+  /** The host folder mounted at USAGE_MOUNT (containerUsage.ts), removed after the attempt. */
+  usageDir?: string;
 }
 
 /** A hidden entry's real path and type when it exists and its real path is in the repository (else nothing of it is mounted). */

@@ -11,6 +11,7 @@ import { githubRunId, parseGithubRunId } from './githubRunId';
 import { readZip } from './githubZip';
 import { MatrixPlan, MatrixUnit, MatrixWave } from './plan';
 import { resultIdentity } from './runner';
+import { writeDurations } from './history';
 import { RUN_ID_PATTERN, runDir, RunSummary, TaskResult, TaskStatus, writeJson } from './results';
 import { REPORT_ARTIFACT, REPORT_JSON, REPORT_MARKDOWN, RESULT_ARTIFACT_PREFIX, WORKFLOW_FILE } from './workflow';
 
@@ -376,6 +377,8 @@ export async function saveGithubReport(fs: FileSystem, root: string, report: Git
     await writeJson(fs, path.join(dir, 'tasks', `${unit}.json`), { ...t, log });
   }
   if (report.markdown !== null) await fs.writeFile(path.join(dir, 'report.md'), report.markdown);
+  // The next local run schedules from GitHub's durations too.
+  await writeDurations(fs, dir, report.tasks);
   await writeJson(fs, path.join(dir, 'summary.json'), report.summary);
   return dir;
 }

@@ -36,6 +36,22 @@ export interface ProcessOutcome {
   pid: number | null;
   /** Why it never started (bad folder, no shell). */
   error?: string;
+  /** What the attempt used, when its runner can tell (resources.ts says how each one measures). */
+  usage?: ResourceUsage;
+}
+
+/** CPU and memory of one attempt. */
+export interface ResourceUsage {
+  /** CPU time in user and kernel mode, milliseconds. */
+  userMs: number;
+  systemMs: number;
+  /**
+   * Peak memory, bytes, or null when the runner cannot tell. rusage: the largest resident set of any one process of
+   * the task that was waited for; cgroup: the container's peak, all its processes together.
+   */
+  peakMemoryBytes: number | null;
+  /** rusage: wait4 of the task's shell by the launch server; times: CPU only (a Perl without wait4); cgroup: the container's. */
+  source: 'rusage' | 'times' | 'cgroup';
 }
 
 export interface ProcessRunner {

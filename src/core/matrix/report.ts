@@ -1,5 +1,6 @@
 // Reports of a run: JSON (summary and task results as stored) and Markdown (for $GITHUB_STEP_SUMMARY and people).
-import { RunSummary, TaskResult } from './results';
+import { bytes } from '../reports/format';
+import { runResources, RunSummary, TaskResult } from './results';
 
 export const REPORT_FORMATS = ['json', 'md', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -21,8 +22,13 @@ export function renderJsonReport(summary: RunSummary, tasks: TaskResult[]): stri
   return JSON.stringify({ summary, tasks }, null, 2) + '\n';
 }
 
+/** A measured amount, or '-' when it was not measured. */
+const amount = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '-' : f(v));
+
 export function renderMarkdownReport(summary: RunSummary, tasks: TaskResult[]): string {
   const c = summary.counts;
+  // Summaries written before resources were recorded have none: computed from the task files.
+  const res = summary.resources ?? runResources(tasks);
   const lines: string[] = [
     `# Matrix run ${summary.runId}: ${summary.status}`,
     '',
@@ -38,6 +44,9 @@ export function renderMarkdownReport(summary: RunSummary, tasks: TaskResult[]): 
     `| Efficiency | ${pct(summary.efficiency)} of ${summary.maxAgents} agent(s) |`,
     `| Success rate | ${pct(summary.successRate)} |`,
     `| Throughput | ${summary.throughputPerMinute} units/min |`,
+    `| CPU time | ${secs(res.cpuMs)} over ${res.measuredUnits} unit(s) |`,
+    `| Peak memory (largest task) | ${amount(res.peakMemoryBytes, bytes)} |`,
+    `| Build output | ${bytes(res.producedBytes)} |`,
     '',
     '## Waves',
     '',
@@ -47,11 +56,11 @@ export function renderMarkdownReport(summary: RunSummary, tasks: TaskResult[]): 
     '',
     '## Tasks',
     '',
-    '| Unit | Priority | Module | Status | Exit | Attempts | Duration | Log |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| Unit | Priority | Module | Status | Exit | Attempts | Duration | CPU | Peak memory | Output | Log |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...[...tasks]
       .sort((a, b) => a.wave - b.wave || a.unit.localeCompare(b.unit))
-      .map((t) => `| ${ICON[t.status] ?? ''} ${cell(t.unit)} | ${t.priority} | ${cell(t.module)} | ${statusLabel(t)}${t.reason ? `: ${cell(t.reason)}` : ''} | ${t.exitCode ?? (t.signal ?? '-')} | ${t.attempts}/${t.maxAttempts} | ${secs(t.durationMs)} | ${t.log ? `\`${cell(t.log)}\`` : '-'} |`),
+      .map((t) => `| ${ICON[t.status] ?? ''} ${cell(t.unit)} | ${t.priority} | ${cell(t.module)} | ${statusLabel(t)}${t.reason ? `: ${cell(t.reason)}` : ''} | ${t.exitCode ?? (t.signal ?? '-')} | ${t.attempts}/${t.maxAttempts} | ${secs(t.durationMs)} | ${amount(t.resources?.cpuMs, secs)} | ${amount(t.resources?.peakMemoryBytes, bytes)} | ${amount(t.resources?.producedBytes, bytes)} | ${t.log ? `\`${cell(t.log)}\`` : '-'} |`),
   ];
   if (summary.setup.length) {
     lines.push('', '## Setup', '', '| Module | Lockfile | Action | Duration |', '| --- | --- | --- | --- |');

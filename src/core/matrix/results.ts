@@ -11,6 +11,22 @@ export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$/;
 
 export type TaskStatus = 'passed' | 'failed' | 'timed_out' | 'cancelled' | 'skipped';
 
+/**
+ * What an attempt (or a whole task) used: resources.ts says how each isolation measures it. null where it cannot
+ * tell (the Node spawn launcher; memory where Perl has no wait4; bytes for a task without produces_artifacts).
+ */
+export interface Resources {
+  /** User + system CPU time, ms (a task: every attempt's). */
+  cpuMs: number | null;
+  userMs: number | null;
+  systemMs: number | null;
+  /** Peak memory, bytes (a task: its largest attempt's). */
+  peakMemoryBytes: number | null;
+  /** Bytes in the module's build output folders after the attempt (a task: after its last attempt). */
+  producedBytes: number | null;
+  source: 'rusage' | 'times' | 'cgroup' | null;
+}
+
 export interface AttemptResult {
   attempt: number;
   startedAt: string;
@@ -20,6 +36,8 @@ export interface AttemptResult {
   signal: string | null;
   timedOut: boolean;
   error?: string;
+  /** Absent in results written before resources were recorded. */
+  resources?: Resources;
 }
 
 export interface TaskResult {
@@ -53,6 +71,8 @@ export interface TaskResult {
   /** For skipped or cancelled units: why. */
   reason?: string;
   attemptDetails: AttemptResult[];
+  /** All attempts together; null for a unit that never started; absent in older results. */
+  resources?: Resources | null;
 }
 
 export interface ModuleSetupResult {
@@ -111,9 +131,19 @@ export interface RunSummary {
   /** Busy agent time / (executionMs × largest agent count). */
   efficiency: number;
   maxAgents: number;
+  /** Totals over every unit that measured them: CPU and produced bytes summed, memory the largest peak. */
+  resources: RunResources;
   waves: WaveTiming[];
   setup: ModuleSetupResult[];
   plan: MatrixPlan;
+}
+
+export interface RunResources {
+  cpuMs: number;
+  peakMemoryBytes: number | null;
+  producedBytes: number;
+  /** Units whose CPU time is known (the others add nothing to cpuMs). */
+  measuredUnits: number;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 10000) / 10000 : 0);
@@ -202,10 +232,29 @@ export function summarizeRun(input: {
     speedup: ratio(sequentialMs, executionMs),
     efficiency: ratio(busyMs, executionMs * plan.maxAgents),
     maxAgents: plan.maxAgents,
+    resources: runResources(results),
     waves,
     setup: input.setup ?? [],
     plan,
   };
+}
+
+export function runResources(results: readonly TaskResult[]): RunResources {
+  let cpuMs = 0;
+  let producedBytes = 0;
+  let peak: number | null = null;
+  let measuredUnits = 0;
+  for (const r of results) {
+    const x = r.resources;
+    if (!x) continue;
+    if (x.cpuMs !== null) {
+      cpuMs += x.cpuMs;
+      measuredUnits++;
+    }
+    if (x.peakMemoryBytes !== null) peak = Math.max(peak ?? 0, x.peakMemoryBytes);
+    producedBytes += x.producedBytes ?? 0;
+  }
+  return { cpuMs: Math.round(cpuMs * 1000) / 1000, peakMemoryBytes: peak, producedBytes, measuredUnits };
 }
 
 export function runDir(root: string, runId: string): string {

@@ -4,6 +4,7 @@
 // the run from start to end; its steps are waves.ts (scheduling), unitRun.ts (one unit) and recorder.ts (results).
 import * as path from 'node:path';
 import { systemClock, systemTimers, type Clock, type Environment, type FileSystem, type Timers } from '../ports';
+import { orderByHistory, writeDurations, type RunOrder } from './history';
 import type { MatrixPlan } from './plan';
 import type { IsolationStrategy, ProcessRunner, ProcessRunnerFactory } from './processPort';
 import { RunRecorder } from './recorder';
@@ -48,6 +49,11 @@ export interface RunOptions {
   clock?: Clock;
   /** What the run waits on (the backoff between attempts). Default: the system's. */
   timers?: Timers;
+  /**
+   * `history`: each wave starts its units longest-expected-first, from the workspace's earlier runs (history.ts);
+   * `config` (default here; the front ends default to history): the written order.
+   */
+  order?: RunOrder;
 }
 
 export interface RunOutcome {
@@ -69,12 +75,14 @@ export async function runMatrix(opts: RunOptions): Promise<RunOutcome> {
 }
 
 async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutcome> {
-  const { root, plan, fs } = opts;
+  const { root, fs } = opts;
   const clock = opts.clock ?? systemClock;
   const ms = () => clock.now().getTime();
   const now = () => clock.now().toISOString();
   const runId = opts.runId ?? newRunId(clock.now());
   const dir = runDir(root, runId);
+  // The plan as it runs, in run order: plan.json and the summary show the order the agents took units in.
+  const plan = opts.order === 'history' ? await orderByHistory(fs, root, opts.plan, runId) : opts.plan;
   const logsDir = path.join(dir, 'logs');
   const tasksDir = path.join(dir, 'tasks');
   await fs.mkdir(logsDir, { recursive: true });
@@ -121,6 +129,7 @@ async function runWith(opts: RunOptions, local: ProcessRunner): Promise<RunOutco
   await runWaves(ctx, rec);
 
   const summary = summarizeRun({ runId, plan, results: rec.results, startedAt, endedAt: clock.now(), setup, setupMs, cancelled: opts.signal?.aborted ?? false, waveTimes: rec.waveTimes });
+  await writeDurations(fs, dir, rec.results);
   await writeJson(fs, path.join(dir, 'summary.json'), summary);
   emit({ type: 'run-finished', summary, at: now() });
   return { runId, dir, summary, results: rec.results };

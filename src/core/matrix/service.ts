@@ -10,6 +10,7 @@ import type { Environment, FileSystem, Logger } from '../ports';
 import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './containerRunner';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
 import { planMatrix, type MatrixPlan } from './plan';
+import type { RunOrder } from './history';
 import type { ProcessRunnerFactory } from './processPort';
 import { RUN_ID_PATTERN, type ModuleSetupResult } from './results';
 import { runMatrix, type MatrixEvent, type RunOutcome } from './runner';
@@ -59,6 +60,8 @@ export interface RunRequest extends PlanRequest {
   setup?: false | { installCommand?: string };
   runId?: string;
   graceMs?: number;
+  /** Default `history`: each wave longest-expected-first from earlier runs; `config`: the written order. */
+  order?: RunOrder;
   signal?: AbortSignal;
   onEvent?: (e: MatrixEvent) => void;
   /** The config's warnings (it has no errors), before anything runs. */
@@ -152,6 +155,7 @@ export class MatrixService {
         root: this.root,
         plan,
         setup,
+        order: req.order ?? 'history',
         processRunnerFactory: this.deps.processRunnerFactory,
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.runId !== undefined ? { runId: req.runId } : {}),

@@ -7,6 +7,7 @@ import { sleep } from '../sleep';
 import { ARTIFACT_FOLDERS, MatrixUnit, MatrixWave, retryDelayMs } from './plan';
 import type { ProcessOutcome, ProcessSpec } from './processPort';
 import type { AttemptResult, TaskResult } from './results';
+import { attemptResources, outputBytes, taskResources } from './resources';
 import type { RunContext } from './runContext';
 import { checkModuleFolder, moduleDir } from './validate';
 
@@ -43,6 +44,7 @@ export function notRun(runId: string, unit: MatrixUnit, wave: MatrixWave, status
     artifacts: [],
     reason,
     attemptDetails: [],
+    resources: null,
   };
 }
 
@@ -91,7 +93,10 @@ export async function runUnit(ctx: RunContext, unit: MatrixUnit, wave: MatrixWav
     ctx.emit({ type: 'task-started', unit: unit.id, task: unit.task, wave: wave.index, attempt, maxAttempts: unit.retry.maxAttempts, at: ctx.now() });
     const t0 = ctx.ms();
     const outcome = await runner.run(attemptSpec(ctx, unit, cwd, logFile, attempt, t0, signal));
-    last = attemptResult(attempt, t0, ctx.ms(), outcome);
+    const t1 = ctx.ms();
+    // Only tasks that produce artifacts have output folders worth walking.
+    const produced = unit.producesArtifacts ? await outputBytes(ctx.fs, cwd) : null;
+    last = attemptResult(attempt, t0, t1, outcome, produced);
     attempts.push(last);
     if (outcome.cancelled) {
       status = 'cancelled';
@@ -124,6 +129,7 @@ export async function runUnit(ctx: RunContext, unit: MatrixUnit, wave: MatrixWav
     artifacts,
     ...(status === 'cancelled' ? { reason: ctx.stoppedBy() ?? 'the run was cancelled' } : last?.error ? { reason: last.error } : {}),
     attemptDetails: attempts,
+    resources: taskResources(attempts),
   };
 }
 
@@ -144,7 +150,7 @@ function attemptSpec(ctx: RunContext, unit: MatrixUnit, cwd: string, logFile: st
 }
 
 /** What the result records of one attempt, from its start and end on the run's clock. */
-function attemptResult(attempt: number, t0: number, t1: number, outcome: ProcessOutcome): AttemptResult {
+function attemptResult(attempt: number, t0: number, t1: number, outcome: ProcessOutcome, producedBytes: number | null): AttemptResult {
   return {
     attempt,
     startedAt: new Date(t0).toISOString(),
@@ -154,6 +160,7 @@ function attemptResult(attempt: number, t0: number, t1: number, outcome: Process
     signal: outcome.signal,
     timedOut: outcome.timedOut,
     ...(outcome.error ? { error: outcome.error } : {}),
+    resources: attemptResources(outcome.usage, producedBytes),
   };
 }
 

@@ -84,3 +84,16 @@ export function tickLabel(ms: number): string {
   const s = Math.round((ms % 60_000) / 1000);
   return [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].filter(Boolean).join(' ');
 }
+
+const RESOURCE_WORD = { cpu: 'the CPU time', memory: 'the memory', output: 'the output bytes' } as const;
+
+/** A resource amount as the reports show it: CPU as a duration, memory and output as bytes. */
+export function resourceAmount(kind: keyof typeof RESOURCE_WORD, v: number): string {
+  return kind === 'cpu' ? duration(v) : bytes(v);
+}
+
+/** "test-web used 2.3× the memory (40.0 MiB → 92.0 MiB)": a change against the previous run. */
+export function resourceChange(x: { unit: string; kind: keyof typeof RESOURCE_WORD; before: number; after: number; ratio: number }): string {
+  const r = x.ratio >= 10 ? x.ratio.toFixed(0) : x.ratio.toFixed(1);
+  return `${x.unit} used ${r}× ${RESOURCE_WORD[x.kind]} (${resourceAmount(x.kind, x.before)} → ${resourceAmount(x.kind, x.after)})`;
+}

@@ -5,12 +5,12 @@ import { parseBrief } from '../brief/parse';
 import type { AgentInfo, AgentRecord, AgentReport } from '../agents';
 import { statusPhrase } from '../agents/status';
 import { effectiveStatus } from '../federation';
-import type { RunListing, RunSummary, TaskResult } from '../matrix/results';
+import { runResources, type RunListing, type RunSummary, type TaskResult } from '../matrix/results';
 import type { FederationSnapshot } from '../federation/snapshot';
 import type { Task } from '../federation/state/schemas';
 import { rollUp, taskUsage, type UsageRow } from '../federation/usage';
 import { dependencyGraph } from './dependencyGraph';
-import { bytes, duration, percent, signedDuration, signedPoints, timestamp, times } from './format';
+import { bytes, duration, percent, resourceChange, signedDuration, signedPoints, timestamp, times } from './format';
 import type {
   AgentReportModel,
   AgentStatusModel,
@@ -19,6 +19,7 @@ import type {
   RunHistoryPoint,
   RunPhaseModel,
   RunReportModel,
+  RunResourceChange,
   RunStatus,
   RunTaskModel,
   RunTaskStatus,
@@ -98,6 +99,8 @@ export function runReportModel(input: RunModelInput): RunReportModel {
     hasLog: r.log !== null,
     attemptSpans: r.attemptDetails.map((a) => ({ startMs: rel(a.startedAt) ?? 0, endMs: rel(a.endedAt) ?? 0, ok: a.exitCode === 0 && !a.timedOut })),
     artifacts: r.artifacts,
+    // Results written before resources were recorded have none.
+    resources: r.resources ? { cpuMs: r.resources.cpuMs, peakMemoryBytes: r.resources.peakMemoryBytes, producedBytes: r.resources.producedBytes } : null,
   });
   const tasks: RunTaskModel[] = planned.map(({ u, wave }) => {
     const r = byUnit.get(u.id);
@@ -110,7 +113,7 @@ export function runReportModel(input: RunModelInput): RunReportModel {
       allowed: null, blocking: false, attempts: startMs !== null ? 1 : 0, maxAttempts: u.retry.maxAttempts,
       startMs, endMs: null, durationMs: startMs !== null ? Math.max(0, now.getTime() - t0 - startMs) : 0,
       exitCode: null, signal: null, reason: startMs !== null || live ? null : 'no result was recorded for this unit',
-      hasLog: startMs !== null, attemptSpans: [], artifacts: [],
+      hasLog: startMs !== null, attemptSpans: [], artifacts: [], resources: null,
     };
   });
   // Results for units the plan does not list (a plan edited by hand): still shown, after the planned ones.
@@ -180,6 +183,8 @@ export function runReportModel(input: RunModelInput): RunReportModel {
       totalMs, setupMs: summary.setupMs, executionMs: summary.executionMs, successRate: summary.successRate,
       throughputPerMinute: summary.throughputPerMinute, speedup: summary.speedup, efficiency: summary.efficiency,
       criticalPathMs: summary.criticalPathMs, sequentialMs: summary.sequentialMs, maxAgents: summary.maxAgents,
+      // Summaries written before resources were recorded: from the task files.
+      resources: summary.resources ?? runResources(input.tasks),
     },
     counts: {
       ...summary.counts,
@@ -196,6 +201,10 @@ export function runReportModel(input: RunModelInput): RunReportModel {
     spanMs,
   };
 }
+
+/** A resource change worth listing: 1.5× either way, and more than noise in absolute terms. */
+const RESOURCE_RATIO = 1.5;
+const RESOURCE_MIN_CHANGE = { cpu: 500, memory: 8 << 20, output: 64 << 10 } as const;
 
 /** A change worth listing: at least a second and a fifth of the earlier time. */
 function notable(before: number, after: number): boolean {
@@ -231,6 +240,19 @@ export function compareRuns(
       (t.durationMs > b.durationMs ? slower : faster).push({ unit: t.unit, beforeMs: b.durationMs, afterMs: t.durationMs });
     }
   }
+  const resources: RunResourceChange[] = [];
+  for (const t of tasks) {
+    const b = before.get(t.unit)?.resources;
+    if (!b || !t.resources || t.status === 'cancelled' || t.status === 'running') continue;
+    for (const [kind, was, is] of [['cpu', b.cpuMs, t.resources.cpuMs], ['memory', b.peakMemoryBytes, t.resources.peakMemoryBytes], ['output', b.producedBytes, t.resources.producedBytes]] as const) {
+      if (was === null || is === null || was <= 0 || Math.abs(is - was) < RESOURCE_MIN_CHANGE[kind]) continue;
+      const ratio = is / was;
+      if (ratio >= RESOURCE_RATIO || ratio <= 1 / RESOURCE_RATIO) resources.push({ unit: t.unit, kind, before: was, after: is, ratio: Math.round(ratio * 100) / 100 });
+    }
+  }
+  // Largest change first, growth and shrinking alike (2× and 0.5× weigh the same).
+  const weight = (x: RunResourceChange) => Math.abs(Math.log(x.ratio));
+  resources.sort((a, b) => weight(b) - weight(a) || a.unit.localeCompare(b.unit));
   slower.sort((a, b) => b.afterMs - b.beforeMs - (a.afterMs - a.beforeMs));
   faster.sort((a, b) => a.afterMs - a.beforeMs - (b.afterMs - b.beforeMs));
   return {
@@ -244,6 +266,7 @@ export function compareRuns(
     fixed,
     added,
     removed: [...before.keys()].filter((u) => !now.has(u)).sort(),
+    resources: resources.slice(0, 10),
   };
 }
 
@@ -251,6 +274,9 @@ export function compareRuns(
 export function mdText(s: string): string {
   return s.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
+
+/** A measured amount, or '-' where it was not measured. */
+const measured = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '-' : f(v));
 
 export function runReportMarkdown(m: RunReportModel): string {
   const c = m.counts;
@@ -271,6 +297,9 @@ export function runReportMarkdown(m: RunReportModel): string {
     `| Speedup over sequential | ${times(mt.speedup)} (sequential ${duration(mt.sequentialMs)}) |`,
     `| Efficiency | ${percent(mt.efficiency)} of ${mt.maxAgents} agent(s) |`,
     `| Critical-path bound | ${duration(mt.criticalPathMs)} |`,
+    `| CPU time | ${duration(mt.resources.cpuMs)} over ${mt.resources.measuredUnits} unit(s) |`,
+    `| Peak memory (largest unit) | ${measured(mt.resources.peakMemoryBytes, bytes)} |`,
+    `| Build output | ${bytes(mt.resources.producedBytes)} |`,
   ];
   const failures = m.tasks.filter((t) => isFailureStatus(t.status) || t.blocking);
   if (failures.length) {
@@ -284,13 +313,14 @@ export function runReportMarkdown(m: RunReportModel): string {
     if (k.fixed.length) lines.push(`- Fixed: ${k.fixed.map(mdText).join(', ')}`);
     for (const x of k.slower) lines.push(`- Slower: ${mdText(x.unit)} ${duration(x.beforeMs)} → ${duration(x.afterMs)} (${signedDuration(x.afterMs - x.beforeMs)})`);
     for (const x of k.faster) lines.push(`- Faster: ${mdText(x.unit)} ${duration(x.beforeMs)} → ${duration(x.afterMs)} (${signedDuration(x.afterMs - x.beforeMs)})`);
+    for (const x of k.resources) lines.push(`- Resources: ${mdText(resourceChange(x))}`);
   }
   lines.push('', '## Waves', '', '| # | Wave | Agents | Units | Passed | Failed | Duration | Lower bound |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const w of m.waves) lines.push(`| ${w.index + 1} | ${mdText(w.name)} (${mdText(w.priority)}) | ${w.agents} | ${w.units} | ${w.passed} | ${w.failed} | ${duration(w.durationMs)}${w.stopped ? ' (fail_fast)' : ''} | ${duration(w.lowerBoundMs)} |`);
-  lines.push('', '## Tasks', '', '| Unit | Module | Wave | Status | Attempts | Duration | Exit |', '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('', '## Tasks', '', '| Unit | Module | Wave | Status | Attempts | Duration | Exit | CPU | Peak memory |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const order = (t: RunTaskModel) => (isFailureStatus(t.status) && t.blocking ? 0 : isFailureStatus(t.status) ? 1 : t.blocking ? 2 : 3);
   for (const t of [...m.tasks].sort((a, b) => order(a) - order(b) || a.wave - b.wave || a.unit.localeCompare(b.unit))) {
-    lines.push(`| ${mdText(t.unit)} | ${mdText(t.module)} | ${t.wave + 1} | ${statusWord(t)} | ${t.attempts}/${t.maxAttempts} | ${t.startMs === null ? '-' : duration(t.durationMs)} | ${t.signal ? mdText(t.signal) : t.exitCode ?? '-'} |`);
+    lines.push(`| ${mdText(t.unit)} | ${mdText(t.module)} | ${t.wave + 1} | ${statusWord(t)} | ${t.attempts}/${t.maxAttempts} | ${t.startMs === null ? '-' : duration(t.durationMs)} | ${t.signal ? mdText(t.signal) : t.exitCode ?? '-'} | ${measured(t.resources?.cpuMs, duration)} | ${measured(t.resources?.peakMemoryBytes, bytes)} |`);
   }
   if (m.history.length > 1) {
     lines.push('', '## History', '', '| Run | Started | Status | Total | Success |', '| --- | --- | --- | --- | --- |');

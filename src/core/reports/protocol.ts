@@ -42,6 +42,15 @@ export interface RunTaskModel {
   /** One span per attempt (retries show as several). */
   attemptSpans: Array<{ startMs: number; endMs: number; ok: boolean }>;
   artifacts: string[];
+  /** What it used over all its attempts; null when it never ran or its runner measured nothing. */
+  resources: RunTaskResources | null;
+}
+
+/** A unit's CPU time (user + system), peak memory and build output bytes; null where not measured. */
+export interface RunTaskResources {
+  cpuMs: number | null;
+  peakMemoryBytes: number | null;
+  producedBytes: number | null;
 }
 
 export interface RunWaveModel {
@@ -85,6 +94,8 @@ export interface RunMetrics {
   criticalPathMs: number;
   sequentialMs: number;
   maxAgents: number;
+  /** Totals: CPU and output bytes summed over the units that measured them, memory the largest unit's peak. */
+  resources: { cpuMs: number; peakMemoryBytes: number | null; producedBytes: number; measuredUnits: number };
 }
 
 export interface RunCounts {
@@ -125,6 +136,17 @@ export interface RunComparison {
   fixed: string[];
   added: string[];
   removed: string[];
+  /** Units whose CPU time, peak memory or output changed notably (ratio after/before), largest change first. */
+  resources: RunResourceChange[];
+}
+
+export interface RunResourceChange {
+  unit: string;
+  kind: 'cpu' | 'memory' | 'output';
+  before: number;
+  after: number;
+  /** after / before. */
+  ratio: number;
 }
 
 export interface RunReportModel {

@@ -5,7 +5,7 @@
 # The working folder is set by chdir in the (single-threaded) server just before each spawn; a SIGCHLD wakes the
 # select through a wake-up pipe, so no exit waits for a timeout. A log that cannot be opened, or a folder that
 # cannot be entered, is an F line (the task never started), as with Node's own spawn.
-import os, select, signal
+import os, select, signal, sys
 def unesc(s):
     if '\\' not in s: return s
     out = []; i = 0; n = len(s)
@@ -21,11 +21,13 @@ def main():
     rfd, wfd = os.pipe(); os.set_blocking(rfd, False); os.set_blocking(wfd, False)
     signal.set_wakeup_fd(wfd)
     signal.signal(signal.SIGCHLD, lambda *a: None)
-    base = {}; ids = {}; out = []; buf = b''; eof = False
+    base = {}; ids = {}; out = []; buf = b''; eof = False; darwin = sys.platform == 'darwin'
     sigdef = (signal.SIGINT, signal.SIGPIPE, signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP)
     def reap():
         while ids:
-            try: pid, st = os.waitpid(-1, os.WNOHANG)
+            # wait3: the exit and the child's rusage (its CPU and that of every process it waited for; the largest
+            # resident set among them, in KiB on Linux, bytes on macOS).
+            try: pid, st, ru = os.wait3(os.WNOHANG)
             except ChildProcessError: return
             if pid == 0: return
             tid = ids.pop(pid, None)
@@ -35,7 +37,8 @@ def main():
             try: os.kill(-pid, 0); gone = 0
             except ProcessLookupError: gone = 1
             except PermissionError: gone = 0
-            out.append('E\t%s\t%d\t%d\t%d\n' % (tid, code, sig, gone))
+            rss = ru.ru_maxrss // 1024 if darwin else ru.ru_maxrss
+            out.append('E\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n' % (tid, code, sig, gone, int(ru.ru_utime * 1e6), int(ru.ru_stime * 1e6), rss))
     def flush():
         if not out: return
         data = ''.join(out).encode(); out.clear()

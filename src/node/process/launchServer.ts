@@ -8,7 +8,7 @@
 // protocol.ts. They are imported as text (text-assets.d.ts), so every bundle carries them: no file to find at run time.
 import { ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import type { ProcessSpec } from '../../core/matrix/processPort';
+import type { ProcessSpec, ResourceUsage } from '../../core/matrix/processPort';
 import FORK_SERVER from './launch-server.pl';
 import SPAWN_SERVER from './launch-server.py';
 import { EnvDelta, parseMessage, taskLine } from './protocol';
@@ -17,7 +17,7 @@ import type { Launch } from './supervise';
 interface Pending {
   started: boolean;
   start: (pid: number | null, error?: string) => void;
-  exit: (code: number | null, signal: string | null, groupGone: boolean) => void;
+  exit: (code: number | null, signal: string | null, groupGone: boolean, usage?: ResourceUsage) => void;
 }
 
 export class LaunchServer {
@@ -83,7 +83,7 @@ export class LaunchServer {
         p.start(null, m.message);
       } else {
         this.pending.delete(m.id);
-        p.exit(m.signal ? null : m.code, m.signal ? (signalName(m.signal) ?? `signal ${m.signal}`) : null, m.groupGone);
+        p.exit(m.signal ? null : m.code, m.signal ? (signalName(m.signal) ?? `signal ${m.signal}`) : null, m.groupGone, m.usage);
       }
     }
     if (this.pending.size === 0) this.unref();
@@ -116,11 +116,11 @@ export class LaunchServer {
     const id = String(++this.seq);
     let startCb: Pending['start'] = () => {};
     let exitCb: Pending['exit'] = () => {};
-    const early: { start?: [number | null, string?]; exit?: [number | null, string | null, boolean] } = {};
+    const early: { start?: [number | null, string?]; exit?: [number | null, string | null, boolean, ResourceUsage?] } = {};
     this.pending.set(id, {
       started: false,
       start: (pid, error) => (early.start = [pid, error], startCb(pid, error)),
-      exit: (code, sig, gone) => (early.exit = [code, sig, gone], exitCb(code, sig, gone)),
+      exit: (code, sig, gone, usage) => (early.exit = [code, sig, gone, usage], exitCb(code, sig, gone, usage)),
     });
     this.ref();
     const lines: string[] = [];

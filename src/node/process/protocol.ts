@@ -3,11 +3,13 @@
 // event-loop turn: with hundreds of tasks a write per line is most of the cost):
 //   in:  B NAME=VALUE…                                  the base environment of the tasks that follow
 //        T ID CWD LOG PREAMBLE COMMAND CHANGE…           a task: CHANGE is NAME=VALUE (set) or NAME (unset)
-//   out: S ID PID | E ID CODE SIGNAL GONE | F ID MESSAGE
+//   out: S ID PID | E ID CODE SIGNAL GONE USER_US SYS_US MAXRSS_KB | F ID MESSAGE
 // A server's own environment is the base, so a task only carries its few changes against it (EnvDelta).
 // GONE is 1 when, right after reaping the shell, its process group was already empty (kill(-pgid, 0) failed),
 // so the supervisor need not look for leftovers; 0 means "maybe": it looks as before.
-import { specEnv, type ProcessSpec } from '../../core/matrix/processPort';
+// USER_US and SYS_US are the CPU time of the shell and everything it waited for (wait4's rusage, or the growth of
+// the children's times() where Perl has no wait4), MAXRSS_KB the largest resident set among them (-1: unknown).
+import { specEnv, type ProcessSpec, type ResourceUsage } from '../../core/matrix/processPort';
 
 const esc = (s: string) => (/[\\\t\n]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n') : s);
 const unesc = (s: string) => s.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c));
@@ -20,14 +22,20 @@ export function taskLine(id: string, spec: ProcessSpec, changes: string[]): stri
 /** A line from a server: a task started (S), ended (E; signal 0 when it exited) or never started (F). */
 export type ServerMessage =
   | { kind: 'S'; id: string; pid: number }
-  | { kind: 'E'; id: string; code: number; signal: number; groupGone: boolean }
+  | { kind: 'E'; id: string; code: number; signal: number; groupGone: boolean; usage?: ResourceUsage }
   | { kind: 'F'; id: string; message: string };
 
 export function parseMessage(line: string): ServerMessage | undefined {
-  const [kind, id, a, b, c] = line.split('\t');
+  const [kind, id, a, b, c, user, sys, rss] = line.split('\t');
   if (id === undefined) return undefined;
   if (kind === 'S') return { kind, id, pid: Number(a) };
-  if (kind === 'E') return { kind, id, code: Number(a), signal: Number(b), groupGone: c === '1' };
+  if (kind === 'E') {
+    const e = { kind, id, code: Number(a), signal: Number(b), groupGone: c === '1' } as const;
+    if (user === undefined || sys === undefined || !(Number(user) >= 0) || !(Number(sys) >= 0)) return e;
+    const kib = Number(rss);
+    const peakMemoryBytes = kib >= 0 ? kib * 1024 : null;
+    return { ...e, usage: { userMs: Number(user) / 1000, systemMs: Number(sys) / 1000, peakMemoryBytes, source: peakMemoryBytes === null ? 'times' : 'rusage' } };
+  }
   if (kind === 'F') return { kind, id, message: unesc(a ?? 'fork failed') };
   return undefined;
 }

@@ -1,7 +1,7 @@
 // Process-group supervision, the same for every launcher: a task runs in a process group of its own, and a
 // timeout, a cancellation or the end of its shell stops the whole group (SIGTERM, SIGKILL after the grace period).
 import { readFileSync, readdirSync } from 'node:fs';
-import type { ProcessOutcome, ProcessSpec } from '../../core/matrix/processPort';
+import type { ProcessOutcome, ProcessSpec, ResourceUsage } from '../../core/matrix/processPort';
 
 const POLL_MS = 20;
 /** After SIGKILL the kernel needs a moment; we never wait longer than this for the group to disappear. */
@@ -68,7 +68,7 @@ export interface Launch {
   /** Called once with the pid (= process group id), or with an error when it never started. */
   onStart(cb: (pid: number | null, error?: string) => void): void;
   /** groupGone: the launcher saw the process group empty after the exit, so there is nothing left to stop. */
-  onExit(cb: (code: number | null, signal: string | null, groupGone: boolean) => void): void;
+  onExit(cb: (code: number | null, signal: string | null, groupGone: boolean, usage?: ResourceUsage) => void): void;
 }
 
 /**
@@ -119,16 +119,17 @@ export function supervise(spec: ProcessSpec, launch: Launch): Promise<ProcessOut
       // A timeout or an abort that came before the pid was known.
       if (wantStop) stop();
     });
-    launch.onExit((code, sig, groupGone) => {
+    launch.onExit((code, sig, groupGone, usage) => {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
+      const outcome = () => ({ exitCode: code, signal: sig, timedOut, cancelled, pid, ...(usage ? { usage } : {}) });
       if (groupGone || pid === null) {
-        finish({ exitCode: code, signal: sig, timedOut, cancelled, pid });
+        finish(outcome());
         return;
       }
       const grace = termSent ? Math.max(0, termSentAt + spec.graceMs - Date.now()) : spec.graceMs;
       const left = pid === null ? Promise.resolve() : stopGroup(pid, grace, termSent);
-      void left.then(() => finish({ exitCode: code, signal: sig, timedOut, cancelled, pid }));
+      void left.then(() => finish(outcome()));
     });
   });
 }

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // The same config's recent runs (total time as bars, success rate as a line) and this run against the previous one.
-import { duration, percent, signedDuration, signedPoints, timestamp } from '../../core/reports/format';
+import { duration, percent, resourceChange, signedDuration, signedPoints, timestamp } from '../../core/reports/format';
 import type { RunComparison, RunHistoryPoint } from '../../core/reports/protocol';
 import { h, icon, s } from '../shared/dom';
 
@@ -70,6 +70,9 @@ export function renderComparison(c: RunComparison, onOpen: (runId: string) => vo
       list(`Fixed (${c.fixed.length})`, 'fixed', c.fixed.map((u) => h('li', null, h('span', { class: 'st passed' }, icon('pass')), h('span', { class: 'mono' }, u))), 'Nothing that failed before passes now.'),
       list(`Faster (${c.faster.length})`, 'faster', c.faster.map((x) =>
         h('li', null, h('span', { class: 'mono' }, x.unit), h('span', { class: 'muted' }, `${duration(x.beforeMs)} → ${duration(x.afterMs)}`), delta(x.afterMs - x.beforeMs, signedDuration(x.afterMs - x.beforeMs), true))), 'Nothing got notably faster.'),
+      // Absent in a model kept by a page from before resources were recorded.
+      list(`Resources (${c.resources?.length ?? 0})`, 'resources', (c.resources ?? []).map((x) =>
+        h('li', null, delta(x.ratio - 1, resourceChange(x), true))), 'No unit used notably more or less CPU, memory or output.'),
     ),
     c.added.length || c.removed.length
       ? h('p', { class: 'muted' }, [c.added.length ? `${c.added.length} new unit(s): ${c.added.slice(0, 8).join(', ')}${c.added.length > 8 ? '…' : ''}` : '', c.removed.length ? `${c.removed.length} unit(s) no longer run: ${c.removed.slice(0, 8).join(', ')}${c.removed.length > 8 ? '…' : ''}` : ''].filter(Boolean).join(' · '))

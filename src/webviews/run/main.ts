@@ -4,7 +4,7 @@
 // progress); view settings (sort, filters) survive updates and window reloads.
 import '../shared/base.css';
 import './styles.css';
-import { count, duration, percent, times, timestamp } from '../../core/reports/format';
+import { bytes, count, duration, percent, times, timestamp } from '../../core/reports/format';
 import type { RunReportModel, RunTaskModel } from '../../core/reports/protocol';
 import { button, fill, h } from '../shared/dom';
 import { startPage, timed } from '../shared/page';
@@ -126,6 +126,9 @@ startPage('run', (ctx) => {
         tile('Speedup', times(mt.speedup), `vs sequential ${duration(mt.sequentialMs)}`, '', 'speedup'),
         tile('Efficiency', percent(mt.efficiency), `of ${count(mt.maxAgents, 'agent')} kept busy`, '', 'efficiency'),
         tile('Critical path', duration(mt.criticalPathMs), `lower bound · waves took ${duration(mt.executionMs)}`, '', 'critical'),
+        // Absent in a model kept by a page from before resources were recorded.
+        mt.resources ? tile('CPU time', duration(mt.resources.cpuMs), `over ${count(mt.resources.measuredUnits, 'measured unit')}`, '', 'cpu') : null,
+        mt.resources ? tile('Peak memory', mt.resources.peakMemoryBytes === null ? '–' : bytes(mt.resources.peakMemoryBytes), `largest unit · output ${bytes(mt.resources.producedBytes)}`, '', 'memory') : null,
       );
       fill(document.getElementById('timeline-aside')!, `${count(m.tasks.length, 'unit')} on ${count(m.waves.length, 'wave')} · hover for details, click for the log`);
       renderTimelineSection();

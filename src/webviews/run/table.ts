@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 // The task table: failures first by default, sortable by any column, filtered by status, module and text. Long
 // runs show the first rows and a button for the rest, so a thousand units do not make a thousand rows up front.
-import { duration } from '../../core/reports/format';
+import { bytes, duration } from '../../core/reports/format';
 import type { RunReportModel, RunTaskModel } from '../../core/reports/protocol';
 import { h, icon } from '../shared/dom';
 import { isFailure, isWarning, severity, statusCell } from './status';
 
-export const SORT_KEYS = ['severity', 'unit', 'module', 'wave', 'attempts', 'duration', 'start'] as const;
+export const SORT_KEYS = ['severity', 'unit', 'module', 'wave', 'attempts', 'duration', 'cpu', 'memory', 'start'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 export const STATUS_FILTERS = ['all', 'failures', 'warnings', 'retried', 'passed', 'running', 'pending', 'skipped', 'cancelled'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -65,10 +65,17 @@ function compare(key: SortKey): (a: RunTaskModel, b: RunTaskModel) => number {
       return (a, b) => a.attempts - b.attempts || byName(a, b);
     case 'duration':
       return (a, b) => a.durationMs - b.durationMs || byName(a, b);
+    case 'cpu':
+      return (a, b) => (a.resources?.cpuMs ?? -1) - (b.resources?.cpuMs ?? -1) || byName(a, b);
+    case 'memory':
+      return (a, b) => (a.resources?.peakMemoryBytes ?? -1) - (b.resources?.peakMemoryBytes ?? -1) || byName(a, b);
     case 'start':
       return (a, b) => (a.startMs ?? Infinity) - (b.startMs ?? Infinity) || byName(a, b);
   }
 }
+
+/** A measured amount, or a dash (not measured, or a model from before resources were recorded). */
+const amount = (v: number | null | undefined, f: (x: number) => string) => (v === null || v === undefined ? '–' : f(v));
 
 /** The rows shown for a state, in order: exported for the tests' expectations as much as for rendering. */
 export function visibleTasks(tasks: RunTaskModel[], st: TableState): RunTaskModel[] {
@@ -120,6 +127,8 @@ export function renderTable(model: RunReportModel, st: TableState, onChange: (ne
       h('td', { class: 'nowrap' }, wave ? `W${wave.index + 1} ${wave.name}` : String(t.wave + 1)),
       h('td', { class: 'num' }, t.attempts > 1 ? h('span', { class: 'st warning', title: `${t.attempts - 1} retr${t.attempts === 2 ? 'y' : 'ies'}` }, icon('retry'), `${t.attempts}/${t.maxAttempts}`) : `${t.attempts}/${t.maxAttempts}`),
       h('td', { class: 'num' }, t.startMs === null ? '–' : duration(t.durationMs)),
+      h('td', { class: 'num' }, amount(t.resources?.cpuMs, duration)),
+      h('td', { class: 'num' }, amount(t.resources?.peakMemoryBytes, bytes)),
       h('td', { class: 'num' }, t.signal ? t.signal : t.exitCode === null ? '–' : String(t.exitCode)),
       h('td', { class: 'num' }, t.startMs === null ? '–' : `+${duration(t.startMs)}`),
     );
@@ -133,7 +142,7 @@ export function renderTable(model: RunReportModel, st: TableState, onChange: (ne
     body.appendChild(tr);
   }
   const table = h('table', { class: 'grid tasks' },
-    h('thead', null, h('tr', null, col('severity', 'Status'), col('unit', 'Unit'), col('module', 'Module'), col('wave', 'Wave'), col('attempts', 'Attempts', 'num'), col('duration', 'Duration', 'num'), col(null, 'Exit', 'num'), col('start', 'Started', 'num'))),
+    h('thead', null, h('tr', null, col('severity', 'Status'), col('unit', 'Unit'), col('module', 'Module'), col('wave', 'Wave'), col('attempts', 'Attempts', 'num'), col('duration', 'Duration', 'num'), col('cpu', 'CPU', 'num'), col('memory', 'Peak memory', 'num'), col(null, 'Exit', 'num'), col('start', 'Started', 'num'))),
     body);
   const more = rows.length > shown.length
     ? h('div', { class: 'more' }, h('button', { type: 'button', class: 'btn secondary', id: 'show-all', on: { click: () => set({ all: true }) } }, `Show all ${rows.length} rows`))

@@ -2,7 +2,7 @@
 // The run's Gantt chart: one SVG, one <rect> per attempt, lanes grouped by wave, the leader's and the setup steps
 // on top. Built in one pass into a detached SVG and attached once (a thousand tasks lay out once, not a thousand
 // times); hover and click are one delegated listener each, so no per-bar handlers either.
-import { duration, tickLabel, tickStep, timestamp } from '../../core/reports/format';
+import { bytes, duration, tickLabel, tickStep, timestamp } from '../../core/reports/format';
 import type { RunReportModel, RunTaskModel } from '../../core/reports/protocol';
 import { h, s } from '../shared/dom';
 import { statusText } from './status';
@@ -186,6 +186,11 @@ function taskTip(t: RunTaskModel, model: RunReportModel): Node[] {
     ['Started', t.startMs === null ? '–' : `+${duration(t.startMs)} (${timestamp(new Date(Date.parse(model.startedAt) + t.startMs).toISOString())})`],
     ['Attempts', `${t.attempts}/${t.maxAttempts}`],
   ];
+  // Older models have no resources; a runner that measured nothing leaves them null.
+  const r = t.resources;
+  if (r?.cpuMs !== null && r?.cpuMs !== undefined) rows.push(['CPU time', duration(r.cpuMs)]);
+  if (r?.peakMemoryBytes !== null && r?.peakMemoryBytes !== undefined) rows.push(['Peak memory', bytes(r.peakMemoryBytes)]);
+  if (r?.producedBytes !== null && r?.producedBytes !== undefined) rows.push(['Output', bytes(r.producedBytes)]);
   if (t.exitCode !== null || t.signal) rows.push(['Exit', t.signal ? `signal ${t.signal}` : String(t.exitCode)]);
   if (t.reason) rows.push(['Reason', t.reason]);
   rows.push(['Command', t.command]);

@@ -3,7 +3,7 @@
 // in, which leftovers a run removes, and that an attempt's timeout holds even when the engine is slow or refuses to
 // stop. The real engine's view of the same is in test/docker/matrix.test.ts.
 import * as assert from 'node:assert/strict';
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { workspaceHash } from '../../../src/core/agents/labels';
 import type { ContainerInfo } from '../../../src/core/docker/client';
@@ -132,12 +132,51 @@ describe('matrix container runner (fake engine)', function () {
       mkdirSync(path.join(root, '.git', 'hooks'), { recursive: true });
       mkdirSync(path.join(root, '.vscode'));
       const sub = await created(path.join(root, 'a'));
-      assert.deepEqual(sub.mounts.map((m) => [m.source, m.target, m.readOnly]), [[root, '/workspace', true], [path.join(root, 'a'), '/workspace/a', false]]);
+      const usageDir = (info: ContainerInfo) => path.join(root, '.federation', 'cache', 'usage', info.name);
+      assert.deepEqual(sub.mounts.map((m) => [m.source, m.target, m.readOnly]), [[root, '/workspace', true], [path.join(root, 'a'), '/workspace/a', false], [usageDir(sub), '/run/federation-usage', false]]);
+      assert.equal(existsSync(usageDir(sub)), false, 'the usage folder goes with its attempt');
       for (const hidden of ['/workspace/.git', '/workspace/.vscode', '/workspace/.federation']) assert.match(sub.tmpfs[hidden] ?? '', /^ro,/, hidden);
 
       const top = await created(root);
-      assert.deepEqual(top.mounts.map((m) => [m.target, m.readOnly]), [['/workspace', false]], 'the root module writes the repository');
+      assert.deepEqual(top.mounts.map((m) => [m.target, m.readOnly]), [['/workspace', false], ['/run/federation-usage', false]], 'the root module writes the repository');
       for (const hidden of ['/workspace/.git', '/workspace/.vscode', '/workspace/.federation']) assert.match(top.tmpfs[hidden] ?? '', /^ro,/, `${hidden} is hidden even from the root module`);
+    });
+
+    it("runs the command under the usage wrapper and reports the cgroup counters it leaves; a link in their place is not read", async () => {
+      // The engine's side: the container's wrapper leaves `content` in the folder mounted at /run/federation-usage.
+      let seen: ContainerInfo | undefined;
+      const container = (content: (dir: string) => void) => {
+        fake.onStart = (f, id) => {
+          void f.inspectContainer(id).then((info) => {
+            seen = info;
+            content(info.mounts.find((m) => m.target === '/run/federation-usage')!.source);
+            f.exit(id, 0);
+          });
+        };
+      };
+      container((dir) => writeFileSync(path.join(dir, 'usage'), 'usage_usec 1500000\nuser_usec 1200000\nsystem_usec 300000\nmemory.peak 73400320\nv1 \nmemory.max_usage_in_bytes \n'));
+      const out = await runner().run(spec(path.join(root, 'a'), { command: 'npm test' }));
+      assert.deepEqual(out.usage, { userMs: 1200, systemMs: 300, peakMemoryBytes: 73400320, source: 'cgroup' });
+      assert.deepEqual(seen!.cmd.slice(0, 2), ['/bin/sh', '-c']);
+      assert.deepEqual(seen!.cmd.slice(3), ['federation-task', 'npm test', '/sys/fs/cgroup', '/run/federation-usage/usage']);
+      container((dir) => symlinkSync(path.join(root, '.github'), path.join(dir, 'usage')));
+      assert.equal((await runner().run(spec(path.join(root, 'a')))).usage, undefined);
+    });
+
+    it("the usage folder belongs to the module's owner, who the task runs as (root can give it away)", async function () {
+      if (process.getuid?.() !== 0) this.skip();
+      mkdirSync(path.join(root, 'b'));
+      chownSync(path.join(root, 'b'), 1000, 1001);
+      let seen: { owner: [number, number]; user: string } | undefined;
+      fake.onStart = (f, id) => {
+        void f.inspectContainer(id).then((info) => {
+          const st = statSync(info.mounts.find((m) => m.target === '/run/federation-usage')!.source);
+          seen = { owner: [st.uid, st.gid], user: info.user };
+          f.exit(id, 0);
+        });
+      };
+      await runner().run(spec(path.join(root, 'b')));
+      assert.deepEqual(seen, { owner: [1000, 1001], user: '1000:1001' });
     });
 
     it('a .git file (a worktree) is covered by an empty read-only file; absent entries need no mask', async () => {

@@ -46,6 +46,22 @@ for (const launcher of ['spawn', 'fork-server', 'spawn-server'] as const) descri
     assert.match(log, /hello/);
   });
 
+  it(launcher === 'spawn' ? 'reports no resource usage (Node gives no rusage of a child)' : "reports the task's CPU time and peak memory from wait4's rusage", async () => {
+    // 64 MiB written (so resident) and 300 ms of CPU, in a child of the task's shell: rusage counts what it waited for.
+    const burn = `python3 -c "import time; b = b'x' * (64 << 20); e = time.process_time() + 0.3; [0 for _ in iter(lambda: time.process_time() < e, False)]"`;
+    const out = await runner.run(spec(burn));
+    started.push(out.pid!);
+    assert.equal(out.exitCode, 0);
+    if (launcher === 'spawn') return assert.equal(out.usage, undefined);
+    const u = out.usage!;
+    assert.equal(u.source, 'rusage');
+    assert.ok(u.userMs + u.systemMs >= 250, `CPU ${u.userMs} + ${u.systemMs} ms`);
+    assert.ok(u.userMs + u.systemMs < 5000, `CPU ${u.userMs} + ${u.systemMs} ms is the task's, not the machine's`);
+    assert.ok(u.peakMemoryBytes! >= 64 << 20, `peak ${u.peakMemoryBytes} bytes`);
+    const idle = (await runner.run(spec('true'))).usage!;
+    assert.ok(idle.peakMemoryBytes! < 32 << 20 && idle.userMs + idle.systemMs < 100, `an idle task measures small: ${JSON.stringify(idle)}`);
+  });
+
   it('a timeout kills the whole process group: SIGTERM, then SIGKILL for a grandchild that ignores SIGTERM', async () => {
     const gc = path.join(tmp.path, 'gc.pid');
     const t0 = Date.now();
