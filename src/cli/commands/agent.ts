@@ -64,9 +64,9 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
     'agent',
     {
       deploy: {
-        usage: `BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network ${NETWORKS.join('|')}]`,
+        usage: `BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network ${NETWORKS.join('|')}] [--copy-files]`,
         words: ['BRIEF...'],
-        flags: { 'operator-level': OPERATOR_LEVELS, host: 'value', copies: 'value', 'secrets-dir': 'value', image: 'value', command: 'value', network: NETWORKS },
+        flags: { 'operator-level': OPERATOR_LEVELS, host: 'value', copies: 'value', 'secrets-dir': 'value', image: 'value', command: 'value', network: NETWORKS, 'copy-files': 'bool' },
       },
       list: { usage: '[--host URL]', flags: { host: 'value' } },
       logs: { usage: 'ID [--follow] [--tail N]', words: ['ID'], flags: { follow: 'bool', tail: 'value' } },
@@ -107,6 +107,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
             ...(image !== undefined ? { image } : {}),
             ...(command !== undefined ? { command } : {}),
             ...(network !== undefined ? { network } : {}),
+            // Remote engines always get copies; this asks for them on the local engine too.
+            ...(args.flags.get('copy-files') === true ? { transfer: 'volumes' as const } : {}),
           });
           if (!ctx.json) for (const w of result.warnings) ctx.err(`warning: ${w}`);
           ctx.print(result, () => result.agents.map((a) => a.id).join('\n'));

@@ -12,6 +12,7 @@ import { releaseNetwork } from './networks';
 import { updateAgents } from './records';
 import { FINISHED_STATUSES, type AgentInfo } from './status';
 import { returnWorktree } from './worktree';
+import { pullOutput, removeAgentVolumes } from './volumes';
 
 export interface RemoveResult {
   id: string;
@@ -42,6 +43,12 @@ export async function stop(ctx: AgentContext, id: string, options: { graceSecond
 
 export async function restart(ctx: AgentContext, id: string, options: { graceSeconds?: number; signal?: AbortSignal } = {}): Promise<AgentInfo> {
   const loc = await locate(ctx, id);
+  if (loc.record?.volumes && loc.record.secrets.length > 0) {
+    // Its secrets were in a tmpfs that the engine emptied when the agent stopped: a restart would run it without them.
+    throw new FederationError('invalid-transition', `Agent ${loc.id} on ${loc.client.hostLabel} held its secrets in memory only while it ran, so it cannot be restarted with them: deploy its brief again.`, {
+      id: loc.id, host: loc.client.hostLabel,
+    });
+  }
   await onContainer(loc, () => loc.client.restartContainer(loc.containerId, options));
   return getAgent(ctx, loc.id);
 }
@@ -58,6 +65,8 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
     throw new FederationError('invalid-transition', `Agent ${loc.id} is still running: stop it first, or remove it with force.`, { id: loc.id, status: 'running' });
   }
   const folders = ctx.folders(loc.id);
+  // Output on the agent's engine counts as output: brought here first, so that it is judged (and kept) like a local one.
+  if (loc.record?.volumes && container && !loc.record.collectedAt && !options.force) await pullOutput(ctx.fs, loc.client, container.id, folders.outputDir);
   const hasOutput = await hasEntries(ctx.fs, folders.outputDir);
   if (hasOutput && !loc.record?.collectedAt && !options.force) {
     throw new FederationError(
@@ -86,6 +95,7 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
   }
   // Secrets go with the container, whatever else fails afterwards.
   await removeTree(ctx.fs, folders.secretsDir);
+  if (loc.record?.volumes) await removeAgentVolumes(loc.client, ctx.federationHash, loc.id);
   // A worktree lent to the agent's user goes back to its owner (collect did that already when it ran).
   if (wt && !wt.landedAt) await returnWorktree(ctx, wt);
   await removeTree(ctx.fs, folders.dir);
