@@ -151,6 +151,29 @@ describe('Agents on an engine that cannot see our files (second engine)', functi
     assert.ok(!ws.logs.join('\n').includes(SECRET));
   });
 
+  it("finds an agent's volumes left behind when its container went (docker rm), keeps uncollected output unless forced", async () => {
+    const ws = await makeWorkspace(engine.each, images.agent, SECRET, REMOTE_HOST);
+    const { agents } = await ws.service.deploy(['reviewer.brief.md'], {
+      command: ['sh', '-c', SCRIPT], operatorLevel: 'L3', secrets: new FolderSecretSource(nodeFileSystem, ws.secretsDir), labels: runLabels(),
+    });
+    const id = agents[0]!.id;
+    await waitForAgent(ws.service, id, (a) => a.status === 'succeeded', 60_000);
+    await engine.client.removeContainer(agents[0]!.containerId!, { force: true });
+
+    const listed = await ws.service.volumes({ host: REMOTE_HOST });
+    assert.deepEqual(listed.sets.map((x) => [x.agent, x.inUse, x.volumes.length]), [[id, false, 4]]);
+    assert.equal(listed.sets[0]!.outputFiles, 5);
+    const kept = await ws.service.volumes({ host: REMOTE_HOST, remove: true });
+    assert.deepEqual(kept.removed, []);
+    assert.match(kept.kept[0]!.why, /5 files nobody collected/);
+    const forced = await ws.service.volumes({ host: REMOTE_HOST, remove: true, force: true });
+    assert.equal(forced.removed.length, 4);
+    assert.deepEqual(await engine.client.listVolumes({ labels: { [LABEL.federation]: ws.service.federationHash } }), []);
+    // No probe or holder is left either; the record goes with a forced remove.
+    await ws.service.remove(id, { force: true });
+    await assertNothingLeft(ws, engine.client);
+  });
+
   it('an engine that goes away mid-collect leaves the copy we had intact and says so', async () => {
     const proxy = await cuttingProxy(Number(new URL(REMOTE_HOST).port));
     try {

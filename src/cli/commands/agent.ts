@@ -76,6 +76,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
       report: { usage: 'ID', words: ['ID'] },
       collect: { usage: 'ID [--to DIR]', words: ['ID'], flags: { to: 'value' } },
       inspect: { usage: 'ID', words: ['ID'] },
+      volumes: { usage: '[--host URL] [--rm [--force]]', flags: { host: 'value', rm: 'bool', force: 'bool' } },
       compose: {
         usage: 'BRIEF... --out FILE [--operator-level L0..L3] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
         words: ['BRIEF...'],
@@ -194,6 +195,18 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           });
           ctx.print(result, () => `Wrote ${result.file} (services: ${result.services.join(', ')})`);
           return EXIT.ok;
+        }
+        case 'volumes': {
+          const host = hostFlag(ctx, args);
+          const remove = boolFlag(args, 'rm');
+          if (boolFlag(args, 'force') && !remove) throw new UsageError('--force goes with --rm');
+          const result = await agents.volumes({ ...(host !== undefined ? { host } : {}), remove, force: boolFlag(args, 'force') });
+          ctx.print(result, () => [
+            ...(result.sets.length ? result.sets.map((s) => printable(`${s.agent.padEnd(24)} ${s.inUse ? 'in use ' : 'orphan '} ${s.outputFiles !== undefined ? `${String(s.outputFiles).padStart(5)} output files  ` : ''}${s.volumes.join(' ')}`, { oneLine: true })) : [`No agent volumes on ${result.hostLabel}.`]),
+            ...(remove ? [result.removed.length ? `Removed ${result.removed.length} volume${result.removed.length === 1 ? '' : 's'}.` : 'No volume removed.'] : []),
+            ...result.kept.map((k) => printable(`Kept ${k.agent}: ${k.why}`, { oneLine: true })),
+          ].join('\n'));
+          return result.kept.length > 0 ? EXIT.error : EXIT.ok;
         }
         case 'prune': {
           const result = await agents.prune({ force: boolFlag(args, 'force') });

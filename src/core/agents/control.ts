@@ -13,6 +13,7 @@ import { updateAgents } from './records';
 import { FINISHED_STATUSES, type AgentInfo } from './status';
 import { returnWorktree } from './worktree';
 import { pullOutput, removeAgentVolumes } from './volumes';
+import { agentVolumes } from './orphans';
 
 export interface RemoveResult {
   id: string;
@@ -23,6 +24,8 @@ export interface RemoveResult {
 export interface PruneResult {
   removed: string[];
   kept: Array<{ id: string; why: string }>;
+  /** Volumes of agents that are gone (orphans), removed from the engines that answered. */
+  volumes: string[];
   /** Engines that did not answer: their agents were neither seen nor pruned. */
   unreachable: Array<{ host: string; hostLabel: string; error?: string; reason?: string }>;
 }
@@ -112,7 +115,7 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
 export async function prune(ctx: AgentContext, options: { force?: boolean } = {}): Promise<PruneResult> {
   const { agents, hosts } = await listAgents(ctx);
   const result: PruneResult = {
-    removed: [], kept: [],
+    removed: [], kept: [], volumes: [],
     unreachable: hosts.filter((h) => !h.reachable).map((h) => ({ host: h.host, hostLabel: h.hostLabel, ...(h.error ? { error: h.error } : {}), ...(h.reason ? { reason: h.reason } : {}) })),
   };
   for (const a of agents) {
@@ -124,6 +127,11 @@ export async function prune(ctx: AgentContext, options: { force?: boolean } = {}
       if (!isFederationError(e)) throw e;
       result.kept.push({ id: a.id, why: e.message });
     }
+  }
+  for (const h of hosts.filter((x) => x.reachable)) {
+    const v = await agentVolumes(ctx, h.host, { remove: true, force: options.force ?? false });
+    result.volumes.push(...v.removed);
+    result.kept.push(...v.kept.map((k) => ({ id: k.agent, why: `volumes on ${v.hostLabel} kept: ${k.why}` })));
   }
   return result;
 }

@@ -21,6 +21,7 @@ import type { GitPort } from '../worktrees/git';
 import { exportCompose, type ComposeExportOptions } from './composeExport';
 import { requireFederation, type AgentContext, type PlanDefaults } from './context';
 import type { Transfer } from './volumes';
+import { agentVolumes, type VolumesResult } from './orphans';
 import { inspectHardening, logs, prune, remove, restart, stop, type PruneResult, type RemoveResult } from './control';
 import { deploy, type DeployOptions, type DeployResult } from './deploy';
 import { agentFolders, type AgentFolders, type CollectResult } from './files';
@@ -191,6 +192,11 @@ export class AgentService {
   }
 
   /** Removes every finished agent whose output is collected or empty (all finished ones with force). */
+  /** The federation's agent volumes on an engine (default: the default one); with remove, the orphans go. */
+  volumes(options: { host?: string; remove?: boolean; force?: boolean } = {}): Promise<VolumesResult> {
+    return agentVolumes(this.ctx, options.host ?? this.defaultHost, options);
+  }
+
   prune(options: { force?: boolean } = {}): Promise<PruneResult> {
     return prune(this.ctx, options);
   }
