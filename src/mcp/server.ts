@@ -137,6 +137,8 @@ export async function startMcpServer(options: McpOptions, io: { input: Readable;
   // The stdio transport does not notice the client going away on its own: stdin's end is that signal.
   io.input.once('end', () => void server.close().finally(finish));
   io.input.once('close', () => void server.close().finally(finish));
+  // A client killed mid-call leaves our answer nowhere to go (EPIPE): that is its going away, not a crash.
+  io.output.on('error', () => void server.close().finally(finish));
   await server.connect(transport);
   lastList = await handoffKey();
   await presence?.start();

@@ -13,6 +13,7 @@ import type {
 } from '../../src/core/docker/client';
 import { toFederationError, unavailableError } from '../../src/core/docker/engineErrors';
 import { AsyncQueue } from '../../src/core/docker/stream';
+import { packTar, readTar, type TarEntry } from '../../src/core/docker/tar';
 
 interface FakeContainer {
   id: string;
@@ -53,6 +54,8 @@ export class FakeDockerClient implements DockerClient {
   private readonly images = new Map<string, { id: string; labels: Record<string, string> }>();
   private readonly containers = new Map<string, FakeContainer>();
   private readonly volumes = new Map<string, Record<string, string>>();
+  /** What each volume holds, by path inside it ("" is its root folder). */
+  private readonly volumeFiles = new Map<string, Map<string, { type: 'file' | 'dir'; mode: number; content?: Buffer }>>();
   private readonly networks = new Map<string, { id: string; labels: Record<string, string> }>();
   private readonly history: DockerEvent[] = [];
   private readonly subscribers = new Set<Subscriber>();
@@ -373,6 +376,57 @@ export class FakeDockerClient implements DockerClient {
   async removeVolume(name: string, opts?: CallOptions & { force?: boolean }): Promise<void> {
     this.enter('removeVolume', opts);
     if (!this.volumes.delete(name)) throw this.engineError('remove volume', name, 404, `get ${name}: no such volume`);
+    this.volumeFiles.delete(name);
+  }
+
+  /** A file "written" into a volume by the program that mounts it. */
+  writeVolumeFile(volume: string, rel: string, content: string | Buffer): void {
+    this.filesOf(volume).set(rel, { type: 'file', mode: 0o644, content: Buffer.from(content) });
+  }
+
+  /** What a volume holds, by path. */
+  volumeContent(volume: string): Map<string, { type: 'file' | 'dir'; mode: number; content?: Buffer }> {
+    return new Map(this.volumeFiles.get(volume) ?? []);
+  }
+
+  async putArchive(id: string, at: string, tar: Uint8Array, opts?: CallOptions): Promise<void> {
+    this.enter('putArchive', opts);
+    const c = this.find(id, 'copy files into');
+    await readTar([tar], { maxBytes: 1 << 30, maxEntries: 1e6 }, async (entry, content) => {
+      const full = `${at.replace(/\/+$/, '')}/${entry.name.replace(/\/+$/, '')}`;
+      const m = (c.spec.mounts ?? []).find((x) => x.type === 'volume' && (full === x.target || full.startsWith(`${x.target}/`)));
+      if (!m) throw this.engineError('copy files into', id, 400, `${full} is not in a volume (the fake keeps only volumes)`);
+      if (m.readOnly) throw this.engineError('copy files into', id, 400, 'mounted volume is marked read-only');
+      const rel = full.slice(m.target.length + 1);
+      this.filesOf(m.source).set(rel, { type: entry.kind === 'dir' ? 'dir' : 'file', mode: entry.mode, ...(content ? { content } : {}) });
+    });
+  }
+
+  async getArchive(id: string, at: string, opts?: CallOptions): Promise<DockerStream<Uint8Array>> {
+    this.enter('getArchive', opts);
+    const c = this.find(id, 'copy files out of');
+    const m = (c.spec.mounts ?? []).find((x) => x.type === 'volume' && x.target === at);
+    if (!m) throw this.engineError('copy files out of', id, 404, `Could not find the file ${at} in container ${id}`);
+    const top = at.split('/').pop() as string;
+    const entries: TarEntry[] = [{ name: top, type: 'dir', mode: 0o755 }];
+    for (const [rel, f] of [...this.filesOf(m.source)].sort(([a], [b]) => a.localeCompare(b))) {
+      if (rel === '') continue;
+      entries.push({ name: `${top}/${rel}`, type: f.type, mode: f.mode, ...(f.content ? { content: f.content } : {}) });
+    }
+    const tar = packTar(entries);
+    const queue = new AsyncQueue<Uint8Array>({ onClose: () => undefined });
+    queue.push(tar);
+    queue.end();
+    return { ready: Promise.resolve(), close: () => queue.close(), [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
+  }
+
+  private filesOf(volume: string): Map<string, { type: 'file' | 'dir'; mode: number; content?: Buffer }> {
+    let files = this.volumeFiles.get(volume);
+    if (!files) {
+      files = new Map();
+      this.volumeFiles.set(volume, files);
+    }
+    return files;
   }
 
   async createNetwork(spec: NetworkSpec, opts?: CallOptions): Promise<string> {

@@ -64,9 +64,9 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
     'agent',
     {
       deploy: {
-        usage: `BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network ${NETWORKS.join('|')}]`,
+        usage: `BRIEF... [--operator-level L0..L3] [--host URL] [--copies N] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--network ${NETWORKS.join('|')}] [--copy-files]`,
         words: ['BRIEF...'],
-        flags: { 'operator-level': OPERATOR_LEVELS, host: 'value', copies: 'value', 'secrets-dir': 'value', image: 'value', command: 'value', network: NETWORKS },
+        flags: { 'operator-level': OPERATOR_LEVELS, host: 'value', copies: 'value', 'secrets-dir': 'value', image: 'value', command: 'value', network: NETWORKS, 'copy-files': 'bool' },
       },
       list: { usage: '[--host URL]', flags: { host: 'value' } },
       logs: { usage: 'ID [--follow] [--tail N]', words: ['ID'], flags: { follow: 'bool', tail: 'value' } },
@@ -76,6 +76,7 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
       report: { usage: 'ID', words: ['ID'] },
       collect: { usage: 'ID [--to DIR]', words: ['ID'], flags: { to: 'value' } },
       inspect: { usage: 'ID', words: ['ID'] },
+      volumes: { usage: '[--host URL] [--rm [--force]]', flags: { host: 'value', rm: 'bool', force: 'bool' } },
       compose: {
         usage: 'BRIEF... --out FILE [--operator-level L0..L3] [--secrets-dir DIR] [--image REF] [--command TEMPLATE] [--user UID:GID]',
         words: ['BRIEF...'],
@@ -107,6 +108,8 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
             ...(image !== undefined ? { image } : {}),
             ...(command !== undefined ? { command } : {}),
             ...(network !== undefined ? { network } : {}),
+            // Remote engines always get copies; this asks for them on the local engine too.
+            ...(args.flags.get('copy-files') === true ? { transfer: 'volumes' as const } : {}),
           });
           if (!ctx.json) for (const w of result.warnings) ctx.err(`warning: ${w}`);
           ctx.print(result, () => result.agents.map((a) => a.id).join('\n'));
@@ -192,6 +195,18 @@ export function createAgentCommand(deps: AgentCommandDeps = {}): CliCommand {
           });
           ctx.print(result, () => `Wrote ${result.file} (services: ${result.services.join(', ')})`);
           return EXIT.ok;
+        }
+        case 'volumes': {
+          const host = hostFlag(ctx, args);
+          const remove = boolFlag(args, 'rm');
+          if (boolFlag(args, 'force') && !remove) throw new UsageError('--force goes with --rm');
+          const result = await agents.volumes({ ...(host !== undefined ? { host } : {}), remove, force: boolFlag(args, 'force') });
+          ctx.print(result, () => [
+            ...(result.sets.length ? result.sets.map((s) => printable(`${s.agent.padEnd(24)} ${s.inUse ? 'in use ' : 'orphan '} ${s.outputFiles !== undefined ? `${String(s.outputFiles).padStart(5)} output files  ` : ''}${s.volumes.join(' ')}`, { oneLine: true })) : [`No agent volumes on ${result.hostLabel}.`]),
+            ...(remove ? [result.removed.length ? `Removed ${result.removed.length} volume${result.removed.length === 1 ? '' : 's'}.` : 'No volume removed.'] : []),
+            ...result.kept.map((k) => printable(`Kept ${k.agent}: ${k.why}`, { oneLine: true })),
+          ].join('\n'));
+          return result.kept.length > 0 ? EXIT.error : EXIT.ok;
         }
         case 'prune': {
           const result = await agents.prune({ force: boolFlag(args, 'force') });

@@ -120,6 +120,8 @@ export function composeYaml(plans: ComposePlan[], options: ComposeOptions): stri
     `# Each service mounts only its bootstrap package under ./${COMPOSE_PACKAGES_DIR}/SERVICE/ (see its manifest.json).`,
     '# Secrets are files in the secrets folder named below (one file per secret); never paste values here.',
     '# Output folders must be writable by the service user before "docker compose up".',
+    '# The package and output mounts are paths on the machine whose engine runs the services: for a remote engine,',
+    '# copy this folder there first, or deploy with "federation agent deploy --host", which copies the files in.',
     '',
   ].join('\n');
   return header + yaml().stringify(composeDocument(plans, options), { lineWidth: 0 });

@@ -9,6 +9,7 @@ import type { FederationStore } from '../federation/state/store';
 import type { GitPort } from '../worktrees/git';
 import type { AgentFolders } from './files';
 import type { PlanOptions } from './plan';
+import type { Transfer } from './volumes';
 
 /** Image, command template and limits used where a brief and the call say nothing. */
 export type PlanDefaults = Pick<PlanOptions, 'defaultImage' | 'commandTemplate' | 'defaultLimits'>;
@@ -28,6 +29,8 @@ export interface AgentContext {
   readonly fs: FileSystem;
   /** git, for agents that work in a task's worktree (workspace: worktree); without it those are refused. */
   readonly git?: GitPort;
+  /** How agents' files reach an engine: 'auto' (copies in volumes for an engine not on this machine) or always 'volumes'. */
+  readonly transfer?: Transfer;
   /** One client per engine address, made on first use. */
   client(host: string): Promise<DockerClient>;
   folders(id: string): AgentFolders;

@@ -12,6 +12,8 @@ import { releaseNetwork } from './networks';
 import { updateAgents } from './records';
 import { FINISHED_STATUSES, type AgentInfo } from './status';
 import { returnWorktree } from './worktree';
+import { pullOutput, removeAgentVolumes } from './volumes';
+import { agentVolumes } from './orphans';
 
 export interface RemoveResult {
   id: string;
@@ -22,6 +24,8 @@ export interface RemoveResult {
 export interface PruneResult {
   removed: string[];
   kept: Array<{ id: string; why: string }>;
+  /** Volumes of agents that are gone (orphans), removed from the engines that answered. */
+  volumes: string[];
   /** Engines that did not answer: their agents were neither seen nor pruned. */
   unreachable: Array<{ host: string; hostLabel: string; error?: string; reason?: string }>;
 }
@@ -42,6 +46,12 @@ export async function stop(ctx: AgentContext, id: string, options: { graceSecond
 
 export async function restart(ctx: AgentContext, id: string, options: { graceSeconds?: number; signal?: AbortSignal } = {}): Promise<AgentInfo> {
   const loc = await locate(ctx, id);
+  if (loc.record?.volumes && loc.record.secrets.length > 0) {
+    // Its secrets were in a tmpfs that the engine emptied when the agent stopped: a restart would run it without them.
+    throw new FederationError('invalid-transition', `Agent ${loc.id} on ${loc.client.hostLabel} held its secrets in memory only while it ran, so it cannot be restarted with them: deploy its brief again.`, {
+      id: loc.id, host: loc.client.hostLabel,
+    });
+  }
   await onContainer(loc, () => loc.client.restartContainer(loc.containerId, options));
   return getAgent(ctx, loc.id);
 }
@@ -58,6 +68,8 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
     throw new FederationError('invalid-transition', `Agent ${loc.id} is still running: stop it first, or remove it with force.`, { id: loc.id, status: 'running' });
   }
   const folders = ctx.folders(loc.id);
+  // Output on the agent's engine counts as output: brought here first, so that it is judged (and kept) like a local one.
+  if (loc.record?.volumes && container && !loc.record.collectedAt && !options.force) await pullOutput(ctx.fs, loc.client, container.id, folders.outputDir);
   const hasOutput = await hasEntries(ctx.fs, folders.outputDir);
   if (hasOutput && !loc.record?.collectedAt && !options.force) {
     throw new FederationError(
@@ -86,6 +98,7 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
   }
   // Secrets go with the container, whatever else fails afterwards.
   await removeTree(ctx.fs, folders.secretsDir);
+  if (loc.record?.volumes) await removeAgentVolumes(loc.client, ctx.federationHash, loc.id);
   // A worktree lent to the agent's user goes back to its owner (collect did that already when it ran).
   if (wt && !wt.landedAt) await returnWorktree(ctx, wt);
   await removeTree(ctx.fs, folders.dir);
@@ -102,7 +115,7 @@ export async function remove(ctx: AgentContext, id: string, options: { force?: b
 export async function prune(ctx: AgentContext, options: { force?: boolean } = {}): Promise<PruneResult> {
   const { agents, hosts } = await listAgents(ctx);
   const result: PruneResult = {
-    removed: [], kept: [],
+    removed: [], kept: [], volumes: [],
     unreachable: hosts.filter((h) => !h.reachable).map((h) => ({ host: h.host, hostLabel: h.hostLabel, ...(h.error ? { error: h.error } : {}), ...(h.reason ? { reason: h.reason } : {}) })),
   };
   for (const a of agents) {
@@ -114,6 +127,11 @@ export async function prune(ctx: AgentContext, options: { force?: boolean } = {}
       if (!isFederationError(e)) throw e;
       result.kept.push({ id: a.id, why: e.message });
     }
+  }
+  for (const h of hosts.filter((x) => x.reachable)) {
+    const v = await agentVolumes(ctx, h.host, { remove: true, force: options.force ?? false });
+    result.volumes.push(...v.removed);
+    result.kept.push(...v.kept.map((k) => ({ id: k.agent, why: `volumes on ${v.hostLabel} kept: ${k.why}` })));
   }
   return result;
 }

@@ -21,6 +21,7 @@ import type { AgentRecord } from './schema';
 import { resolveSecrets, writeSecretsFolder, type SecretSource } from './secrets';
 import { describeAgent, type AgentInfo } from './status';
 import { lendWorktree, makeAgentGit, prepareWorktree, returnWorktree, worktreeRecord, type WorktreeSource } from './worktree';
+import { agentVolumeNames, createAgentVolumes, refuseOnRemote, removeAgentVolumes, removeHolder, useVolumes, type AgentVolumes, type Transfer } from './volumes';
 
 /** A deployment's /workspace is always its package, so the plan's workspace override does not apply. */
 export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
@@ -41,6 +42,8 @@ export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
   user?: string;
   /** Most creates in flight at once. Default 16. */
   concurrency?: number;
+  /** How the agent's files reach the engine; default the context's (volumes for an engine not on this machine). */
+  transfer?: Transfer;
   signal?: AbortSignal;
 }
 
@@ -78,6 +81,10 @@ interface MadeAgent {
   record?: AgentRecord;
   /** A task worktree handed to the agent's user, and who owned it (given back on rollback). */
   lent?: { path: string; owner: Owner };
+  /** Its volumes on the engine (an engine that cannot see our files). */
+  volumes?: AgentVolumes;
+  /** The container that filled them (and holds the secrets' tmpfs until the agent runs). */
+  holderId?: string;
 }
 
 /** A deployment in progress: where it goes, and what it made so far (for its records or its rollback). */
@@ -90,6 +97,8 @@ interface Deployment {
   /** Engine calls get only the caller's signal (see deploy). */
   call: { signal?: AbortSignal };
   made: MadeAgent[];
+  /** The agents' files go to the engine in volumes instead of being bound from our disk. */
+  volumes: boolean;
   network?: InternalNetwork;
   warnings: string[];
 }
@@ -101,6 +110,11 @@ export async function deploy(ctx: AgentContext, briefs: string[], options: Deplo
   // never leaves anything behind.
   const prepared = await planAndPackage(ctx, briefs, options, copies);
   const client = await ctx.client(host);
+  const volumes = useVolumes(client, options.transfer ?? ctx.transfer);
+  if (volumes) {
+    const wt = prepared.briefs.find((b) => b.worktree);
+    if (wt) refuseOnRemote(wt.plan.file, "its task's worktree (workspace: worktree)", client.hostLabel);
+  }
   await checkEngine(client, prepared.briefs, options.signal);
   await ensureAgentsDir(ctx.fs, ctx.store.dir);
 
@@ -112,6 +126,7 @@ export async function deploy(ctx: AgentContext, briefs: string[], options: Deplo
     // rollback looked, so after a failure the calls in flight are left to finish and then undone.
     call: options.signal ? { signal: options.signal } : {},
     made: [],
+    volumes,
     warnings: prepared.briefs.flatMap(({ plan: p }) => p.findings.map((f) => `${p.file}:${f.range.start.line + 1}: ${f.code} ${f.message}`)),
   };
   const instances = prepared.briefs.flatMap((brief) => Array.from({ length: copies }, () => ({ brief, id: newAgentId(brief.plan) })));
@@ -122,6 +137,11 @@ export async function deploy(ctx: AgentContext, briefs: string[], options: Deplo
       options.signal?.throwIfAborted();
       const containerId = await createAgent(ctx, d, prepared, brief, id, createdAt);
       await startAgent(ctx, d, brief.plan, id, containerId);
+      const entry = d.made.find((m) => m.id === id);
+      if (entry?.holderId) {
+        await removeHolder(client, entry.holderId, ctx.logger);
+        delete entry.holderId;
+      }
     });
     if (errors.length > 0) throw pickError(errors);
     return await recordDeployment(ctx, d);
@@ -215,12 +235,16 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
 
 /** Writes the agent's folders (package, output, secrets) and creates its container; returns the container id. */
 async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared, brief: PreparedBrief, id: string, createdAt: string): Promise<string> {
-  const { plan, pkg } = brief;
+  const { plan } = brief;
   const folders = ctx.folders(id);
   // Created here, exclusively: only a folder this deployment made is ever removed by its rollback.
   await ctx.fs.mkdir(folders.dir, { mode: 0o700 });
   const entry: MadeAgent = { id, folders };
   d.made.push(entry);
+  if (d.volumes) {
+    entry.volumes = agentVolumeNames(ctx.federationHash, id);
+    return createRemoteAgent(ctx, d, prepared, brief, entry, entry.volumes, createdAt);
+  }
   await writeAgentFolders(ctx.fs, folders, brief, prepared.owner);
   let lentFrom: Owner | undefined;
   if (brief.worktree) {
@@ -233,9 +257,50 @@ async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared,
   const created = await d.client.createContainer(spec, d.call);
   entry.containerId = created.id;
   d.warnings.push(...created.warnings.map((w) => `${id}: ${w}`));
-  entry.record = {
+  entry.record = agentRecord(d, prepared, brief, id, spec, created.id, networkName, createdAt, lentFrom);
+  return created.id;
+}
+
+/**
+ * An agent on an engine that cannot see our files: its package stays here for reference and an empty output folder
+ * waits for collect; the files go to the engine in volumes, the secrets only there (in memory).
+ */
+async function createRemoteAgent(
+  ctx: AgentContext, d: Deployment, prepared: Prepared, brief: PreparedBrief, entry: MadeAgent, volumes: AgentVolumes, createdAt: string,
+): Promise<string> {
+  const { plan, pkg } = brief;
+  const { id, folders } = entry;
+  await prepareOutputFolder(ctx.fs, folders);
+  await writePackage(ctx.fs, pkg, folders.packageDir);
+  const owner = numericUser(prepared.user);
+  const labels = { ...d.extraLabels, ...federationLabels(ctx.federationHash), [LABEL.group]: d.group };
+  const { holderId } = await createAgentVolumes(d.client, {
+    agentId: id, volumes, labels, pkg, secrets: brief.secrets, owner, workspaceWritable: !plan.workspace.readOnly,
+  }, d.call);
+  entry.holderId = holderId;
+  const networkName = plan.network === 'internal' && d.network ? d.network.name : 'none';
+  const spec = agentContainerSpec(ctx, d, plan, id, folders, prepared.user, networkName, undefined, volumes);
+  const created = await d.client.createContainer(spec, d.call);
+  entry.containerId = created.id;
+  d.warnings.push(...created.warnings.map((w) => `${id}: ${w}`));
+  entry.record = { ...agentRecord(d, prepared, brief, id, spec, created.id, networkName, createdAt, undefined), volumes };
+  return created.id;
+}
+
+/** The owner of the agent's files in its volumes: the container user, which must be numeric there. */
+function numericUser(user: string): Owner {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (!m) throw new FederationError('invalid-input', `The agent user "${user}" must be a uid or uid:gid for an engine that gets copies of the agent's files (their owner is set by number).`, { field: 'user' });
+  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+}
+
+function agentRecord(
+  d: Deployment, prepared: Prepared, brief: PreparedBrief, id: string, spec: ContainerSpec, containerId: string, networkName: string, createdAt: string, lentFrom: Owner | undefined,
+): AgentRecord {
+  const { plan, pkg } = brief;
+  return {
     id,
-    containerId: created.id,
+    containerId,
     containerName: spec.name as string,
     host: d.host,
     hostLabel: d.client.hostLabel,
@@ -259,7 +324,6 @@ async function createAgent(ctx: AgentContext, d: Deployment, prepared: Prepared,
     createdAt,
     ...(plan.timeoutSeconds ? { timeoutSeconds: plan.timeoutSeconds } : {}),
   };
-  return created.id;
 }
 
 /** The agent's package (its only /workspace), output folder and secrets, readable by the container user. */
@@ -275,6 +339,7 @@ async function writeAgentFolders(fs: FileSystem, folders: AgentFolders, brief: P
 
 function agentContainerSpec(
   ctx: AgentContext, d: Deployment, plan: PlannedBrief, id: string, folders: AgentFolders, user: string, networkName: string, worktree: WorktreeSource | undefined,
+  volumes?: AgentVolumes,
 ): ContainerSpec {
   const labels = {
     ...d.extraLabels,
@@ -299,6 +364,7 @@ function agentContainerSpec(
       secretsDir: folders.secretsDir,
       outputDir: folders.outputDir,
       ...(worktree ? { worktree: { path: worktree.path, gitDir: folders.gitDir } } : {}),
+      ...(volumes ? { volumes } : {}),
     },
   });
 }
@@ -367,6 +433,11 @@ async function rollback(ctx: AgentContext, d: Deployment): Promise<void> {
     }
   }));
   await Promise.all(made.map(async (m) => {
+    try {
+      if (m.volumes) await removeAgentVolumes(client, ctx.federationHash, m.id);
+    } catch (e) {
+      ctx.logger.warn(`rollback of ${m.id}: removing its volumes on ${client.hostLabel} failed: ${describeError(e)}`);
+    }
     try {
       if (m.lent) await returnWorktree(ctx, m.lent);
       await removeTree(ctx.fs, m.folders.dir);

@@ -28,7 +28,7 @@ function check(list: HardeningCheck[], key: string, title: string, expected: unk
 }
 
 /** Every item of the hardening list for one agent container. */
-export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, 'limits' | 'network' | 'workspace'> & Partial<Pick<AgentRecord, 'id' | 'worktree'>>): HardeningCheck[] {
+export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, 'limits' | 'network' | 'workspace'> & Partial<Pick<AgentRecord, 'id' | 'worktree' | 'volumes'>>): HardeningCheck[] {
   const h = info.hardening;
   const out: HardeningCheck[] = [];
   check(out, 'capDrop', 'All capabilities dropped', ['ALL'], h.capDrop);
@@ -53,7 +53,10 @@ export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, '
   };
   // Agents deployed from a bootstrap package get its files bound one by one under /brief; older ones a /brief folder.
   const worktree = record ? record.workspace.mode === 'worktree' : byTarget.has(CONTAINER_PATHS.git);
-  const packaged = record ? record.workspace.mode === 'package' : !worktree && !byTarget.has(CONTAINER_PATHS.briefDir);
+  // On an engine that cannot see our files every mount is one of the agent's volumes, /brief a folder of its own.
+  const volumes = record?.volumes;
+  const onVolumes = record ? record.volumes !== undefined : byTarget.get(CONTAINER_PATHS.workspace)?.type === 'volume';
+  const packaged = !onVolumes && (record ? record.workspace.mode === 'package' : !worktree && !byTarget.has(CONTAINER_PATHS.briefDir));
   const briefTargets = packaged || worktree ? [CONTAINER_PATHS.bootstrap, CONTAINER_PATHS.brief] : [CONTAINER_PATHS.briefDir];
   const gitTargets = worktree ? [CONTAINER_PATHS.git, CONTAINER_PATHS.gitFile] : [];
   const expectedTargets = [...briefTargets, ...gitTargets, CONTAINER_PATHS.output, CONTAINER_PATHS.secrets, CONTAINER_PATHS.workspace].sort();
@@ -72,6 +75,7 @@ export function checkHardening(info: ContainerInfo, record?: Pick<AgentRecord, '
     check(out, 'workspacePackage', '/workspace is the agent\'s bootstrap package', `…/${PACKAGE_LAYOUT_SUFFIX}`, source, source.replace(/\\/g, '/').endsWith(`/${PACKAGE_LAYOUT_SUFFIX}`));
   }
   if (worktree) worktreeChecks(out, byTarget, mode, record ?? {});
+  if (onVolumes) volumeChecks(out, byTarget, volumes);
   if (record) {
     check(out, 'workspaceReadOnly', `/workspace ${record.workspace.readOnly ? 'read-only' : 'writable (the brief asks so)'}`, record.workspace.readOnly ? 'read-only' : 'writable', mode(CONTAINER_PATHS.workspace));
     if (record.workspace.mode === 'bind') {
@@ -94,6 +98,17 @@ function worktreeChecks(
   const own = `/${AGENTS_DIR}/${record.id ?? '?'}/git`;
   check(out, 'agentGit', `${CONTAINER_PATHS.git} is the agent's own git folder, writable`, `…${own} (writable)`, `${gitSource} (${mode(CONTAINER_PATHS.git)})`,
     gitSource.endsWith(own) && mode(CONTAINER_PATHS.git) === 'writable');
+}
+
+/** Each mount is the agent's own volume on its engine (by name when the record is known), never a path of the engine's host. */
+function volumeChecks(out: HardeningCheck[], byTarget: Map<string, ContainerInfo['mounts'][number]>, volumes: AgentRecord['volumes']): void {
+  const targets = { workspace: CONTAINER_PATHS.workspace, brief: CONTAINER_PATHS.briefDir, secrets: CONTAINER_PATHS.secrets, output: CONTAINER_PATHS.output } as const;
+  for (const [part, target] of Object.entries(targets) as Array<[keyof typeof targets, string]>) {
+    const m = byTarget.get(target);
+    const actual = m ? `${m.type} ${m.source}` : '(missing)';
+    const expected = volumes ? `volume ${volumes[part]}` : 'a volume';
+    check(out, `${part}Volume`, `${target} is the agent's own volume`, expected, actual, volumes ? actual === expected : m?.type === 'volume');
+  }
 }
 
 /** One line of `federation agent inspect`: the verdict, what is checked and what the engine reports. */

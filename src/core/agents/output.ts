@@ -8,6 +8,8 @@ import { inspectIfThere, locate } from './locate';
 import { readAgents, updateAgents } from './records';
 import { AgentReportSchema, REPORT_FILE, REPORT_PATH, type AgentReport } from './schema';
 import type { UsageEntry } from '../federation/usage';
+import { pullOutput } from './volumes';
+import type { Located } from './locate';
 
 export interface ReportResult {
   id: string;
@@ -33,6 +35,7 @@ export async function collect(ctx: AgentContext, id: string, options: { to?: str
     }
     commits = await landCommits(ctx, loc.record!);
   }
+  if (loc.record?.volumes) await pullOutput(ctx.fs, loc.client, loc.containerId, ctx.folders(loc.id).outputDir);
   const result = await copyOutput(ctx.fs, ctx.folders(loc.id).outputDir, to);
   const at = ctx.clock.now().toISOString();
   await updateAgents(ctx.store, (agents) => {
@@ -53,6 +56,7 @@ export async function collect(ctx: AgentContext, id: string, options: { to?: str
 export async function report(ctx: AgentContext, id: string): Promise<ReportResult> {
   const loc = await locate(ctx, id);
   const outputDir = ctx.folders(loc.id).outputDir;
+  await refreshOutput(ctx, loc);
   let bytes: Buffer;
   try {
     bytes = await readOutputFile(ctx.fs, outputDir, REPORT_FILE);
@@ -81,6 +85,22 @@ export async function report(ctx: AgentContext, id: string): Promise<ReportResul
     return { ...d, exists: size !== undefined, ...(size !== undefined ? { bytes: size } : {}) };
   }));
   return { id: loc.id, report: parsed.data, deliverables };
+}
+
+/**
+ * An agent on an engine that cannot see our files writes its output there: bring the latest copy here. When the
+ * engine does not answer, the copy brought last time (if any) is read, and said to be that.
+ */
+async function refreshOutput(ctx: AgentContext, loc: Located): Promise<void> {
+  if (!loc.record?.volumes) return;
+  const outputDir = ctx.folders(loc.id).outputDir;
+  try {
+    await pullOutput(ctx.fs, loc.client, loc.containerId, outputDir);
+  } catch (e) {
+    if (!isFederationError(e) || (e.reason !== 'docker-unavailable' && !(e.reason === 'docker-error' && e.details['statusCode'] === 404))) throw e;
+    if (!(await outputFileSize(ctx.fs, outputDir, REPORT_FILE).catch(() => undefined))) throw e;
+    ctx.logger.warn(`agent ${loc.id}: ${loc.client.hostLabel} did not give its output (${e.message}); showing the copy collected before.`);
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { BriefFrontMatterSchema, FRONT_MATTER_KEYS, RESOURCE_KEYS, type BriefFro
 import { HARDENED_DEFAULTS, type ContainerSpec, type Hardening, type MountSpec } from '../docker/client';
 import { FederationError } from '../errors';
 import { CONTAINER_PATHS, DEFAULT_COMMAND_TEMPLATE, expandCommand } from './template';
+import { volumeMounts, type AgentVolumes } from './volumes';
 
 export type WorkspaceChoice = 'all' | 'none' | { folders: string[] };
 
@@ -251,6 +252,8 @@ export interface HostFolders {
   outputDir: string;
   /** A worktree agent's: its task's worktree (then /workspace) and its own git folder (then /git). */
   worktree?: { path: string; gitDir: string };
+  /** On an engine that cannot see our files: the agent's volumes there, in place of all of the above. */
+  volumes?: AgentVolumes;
 }
 
 /** What a worktree agent gets instead of its package at /workspace: the worktree, its .git file read-only, its own git. */
@@ -277,7 +280,7 @@ export function containerSpecFor(
 ): ContainerSpec {
   const wt = plan.workspace.mode === 'worktree' ? input.folders.worktree : undefined;
   if (plan.workspace.mode === 'worktree' && !wt) throw new FederationError('invalid-input', `${plan.file}: its task's worktree was not prepared.`, { file: plan.file, field: 'workspace' });
-  const mounts: MountSpec[] = [
+  const mounts: MountSpec[] = input.folders.volumes ? volumeMounts(input.folders.volumes, plan.workspace.readOnly) : [
     ...(wt ? worktreeMounts(wt) : [{ source: input.folders.workspace, target: CONTAINER_PATHS.workspace, readOnly: plan.workspace.readOnly }]),
     { source: input.folders.brief, target: CONTAINER_PATHS.brief, readOnly: true },
     { source: input.folders.bootstrap, target: CONTAINER_PATHS.bootstrap, readOnly: true },

@@ -99,6 +99,8 @@ export const AgentRecordSchema = z.strictObject({
   timeoutSeconds: z.optional(z.int().check(z.positive())),
   /** workspace.mode 'worktree': the task worktree the agent works in. */
   worktree: z.optional(AgentWorktreeSchema),
+  /** On an engine that cannot see our files: the agent's volumes there (its output comes back through the API). */
+  volumes: z.optional(z.strictObject({ workspace: z.string(), brief: z.string(), secrets: z.string(), output: z.string() })),
   /** Set when the output was copied out with collect(); until then remove() keeps it unless forced. */
   collectedAt: z.optional(isoDate),
   collectedTo: z.optional(z.string()),

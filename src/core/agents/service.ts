@@ -20,6 +20,8 @@ import { FederationStore } from '../federation/state/store';
 import type { GitPort } from '../worktrees/git';
 import { exportCompose, type ComposeExportOptions } from './composeExport';
 import { requireFederation, type AgentContext, type PlanDefaults } from './context';
+import type { Transfer } from './volumes';
+import { agentVolumes, type VolumesResult } from './orphans';
 import { inspectHardening, logs, prune, remove, restart, stop, type PruneResult, type RemoveResult } from './control';
 import { deploy, type DeployOptions, type DeployResult } from './deploy';
 import { agentFolders, type AgentFolders, type CollectResult } from './files';
@@ -57,6 +59,8 @@ export interface AgentServiceOptions {
   defaultHost?: string;
   /** Image, command template and limits used where a brief and the deploy call say nothing. */
   defaults?: PlanDefaults;
+  /** 'volumes': copy agents' files into volumes on every engine, the local one too. Default 'auto' (remote engines only). */
+  transfer?: Transfer;
   clock?: Clock;
   logger?: Logger;
 }
@@ -86,6 +90,7 @@ export class AgentService {
       logger: options.logger ?? silentLogger,
       fs: options.fs,
       ...(options.git ? { git: options.git } : {}),
+      ...(options.transfer ? { transfer: options.transfer } : {}),
       client: (host) => this.client(host),
       folders: (id) => this.folders(id),
       hostWatchers: new Set(),
@@ -187,6 +192,11 @@ export class AgentService {
   }
 
   /** Removes every finished agent whose output is collected or empty (all finished ones with force). */
+  /** The federation's agent volumes on an engine (default: the default one); with remove, the orphans go. */
+  volumes(options: { host?: string; remove?: boolean; force?: boolean } = {}): Promise<VolumesResult> {
+    return agentVolumes(this.ctx, options.host ?? this.defaultHost, options);
+  }
+
   prune(options: { force?: boolean } = {}): Promise<PruneResult> {
     return prune(this.ctx, options);
   }

@@ -288,6 +288,8 @@ export interface DockerStream<T> extends AsyncIterable<T> {
 export interface VolumeSpec {
   name: string;
   labels?: Record<string, string>;
+  /** The local driver's options, e.g. { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } for a volume held in memory. */
+  driverOpts?: Record<string, string>;
 }
 
 export interface NetworkSpec {
@@ -325,6 +327,10 @@ export interface DockerClient {
   events(opts?: EventOptions): DockerStream<DockerEvent>;
 
   createVolume(spec: VolumeSpec, opts?: CallOptions): Promise<string>;
+  /** Unpacks a tar archive into the container's file system at `path` (a folder); works on a created container. */
+  putArchive(id: string, path: string, tar: Uint8Array, opts?: CallOptions): Promise<void>;
+  /** A tar archive of `path` in the container (its last component is the archive's top entry), as it streams. */
+  getArchive(id: string, path: string, opts?: CallOptions): Promise<DockerStream<Uint8Array>>;
   listVolumes(opts?: ListOptions): Promise<string[]>;
   removeVolume(name: string, opts?: CallOptions & { force?: boolean }): Promise<void>;
   createNetwork(spec: NetworkSpec, opts?: CallOptions): Promise<string>;

@@ -30,9 +30,10 @@ export interface AgentsContext {
 }
 
 /** The settings the service is made from. */
-export function settings(): { host: string; image: string; commandTemplate: string } {
+export function settings(): { host: string; image: string; commandTemplate: string; copyFiles: boolean } {
   const c = vscode.workspace.getConfiguration('agentFederation');
   return {
+    copyFiles: c.get<boolean>('agent.copyFiles', false),
     host: c.get<string>('docker.host', '').trim(),
     image: c.get<string>('agent.image', '').trim(),
     commandTemplate: c.get<string>('agent.commandTemplate', '').trim(),
@@ -52,6 +53,7 @@ export function makeService(deps: { root: string; fed: Federation; log: vscode.L
     defaultHost: s.host || env['DOCKER_HOST'] || '',
     defaults: { ...(s.image ? { defaultImage: s.image } : {}), ...(s.commandTemplate ? { commandTemplate: s.commandTemplate } : {}) },
     logger: loggerFrom(deps.log),
+    ...(s.copyFiles ? { transfer: 'volumes' as const } : {}),
   });
 }
 

@@ -652,9 +652,39 @@ class DockerodeClient implements DockerClient {
 
   async createVolume(spec: VolumeSpec, opts?: CallOptions): Promise<string> {
     return this.call('create volume', opts, async (abortSignal) => {
-      const v = (await this.docker.createVolume({ Name: spec.name, Labels: spec.labels ?? {}, abortSignal } as object)) as { name?: string; Name?: string };
+      const v = (await this.docker.createVolume({
+        Name: spec.name, Labels: spec.labels ?? {}, ...(spec.driverOpts ? { Driver: 'local', DriverOpts: spec.driverOpts } : {}), abortSignal,
+      } as object)) as { name?: string; Name?: string };
       return v.Name ?? v.name ?? spec.name;
     }, { target: spec.name });
+  }
+
+  async putArchive(id: string, path: string, tar: Uint8Array, opts?: CallOptions): Promise<void> {
+    await this.call('copy files into', opts, (abortSignal) => this.dial<unknown>({
+      path: `/containers/${encodeURIComponent(id)}/archive?`,
+      method: 'PUT',
+      options: { path, noOverwriteDirNonDir: 'true' },
+      file: Buffer.from(tar),
+      isStream: false,
+      abortSignal,
+      statusCodes: { 200: true, 400: 'bad parameter', 403: 'permission denied', 404: 'no such container or path', 500: 'server error' },
+    } as DockerModem.DialOptions), { target: id });
+  }
+
+  getArchive(id: string, path: string, opts: CallOptions = {}): Promise<DockerStream<Uint8Array>> {
+    const stream = this.openStream<Uint8Array>('copy files out of', id, opts, async (abortSignal) => {
+      const response = await this.dial<IncomingMessage>({
+        path: `/containers/${encodeURIComponent(id)}/archive?`,
+        method: 'GET',
+        options: { path },
+        isStream: true,
+        abortSignal,
+        statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container or path', 500: 'server error' },
+      });
+      return { stream: response, decoder: { push: (b: Buffer) => [b], end: () => [] } };
+    });
+    // The caller learns of a missing path before it starts reading.
+    return stream.ready.then(() => stream);
   }
 
   async listVolumes(opts?: ListOptions): Promise<string[]> {

@@ -57,6 +57,7 @@ const CASES: Record<string, Case> = {
   'agent collect': { argv: ['agent', 'collect', AGENT], when: { 'no-root': 'not-initialized', 'engine-down': 'docker-unavailable', 'unknown-id': NO_AGENT, corrupt: 'state-corrupt' } },
   'agent inspect': { argv: ['agent', 'inspect', AGENT], when: { 'no-root': 'not-initialized', 'engine-down': 'docker-unavailable', 'unknown-id': NO_AGENT, corrupt: 'state-corrupt' } },
   'agent compose': { argv: ['agent', 'compose', 'missing.brief.md', '--out', 'compose.yml'], when: { 'no-root': undefined, 'unknown-id': 'not-found' } },
+  'agent volumes': { argv: ['agent', 'volumes'], when: { 'no-root': 'not-initialized', 'engine-down': 'docker-unavailable', corrupt: 'state-corrupt' } },
   'agent prune': { argv: ['agent', 'prune'], when: { 'no-root': 'not-initialized', 'engine-down': undefined, corrupt: 'state-corrupt' }, document: true },
   'package build': { argv: ['package', 'build', '--consumer', 'remote-agent', '--brief', 'missing.brief.md', '--out', 'pkg'], when: { 'no-root': 'not-found', 'unknown-id': 'not-found' } },
   'package audit': { argv: ['package', 'audit', '--consumer', 'parallel-terminal', '--persona', 'ghost'], when: { 'no-root': 'not-found', corrupt: 'state-corrupt' } },

@@ -260,7 +260,7 @@ describe('federation mcp (the MCP server, as shipped)', function () {
       const { Client } = require(${JSON.stringify(path.join(REPO, 'node_modules/@modelcontextprotocol/sdk/dist/cjs/client/index.js'))});
       const { StdioClientTransport } = require(${JSON.stringify(path.join(REPO, 'node_modules/@modelcontextprotocol/sdk/dist/cjs/client/stdio.js'))});
       (async () => {
-        const t = new StdioClientTransport({ command: process.execPath, args: [${JSON.stringify(CLI)}, 'mcp', '--root', ${JSON.stringify(tmp.path)}, '--persona', 'research'] });
+        const t = new StdioClientTransport({ command: process.execPath, args: [${JSON.stringify(CLI)}, 'mcp', '--root', ${JSON.stringify(tmp.path)}, '--persona', 'research'], stderr: require('node:fs').openSync(${JSON.stringify(path.join(tmp.path, 'server.err'))}, 'w') });
         const c = new Client({ name: 'doomed', version: '1' });
         await c.connect(t);
         process.stdout.write('server ' + t.pid + '\\n');
@@ -275,6 +275,9 @@ describe('federation mcp (the MCP server, as shipped)', function () {
     }));
     child.kill('SIGKILL');
     await waitFor(() => (alive(server) ? undefined : true), 10_000);
+    // Its client gone mid-answer (EPIPE), the server ends quietly: no crash, no stack trace.
+    const err = readFileSync(path.join(tmp.path, 'server.err'), 'utf8');
+    assert.doesNotMatch(err, /^\s+at .+:\d+:\d+\)?$/m, err);
     const q = await queue();
     for (const t of q.tasks) assert.ok(t.status === 'queued' || (t.status === 'claimed' && t.assignee === 'research'), `${t.id} ${t.status}`);
     assert.equal(existsSync(path.join(tmp.path, '.federation', 'queue.json')), true);

@@ -1,0 +1,54 @@
+// The second engine of the remote-host tests: a dockerd in its own mount namespace (scripts/remote-docker.sh),
+// which cannot see /tmp, /work, /home or the checkout, reached over tcp://. Started for the suite when it is not
+// running already, and stopped again by the suite that started it.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import type { DockerClient } from '../../src/core/docker/client';
+import { createDockerodeClient } from '../../src/node/docker/dockerodeClient';
+import { Sweeper } from './helpers';
+
+const SCRIPT = path.resolve(__dirname, '..', '..', '..', 'scripts', 'remote-docker.sh');
+export const REMOTE_HOST = `tcp://127.0.0.1:${process.env['REMOTE_DOCKER_PORT'] ?? '23750'}`;
+
+function running(): boolean {
+  try {
+    execFileSync('bash', [SCRIPT, 'status'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function useRemoteEngine(): { readonly client: DockerClient; readonly host: string; suite: Sweeper; each: Sweeper } {
+  let client: DockerClient | undefined;
+  let started = false;
+  const suite = new Sweeper(() => client);
+  const each = new Sweeper(() => client);
+  before(async function () {
+    this.timeout(60_000);
+    if (!running()) {
+      execFileSync('bash', [SCRIPT, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      started = true;
+    }
+    client = createDockerodeClient({ host: REMOTE_HOST });
+    await client.ping();
+  });
+  afterEach(async () => {
+    const left = await each.cleanup();
+    if (left.length) throw new Error(`cleanup on the remote engine left: ${left.join('; ')}`);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await suite.cleanup();
+    if (started) execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore' });
+  });
+  return {
+    get client(): DockerClient {
+      if (!client) throw new Error('the remote engine is not reached yet');
+      return client;
+    },
+    host: REMOTE_HOST,
+    suite,
+    each,
+  };
+}
