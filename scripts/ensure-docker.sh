@@ -40,8 +40,9 @@ if ! command -v docker >/dev/null 2>&1; then
   exit 1
 fi
 
-if pgrep -x dockerd >/dev/null 2>&1; then
-  say "dockerd is already running (pid $(pgrep -x dockerd | head -1)); waiting for it to answer."
+# The default daemon only: the second engine of the remote-host tests (scripts/remote-docker.sh) is a dockerd too.
+if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+  say "dockerd is already running (pid $(cat /var/run/docker.pid)); waiting for it to answer."
 else
   say "starting dockerd in the background (log: ${LOG})."
   # A stale pid file from a killed daemon makes dockerd refuse to start.

@@ -13,6 +13,7 @@ BASE=${REMOTE_DOCKER_BASE:-/var/lib/af-remote-docker}
 RUN=/run/af-remote-docker
 LOG=${REMOTE_DOCKER_LOG:-/tmp/af-remote-dockerd.log}
 HOST="tcp://127.0.0.1:${PORT}"
+BRIDGE=${REMOTE_DOCKER_BRIDGE:-afrdocker0}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 say() { echo "remote-docker: $*" >&2; }
@@ -28,6 +29,13 @@ start() {
   command -v dockerd >/dev/null || { say "dockerd is not installed (apt-get install -y docker.io)"; return 1; }
   command -v unshare >/dev/null || { say "unshare is missing (util-linux)"; return 1; }
   as_root mkdir -p "$BASE" "$RUN"
+  # A default bridge of its own: it shares the host's network namespace, and a dockerd told "--bridge none"
+  # deletes docker0, which the first engine's containers need.
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    as_root ip link add "$BRIDGE" type bridge
+    as_root ip addr add 10.214.0.1/24 dev "$BRIDGE"
+    as_root ip link set "$BRIDGE" up
+  fi
   if [ -f "$RUN/dockerd.pid" ] && ! kill -0 "$(cat "$RUN/dockerd.pid")" 2>/dev/null; then as_root rm -f "$RUN/dockerd.pid"; fi
   # Hidden in its namespace: every folder an operator's workspace or a test's temp folder can be in.
   local hide="/tmp /work /home /root ${REPO}"
@@ -36,7 +44,7 @@ start() {
       for d in ${hide}; do [ -d \"\$d\" ] && mount -t tmpfs -o size=64m,mode=1777 tmpfs \"\$d\"; done
       exec dockerd --data-root ${BASE}/data --exec-root ${RUN}/exec --pidfile ${RUN}/dockerd.pid \
         -H ${HOST} -H unix://${RUN}/docker.sock --cgroup-parent /af-remote-docker \
-        --bridge none --iptables=false --ip-masq=false --default-address-pool base=10.213.0.0/16,size=24
+        --bridge ${BRIDGE} --iptables=false --ip-masq=false --default-address-pool base=10.213.0.0/16,size=24
     ' >>'${LOG}' 2>&1 </dev/null &"
   for _ in $(seq 1 60); do
     if answers; then echo "DOCKER_HOST=${HOST}"; return 0; fi
