@@ -41,7 +41,8 @@ function matchesLabels(have: Record<string, string>, want: Record<string, string
 }
 
 export class FakeDockerClient implements DockerClient {
-  readonly hostLabel = 'fake://docker';
+  /** A local engine's label (a unix socket), so agents get bind mounts; `transfer: 'volumes'` tests the copies. */
+  readonly hostLabel = 'unix:///fake/docker.sock';
   /** Every call by operation name, in order, for assertions. */
   readonly calls: string[] = [];
   /** When true every call fails as if the engine were not running. */

@@ -9,12 +9,14 @@ const BLOCK = 512;
 export interface TarEntry {
   /** Relative, "/"-separated; a folder's name may end in "/". */
   name: string;
-  type: 'file' | 'dir';
+  type: 'file' | 'dir' | 'symlink';
   mode: number;
   uid?: number;
   gid?: number;
   /** A file's bytes. */
   content?: Uint8Array;
+  /** A symlink's target, as written (never resolved here). */
+  linkname?: string;
 }
 
 function octal(value: number, width: number): string {
@@ -22,9 +24,10 @@ function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0').slice(-(width - 1)) + '\0';
 }
 
-function header(name: string, typeflag: string, size: number, mode: number, uid: number, gid: number): Buffer {
+function header(name: string, typeflag: string, size: number, mode: number, uid: number, gid: number, linkname = ''): Buffer {
   const h = Buffer.alloc(BLOCK, 0);
   h.write(name, 0, 100, 'utf8');
+  h.write(linkname, 157, 100, 'utf8');
   h.write(octal(mode & 0o7777, 8), 100, 'ascii');
   h.write(octal(uid, 8), 108, 'ascii');
   h.write(octal(gid, 8), 116, 'ascii');
@@ -60,11 +63,15 @@ export function packTar(entries: readonly TarEntry[]): Buffer {
     const content = e.type === 'file' ? (e.content ?? new Uint8Array()) : new Uint8Array();
     const uid = e.uid ?? 0;
     const gid = e.gid ?? 0;
-    if (Buffer.byteLength(name) > 99) {
-      const pax = Buffer.from(paxRecord('path', name), 'utf8');
+    const link = e.type === 'symlink' ? (e.linkname ?? '') : '';
+    const longName = Buffer.byteLength(name) > 99;
+    const longLink = Buffer.byteLength(link) > 99;
+    if (longName || longLink) {
+      const pax = Buffer.from((longName ? paxRecord('path', name) : '') + (longLink ? paxRecord('linkpath', link) : ''), 'utf8');
       parts.push(header('PaxHeader', 'x', pax.length, 0o644, 0, 0), ...padded(pax));
     }
-    parts.push(header(Buffer.byteLength(name) > 99 ? name.slice(0, 99) : name, e.type === 'dir' ? '5' : '0', content.length, e.mode, uid, gid));
+    const flag = e.type === 'dir' ? '5' : e.type === 'symlink' ? '2' : '0';
+    parts.push(header(longName ? name.slice(0, 99) : name, flag, content.length, e.mode, uid, gid, longLink ? link.slice(0, 99) : link));
     if (content.length) parts.push(...padded(content));
   }
   parts.push(Buffer.alloc(BLOCK * 2, 0));

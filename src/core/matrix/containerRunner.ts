@@ -25,7 +25,9 @@ import type { MatrixConfig } from './schema';
 import { checkModuleFolder, isInside, locatorFor, MatrixFinding, moduleDir, moduleFindings } from './validate';
 
 import { ISOLATIONS, type Isolation, effectiveIsolation } from './isolation';
-import { readUsage, USAGE_FILE, USAGE_MOUNT, wrappedCommand } from './containerUsage';
+import { parseUsage, readUsage, USAGE_FILE, USAGE_MOUNT, wrappedCommand } from './containerUsage';
+import { packModule, pullArtifacts, pullUsageText } from './remoteModule';
+import { useVolumes, type Transfer } from '../agents/volumes';
 
 /** Per-attempt folders for the usage file, under the workspace (the engine must see the same file system). */
 const USAGE_DIR = path.join('.federation', 'cache', 'usage');
@@ -41,6 +43,9 @@ export const MATRIX_LABEL = {
 } as const;
 
 export const CONTAINER_WORKSPACE = '/workspace';
+/** On an engine that gets copies: the attempt's volume; the module is at workspace/<its path> in it. */
+export const REMOTE_ROOT = '/federation-copy';
+const REMOTE_USAGE_FILE = '.federation-usage';
 /** Writable scratch on the read-only root; exec allowed (test runners and compilers run things from /tmp). */
 export const TASK_TMPFS = 'rw,nosuid,nodev,size=256m,mode=1777';
 /** Hides the federation's state (agents' secrets and output, run logs) inside the read-only workspace. */
@@ -67,6 +72,8 @@ export interface DockerIsolationOptions {
   labels?: Record<string, string>;
   /** What attempts' timeouts and grace periods wait on. Default: the system's. */
   timers?: Timers;
+  /** 'volumes': copy each module into the engine even when it is local (tcp:// and ssh:// engines always get copies). */
+  transfer?: Transfer;
 }
 
 /** The image a unit runs in, or undefined when neither the task nor docker.image names one. */
@@ -156,6 +163,7 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
     }
   }
   const federation = workspaceHash(fs, opts.root);
+  const copy = useVolumes(client, opts.transfer);
   return (unit) =>
     new ContainerProcessRunner({
       client,
@@ -167,6 +175,7 @@ export async function prepareDockerIsolation(opts: DockerIsolationOptions & { pl
       limits,
       labels: { ...(opts.labels ?? {}), [MATRIX_LABEL.federation]: federation },
       ...(opts.timers ? { timers: opts.timers } : {}),
+      copy,
     });
 }
 
@@ -205,6 +214,8 @@ export interface ContainerRunnerOptions {
   labels?: Record<string, string>;
   /** What the attempt's timeout, the grace period and the log's last wait wait on. Default: the system's. */
   timers?: Timers;
+  /** The engine cannot see our files: the module goes in a volume of the attempt's, and its build output comes back. */
+  copy?: boolean;
 }
 
 function signalName(n: number): string | undefined {
@@ -249,6 +260,7 @@ export class ContainerProcessRunner implements ProcessRunner {
     }
     const { realRoot: root, realDir } = checked;
     const rel = path.relative(root, realDir);
+    if (this.opts.copy) return this.copiedSpec(spec, attempt, realDir, rel);
     const inContainer = (hostPath: string) => path.posix.join(CONTAINER_WORKSPACE, ...path.relative(root, hostPath).split(path.sep));
     const workdir = inContainer(realDir);
     const mounts: MountSpec[] = [{ source: root, target: CONTAINER_WORKSPACE, readOnly: rel !== '' }];
@@ -296,6 +308,58 @@ export class ContainerProcessRunner implements ProcessRunner {
     };
   }
 
+  /**
+   * On an engine that cannot see our files: the module alone, in a volume of the attempt's at REMOTE_ROOT (the
+   * module's folder there is its own, owned by the task's user; the volume's root is the engine's), filled after
+   * the create. The usage file goes next to it (there is no host folder to leave it in).
+   */
+  private async copiedSpec(spec: ProcessSpec, attempt: Attempt, realDir: string, rel: string): Promise<ContainerSpec> {
+    const st = await this.opts.fs.stat(realDir);
+    const env = this.envOf(spec);
+    const runId = env['FEDERATION_RUN_ID'] ?? 'unknown';
+    const attemptNo = env['FEDERATION_ATTEMPT'] ?? '1';
+    const name = containerName(runId, this.opts.unit.id, attemptNo);
+    const labels = { ...(this.opts.labels ?? {}), [MATRIX_LABEL.run]: runId, [MATRIX_LABEL.unit]: this.opts.unit.id, [MATRIX_LABEL.attempt]: attemptNo };
+    const prefix = path.posix.join('workspace', ...rel.split(path.sep).filter(Boolean));
+    const workdir = path.posix.join(REMOTE_ROOT, prefix);
+    const volume = `${name}-module`.slice(0, 200);
+    await this.opts.client.createVolume({ name: volume, labels });
+    attempt.copy = { volume, workdir, hostDir: realDir, prefix, owner: { uid: st.uid, gid: st.gid } };
+    return {
+      name,
+      image: this.opts.image,
+      cmd: wrappedCommand(spec.command, `${workdir}/${REMOTE_USAGE_FILE}`),
+      user: `${st.uid}:${st.gid}`,
+      env: { ...env, FEDERATION_WORKSPACE: path.posix.join(REMOTE_ROOT, 'workspace') },
+      labels,
+      workingDir: workdir,
+      mounts: [{ type: 'volume', source: volume, target: REMOTE_ROOT, readOnly: false }],
+      tmpfs: { '/tmp': TASK_TMPFS },
+      hardening: {
+        capDrop: ['ALL'],
+        readOnlyRootfs: true,
+        noNewPrivileges: true,
+        memoryBytes: this.opts.limits.memoryBytes,
+        pidsLimit: this.opts.limits.pidsLimit,
+        network: this.opts.network,
+      },
+      init: true,
+    };
+  }
+
+  /** What a copied attempt leaves: its usage, read through the API, and its build output brought into the module. */
+  private async collectCopied(id: string, copy: NonNullable<Attempt['copy']>, outcome: ProcessOutcome): Promise<ProcessOutcome> {
+    const { client, fs } = this.opts;
+    const text = await pullUsageText(client, id, `${copy.workdir}/${REMOTE_USAGE_FILE}`);
+    const usage = text === undefined ? undefined : parseUsage(text);
+    try {
+      await pullArtifacts(fs, client, id, copy.workdir, copy.hostDir);
+    } catch (e) {
+      return { ...outcome, ...(usage ? { usage } : {}), error: `${outcome.error ? `${outcome.error}; ` : ''}could not bring the build output back from ${client.hostLabel}: ${describeError(e)}` };
+    }
+    return usage ? { ...outcome, usage } : outcome;
+  }
+
   async run(spec: ProcessSpec): Promise<ProcessOutcome> {
     const { client } = this.opts;
     if (spec.signal?.aborted) return { exitCode: null, signal: null, timedOut: false, cancelled: true, pid: null };
@@ -330,10 +394,20 @@ export class ContainerProcessRunner implements ProcessRunner {
       } catch (e) {
         return ended(`could not create the container: ${describeError(e)}`);
       }
+      if (attempt.copy) {
+        try {
+          const c = attempt.copy;
+          await client.putArchive(attempt.id, REMOTE_ROOT, await packModule(this.opts.fs, c.hostDir, c.prefix, c.owner, [...HIDDEN_ENTRIES, '.federation']));
+        } catch (e) {
+          await client.removeContainer(attempt.id, { force: true }).catch(() => undefined);
+          return ended(`could not copy the module to ${client.hostLabel}: ${describeError(e)}`);
+        }
+      }
       try {
         // Timed out or cancelled while it was being created: never started.
         if (attempt.wantStop) return ended();
         const outcome = await this.supervise(attempt.id, spec, attempt, stop);
+        if (attempt.copy) return await this.collectCopied(attempt.id, attempt.copy, outcome);
         const usage = attempt.usageDir === undefined ? undefined : await readUsage(this.opts.fs, path.join(attempt.usageDir, USAGE_FILE));
         return usage ? { ...outcome, usage } : outcome;
       } finally {
@@ -342,6 +416,7 @@ export class ContainerProcessRunner implements ProcessRunner {
       }
     } finally {
       if (attempt.usageDir !== undefined) await this.opts.fs.rm(attempt.usageDir, { recursive: true, force: true }).catch(() => undefined);
+      if (attempt.copy) await client.removeVolume(attempt.copy.volume, { force: true }).catch(() => undefined);
       this.timers.clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
     }
@@ -422,6 +497,8 @@ interface Attempt {
   waitAbort: AbortController;
   /** The host folder mounted at USAGE_MOUNT (containerUsage.ts), removed after the attempt. */
   usageDir?: string;
+  /** A copied attempt's volume and where the module is in it. */
+  copy?: { volume: string; workdir: string; hostDir: string; prefix: string; owner: { uid: number; gid: number } };
 }
 
 /** A hidden entry's real path and type when it exists and its real path is in the repository (else nothing of it is mounted). */

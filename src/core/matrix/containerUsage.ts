@@ -32,8 +32,8 @@ export const USAGE_WRAPPER = [
 ].join('\n');
 
 /** The container's command for a task command: the wrapper around it. */
-export function wrappedCommand(command: string): string[] {
-  return ['/bin/sh', '-c', USAGE_WRAPPER, 'federation-task', command, '/sys/fs/cgroup', `${USAGE_MOUNT}/${USAGE_FILE}`];
+export function wrappedCommand(command: string, usageFile = `${USAGE_MOUNT}/${USAGE_FILE}`): string[] {
+  return ['/bin/sh', '-c', USAGE_WRAPPER, 'federation-task', command, '/sys/fs/cgroup', usageFile];
 }
 
 const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);

@@ -81,7 +81,7 @@ describe('federation agent (CLI, FakeDockerClient)', () => {
     const body = JSON.parse(listed.out) as { agents: Array<{ id: string; status: string; host: string }>; hosts: unknown[] };
     assert.deepEqual(body.agents.map((a) => a.id).sort(), [...ids].sort());
     assert.ok(body.agents.every((a) => a.status === 'running'));
-    assert.deepEqual(body.hosts, [{ host: '', hostLabel: 'fake://docker', reachable: true }]);
+    assert.deepEqual(body.hosts, [{ host: '', hostLabel: 'unix:///fake/docker.sock', reachable: true }]);
     const human = await run('agent', 'list');
     assert.match(human.out, new RegExp(`${ids[0]}\\s+running`));
 

@@ -180,7 +180,7 @@ describe('AgentService (FakeDockerClient)', () => {
       const { w } = world;
       const e = await failure(w.service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets, host: DOWN_HOST }));
       assert.equal(e.reason, 'docker-unavailable');
-      assert.match(e.message, /Docker is not running or not reachable at fake:\/\/docker/);
+      assert.match(e.message, /Docker is not running or not reachable at unix:\/\/\/fake\/docker\.sock/);
       assert.equal(existsSync(path.join(w.root, '.federation', 'agents')), false);
     });
 
@@ -312,7 +312,7 @@ describe('AgentService (FakeDockerClient)', () => {
       assert.equal(by[oom!]!.status, 'oom-killed');
       assert.equal(by[oom!]!.oomKilled, true);
       assert.equal(by[gone!]!.status, 'missing');
-      assert.deepEqual(hosts, [{ host: '', hostLabel: 'fake://docker', reachable: true }]);
+      assert.deepEqual(hosts, [{ host: '', hostLabel: 'unix:///fake/docker.sock', reachable: true }]);
     });
 
     it('shows containers of the federation that agents.json lost as untracked', async () => {
