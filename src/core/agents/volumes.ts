@@ -28,6 +28,8 @@ export interface AgentVolumes {
 /** Where the holder mounts each volume while they are filled. */
 const FILL_ROOT = '/fill';
 const PARTS = ['workspace', 'brief', 'secrets', 'output'] as const;
+/** As an agent's default: the holder itself never forks. */
+const HOLDER_PIDS_LIMIT = 64;
 /** Labels a volume with the part it is, so orphans can be told apart. */
 export const VOLUME_PART_LABEL = 'agent-federation.volume';
 
@@ -127,7 +129,9 @@ export async function createAgentVolumes(client: DockerClient, input: FillInput,
     user: `${input.owner.uid}:${input.owner.gid}`,
     labels: { ...input.labels, [LABEL.agent]: input.agentId, [VOLUME_PART_LABEL]: 'holder' },
     mounts: PARTS.map((part) => ({ type: 'volume' as const, source: input.volumes[part], target: `${FILL_ROOT}/${part}` })),
-    hardening: { capDrop: ['ALL'], noNewPrivileges: true, network: 'none', memoryBytes: 16 * 1024 * 1024, pidsLimit: 4 },
+    // The pids limit counts runc's init (a Go program, with its threads) before the wait program replaces it: at 4
+    // a loaded engine refused its threads ("fork rejected by pids controller") and the holder never started.
+    hardening: { capDrop: ['ALL'], noNewPrivileges: true, network: 'none', memoryBytes: 16 * 1024 * 1024, pidsLimit: HOLDER_PIDS_LIMIT },
   }, call);
   // A tmpfs volume is mounted (and its content kept) only while a running container holds it.
   if (input.secrets.size > 0) await client.startContainer(holder.id, call);
