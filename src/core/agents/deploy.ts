@@ -21,7 +21,7 @@ import type { AgentRecord } from './schema';
 import { resolveSecrets, writeSecretsFolder, type SecretSource } from './secrets';
 import { describeAgent, type AgentInfo } from './status';
 import { lendWorktree, makeAgentGit, prepareWorktree, returnWorktree, worktreeRecord, type WorktreeSource } from './worktree';
-import { agentVolumeNames, createAgentVolumes, refuseOnRemote, removeAgentVolumes, removeHolder, useVolumes, type AgentVolumes, type Transfer } from './volumes';
+import { agentVolumeNames, createAgentVolumes, holderImageFor, refuseOnRemote, removeAgentVolumes, removeHolder, useVolumes, type AgentVolumes, type Transfer } from './volumes';
 
 /** A deployment's /workspace is always its package, so the plan's workspace override does not apply. */
 export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
@@ -99,6 +99,8 @@ interface Deployment {
   made: MadeAgent[];
   /** The agents' files go to the engine in volumes instead of being bound from our disk. */
   volumes: boolean;
+  /** The holder image on that engine, ensured once for all the deployment's agents (volumes only). */
+  holderImage?: Promise<string>;
   network?: InternalNetwork;
   warnings: string[];
 }
@@ -274,9 +276,10 @@ async function createRemoteAgent(
   await writePackage(ctx.fs, pkg, folders.packageDir);
   const owner = numericUser(prepared.user);
   const labels = { ...d.extraLabels, ...federationLabels(ctx.federationHash), [LABEL.group]: d.group };
+  d.holderImage ??= holderImageFor(d.client, labels, d.call);
   const { holderId } = await createAgentVolumes(d.client, {
     agentId: id, volumes, labels, pkg, secrets: brief.secrets, owner, workspaceWritable: !plan.workspace.readOnly,
-  }, d.call);
+  }, d.call, d.holderImage);
   entry.holderId = holderId;
   const networkName = plan.network === 'internal' && d.network ? d.network.name : 'none';
   const spec = agentContainerSpec(ctx, d, plan, id, folders, prepared.user, networkName, undefined, volumes);

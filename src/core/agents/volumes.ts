@@ -115,15 +115,19 @@ function secretsDriverOpts(secrets: Map<string, Uint8Array>, owner: Owner): Reco
  * Creates the agent's volumes and fills them through a holder container. Returns the holder's id: for an agent
  * with secrets it is running and must be removed only after the agent has started (see holder.ts).
  */
-export async function createAgentVolumes(client: DockerClient, input: FillInput, call: CallOptions): Promise<{ holderId: string }> {
-  for (const part of PARTS) {
-    await client.createVolume({
-      name: input.volumes[part],
-      labels: { ...input.labels, [LABEL.agent]: input.agentId, [VOLUME_PART_LABEL]: part },
-      ...(part === 'secrets' ? { driverOpts: secretsDriverOpts(input.secrets, input.owner) } : {}),
-    }, call);
-  }
-  const image = await ensureHolderImage(client, federationLabels(input.labels[LABEL.federation] ?? ''), call);
+export async function createAgentVolumes(
+  client: DockerClient, input: FillInput, call: CallOptions, holderImage?: Promise<string>,
+): Promise<{ holderId: string }> {
+  // All four at once (a rollback finds each by its labels, whichever of them landed); allSettled so that none is
+  // still in flight when a failure is reported and the rollback looks.
+  const created = await Promise.allSettled(PARTS.map((part) => client.createVolume({
+    name: input.volumes[part],
+    labels: { ...input.labels, [LABEL.agent]: input.agentId, [VOLUME_PART_LABEL]: part },
+    ...(part === 'secrets' ? { driverOpts: secretsDriverOpts(input.secrets, input.owner) } : {}),
+  }, call)));
+  const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const image = await (holderImage ?? holderImageFor(client, input.labels, call));
   const holder = await client.createContainer({
     image,
     user: `${input.owner.uid}:${input.owner.gid}`,
@@ -137,6 +141,11 @@ export async function createAgentVolumes(client: DockerClient, input: FillInput,
   if (input.secrets.size > 0) await client.startContainer(holder.id, call);
   await client.putArchive(holder.id, FILL_ROOT, fillArchive(input), call);
   return { holderId: holder.id };
+}
+
+/** The holder image on that engine, checked (or built) once: a deployment shares the promise among its agents. */
+export function holderImageFor(client: DockerClient, labels: Record<string, string>, call: CallOptions): Promise<string> {
+  return ensureHolderImage(client, federationLabels(labels[LABEL.federation] ?? ''), call);
 }
 
 /** The holder goes once the agent runs (or the deployment failed); never throws. */
