@@ -8,6 +8,7 @@ import { benchBrief } from './brief';
 import { benchFederation, round } from './federation';
 import { benchMatrix } from './matrix';
 import { benchMcp } from './mcp';
+import { benchRemote } from './remote';
 import { removeScratch, settle } from './scratch';
 import { benchWebviews } from './webviews';
 
@@ -26,6 +27,7 @@ const TARGETS: Target[] = [
   { metric: 'federation.taskTreeBuildMs_10000tasks_median', op: '<=', value: 50 },
   { metric: 'extension.activationMs', op: '<=', value: 50 },
   { metric: 'agents.deploy20VsDockerRunLoopRatio', op: '<=', value: 0.5 },
+  { metric: 'remote.deploy20VsDockerRunPrefilledRatio', op: '<=', value: 1.0 },
   { metric: 'matrix.noop1000_p50_ratio', op: '<=', value: 1.3 },
   { metric: 'matrix.sleepSchedule_makespanOverCriticalPath', op: '<=', value: 1.05 },
   // The second run of five 1 s units and a 3 s one written last, on two agents, with the first run's history.
@@ -88,6 +90,14 @@ async function main(): Promise<void> {
       results['agents'] = await benchAgents();
     } catch (e) {
       console.log(`bench: agents skipped: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (want('remote')) {
+    console.log('bench: deploy 20 agents to a second engine that cannot see our files vs docker run with filled volumes…');
+    try {
+      results['remote'] = await benchRemote();
+    } catch (e) {
+      console.log(`bench: remote skipped: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   if (want('webviews')) {

@@ -21,7 +21,7 @@ import type { AgentRecord } from './schema';
 import { resolveSecrets, writeSecretsFolder, type SecretSource } from './secrets';
 import { describeAgent, type AgentInfo } from './status';
 import { lendWorktree, makeAgentGit, prepareWorktree, returnWorktree, worktreeRecord, type WorktreeSource } from './worktree';
-import { agentVolumeNames, createAgentVolumes, refuseOnRemote, removeAgentVolumes, removeHolder, useVolumes, type AgentVolumes, type Transfer } from './volumes';
+import { agentVolumeNames, createAgentVolumes, fillAgentVolumes, holderImageFor, refuseOnRemote, removeAgentVolumes, removeHolder, useVolumes, type AgentVolumes, type FillInput, type Transfer } from './volumes';
 
 /** A deployment's /workspace is always its package, so the plan's workspace override does not apply. */
 export interface DeployOptions extends Omit<PlanOptions, 'workspace'> {
@@ -81,10 +81,11 @@ interface MadeAgent {
   record?: AgentRecord;
   /** A task worktree handed to the agent's user, and who owned it (given back on rollback). */
   lent?: { path: string; owner: Owner };
-  /** Its volumes on the engine (an engine that cannot see our files). */
+  /** Its volumes on the engine (an engine that cannot see our files), and what goes into them. */
   volumes?: AgentVolumes;
-  /** The container that filled them (and holds the secrets' tmpfs until the agent runs). */
-  holderId?: string;
+  fill?: FillInput;
+  /** Its plan, for starting it once the holder filled the volumes. */
+  brief?: PlannedBrief;
 }
 
 /** A deployment in progress: where it goes, and what it made so far (for its records or its rollback). */
@@ -133,22 +134,52 @@ export async function deploy(ctx: AgentContext, briefs: string[], options: Deplo
   try {
     if (prepared.briefs.some((b) => b.plan.network === 'internal')) d.network = await ensureInternalNetwork(ctx, client, d.extraLabels, d.call);
     const createdAt = ctx.clock.now().toISOString();
-    const errors = await eachLimited(instances, options.concurrency ?? 16, async ({ brief, id }) => {
-      options.signal?.throwIfAborted();
-      const containerId = await createAgent(ctx, d, prepared, brief, id, createdAt);
-      await startAgent(ctx, d, brief.plan, id, containerId);
-      const entry = d.made.find((m) => m.id === id);
-      if (entry?.holderId) {
-        await removeHolder(client, entry.holderId, ctx.logger);
-        delete entry.holderId;
-      }
-    });
+    const limit = options.concurrency ?? 16;
+    const errors = volumes
+      ? await deployOnVolumes(ctx, d, prepared, instances, createdAt, limit, options.signal)
+      : await eachLimited(instances, limit, async ({ brief, id }) => {
+        options.signal?.throwIfAborted();
+        const containerId = await createAgent(ctx, d, prepared, brief, id, createdAt);
+        await startAgent(ctx, d, brief.plan, id, containerId);
+      });
     if (errors.length > 0) throw pickError(errors);
     return await recordDeployment(ctx, d);
   } catch (e) {
     await rollback(ctx, d);
     throw e;
   }
+}
+
+/**
+ * Agents whose files go in volumes, in three steps: every agent's folders, volumes and container; then one holder
+ * fills all the volumes (one container start for the deployment rather than one more per agent); then every agent
+ * starts, and the holder goes. A failure in any step leaves the rest to the rollback (the holder carries the group).
+ */
+async function deployOnVolumes(
+  ctx: AgentContext, d: Deployment, prepared: Prepared, instances: Array<{ brief: PreparedBrief; id: string }>, createdAt: string, limit: number,
+  signal: AbortSignal | undefined,
+): Promise<unknown[]> {
+  const created = await eachLimited(instances, limit, async ({ brief, id }) => {
+    signal?.throwIfAborted();
+    await createAgent(ctx, d, prepared, brief, id, createdAt);
+  });
+  if (created.length > 0) return created;
+  let holderId: string;
+  try {
+    signal?.throwIfAborted();
+    const labels = { ...d.extraLabels, ...federationLabels(ctx.federationHash), [LABEL.group]: d.group };
+    const fills = d.made.map((m) => m.fill as FillInput);
+    ({ holderId } = await fillAgentVolumes(d.client, fills, labels, numericUser(prepared.user), d.call, holderImageFor(d.client, labels, d.call)));
+  } catch (e) {
+    return [e];
+  }
+  const started = await eachLimited(d.made, limit, async (m) => {
+    signal?.throwIfAborted();
+    await startAgent(ctx, d, m.brief as PlannedBrief, m.id, m.containerId as string);
+  });
+  if (started.length > 0) return started;
+  await removeHolder(d.client, holderId, ctx.logger);
+  return [];
 }
 
 // ---- validate, plan and package: nothing written, the engine not asked ------------------------------------------
@@ -274,10 +305,9 @@ async function createRemoteAgent(
   await writePackage(ctx.fs, pkg, folders.packageDir);
   const owner = numericUser(prepared.user);
   const labels = { ...d.extraLabels, ...federationLabels(ctx.federationHash), [LABEL.group]: d.group };
-  const { holderId } = await createAgentVolumes(d.client, {
-    agentId: id, volumes, labels, pkg, secrets: brief.secrets, owner, workspaceWritable: !plan.workspace.readOnly,
-  }, d.call);
-  entry.holderId = holderId;
+  entry.fill = { agentId: id, volumes, labels, pkg, secrets: brief.secrets, owner, workspaceWritable: !plan.workspace.readOnly };
+  entry.brief = plan;
+  await createAgentVolumes(d.client, entry.fill, d.call);
   const networkName = plan.network === 'internal' && d.network ? d.network.name : 'none';
   const spec = agentContainerSpec(ctx, d, plan, id, folders, prepared.user, networkName, undefined, volumes);
   const created = await d.client.createContainer(spec, d.call);

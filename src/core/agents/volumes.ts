@@ -28,6 +28,8 @@ export interface AgentVolumes {
 /** Where the holder mounts each volume while they are filled. */
 const FILL_ROOT = '/fill';
 const PARTS = ['workspace', 'brief', 'secrets', 'output'] as const;
+/** As an agent's default: the holder itself never forks. */
+const HOLDER_PIDS_LIMIT = 64;
 /** Labels a volume with the part it is, so orphans can be told apart. */
 export const VOLUME_PART_LABEL = 'agent-federation.volume';
 
@@ -109,30 +111,50 @@ function secretsDriverOpts(secrets: Map<string, Uint8Array>, owner: Owner): Reco
   return { type: 'tmpfs', device: 'tmpfs', o: `size=${size},mode=0500,uid=${owner.uid},gid=${owner.gid},noexec,nosuid,nodev` };
 }
 
+/** Creates the agent's four volumes, all at once (a rollback finds each by its labels, whichever of them landed). */
+export async function createAgentVolumes(client: DockerClient, input: FillInput, call: CallOptions): Promise<void> {
+  // allSettled: none is still in flight when a failure is reported and the rollback looks.
+  const created = await Promise.allSettled(PARTS.map((part) => client.createVolume({
+    name: input.volumes[part],
+    labels: { ...input.labels, [LABEL.agent]: input.agentId, [VOLUME_PART_LABEL]: part },
+    ...(part === 'secrets' ? { driverOpts: secretsDriverOpts(input.secrets, input.owner) } : {}),
+  }, call)));
+  const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Marks a holder with every agent whose volumes it mounts, so removing one agent's volumes finds it. */
+const holdsLabel = (agentId: string): string => `${VOLUME_PART_LABEL}.holds.${agentId}`;
+
 /**
- * Creates the agent's volumes and fills them through a holder container. Returns the holder's id: for an agent
- * with secrets it is running and must be removed only after the agent has started (see holder.ts).
+ * Fills the volumes of a deployment's agents (one owner, one set of labels) through one holder container that mounts
+ * them all, under /fill/<agent id>/: one container start for the lot instead of one per agent. Returns the holder's
+ * id: when any agent has secrets it is running and must be removed only after the agents have started (holder.ts).
  */
-export async function createAgentVolumes(client: DockerClient, input: FillInput, call: CallOptions): Promise<{ holderId: string }> {
-  for (const part of PARTS) {
-    await client.createVolume({
-      name: input.volumes[part],
-      labels: { ...input.labels, [LABEL.agent]: input.agentId, [VOLUME_PART_LABEL]: part },
-      ...(part === 'secrets' ? { driverOpts: secretsDriverOpts(input.secrets, input.owner) } : {}),
-    }, call);
-  }
-  const image = await ensureHolderImage(client, federationLabels(input.labels[LABEL.federation] ?? ''), call);
+export async function fillAgentVolumes(
+  client: DockerClient, inputs: FillInput[], labels: Record<string, string>, owner: Owner, call: CallOptions, holderImage: Promise<string>,
+): Promise<{ holderId: string }> {
   const holder = await client.createContainer({
-    image,
-    user: `${input.owner.uid}:${input.owner.gid}`,
-    labels: { ...input.labels, [LABEL.agent]: input.agentId, [VOLUME_PART_LABEL]: 'holder' },
-    mounts: PARTS.map((part) => ({ type: 'volume' as const, source: input.volumes[part], target: `${FILL_ROOT}/${part}` })),
-    hardening: { capDrop: ['ALL'], noNewPrivileges: true, network: 'none', memoryBytes: 16 * 1024 * 1024, pidsLimit: 4 },
+    image: await holderImage,
+    user: `${owner.uid}:${owner.gid}`,
+    labels: { ...labels, [VOLUME_PART_LABEL]: 'holder', ...Object.fromEntries(inputs.map((i) => [holdsLabel(i.agentId), '1'])) },
+    mounts: inputs.flatMap((input) => PARTS.map((part) => ({ type: 'volume' as const, source: input.volumes[part], target: `${FILL_ROOT}/${input.agentId}/${part}` }))),
+    // The pids limit counts runc's init (a Go program, with its threads) before the wait program replaces it: at 4
+    // a loaded engine refused its threads ("fork rejected by pids controller") and the holder never started.
+    hardening: { capDrop: ['ALL'], noNewPrivileges: true, network: 'none', memoryBytes: 16 * 1024 * 1024, pidsLimit: HOLDER_PIDS_LIMIT },
   }, call);
   // A tmpfs volume is mounted (and its content kept) only while a running container holds it.
-  if (input.secrets.size > 0) await client.startContainer(holder.id, call);
-  await client.putArchive(holder.id, FILL_ROOT, fillArchive(input), call);
+  if (inputs.some((i) => i.secrets.size > 0)) await client.startContainer(holder.id, call);
+  // allSettled: no upload is still in flight when a failure is reported and the rollback removes the holder.
+  const uploads = await Promise.allSettled(inputs.map((input) => client.putArchive(holder.id, `${FILL_ROOT}/${input.agentId}`, fillArchive(input), call)));
+  const failed = uploads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return { holderId: holder.id };
+}
+
+/** The holder image on that engine, checked (or built) once: a deployment shares the promise among its agents. */
+export function holderImageFor(client: DockerClient, labels: Record<string, string>, call: CallOptions): Promise<string> {
+  return ensureHolderImage(client, federationLabels(labels[LABEL.federation] ?? ''), call);
 }
 
 /** The holder goes once the agent runs (or the deployment failed); never throws. */
@@ -147,7 +169,11 @@ export async function removeHolder(client: DockerClient, holderId: string, logge
 /** Removes the agent's volumes (and a holder left behind); a volume already gone is fine. */
 export async function removeAgentVolumes(client: DockerClient, hash: string, agentId: string, call: CallOptions = {}): Promise<string[]> {
   const labels = { ...federationLabels(hash), [LABEL.agent]: agentId };
-  for (const c of await client.listContainers({ ...call, labels: { ...labels, [VOLUME_PART_LABEL]: 'holder' } })) {
+  const holders = [
+    ...(await client.listContainers({ ...call, labels: { ...labels, [VOLUME_PART_LABEL]: 'holder' } })),
+    ...(await client.listContainers({ ...call, labels: { ...federationLabels(hash), [holdsLabel(agentId)]: '1' } })),
+  ];
+  for (const c of holders) {
     await client.removeContainer(c.id, { ...call, force: true }).catch((e: unknown) => {
       if (!isDockerStatus(e, 404)) throw e;
     });

@@ -74,6 +74,32 @@ describe('agents on an engine that gets copies (volumes, FakeDockerClient)', () 
     assert.deepEqual(w.fake.containerIds(), []);
   });
 
+  it('one holder fills every agent of a deployment, each in its own volumes, and a holder left behind goes with an agent\'s volumes', async () => {
+    const { w } = world;
+    const service = w.make({ transfer: 'volumes' });
+    const { agents } = await service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets, copies: 3 });
+    // Three agents and one holder: four creates, four starts.
+    assert.equal(w.fake.calls.filter((c) => c === 'createContainer').length, 4);
+    assert.equal(w.fake.calls.filter((c) => c === 'startContainer').length, 4);
+    for (const a of agents) {
+      const v = agentVolumeNames(service.federationHash, a.id);
+      assert.equal(w.fake.volumeContent(v.secrets).get('API_TOKEN')?.content?.toString(), SECRET, a.id);
+      assert.ok(w.fake.volumeContent(v.brief).has('MISSION_BRIEF.md'), a.id);
+    }
+    assert.deepEqual(w.fake.containerIds().sort(), agents.map((a) => a.containerId).sort());
+
+    // A holder that outlived its deployment (the process died) does not keep an agent's volumes from going.
+    const a = agents[0]!;
+    const v = agentVolumeNames(service.federationHash, a.id);
+    await w.fake.createContainer({
+      image: HOLDER_IMAGE, labels: { [LABEL.federation]: service.federationHash, 'agent-federation.volume': 'holder', [`agent-federation.volume.holds.${a.id}`]: '1' },
+      mounts: [{ type: 'volume', source: v.secrets, target: `/fill/${a.id}/secrets` }],
+    });
+    await service.remove(a.id, { force: true });
+    assert.deepEqual(w.fake.containerIds().sort(), agents.slice(1).map((x) => x.containerId).sort());
+    assert.deepEqual((await w.fake.listVolumes({ labels: { [LABEL.agent]: a.id } })), []);
+  });
+
   it('a restart of an agent whose secrets lived in memory is refused, saying why', async () => {
     const { w } = world;
     const service = w.make({ transfer: 'volumes' });
