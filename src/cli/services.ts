@@ -56,9 +56,9 @@ export class CliServices {
   }
 
   agents(): AgentService {
-    // The federation's own store: agents.json is read and written through the same store and file system port.
+    // The federation's own folder: agents.json is this workspace's (the engines it deployed to), whatever backend holds the shared state.
     const { fs, env, clientFactory } = this.ports;
-    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, fs, env, clientFactory }));
+    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().files, fs, env, clientFactory }));
   }
 
   /** The usage ledger: the tasks' attempts and the agents' reports. */

@@ -8,7 +8,6 @@ import { FederationError } from '../errors';
 import { FederationContext } from './context';
 import { setCalendar } from './calendar';
 import { HandoffInput, handOff } from './handoff';
-import { initFederation } from './init';
 import { LockProblem, ReleasedLock, acquireLock, inspectLocks, isExpired, releaseLock, renewLocks } from './locks';
 import { heartbeat, listPersonas, registerPersona } from './personas';
 import { RouteResult, routeArtifact } from './routing';
@@ -19,6 +18,7 @@ import type { GitPort } from '../worktrees/git';
 import { WorktreeManager } from '../worktrees/manager';
 import { Clock, FileSystem, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
 import { ConfigFile, Persona, PersonaCalendar, ResourceLock, Task, Usage } from './state/schemas';
+import type { StateBackend } from './state/backend';
 import { FederationStore } from './state/store';
 
 // What the seams export for the front ends, as before the split (importers go through core/federation/index.ts).
@@ -40,13 +40,24 @@ export interface FederationOptions {
   identity?: ProcessIdentity;
   /** git, for task worktrees (worktrees.enabled in config.yaml): nodeGit (src/node/git.ts) from the composition root. */
   git?: GitPort;
+  /**
+   * Where the shared state lives, from the composition root (config.yaml's backend, opened on first use:
+   * src/node/stateBackend.ts). Default: the file backend on .federation/.
+   */
+  backend?: (files: FederationStore) => StateBackend;
 }
 
 /** How often a claim looks again when another persona took the task it had made a worktree for. */
 const CLAIM_RACE_RETRIES = 5;
 
 export class Federation {
-  readonly store: FederationStore;
+  /** The shared state: personas, tasks, calendars, locks, handoffs. */
+  readonly store: StateBackend;
+  /**
+   * This workspace's own .federation/ folder (config.yaml, agents.json, packages): the file backend, which is also
+   * `store` unless config.yaml names another.
+   */
+  readonly files: FederationStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly ctx: FederationContext;
@@ -56,7 +67,8 @@ export class Federation {
   constructor(readonly root: string, options: FederationOptions) {
     this.git = options.git;
     this.logger = options.logger ?? silentLogger;
-    this.store = new FederationStore(root, { fs: options.fs, logger: this.logger });
+    this.files = new FederationStore(root, { fs: options.fs, logger: this.logger });
+    this.store = options.backend ? options.backend(this.files) : this.files;
     this.clock = options.clock ?? systemClock;
     this.ctx = {
       root,
@@ -73,13 +85,18 @@ export class Federation {
     return this.store.isInitialized();
   }
 
-  /** Creates whatever is missing of .federation/; never overwrites a file that exists. Returns what it created. */
+  /** Creates whatever is missing of the federation (.federation/, or the NATS stream and buckets); never overwrites. */
   init(): Promise<string[]> {
-    return initFederation(this.store, this.logger);
+    return this.store.init();
   }
 
   config(): Promise<ConfigFile> {
-    return readConfig(this.ctx.fs, this.store.dir);
+    return readConfig(this.ctx.fs, this.files.dir);
+  }
+
+  /** Lets go of the backend's connections (a CLI command calls it when it is done). */
+  async close(): Promise<void> {
+    await this.store.close?.();
   }
 
   // ---- personas (personas.ts) -----------------------------------------------------------------------------------
