@@ -152,6 +152,22 @@ describe('NATS backend (one node)', function () {
     assert.equal((await b.store.read('queue')).nextId, 3);
   });
 
+  it('a change refused on a view behind the stream asks the stream first: a task added elsewhere a moment ago is found', async () => {
+    const name = uniqueFederation();
+    const a = workspace(name);
+    const b = workspace(name);
+    await a.init();
+    await a.registerPersona({ id: 'alice', skills: [] });
+    await b.listTasks(); // b's view is open and follows the stream from here on
+    const before = (b.store as DeferredBackend).current() as unknown as { stats: { commits: number } };
+    for (let i = 0; i < 30; i++) {
+      const t = await a.addTask({ title: `task ${i}` });
+      // At once, before b's view may have had a's commit: a claim that finds no such task would be wrong.
+      assert.equal((await b.claimTask(t.id, 'alice')).assignee, 'alice');
+    }
+    assert.equal(before.stats.commits, 30);
+  });
+
   it('a workspace with no federation in NATS says so', async () => {
     const a = workspace(uniqueFederation());
     assert.equal(await a.isInitialized(), false);

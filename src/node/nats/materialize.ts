@@ -70,13 +70,16 @@ export class Materializer {
     const mark = await meta.get(WATERMARK_KEY);
     const done = mark?.operation === 'PUT' ? (mark.json<Stored>().seq ?? 0) : 0;
     if (done >= target) return;
+    const writes: (() => Promise<void>)[] = [];
     for (const bucket of BUCKETS) {
       const kv = buckets.get(bucket)!;
       for (const [key, entry] of this.view.items[bucket]) {
-        if (entry.seq > done) await this.write(kv, bucket, key, { seq: entry.seq, value: JSON.parse(entry.json) });
+        if (entry.seq > done) writes.push(() => this.write(kv, bucket, key, { seq: entry.seq, value: entry.value }));
       }
     }
-    for (const r of this.view.removed.values()) if (r.seq > done) await this.write(buckets.get(r.bucket)!, r.bucket, r.key, { seq: r.seq, value: null });
+    for (const r of this.view.removed.values()) if (r.seq > done) writes.push(() => this.write(buckets.get(r.bucket)!, r.bucket, r.key, { seq: r.seq, value: null }));
+    // Keys are independent: many writes in flight at once instead of one round trip after another.
+    await inParallel(writes, 32);
     // Every commit up to `target` is in the buckets now (those up to `done` were already): move the mark forward.
     for (;;) {
       const now = await meta.get(WATERMARK_KEY);
@@ -112,4 +115,12 @@ export class Materializer {
       }
     }
   }
+}
+
+async function inParallel(jobs: (() => Promise<void>)[], width: number): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) await jobs[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, lane));
 }

@@ -6,7 +6,7 @@ import { FederationError } from '../../core/errors';
 import type { Transaction } from '../../core/federation/state/backend';
 import { PersonaCalendarSchema, PersonaSchema, ResourceLockSchema, TaskSchema, type StateFileName, type StateOf } from '../../core/federation/state/schemas';
 import { type Bucket, textItem, textName } from './names';
-import type { Commit, View } from './view';
+import { type Commit, type View, sameJson } from './view';
 
 type Parser = { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
 type Text = { rel: string; content: string; exclusive: boolean } | { rel: string; remove: true };
@@ -69,7 +69,7 @@ export class Staging {
         const queue = value as StateOf<'queue'>;
         this.diff('tasks', queue.tasks, 'id', TaskSchema as unknown as Parser, put);
         const meta = this.view.items.meta.get('queue');
-        const nextId = meta ? (JSON.parse(meta.json) as { nextId: number }).nextId : 1;
+        const nextId = meta ? (meta.value as { nextId: number }).nextId : 1;
         if (queue.nextId !== nextId) put('meta', 'queue', { nextId: queue.nextId });
       }
     }
@@ -107,14 +107,14 @@ export class Staging {
       seen.add(key);
       const value = valueOf(item);
       const before = this.view.items[bucket].get(key);
-      if (before && !before.bad && before.json === JSON.stringify(value)) continue;
+      if (before && !before.bad && sameJson(before.value, value)) continue;
       const parsed = schema.safeParse(value);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const field = [bucket, key, ...issue.path.map(String)].join('.');
         throw new FederationError('invalid-input', `${field}: ${issue.message}; nothing was changed.`, { field });
       }
-      if (before && !before.bad && before.json === JSON.stringify(parsed.data)) continue;
+      if (before && !before.bad && sameJson(before.value, parsed.data)) continue;
       put(bucket, key, parsed.data);
     }
     for (const key of this.view.items[bucket].keys()) if (!seen.has(key)) put(bucket, key, null);
@@ -132,7 +132,7 @@ export class Staging {
       throw new FederationError('invalid-input', `The lock ${textName('locks', key)} is not JSON; nothing was changed.`, { key });
     }
     const before = this.view.items.locks.get(key);
-    const prev = before && !before.bad ? (JSON.parse(before.json) as Record<string, unknown>) : undefined;
+    const prev = before && !before.bad ? (before.value as Record<string, unknown>) : undefined;
     const same = prev && prev['holder'] === lock['holder'] && prev['acquiredAt'] === lock['acquiredAt'] && typeof prev['fence'] === 'number';
     const value = { ...lock, fence: same ? prev['fence'] : this.base + 1 };
     const parsed = (ResourceLockSchema as unknown as Parser).safeParse(value);

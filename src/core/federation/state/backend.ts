@@ -24,6 +24,8 @@ export interface Transaction {
 
 /** Whether the backend can be reached now; the file backend is always `connected`. */
 export interface BackendStatus {
+  /** Which backend ('nats'; 'pending' while the deferred backend has not opened one). */
+  kind: string;
   state: 'connected' | 'disconnected';
   /** Where the state lives, as messages name it (the servers, or the folder). */
   where: string;

@@ -1,12 +1,15 @@
 // A backend opened on first use: the composition roots build the Federation at once (activation reads nothing),
 // and which backend it is (config.yaml) is decided the first time state is touched. A failed open is not kept:
 // the next call tries again (the servers may be back, config.yaml fixed).
+import { isFederationError } from '../../errors';
 import type { BackendStatus, StateBackend, Subscription, Transaction } from './backend';
 import type { StateFileName, StateOf, Task } from './schemas';
 
 export class DeferredBackend implements StateBackend {
   private opened: StateBackend | undefined;
   private opening: Promise<StateBackend> | undefined;
+  /** Why the last open failed, when the backend was not reachable (listeners were told it is disconnected). */
+  private failedOpen: BackendStatus | undefined;
   private readonly watchers = new Set<{ fn: () => void; sub?: Subscription }>();
   private readonly statusListeners = new Set<{ fn: (s: BackendStatus) => void; sub?: Subscription }>();
 
@@ -27,11 +30,24 @@ export class DeferredBackend implements StateBackend {
       (b) => {
         this.opened = b;
         for (const w of this.watchers) if (b.watch) w.sub = b.watch(w.fn);
-        for (const l of this.statusListeners) if (b.onStatus) l.sub = b.onStatus(l.fn);
+        // A backend with a status (NATS) says where it is as it opens: the front end shows which one is in use.
+        const now = b.status?.();
+        for (const l of this.statusListeners) {
+          if (b.onStatus) l.sub = b.onStatus(l.fn);
+          if (now) l.fn(now);
+        }
+        this.failedOpen = undefined;
         return b;
       },
       (e: unknown) => {
         this.opening = undefined;
+        // Servers not there at the start: the front end shows it as it shows a connection lost later.
+        if (isFederationError(e, 'backend-unavailable')) {
+          const servers = Array.isArray(e.details['servers']) ? (e.details['servers'] as string[]).join(', ') : 'the backend';
+          const status: BackendStatus = { kind: 'nats', state: 'disconnected', where: `NATS ${servers}`, reason: e.message };
+          this.failedOpen = status;
+          for (const l of this.statusListeners) l.fn(status);
+        }
         throw e;
       },
     );
@@ -88,7 +104,12 @@ export class DeferredBackend implements StateBackend {
   }
 
   status(): BackendStatus {
-    return this.opened?.status?.() ?? { state: 'connected', where: this.before.pathOf('') };
+    return this.opened?.status?.() ?? this.failedOpen ?? { kind: this.kind, state: 'connected', where: this.before.pathOf('') };
+  }
+
+  /** Whether the backend is open (a front end retries opening one that was not reachable at the start). */
+  isOpen(): boolean {
+    return this.opened !== undefined;
   }
 
   /** Whether changes are pushed: known only once open (the editor's file watcher stays until then). */
