@@ -47,7 +47,9 @@ export type ErrorReason =
    * half-applied. details: backend, servers, federation, and outcome ('not-written' or 'unknown' when a change was
    * sent but its commit could not be confirmed before the servers went away).
    */
-  | 'backend-unavailable';
+  | 'backend-unavailable'
+  /** `federation migrate`: the source changed while it was copied; config.yaml was not switched. details: problems. */
+  | 'source-changed';
 
 // Each shipped bundle (dist/extension.js, dist/cli.js, dist/docker.js) carries its own copy of this class, so
 // `instanceof` fails for an error raised in another bundle. The brand is a registered symbol, the same in every

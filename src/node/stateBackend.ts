@@ -4,7 +4,7 @@
 // settings and secret storage; never from the workspace.
 import { readConfig } from '../core/config';
 import type { StateBackend } from '../core/federation/state/backend';
-import { backendChoice } from '../core/federation/state/backendConfig';
+import { backendChoice, natsSettings } from '../core/federation/state/backendConfig';
 import { DeferredBackend } from '../core/federation/state/deferred';
 import type { FederationStore } from '../core/federation/state/store';
 import type { Environment, FileSystem, Logger } from '../core/ports';
@@ -32,6 +32,13 @@ export async function openConfigured(files: FederationStore, ports: BackendPorts
   const choice = backendChoice(await readConfig(ports.fs, files.dir), files.dir);
   if (choice.kind === 'file') return files;
   const { kind: _kind, ...settings } = choice;
+  return loadNatsAdapter(ports.fs).openNatsBackend({ ...settings, ...ports.nats, credentials: await ports.credentials(), files, logger: ports.logger });
+}
+
+/** The federation of this workspace on backend `kind`, whatever config.yaml's kind is (a migration's target). */
+export async function openBackendKind(files: FederationStore, ports: BackendPorts, kind: 'file' | 'nats'): Promise<StateBackend> {
+  if (kind === 'file') return files;
+  const settings = natsSettings(await readConfig(ports.fs, files.dir), files.dir);
   return loadNatsAdapter(ports.fs).openNatsBackend({ ...settings, ...ports.nats, credentials: await ports.credentials(), files, logger: ports.logger });
 }
 

@@ -198,6 +198,16 @@ export class Federation {
     return task;
   }
 
+  /**
+   * The task's events (its own history) and, when the backend keeps one (NATS), every committed version of it in
+   * the federation's event stream, oldest first.
+   */
+  async taskHistory(taskId: string): Promise<{ task: Task; commits?: { seq: number; at: string; task: Task | null }[] }> {
+    const task = await this.getTask(taskId);
+    const commits = this.store.taskHistory ? await this.store.taskHistory(taskId) : [];
+    return commits.length ? { task, commits } : { task };
+  }
+
   cancelTask(taskId: string, by: string, reason?: string): Promise<Task> {
     return cancelTask(this.ctx, taskId, by, reason);
   }
