@@ -21,6 +21,9 @@ import { loggerFrom } from './logger';
 import type { EditorPorts } from './ports';
 import { nodeFileSystem } from '../node/fs';
 import { nodeGit } from '../node/git';
+import { configuredBackend } from '../node/stateBackend';
+import { editorNatsCredentials } from './natsCredentials';
+import { BackendStatusItem } from './views/backendStatus';
 import type { McpServerDefinitionInfo } from './mcp/agentMcp';
 
 declare const __AF_LOAD_START__: number | undefined;
@@ -97,8 +100,13 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   }
 
   const logger = loggerFrom(log);
-  const fed = new Federation(folder.uri.fsPath, { fs: ports.fs, logger, git: ports.git });
+  // The backend config.yaml names, opened when the state first loads (after activation); NATS credentials from
+  // the user's settings and secret storage, handoffs copied into .federation/handoffs/ to open them as files.
+  const backend = configuredBackend({ fs: ports.fs, logger, credentials: () => editorNatsCredentials(context.secrets, ports.env), nats: { mirrorDocs: true } });
+  const fed = new Federation(folder.uri.fsPath, { fs: ports.fs, logger, git: ports.git, backend });
+  context.subscriptions.push({ dispose: () => void fed.close() });
   const state = new FederationState(fed, logger);
+  context.subscriptions.push(new BackendStatusItem(state));
   const persona = new WindowPersona(state, context.workspaceState, log);
   const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;
 
