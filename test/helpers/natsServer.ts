@@ -1,6 +1,8 @@
 // Real nats-server processes for the NATS backend's tests: one node, or a three-node JetStream cluster, on free
 // loopback ports with their stores in a temp folder, killed and removed afterwards. Readiness is what the servers
-// say in their logs ("Server is ready", a JetStream metadata leader), never a sleep.
+// say: "Server is ready" and a JetStream metadata leader in their logs, then (a cluster) the leader's monitoring
+// endpoint reporting every running peer current, asked until it does (a leader is elected before its peers have
+// caught up, and a stream with replicas 3 cannot be placed until they have). Never a sleep.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
@@ -32,6 +34,8 @@ export class NatsNode {
     readonly port: number,
     readonly storeDir: string,
     private readonly extraArgs: string[],
+    /** The HTTP monitoring port (-m), for a cluster's readiness. */
+    readonly monitorPort?: number,
   ) {}
 
   get url(): string {
@@ -45,7 +49,8 @@ export class NatsNode {
   /** Starts the server and resolves once it says it is ready. */
   async start(): Promise<void> {
     const from = this.log.length;
-    const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, '--server_name', this.name, ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const monitor = this.monitorPort ? ['-m', String(this.monitorPort)] : [];
+    const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), ...monitor, '-js', '-sd', this.storeDir, '--server_name', this.name, ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     proc.stderr!.on('data', (d: Buffer) => {
       this.log += d.toString();
@@ -113,10 +118,14 @@ export async function startCluster(size = 3): Promise<NatsCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fed-nats-cluster-'));
   const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const monitorPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
-  const nodes = ports.map((port, i) => new NatsNode(`n${i + 1}`, port, path.join(dir, `n${i + 1}`), ['--cluster_name', 'C', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes]));
+  const nodes = ports.map((port, i) => new NatsNode(`n${i + 1}`, port, path.join(dir, `n${i + 1}`), ['--cluster_name', 'C', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes], monitorPorts[i]));
   let marks = nodes.map((n) => n.logLength());
-  const settled = () => Promise.race(nodes.map((n, i) => n.waitForLog(/JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/, marks[i])));
+  const settled = async () => {
+    await Promise.race(nodes.map((n, i) => n.waitForLog(/JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/, marks[i])));
+    await metaCurrent(nodes.filter((n) => n.running));
+  };
   const startAll = async () => {
     marks = nodes.map((n) => n.logLength());
     await Promise.all(nodes.filter((n) => !n.running).map((n) => n.start()));
@@ -136,4 +145,30 @@ export async function startCluster(size = 3): Promise<NatsCluster> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Resolves once a running node leads the JetStream metadata group with every other running node a current
+ * replica (its /jsz monitoring answer), asked again every 50 ms for at most 30 s.
+ */
+async function metaCurrent(running: NatsNode[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  for (;;) {
+    for (const n of running) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${n.monitorPort}/jsz`);
+        const jsz = (await res.json()) as { meta_cluster?: { leader?: string; replicas?: { name: string; current: boolean }[] } };
+        const meta = jsz.meta_cluster;
+        last = JSON.stringify(meta);
+        if (meta?.leader !== n.name) continue;
+        const current = new Set((meta.replicas ?? []).filter((r) => r.current).map((r) => r.name));
+        if (running.every((o) => o === n || current.has(o.name))) return;
+      } catch (e) {
+        last = String(e);
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`the NATS cluster did not settle within 30 s: ${last}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

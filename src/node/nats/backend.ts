@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { FederationError } from '../../core/errors';
 import type { BackendStatus, StateBackend, Subscription, Transaction } from '../../core/federation/state/backend';
 import { emptyState, type StateFileName, type StateOf, type Task } from '../../core/federation/state/schemas';
@@ -60,6 +60,8 @@ export class NatsBackend implements StateBackend {
   private jsm!: JetStreamManager;
   private readonly view: View;
   private messages: ConsumerMessages | undefined;
+  /** The consumer whose messages the view takes (an older one's may still arrive). */
+  private following: object | undefined;
   private started = false;
   private connected = true;
   private disconnectReason: string | undefined;
@@ -96,14 +98,38 @@ export class NatsBackend implements StateBackend {
       if (isStreamNotFound(e)) return;
       throw this.mapError(e, 'did not answer', 'not-written');
     }
-    const consumer = await this.js.consumers.get(this.names.stream, { deliver_policy: 'all' });
-    this.messages = await consumer.consume({ callback: (m) => this.onMessage(m) });
+    await this.follow();
     this.started = true;
     await this.sync();
     if (this.options.mirrorDocs) for (const key of this.view.keys('docs')) this.mirror(key);
   }
 
-  private onMessage(m: JsMsg): void {
+  /**
+   * Follows the stream from the first commit this view lacks, with an ordered consumer. Ordered consumers recover
+   * from most failures themselves, but one can stall for good when the stream's leader dies at the wrong moment
+   * (seen with a SIGKILL in a three-node cluster): sync() then follows again from where the view is.
+   */
+  private async follow(): Promise<void> {
+    const from = this.view.seq + 1;
+    const old = this.messages;
+    this.messages = undefined;
+    void old?.close().catch(() => undefined);
+    const token = {};
+    this.following = token;
+    const consumer = await this.js.consumers.get(this.names.stream, from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+    const messages = await consumer.consume({ callback: (m) => this.onMessage(m, token) });
+    if (this.following === token) this.messages = messages;
+    else await messages.close().catch(() => undefined);
+  }
+
+  private onMessage(m: JsMsg, token: object): void {
+    // Only the current consumer's messages, and only the next commit: a gap would leave a commit out of the view.
+    if (token !== this.following) return;
+    if (this.view.seq > 0 && m.seq > this.view.seq + 1) {
+      this.options.logger.warn(`${this.names.stream}: #${m.seq} came after #${this.view.seq}; following the stream again from #${this.view.seq + 1}`);
+      void this.follow().catch((e: unknown) => this.options.logger.debug(`following ${this.names.stream}: ${String(e)}`));
+      return;
+    }
     let commit: Commit | undefined;
     try {
       commit = m.json<Commit>();
@@ -204,10 +230,13 @@ export class NatsBackend implements StateBackend {
           await this.connectedBy(deadline, 'not-written');
           try {
             const info = await this.jsm.streams.info(this.names.stream);
-            await withTimeout(this.view.reached(info.state.last_seq), Math.max(1, deadline - Date.now()), () =>
-              this.unavailable(`did not deliver the federation's commits up to #${info.state.last_seq}`, 'not-written'),
-            );
-            return;
+            // Commits this view lacks come within one answer's time, else its consumer is followed anew.
+            const late = await withTimeout(this.view.reached(info.state.last_seq), Math.max(1, Math.min(this.requestMs, deadline - Date.now())), () => 'late' as const).catch((e: unknown) => e);
+            if (late === undefined) return;
+            if (Date.now() >= deadline) throw this.unavailable(`did not deliver the federation's commits up to #${info.state.last_seq}`, 'not-written');
+            this.options.logger.info(`${this.names.stream}: commits up to #${info.state.last_seq} did not come (the view is at #${this.view.seq}); following the stream again`);
+            await this.follow();
+            continue;
           } catch (e) {
             if (!isNoAnswer(e) || Date.now() >= deadline) throw this.mapError(e, 'did not answer', 'not-written');
             await sleep(100);
