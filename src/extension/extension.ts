@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const log = vscode.window.createOutputChannel('Agent Federation', { log: true });
   context.subscriptions.push(log);
   // The one set of ports every service below is built from.
-  const ports: EditorPorts = { fs: nodeFileSystem, env: process.env, git: nodeGit };
+  const ports: EditorPorts = { fs: nodeFileSystem, env: process.env, git: nodeGit, secrets: context.secrets };
 
   // Mission briefs work with or without a federation; the registry sharpens validation when there is one.
   let briefOptions: BriefOptions = {};

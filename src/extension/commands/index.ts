@@ -27,6 +27,7 @@ import { rerunFailed } from './rerunFailed';
 import { runMatrix } from './runMatrix';
 import { startGithubRun } from './startGithubRun';
 import { followGithubRun } from './followGithubRun';
+import { setNatsToken } from './setNatsToken';
 import type { Command } from './registry';
 
 /** The commands registered at activation (ids: CORE_COMMAND_IDS). */
@@ -34,5 +35,5 @@ export const CORE_COMMANDS: readonly Command[] = [
   initialize, refresh, showLog, registerPersona, identifyPersona, addTask, claimNextTask, claimTask, startTask, completeTask,
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal, installMcpServer,
   newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,
-  startGithubRun, followGithubRun,
+  startGithubRun, followGithubRun, setNatsToken,
 ];
