@@ -49,13 +49,15 @@ const bundles = [
   // code loading plus the activate() call (VS Code's own wait between the two is not ours).
   {
     entryPoints: { extension: 'src/extension/extension.ts' },
-    external: ['vscode', './docker.js'],
+    external: ['vscode', './docker.js', './nats.js'],
     banner: { js: 'var __AF_LOAD_START__ = performance.now();' },
     footer: { js: 'var __AF_LOAD_END__ = performance.now();' },
   },
-  { entryPoints: { cli: 'src/cli/main.ts' }, external: ['./docker.js', './mcp.js'], banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { cli: 'src/cli/main.ts' }, external: ['./docker.js', './mcp.js', './nats.js'], banner: { js: '#!/usr/bin/env node' } },
   // The MCP server (`federation mcp`): the SDK and its protocol schemas load only for that command.
   { entryPoints: { mcp: 'src/mcp/server.ts' } },
+  // The NATS backend and its client: required only when config.yaml names backend kind nats.
+  { entryPoints: { nats: 'src/node/nats/index.ts' } },
 ];
 const dockerEntry = 'src/node/docker/dockerodeClient.ts';
 try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check in order, each timed, continuing after a failure:
-//   typecheck (tsc --noEmit), test:unit, test:docker, test:vscode (real editor: trusted, untrusted, installed and
+//   typecheck (tsc --noEmit), test:unit, test:nats (real nats-server), test:docker, test:vscode (real editor: trusted, untrusted, installed and
 //   VS Code 1.103 passes, each with its own summary), test:ui (browser UI),
 //   test:webviews (report panels in a real browser and editor)
 // then one summary table and a last line "N passed, N failed" (totals of tests). Exit code 1 if any part failed.
@@ -25,6 +25,8 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const PARTS = [
   { name: 'typecheck', cmd: npx, args: ['tsc', '--noEmit'], kind: 'tsc' },
   { name: 'unit', script: 'test:unit' },
+  // The NATS backend against real nats-server processes (one node, a three-node cluster): nats-server on PATH.
+  { name: 'nats', script: 'test:nats' },
   { name: 'docker', script: 'test:docker' },
   { name: 'vscode', script: 'test:vscode' },
   { name: 'ui', script: 'test:ui' },

@@ -1,7 +1,7 @@
 import { CliCommand, FlagKind, ParsedArgs, SubcommandSpec, UsageError } from './types';
 
 /** Flags that never take a value, so `--json task list` does not swallow `task`. Every `bool` of a flag table is here. */
-export const BOOLEAN_FLAGS = new Set(['json', 'help', 'force', 'follow', 'allow-workspace-commands', 'fix', 'no-setup', 'read-only', 'stat', 'pr', 'draft', 'rm', 'copy-files']);
+export const BOOLEAN_FLAGS = new Set(['json', 'help', 'force', 'follow', 'allow-workspace-commands', 'fix', 'no-setup', 'read-only', 'replace', 'stat', 'pr', 'draft', 'rm', 'copy-files']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];

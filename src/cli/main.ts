@@ -12,10 +12,11 @@ import { usageCommand } from './commands/usage';
 import { worktreeCommand } from './commands/worktree';
 import { packageCommand } from './commands/package';
 import { artifactCommand, initCommand, lockCommand, personaCommand, taskCommand } from './commands/federation';
+import { migrateCommand } from './commands/migrate';
 import { CliPorts, CliServices, DEFAULT_PORTS } from './services';
 import { CliCommand, CliContext, EXIT, UsageError } from './types';
 
-export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand, mcpCommand, usageCommand, worktreeCommand];
+export const COMMANDS: CliCommand[] = [initCommand, personaCommand, taskCommand, lockCommand, artifactCommand, briefCommand, agentCommand, packageCommand, matrixCommand, mcpCommand, usageCommand, worktreeCommand, migrateCommand];
 
 function usage(commands: CliCommand[]): string {
   return [
@@ -75,11 +76,18 @@ export async function main(argv: string[], io: CliIo = processIo, ports: CliPort
     io.out(usage([command]));
     return EXIT.ok;
   }
+  const found = command;
   try {
     return await command.run(ctx, args);
   } catch (e) {
+    return failed(e);
+  } finally {
+    await ctx.services.close().catch(() => undefined);
+  }
+
+  function failed(e: unknown): number {
     if (e instanceof UsageError) {
-      io.err(`federation ${name}: ${printable(e.message)}\n\n${usage([command])}`);
+      io.err(`federation ${name}: ${printable(e.message)}\n\n${usage([found])}`);
       return EXIT.usage;
     }
     if (isFederationError(e)) {

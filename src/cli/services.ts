@@ -9,12 +9,14 @@ import { dockerClientLoader } from '../core/docker/loader';
 import { Federation } from '../core/federation';
 import type { ProcessRunnerFactory } from '../core/matrix/processPort';
 import { MatrixService } from '../core/matrix/service';
-import type { Environment, FileSystem, HostProcesses } from '../core/ports';
+import { silentLogger, type Environment, type FileSystem, type HostProcesses } from '../core/ports';
 import { UsageService } from '../core/usage/service';
 import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 import { nodeGit } from '../node/git';
 import { nodeHostProcesses } from '../node/processes';
+import { configuredBackend, natsCredentialsFromEnv, openBackendKind } from '../node/stateBackend';
+import type { StateBackend } from '../core/federation/state/backend';
 import type { GitPort } from '../core/worktrees/git';
 import { WorktreeService } from '../core/worktrees/service';
 
@@ -50,8 +52,27 @@ export class CliServices {
 
   constructor(readonly root: string, readonly ports: CliPorts = DEFAULT_PORTS) {}
 
+  /**
+   * The federation, on the backend config.yaml names (opened when a command first touches the state). NATS
+   * credentials come from the environment: FEDERATION_NATS_TOKEN, FEDERATION_NATS_CREDS, FEDERATION_NATS_CA.
+   */
   federation(): Federation {
-    return (this.fed ??= new Federation(this.root, { fs: this.ports.fs, git: this.ports.git, processes: this.ports.processes }));
+    const { fs, env } = this.ports;
+    return (this.fed ??= new Federation(this.root, { fs, git: this.ports.git, processes: this.ports.processes, backend: configuredBackend({ fs, logger: silentLogger, credentials: () => natsCredentialsFromEnv(env) }) }));
+  }
+
+  /**
+   * This workspace's federation on a given backend, whatever config.yaml's kind says (a migration's target):
+   * the files, or NATS with config.yaml's servers and federation name. The caller closes it.
+   */
+  openBackend(kind: 'file' | 'nats'): Promise<StateBackend> {
+    const { fs, env } = this.ports;
+    return openBackendKind(this.federation().files, { fs, logger: silentLogger, credentials: () => natsCredentialsFromEnv(env) }, kind);
+  }
+
+  /** Lets go of what the command opened (a NATS connection would keep the process alive). */
+  async close(): Promise<void> {
+    await this.fed?.close();
   }
 
   /** Task worktrees: list, remove, prune, diff, merge. */
@@ -60,9 +81,9 @@ export class CliServices {
   }
 
   agents(): AgentService {
-    // The federation's own store: agents.json is read and written through the same store and file system port.
+    // The federation's own folder: agents.json is this workspace's (the engines it deployed to), whatever backend holds the shared state.
     const { fs, env, clientFactory, git } = this.ports;
-    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().store, fs, env, clientFactory, git }));
+    return (this.agentService ??= new AgentService({ root: this.root, store: this.federation().files, fs, env, clientFactory, git }));
   }
 
   /** The usage ledger: the tasks' attempts and the agents' reports. */

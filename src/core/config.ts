@@ -63,3 +63,22 @@ export async function readConfig(fs: Pick<FileSystem, 'readFile'>, federationDir
   }
   return parseConfig(text, file);
 }
+
+/**
+ * Sets config.yaml's backend.kind (after a migration), keeping the rest of the file as written, comments too.
+ * Written to a temp file and renamed into place, so a reader never sees half of it.
+ */
+export async function setBackendKind(fs: Pick<FileSystem, 'readFile' | 'writeFile' | 'rename'>, federationDir: string, kind: 'file' | 'nats'): Promise<void> {
+  const file = path.join(federationDir, CONFIG_FILE);
+  let text = '';
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    text = DEFAULT_CONFIG_YAML;
+  }
+  const doc = yaml().parseDocument(text);
+  doc.setIn(['backend', 'kind'], kind);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, doc.toString(), 'utf8');
+  await fs.rename(tmp, file);
+}

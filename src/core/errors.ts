@@ -41,7 +41,15 @@ export type ErrorReason =
   /** A removal that would lose work: uncommitted changes or commits not merged. details: task, dirty, ahead. */
   | 'unsaved-work'
   /** A merge that would conflict; nothing was changed. details: task, files. */
-  | 'merge-conflict';
+  | 'merge-conflict'
+  /**
+   * The shared state's backend (NATS) cannot be reached, or stopped answering during a change; nothing was
+   * half-applied. details: backend, servers, federation, and outcome ('not-written' or 'unknown' when a change was
+   * sent but its commit could not be confirmed before the servers went away).
+   */
+  | 'backend-unavailable'
+  /** `federation migrate`: the source changed while it was copied; config.yaml was not switched. details: problems. */
+  | 'source-changed';
 
 // Each shipped bundle (dist/extension.js, dist/cli.js, dist/docker.js) carries its own copy of this class, so
 // `instanceof` fails for an error raised in another bundle. The brand is a registered symbol, the same in every

@@ -25,6 +25,9 @@ import { nodeHostProcesses } from '../node/processes';
 import { WorktreeService } from '../core/worktrees/service';
 import { WorktreeStatusCache } from './worktrees/status';
 import { GIT_SCHEME, GitContentProvider } from './worktrees/gitContent';
+import { configuredBackend } from '../node/stateBackend';
+import { editorNatsCredentials } from './natsCredentials';
+import { BackendStatusItem } from './views/backendStatus';
 import type { McpServerDefinitionInfo } from './mcp/agentMcp';
 
 declare const __AF_LOAD_START__: number | undefined;
@@ -59,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   const log = vscode.window.createOutputChannel('Agent Federation', { log: true });
   context.subscriptions.push(log);
   // The one set of ports every service below is built from.
-  const ports: EditorPorts = { fs: nodeFileSystem, env: process.env, git: nodeGit, processes: nodeHostProcesses };
+  const ports: EditorPorts = { fs: nodeFileSystem, env: process.env, git: nodeGit, processes: nodeHostProcesses, secrets: context.secrets };
 
   // Mission briefs work with or without a federation; the registry sharpens validation when there is one.
   let briefOptions: BriefOptions = {};
@@ -101,8 +104,13 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
   }
 
   const logger = loggerFrom(log);
-  const fed = new Federation(folder.uri.fsPath, { fs: ports.fs, logger, git: ports.git, processes: ports.processes });
+  // The backend config.yaml names, opened when the state first loads (after activation); NATS credentials from
+  // the user's settings and secret storage, handoffs copied into .federation/handoffs/ to open them as files.
+  const backend = configuredBackend({ fs: ports.fs, logger, credentials: () => editorNatsCredentials(context.secrets, ports.env), nats: { mirrorDocs: true } });
+  const fed = new Federation(folder.uri.fsPath, { fs: ports.fs, logger, git: ports.git, processes: ports.processes, backend });
+  context.subscriptions.push({ dispose: () => void fed.close() });
   const state = new FederationState(fed, logger);
+  context.subscriptions.push(new BackendStatusItem(state));
   const persona = new WindowPersona(state, context.workspaceState, log);
   const offlineAfterMs = () => vscode.workspace.getConfiguration('agentFederation').get<number>('heartbeat.offlineAfterSeconds', 120) * 1000;
 

@@ -1,8 +1,11 @@
 // Holds the federation for the open workspace and its latest snapshot. Changes on disk (another window, the CLI,
-// an agent) arrive through a file watcher, are coalesced briefly and reloaded: no polling.
+// an agent) arrive through a file watcher, changes in NATS through the backend's own watch; both are coalesced
+// briefly and reloaded: no polling. The backend's connection state is kept too (onDidChangeStatus): a NATS
+// federation whose servers went away shows as disconnected, and reloads when they are back.
 import * as vscode from 'vscode';
 import { Federation } from '../core/federation';
 import { Logger } from '../core/ports';
+import type { BackendStatus } from '../core/federation/state/backend';
 import { FederationSnapshot, loadSnapshot } from '../core/federation/snapshot';
 import { Disposable } from './lifecycle';
 
@@ -15,6 +18,11 @@ export class FederationState extends Disposable {
   private current: Promise<FederationSnapshot>;
   private timer: NodeJS.Timeout | undefined;
   private generation = 0;
+  private readonly statusEmitter = this._register(new vscode.EventEmitter<BackendStatus>());
+  readonly onDidChangeStatus = this.statusEmitter.event;
+  private currentStatus: BackendStatus | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private retryMs = 1000;
 
   constructor(readonly fed: Federation, private readonly logger: Logger) {
     super();
@@ -30,6 +38,35 @@ export class FederationState extends Disposable {
     this._register(watcher.onDidChange(onEvent));
     this._register(watcher.onDidCreate(onEvent));
     this._register(watcher.onDidDelete(onEvent));
+    const pushed = fed.store.watch?.(() => this.scheduleReload());
+    if (pushed) this._register({ dispose: () => pushed.close() });
+    const status = fed.store.onStatus?.((s) => this.setStatus(s));
+    if (status) this._register({ dispose: () => status.close() });
+  }
+
+  /** Whether the backend is reachable (always, for the file backend). */
+  get status(): BackendStatus | undefined {
+    return this.currentStatus ?? this.fed.store.status?.();
+  }
+
+  private setStatus(s: BackendStatus): void {
+    const was = this.currentStatus?.state;
+    this.currentStatus = s;
+    if (s.state === 'disconnected') this.logger.warn(`${s.where}: disconnected (${s.reason ?? 'no server answers'})`);
+    else if (was === 'disconnected') this.logger.info(`${s.where}: connected again`);
+    this.statusEmitter.fire(s);
+    // Back: what changed meanwhile is read afresh (the views showed the error of the moment).
+    if (s.state === 'connected' && was === 'disconnected') this.scheduleReload();
+    // Not reachable when the backend first opened: nothing will call back, so try again, less often each time.
+    const store = this.fed.store as { isOpen?: () => boolean };
+    if (s.state === 'disconnected' && store.isOpen && !store.isOpen()) {
+      if (this.retry) clearTimeout(this.retry);
+      this.retryMs = Math.min(30_000, this.retryMs * 2);
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        void this.reload();
+      }, this.retryMs);
+    } else if (s.state === 'connected') this.retryMs = 1000;
   }
 
   get root(): string {
@@ -69,6 +106,7 @@ export class FederationState extends Disposable {
 
   override dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.retry) clearTimeout(this.retry);
     super.dispose();
   }
 }

@@ -9,4 +9,13 @@ export interface EditorPorts {
   /** git, for task worktrees and their review. */
   readonly git: GitPort;
   readonly processes: HostProcesses;
+  /** The editor's secret storage (the NATS token); absent in tests that need none. */
+  readonly secrets?: SecretStore;
+}
+
+/** What of vscode.SecretStorage the commands use. */
+export interface SecretStore {
+  get(key: string): PromiseLike<string | undefined>;
+  store(key: string, value: string): PromiseLike<void>;
+  delete(key: string): PromiseLike<void>;
 }

@@ -78,7 +78,10 @@ export async function readResource(ctx: ResourceContext, uri: string): Promise<{
     // Only a document addressed to this persona, by the name the queue records: never a path of the caller's.
     const open = (await openHandoffs(ctx)).find((h) => path.posix.basename(h.document) === name);
     if (!open) throw new FederationError('not-found', `No open handoff ${name} is addressed to ${ctx.persona}.`, { uri });
-    return { mimeType: 'text/markdown', text: await ctx.fs.readFile(path.join(ctx.root, '.federation', ...open.document.split('/')), 'utf8') };
+    // Through the backend: on NATS the document is in the federation, not in this workspace's files.
+    const text = await ctx.fed.store.readText(open.document);
+    if (text === undefined) throw new FederationError('not-found', `The handoff document ${name} is missing.`, { uri });
+    return { mimeType: 'text/markdown', text };
   }
   if (uri.startsWith(BOOTSTRAP_PREFIX)) {
     const rel = uri.slice(BOOTSTRAP_PREFIX.length).split('/').map(decodeURIComponent).join('/');

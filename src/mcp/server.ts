@@ -120,7 +120,7 @@ export async function startMcpServer(options: McpOptions, io: { input: Readable;
   const presence = options.readOnly
     ? undefined
     : new PersonaPresence(fed, options.persona, { intervalSeconds: options.heartbeatSeconds, logger: options.logger, timers: options.timers });
-  const watcher = watchState(options.fs, options.root, () => void notify(), options.logger);
+  const watcher = watchState(options.fs, options.root, () => void notify(), options.logger, fed.store);
 
   const transport = new StdioServerTransport(io.input, io.output);
   let resolveClosed!: () => void;

@@ -1,12 +1,14 @@
-// Tells the MCP session when .federation/ changes underneath it (another agent, the editor, the CLI), so it can
-// notify subscribed clients. fs.watch on the folder sees the state files' atomic replacements (a rename into
-// place); a burst of events becomes one call.
+// Tells the MCP session when the federation's state changes underneath it (another agent, the editor, the CLI),
+// so it can notify subscribed clients. On files, fs.watch on the folder sees the state files' atomic
+// replacements (a rename into place); on NATS, the backend pushes each commit (StateBackend.watch). A burst of
+// events becomes one call.
 import * as path from 'node:path';
+import type { StateBackend } from '../core/federation/state/backend';
 import type { FileSystem, Logger } from '../core/ports';
 
 const SETTLE_MS = 25;
 
-export function watchState(fs: FileSystem, root: string, onChange: () => void, logger: Logger): { close(): void } {
+export function watchState(fs: FileSystem, root: string, onChange: () => void, logger: Logger, backend?: StateBackend): { close(): void } {
   const dirs = [path.join(root, '.federation'), path.join(root, '.federation', 'handoffs'), path.join(root, '.federation', 'locks')];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const fire = () => {
@@ -25,10 +27,12 @@ export function watchState(fs: FileSystem, root: string, onChange: () => void, l
       return []; // a folder made later (handoffs/ before the first handoff) is seen through its parent's events
     }
   });
+  const pushed = backend?.watch?.(fire);
   return {
     close() {
       if (timer) clearTimeout(timer);
       watchers.forEach((w) => w.close());
+      pushed?.close();
     },
   };
 }

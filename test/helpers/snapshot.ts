@@ -11,6 +11,6 @@ export function snapshotOf(tasks: Task[], personas: Persona[] = []): FederationS
     queue: { ok: true, value: { version: 1, revision: 1, nextId: tasks.length + 1, tasks } },
     calendar: { ok: true, value: { version: 1, revision: 1, calendars: {} } },
     locks: { ok: true, value: [] },
-    config: { ok: true, value: { version: 1, heartbeat: { offlineAfterSeconds: 120 }, locks: { resourceTtlMinutes: 30 }, artifacts: { rules: [] }, worktrees: { enabled: false, copy: [] } } },
+    config: { ok: true, value: { version: 1, heartbeat: { offlineAfterSeconds: 120 }, locks: { resourceTtlMinutes: 30 }, artifacts: { rules: [] }, worktrees: { enabled: false, copy: [] }, backend: { kind: 'file', replicas: 1 } } },
   };
 }

@@ -104,6 +104,8 @@ export const taskCommand: CliCommand = defineCommand(
       words: ['ID'],
       flags: { by: 'value', pr: 'bool', remote: 'value', repo: 'value', 'api-url': 'value', draft: 'bool' },
     },
+    // Its events, and on NATS every committed version from the event stream.
+    history: { usage: 'ID', words: ['ID'] },
     handoff: {
       usage: 'ID --from A --to B [--context TEXT] [--done X]... [--next X]... [--files a,b]',
       words: ['ID'],
@@ -166,6 +168,16 @@ export const taskCommand: CliCommand = defineCommand(
       case 'depend':
         stringFlag(args, 'on', true);
         return one(await fed.setDependencies(positional(args, 1, 'task id'), listFlag(args, 'on'), stringFlag(args, 'by') ?? 'cli'));
+      case 'history': {
+        await requireInitialized(fed);
+        const h = await fed.taskHistory(positional(args, 1, 'task id'));
+        const events = h.task.history.map((e) => printable(`${e.at} ${e.action.padEnd(12)} ${e.by} ${e.from ?? '-'} → ${e.to}${e.note ? ` (${e.note})` : ''}`, { oneLine: true }));
+        const commits = (h.commits ?? []).map((c) => printable(`#${String(c.seq).padEnd(7)} ${c.at} ${c.task ? `${c.task.status}${c.task.assignee ? ` @${c.task.assignee}` : ''}` : 'removed'}`, { oneLine: true }));
+        ctx.print({ task: h.task.id, events: h.task.history, ...(h.commits ? { commits: h.commits.map((c) => ({ seq: c.seq, at: c.at, status: c.task?.status ?? null, assignee: c.task?.assignee ?? null })) } : {}) }, () =>
+          [`${h.task.id}: ${h.task.title}`, ...events, ...(commits.length ? ['', 'Commits in the event stream:', ...commits] : [])].join('\n'),
+        );
+        return EXIT.ok;
+      }
       case 'diff':
         return taskDiff(ctx, args);
       case 'merge':

@@ -5,7 +5,8 @@ import type { Logger } from '../ports';
 import { LOCKS_DIR } from './locks';
 import { serialize } from './state/codec';
 import { STATE_FILES, emptyState } from './state/schemas';
-import { FederationStore, errno, exists } from './state/store';
+import { errno, exists } from './state/fsutil';
+import type { FederationStore } from './state/store';
 
 /** Creates whatever is missing of .federation/; never overwrites a file that exists. Returns what it created. */
 export async function initFederation(store: FederationStore, logger: Logger): Promise<string[]> {

@@ -71,7 +71,7 @@ export async function acquireLock(
   if (!(ttlMinutes > 0 && Number.isFinite(ttlMinutes))) {
     throw new FederationError('invalid-input', `A lock's time to live is a positive number of minutes; got ${ttlMinutes}.`, { field: 'ttlMinutes' });
   }
-  return ctx.store.transaction(async (tx) => {
+  const result = await ctx.store.transaction(async (tx) => {
     requirePersona((await tx.get('personas')).personas, personaId);
     // The lock names its task so others see why it is held; a task that is not in the queue says nothing.
     if (options.task !== undefined) requireTask((await tx.get('queue')).tasks, options.task);
@@ -92,9 +92,14 @@ export async function acquireLock(
     };
     tx.writeText(rel, JSON.stringify(lock, null, 2) + '\n');
     const recovered = current && current.holder !== personaId ? current : undefined;
-    if (recovered) ctx.logger.warn(`recovered expired lock ${resource} from ${recovered.holder}`);
     return recovered ? { lock, recovered } : { lock };
   });
+  // Logged once the change is in: a backend may run the callback again when another change landed first.
+  if (result.recovered) ctx.logger.warn(`recovered expired lock ${resource} from ${result.recovered.holder}`);
+  // As stored: a backend may add to it (the NATS backend's fencing number).
+  const stored = await readLock(ctx, ctx.store.readText(`${LOCKS_DIR}/${resource}.lock`), `${resource}.lock`).catch(() => undefined);
+  const lock = stored && stored.holder === personaId && stored.expiresAt === result.lock.expiresAt ? stored : result.lock;
+  return { ...result, lock };
 }
 
 /**

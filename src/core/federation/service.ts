@@ -9,7 +9,6 @@ import { FederationError } from '../errors';
 import { FederationContext } from './context';
 import { setCalendar } from './calendar';
 import { HandoffInput, handOff } from './handoff';
-import { initFederation } from './init';
 import { LockProblem, ReleasedLock, acquireLock, inspectLocks, isExpired, releaseLock, renewLocks } from './locks';
 import { heartbeat, listPersonas, registerPersona } from './personas';
 import { RouteResult, routeArtifact } from './routing';
@@ -20,6 +19,7 @@ import type { GitPort } from '../worktrees/git';
 import { WorktreeManager } from '../worktrees/manager';
 import { Clock, FileSystem, HostProcesses, Logger, ProcessIdentity, silentLogger, systemClock } from '../ports';
 import { ConfigFile, Persona, PersonaCalendar, ResourceLock, Task, Usage } from './state/schemas';
+import type { StateBackend } from './state/backend';
 import { FederationStore } from './state/store';
 
 // What the seams export for the front ends, as before the split (importers go through core/federation/index.ts).
@@ -43,13 +43,24 @@ export interface FederationOptions {
   git?: GitPort;
   /** This host's processes (src/node/processes.ts): a state lock left by a dead holder here is taken over at once. */
   processes?: HostProcesses;
+  /**
+   * Where the shared state lives, from the composition root (config.yaml's backend, opened on first use:
+   * src/node/stateBackend.ts). Default: the file backend on .federation/.
+   */
+  backend?: (files: FederationStore) => StateBackend;
 }
 
 /** How often a claim looks again when another persona took the task it had made a worktree for. */
 const CLAIM_RACE_RETRIES = 5;
 
 export class Federation {
-  readonly store: FederationStore;
+  /** The shared state: personas, tasks, calendars, locks, handoffs. */
+  readonly store: StateBackend;
+  /**
+   * This workspace's own .federation/ folder (config.yaml, agents.json, packages): the file backend, which is also
+   * `store` unless config.yaml names another.
+   */
+  readonly files: FederationStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly ctx: FederationContext;
@@ -60,7 +71,8 @@ export class Federation {
   constructor(readonly root: string, options: FederationOptions) {
     this.git = options.git;
     this.logger = options.logger ?? silentLogger;
-    this.store = new FederationStore(root, { fs: options.fs, logger: this.logger, ...(options.processes ? { processes: options.processes } : {}) });
+    this.files = new FederationStore(root, { fs: options.fs, logger: this.logger, ...(options.processes ? { processes: options.processes } : {}) });
+    this.store = options.backend ? options.backend(this.files) : this.files;
     this.clock = options.clock ?? systemClock;
     this.ctx = {
       root,
@@ -77,9 +89,9 @@ export class Federation {
     return this.store.isInitialized();
   }
 
-  /** Creates whatever is missing of .federation/; never overwrites a file that exists. Returns what it created. */
+  /** Creates whatever is missing of the federation (.federation/, or the NATS stream and buckets); never overwrites. */
   init(): Promise<string[]> {
-    return initFederation(this.store, this.logger);
+    return this.store.init();
   }
 
   /**
@@ -87,12 +99,17 @@ export class Federation {
    * every claim cost more than the stat): the cache is keyed by the file's inode, size and modification time.
    */
   async config(): Promise<ConfigFile> {
-    const st = await this.ctx.fs.stat(path.join(this.store.dir, CONFIG_FILE)).catch(() => undefined);
+    const st = await this.ctx.fs.stat(path.join(this.files.dir, CONFIG_FILE)).catch(() => undefined);
     const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'missing';
     if (this.configCache?.key === key) return structuredClone(this.configCache.value);
-    const value = await readConfig(this.ctx.fs, this.store.dir);
+    const value = await readConfig(this.ctx.fs, this.files.dir);
     this.configCache = { key, value };
     return structuredClone(value);
+  }
+
+  /** Lets go of the backend's connections (a CLI command calls it when it is done). */
+  async close(): Promise<void> {
+    await this.store.close?.();
   }
 
   // ---- personas (personas.ts) -----------------------------------------------------------------------------------
@@ -192,6 +209,16 @@ export class Federation {
     const task = (await this.listTasks()).find((t) => t.id === taskId);
     if (!task) throw new FederationError('not-found', `No task ${taskId} in the queue.`, { task: taskId });
     return task;
+  }
+
+  /**
+   * The task's events (its own history) and, when the backend keeps one (NATS), every committed version of it in
+   * the federation's event stream, oldest first.
+   */
+  async taskHistory(taskId: string): Promise<{ task: Task; commits?: { seq: number; at: string; task: Task | null }[] }> {
+    const task = await this.getTask(taskId);
+    const commits = this.store.taskHistory ? await this.store.taskHistory(taskId) : [];
+    return commits.length ? { task, commits } : { task };
   }
 
   cancelTask(taskId: string, by: string, reason?: string): Promise<Task> {

@@ -45,7 +45,7 @@ export function makeService(deps: { root: string; fed: Federation; log: vscode.L
   const { fs, env } = deps.ports;
   return new AgentService({
     root: deps.root,
-    store: deps.fed.store,
+    store: deps.fed.files,
     clientFactory: dockerClientLoader(fs),
     fs,
     env,

@@ -39,6 +39,7 @@ export const CORE_COMMAND_IDS = [
   'agentFederation.generateWorkflow',
   'agentFederation.startGithubRun',
   'agentFederation.followGithubRun',
+  'agentFederation.setNatsToken',
 ] as const;
 
 /** Remote agents: defined in agents/commands/, registered with the Agents view after activation. */

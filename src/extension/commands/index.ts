@@ -31,6 +31,7 @@ import { rerunFailed } from './rerunFailed';
 import { runMatrix } from './runMatrix';
 import { startGithubRun } from './startGithubRun';
 import { followGithubRun } from './followGithubRun';
+import { setNatsToken } from './setNatsToken';
 import type { Command } from './registry';
 
 /** The commands registered at activation (ids: CORE_COMMAND_IDS). */
@@ -39,5 +40,5 @@ export const CORE_COMMANDS: readonly Command[] = [
   failTask, cancelTask, requeueTask, handoffTask, openHandoff, acquireLock, releaseLock, routeArtifact, openPersonaTerminal, installMcpServer,
   openTaskTerminal, reviewTaskChanges, mergeTask, openTaskPullRequest, discardTaskWorktree,
   newMissionBrief, validateBrief, previewBootstrapPackage, runMatrix, cancelRun, openTaskLog, rerunFailed, generateWorkflow,
-  startGithubRun, followGithubRun,
+  startGithubRun, followGithubRun, setNatsToken,
 ];

@@ -75,6 +75,9 @@ const CASES: Record<string, Case> = {
   'usage': { argv: ['usage', '--by', 'persona'], when: { 'no-root': 'not-initialized', ...corrupt } },
   'task diff': { argv: ['task', 'diff', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'task merge': { argv: ['task', 'merge', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  'task history': { argv: ['task', 'history', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
+  // The workspace is on files: moving to NATS needs config.yaml's servers (none here: state-corrupt names the field).
+  'migrate': { argv: ['migrate', '--to', 'nats'], when: { 'no-root': 'state-corrupt', corrupt: 'state-corrupt' } },
   'worktree list': { argv: ['worktree', 'list'], when: { 'no-root': 'not-initialized', ...corrupt } },
   'worktree rm': { argv: ['worktree', 'rm', 'T99'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
   'worktree prune': { argv: ['worktree', 'prune'], when: { 'no-root': 'not-initialized', ...corrupt } },

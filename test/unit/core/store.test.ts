@@ -143,7 +143,7 @@ describe('FederationStore', () => {
       await fed.addTask({ title: 'a' });
       await fed.addTask({ title: 'b' });
       const journal = read('queue.journal')!;
-      await fed.store.compact();
+      await fed.files.compact();
       assert.equal(existsSync(file('queue.journal')), false);
       writeFileSync(file('queue.journal'), journal); // as if the process died between the rename and the removal
       const q = await fed.store.read('queue');
@@ -156,7 +156,7 @@ describe('FederationStore', () => {
 
     it('replays by id on top of a hand-edited queue.json', async () => {
       await fed.addTask({ title: 'a' });
-      await fed.store.compact();
+      await fed.files.compact();
       await fed.addTask({ title: 'b' });
       const base = baseQueue();
       base.tasks[0]!.title = 'a, edited by hand';
@@ -165,7 +165,7 @@ describe('FederationStore', () => {
     });
 
     it('a cached queue.json is never served stale or shared: same-size hand edits are seen, changes to what was read are not kept', async () => {
-      const store = fed.store;
+      const store = fed.files;
       await fed.addTask({ title: 'aaaa' });
       await store.compact();
       const first = await store.read('queue');
@@ -179,7 +179,7 @@ describe('FederationStore', () => {
       await fed.registerPersona({ id: 'dev', skills: ['ci'] });
       await fed.addTask({ title: 'first', skills: ['ci'] });
       await fed.addTask({ title: 'second', skills: ['ci'] });
-      await fed.store.compact();
+      await fed.files.compact();
       const base = baseQueue();
       base.tasks[1]!.id = 'T1';
       writeFileSync(file('queue.json'), JSON.stringify(base, null, 2));
@@ -204,7 +204,7 @@ describe('FederationStore', () => {
 
     it('a hand edit that shifts the lines (a blank line) never lets an invalid task through a cached line', async () => {
       for (const title of ['a', 'b', 'c']) await fed.addTask({ title });
-      await fed.store.compact();
+      await fed.files.compact();
       await fed.listTasks(); // this process now knows every line as valid
       const lines = read('queue.json')!.split('\n');
       const bad = JSON.parse(lines[2]!.replace(/,$/, '')) as Record<string, unknown>;

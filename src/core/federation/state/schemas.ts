@@ -180,6 +180,11 @@ export const ResourceLockSchema = z.strictObject({
   pid: z.int(),
   acquiredAt: isoDate,
   expiresAt: isoDate,
+  /**
+   * Set by the NATS backend: the commit that gave the lock to its holder (renewals keep it). It only grows, so
+   * whatever the lock guards can refuse a holder whose number is older than one it has seen (a fencing token).
+   */
+  fence: z.optional(z.int().check(z.positive())),
 });
 export type ResourceLock = z.infer<typeof ResourceLockSchema>;
 
@@ -209,12 +214,34 @@ export const WorktreeConfigSchema = z.strictObject({
 });
 export type WorktreeConfig = z.infer<typeof WorktreeConfigSchema>;
 
+/** A NATS server as config.yaml names it: nats://, tls:// or ws(s):// with a host, never with credentials in it. */
+const natsServer = z.string().check(
+  z.regex(/^(nats|tls|ws|wss):\/\/[^\s/@]+(:\d+)?\/?$/, 'a server URL like nats://host:4222 (no user or password in it: credentials come from your settings or the environment)'),
+);
+
+/**
+ * `backend:` of config.yaml: where the shared state lives. `file` (the default) is .federation/ itself; `nats`
+ * is a JetStream federation shared by every workspace that names the same servers and federation. Credentials
+ * are never read from here (the editor's settings and secret storage, the CLI's environment): a strict object,
+ * so a `token:` written here is refused rather than used.
+ */
+export const BackendConfigSchema = z.strictObject({
+  kind: z._default(z.enum(['file', 'nats']), 'file'),
+  servers: z.optional(z.array(natsServer).check(z.minLength(1))),
+  /** Names the stream, the buckets and the subjects: one NATS holds many federations. */
+  federation: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _, starting with a letter (at most 32)'))),
+  /** Copies JetStream keeps of each stream and bucket (at most the cluster's size). */
+  replicas: z._default(z.int().check(z.gte(1), z.lte(5)), 1),
+});
+export type BackendConfig = z.infer<typeof BackendConfigSchema>;
+
 export const ConfigFileSchema = z.looseObject({
   version: z._default(z.literal(1), 1),
   heartbeat: z._default(z.strictObject({ offlineAfterSeconds: z._default(z.int().check(z.positive()), 120) }), { offlineAfterSeconds: 120 }),
   locks: z._default(z.strictObject({ resourceTtlMinutes: z._default(z.number().check(z.positive()), 30) }), { resourceTtlMinutes: 30 }),
   artifacts: z._default(z.strictObject({ rules: z._default(z.array(ArtifactRuleSchema), []) }), { rules: [] }),
   worktrees: z._default(WorktreeConfigSchema, { enabled: false, copy: [] }),
+  backend: z._default(BackendConfigSchema, { kind: 'file', replicas: 1 }),
   // Later capabilities (confidentiality rules, agents, matrix) add their own sections; unknown ones are kept.
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;

@@ -11,6 +11,10 @@ import type { StateBackend, Transaction } from './backend';
 import { ItemsState, ReadState, applyJournal, journalRecord, noteWritten, serialize, validate } from './codec';
 import { FairLockTimeout, acquireFair } from './fairLock';
 import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';
+import { errno, exists } from './fsutil';
+import { initFederation } from '../init';
+
+export { errno, exists } from './fsutil';
 
 export const FEDERATION_DIR = '.federation';
 
@@ -43,6 +47,7 @@ type Pending =
 
 /** The file backend: the state as files in .federation/. */
 export class FederationStore implements StateBackend {
+  readonly kind = 'file';
   readonly dir: string;
   readonly fs: FileSystem;
   private readonly logger: Logger;
@@ -63,6 +68,11 @@ export class FederationStore implements StateBackend {
 
   async isInitialized(): Promise<boolean> {
     return exists(this.fs, this.pathOf(STATE_FILES.personas.file));
+  }
+
+  /** Creates whatever is missing of .federation/; never overwrites a file that exists. Returns what it created. */
+  init(): Promise<string[]> {
+    return initFederation(this, this.logger);
   }
 
   /** Reads a state file without the lock (rename is atomic, so a reader never sees a half-written file). */
@@ -337,19 +347,6 @@ function cloneJson(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k in v) out[k] = cloneJson((v as Record<string, unknown>)[k]);
   return out;
-}
-
-export function errno(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-export async function exists(fs: FileSystem, p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
