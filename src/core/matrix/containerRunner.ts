@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { parseMemory } from '../agents/plan';
 import { workspaceHash } from '../agents/labels';
-import { isDockerStatus, type ContainerSpec, type DockerClient, type MountSpec } from '../docker/client';
+import { isDockerStatus, type ContainerSpec, type DockerClient, type Hardening, type MountSpec } from '../docker/client';
 import { FederationError, describeError } from '../errors';
 import { systemTimers, type FileSystem, type Stats, type TimerHandle, type Timers } from '../ports';
 import type { MatrixPlan, MatrixUnit } from './plan';
@@ -296,15 +296,20 @@ export class ContainerProcessRunner implements ProcessRunner {
       workingDir: workdir,
       mounts,
       tmpfs,
-      hardening: {
-        capDrop: ['ALL'],
-        readOnlyRootfs: true,
-        noNewPrivileges: true,
-        memoryBytes: this.opts.limits.memoryBytes,
-        pidsLimit: this.opts.limits.pidsLimit,
-        network: this.opts.network,
-      },
+      hardening: this.hardening(),
       init: true,
+    };
+  }
+
+  /** The same confinement for every attempt, bound or copied. */
+  private hardening(): Hardening {
+    return {
+      capDrop: ['ALL'],
+      readOnlyRootfs: true,
+      noNewPrivileges: true,
+      memoryBytes: this.opts.limits.memoryBytes,
+      pidsLimit: this.opts.limits.pidsLimit,
+      network: this.opts.network,
     };
   }
 
@@ -335,14 +340,7 @@ export class ContainerProcessRunner implements ProcessRunner {
       workingDir: workdir,
       mounts: [{ type: 'volume', source: volume, target: REMOTE_ROOT, readOnly: false }],
       tmpfs: { '/tmp': TASK_TMPFS },
-      hardening: {
-        capDrop: ['ALL'],
-        readOnlyRootfs: true,
-        noNewPrivileges: true,
-        memoryBytes: this.opts.limits.memoryBytes,
-        pidsLimit: this.opts.limits.pidsLimit,
-        network: this.opts.network,
-      },
+      hardening: this.hardening(),
       init: true,
     };
   }
