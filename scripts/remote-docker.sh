@@ -29,6 +29,9 @@ start() {
   command -v dockerd >/dev/null || { say "dockerd is not installed (apt-get install -y docker.io)"; return 1; }
   command -v unshare >/dev/null || { say "unshare is missing (util-linux)"; return 1; }
   as_root mkdir -p "$BASE" "$RUN"
+  # Its network state is throwaway, and kept it is harmful: a second start from it deletes docker0 (the first
+  # engine's bridge) in the network namespace the two share.
+  as_root rm -f "$BASE/data/network/files/local-kv.db"
   # A default bridge of its own: it shares the host's network namespace, and a dockerd told "--bridge none"
   # deletes docker0, which the first engine's containers need.
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then

@@ -10,6 +10,16 @@ import { Sweeper } from './helpers';
 const SCRIPT = path.resolve(__dirname, '..', '..', '..', 'scripts', 'remote-docker.sh');
 export const REMOTE_HOST = `tcp://127.0.0.1:${process.env['REMOTE_DOCKER_PORT'] ?? '23750'}`;
 
+/** The first engine's default bridge: the second engine shares the network namespace and must leave it alone. */
+function hasDocker0(): boolean {
+  try {
+    execFileSync('ip', ['link', 'show', 'docker0'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function running(): boolean {
   try {
     execFileSync('bash', [SCRIPT, 'status'], { stdio: 'ignore' });
@@ -22,10 +32,12 @@ function running(): boolean {
 export function useRemoteEngine(): { readonly client: DockerClient; readonly host: string; suite: Sweeper; each: Sweeper } {
   let client: DockerClient | undefined;
   let started = false;
+  let bridgeBefore = false;
   const suite = new Sweeper(() => client);
   const each = new Sweeper(() => client);
   before(async function () {
     this.timeout(60_000);
+    bridgeBefore = hasDocker0();
     if (!running()) {
       execFileSync('bash', [SCRIPT, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
       started = true;
@@ -41,6 +53,7 @@ export function useRemoteEngine(): { readonly client: DockerClient; readonly hos
     this.timeout(60_000);
     await suite.cleanup();
     if (started) execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore' });
+    if (bridgeBefore && !hasDocker0()) throw new Error('the second engine deleted docker0, the first engine\'s default bridge');
   });
   return {
     get client(): DockerClient {
