@@ -65,12 +65,18 @@ export function runWriter(root: string, persona: string, steps: number, env: Rec
 
 /** Every commit of the federation, in order. */
 export async function allCommits(servers: string[], federation: string): Promise<{ seq: number; commit: Commit }[]> {
-  const nc = await connect({ servers });
-  try {
-    const names = federationNames(federation);
-    return (await readAll(jetstream(nc), names.stream, names.subjects)).map((m) => ({ seq: m.seq, commit: m.json<Commit>() }));
-  } finally {
-    await nc.close();
+  // Right after a node was killed the stream may still be choosing its new leader: a read then times out (each
+  // attempt waits for the server's answer, so this is bounded by attempts, not by sleeping).
+  for (let attempt = 1; ; attempt++) {
+    const nc = await connect({ servers });
+    try {
+      const names = federationNames(federation);
+      return (await readAll(jetstream(nc), names.stream, names.subjects)).map((m) => ({ seq: m.seq, commit: m.json<Commit>() }));
+    } catch (e) {
+      if (attempt >= 6 || (e as { name?: string }).name !== 'TimeoutError') throw e;
+    } finally {
+      await nc.close();
+    }
   }
 }
 
