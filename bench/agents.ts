@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { alternated, round } from './stats';
 import { AgentService, LABEL, MASK_OPTIONS, TMPFS_OPTIONS } from '../src/core/agents';
 import { createDockerodeClient } from '../src/node/docker/dockerodeClient';
 import { newFederation } from '../test/helpers/federation';
@@ -50,13 +51,6 @@ No report.
 - Never do anything.
 `;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-const round = (n: number): number => Math.round(n * 100) / 100;
 
 export async function benchAgents(): Promise<Record<string, number>> {
   const client = createDockerodeClient();
@@ -125,14 +119,7 @@ export async function benchAgents(): Promise<Record<string, number>> {
     await service.deploy(['idle.brief.md'], { copies: 2, image, command: ['sleep', '60'], labels }).then(async (r) => {
       for (const a of r.agents) await service.remove(a.id, { force: true });
     });
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      ours.push(await deploy());
-      theirs.push(await loop(r));
-    }
-    const oursMs = median(ours);
-    const loopMs = median(theirs);
+    const { oursMs, anchorMs: loopMs } = await alternated(ROUNDS, deploy, loop);
     return {
       [`deploy${COUNT}Ms_median`]: round(oursMs),
       [`dockerRunLoop${COUNT}Ms_median`]: round(loopMs),

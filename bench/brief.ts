@@ -3,6 +3,7 @@
 // "a Markdown linter's worth of work": the target is ours/markdownlint <= 0.25.
 import { parseBrief, validateBrief } from '../src/core/brief';
 import { BriefRegistry } from '../src/core/brief/types';
+import { median } from './stats';
 
 const REGISTRY: BriefRegistry = {
   personas: [
@@ -63,11 +64,6 @@ export function makeBrief(bytes: number): string {
   return HEAD + SECTIONS.map(([name, body]) => `## ${name}\n\n${name === 'Mission' ? mission : body}`).join('');
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function time(fn: () => unknown, runs: number): number {
   for (let i = 0; i < Math.min(runs, 20); i++) fn();

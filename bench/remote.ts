@@ -9,6 +9,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { alternated, round } from './stats';
 import { AgentService, LABEL, MapSecretSource, TMPFS_OPTIONS } from '../src/core/agents';
 import { HOLDER_IMAGE } from '../src/core/agents/holder';
 import { fillArchive, VOLUME_PART_LABEL } from '../src/core/agents/volumes';
@@ -63,13 +64,6 @@ No report.
 const README = 'The benchmark project.\n';
 const SECRET = 'bench-token-not-a-real-one';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-const round = (n: number): number => Math.round(n * 100) / 100;
 
 function engineAnswers(): boolean {
   try {
@@ -180,14 +174,7 @@ export async function benchRemote(): Promise<Record<string, number>> {
       for (const c of await client.listContainers({ labels })) if (c.id !== helper.id) await client.removeContainer(c.id, { force: true });
       return ms;
     };
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      ours.push(await deploy());
-      theirs.push(await loop(r));
-    }
-    const oursMs = median(ours);
-    const theirsMs = median(theirs);
+    const { oursMs, anchorMs: theirsMs } = await alternated(ROUNDS, deploy, loop);
     return {
       [`deploy${COUNT}Ms_median`]: round(oursMs),
       [`dockerRunPrefilled${COUNT}Ms_median`]: round(theirsMs),
