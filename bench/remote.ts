@@ -4,7 +4,7 @@
 // another with the same image, command, flags and mounts. Target: ours/theirs <= 1.0, although ours does the
 // volumes' work inside the timing and theirs does not. The second engine is started for the benchmark when it is
 // not running (and stopped again); without root or dockerd the benchmark is skipped, saying why.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +17,7 @@ import { PACKAGE_LAYOUT } from '../src/core/packages/workspace';
 import { createDockerodeClient } from '../src/node/docker/dockerodeClient';
 import { nodeFileSystem } from '../src/node/fs';
 import { busyboxContext } from '../test/docker/helpers';
+import { REMOTE_HOST as HOST, startSecondEngine, stopSecondEngine } from '../test/docker/remoteEngine';
 import { newFederation } from '../test/helpers/federation';
 import { removeScratch, scratchDir } from './scratch';
 
@@ -24,8 +25,6 @@ const run = promisify(execFile);
 const COUNT = 20;
 const ROUNDS = 2;
 const BENCH_LABEL = 'agent-federation.bench';
-const SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'remote-docker.sh');
-const HOST = `tcp://127.0.0.1:${process.env['REMOTE_DOCKER_PORT'] ?? '23750'}`;
 const PARTS = ['workspace', 'brief', 'secrets', 'output'] as const;
 
 const BRIEF = `---
@@ -65,29 +64,8 @@ const README = 'The benchmark project.\n';
 const SECRET = 'bench-token-not-a-real-one';
 
 
-function engineAnswers(): boolean {
-  try {
-    execFileSync('bash', [SCRIPT, 'status'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Starts the second engine; true when this call started it. Throws with the script's reason when it cannot. */
-function startEngine(): boolean {
-  if (engineAnswers()) return false;
-  try {
-    execFileSync('bash', [SCRIPT, 'start'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 });
-  } catch (e) {
-    const said = String((e as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
-    throw new Error(`the second Docker engine (scripts/remote-docker.sh) could not start: ${said || (e as Error).message}`);
-  }
-  return true;
-}
-
 export async function benchRemote(): Promise<Record<string, number>> {
-  const started = startEngine();
+  const started = startSecondEngine();
   const client = createDockerodeClient({ host: HOST });
   const runId = `${process.pid}-${Date.now().toString(36)}`;
   const labels = { [BENCH_LABEL]: runId };
@@ -187,7 +165,7 @@ export async function benchRemote(): Promise<Record<string, number>> {
     await client.removeImage(image, { force: true }).catch(() => undefined);
     // The engine is left as it was found: the holder image stays only if it was there before.
     if (!hadHolder) await client.removeImage(HOLDER_IMAGE, { force: true }).catch(() => undefined);
-    if (started) execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore' });
+    if (started) stopSecondEngine();
   }
 }
 

@@ -29,6 +29,22 @@ function running(): boolean {
   }
 }
 
+/** Starts the second engine unless it answers; true when this call started it. Throws with the script's reason. */
+export function startSecondEngine(): boolean {
+  if (running()) return false;
+  try {
+    execFileSync('bash', [SCRIPT, 'start'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+  } catch (e) {
+    const said = String((e as { stderr?: string }).stderr ?? '').trim().split('\n').pop() ?? '';
+    throw new Error(`the second Docker engine (scripts/remote-docker.sh) could not start: ${said || (e as Error).message}`);
+  }
+  return true;
+}
+
+export function stopSecondEngine(): void {
+  execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore' });
+}
+
 export function useRemoteEngine(): { readonly client: DockerClient; readonly host: string; suite: Sweeper; each: Sweeper } {
   let client: DockerClient | undefined;
   let started = false;
@@ -38,10 +54,7 @@ export function useRemoteEngine(): { readonly client: DockerClient; readonly hos
   before(async function () {
     this.timeout(60_000);
     bridgeBefore = hasDocker0();
-    if (!running()) {
-      execFileSync('bash', [SCRIPT, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      started = true;
-    }
+    started = startSecondEngine();
     client = createDockerodeClient({ host: REMOTE_HOST });
     await client.ping();
   });
@@ -52,7 +65,7 @@ export function useRemoteEngine(): { readonly client: DockerClient; readonly hos
   after(async function () {
     this.timeout(60_000);
     await suite.cleanup();
-    if (started) execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore' });
+    if (started) stopSecondEngine();
     if (bridgeBefore && !hasDocker0()) throw new Error('the second engine deleted docker0, the first engine\'s default bridge');
   });
   return {
