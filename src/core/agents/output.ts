@@ -88,6 +88,15 @@ export async function report(ctx: AgentContext, id: string): Promise<ReportResul
 }
 
 /**
+ * The latest copy of the agent's output brought here when it lives on its engine (volumes); nothing for an agent
+ * whose /output is our folder. For readers of the output folder that are not `report` (the report panel).
+ */
+export async function refreshAgentOutput(ctx: AgentContext, id: string): Promise<void> {
+  const loc = await locate(ctx, id);
+  await refreshOutput(ctx, loc);
+}
+
+/**
  * An agent on an engine that cannot see our files writes its output there: bring the latest copy here. When the
  * engine does not answer, the copy brought last time (if any) is read, and said to be that.
  */

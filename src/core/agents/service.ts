@@ -29,7 +29,7 @@ import type { HardeningCheck } from './hardening';
 import { workspaceHash } from './labels';
 import { agentHosts, getAgent, listAgents, type ListResult } from './list';
 import { locate, type Located } from './locate';
-import { collect, report, reportedUsage, type ReportResult } from './output';
+import { collect, refreshAgentOutput, report, reportedUsage, type ReportResult } from './output';
 import type { UsageEntry } from '../federation/usage';
 import type { PlanOptions } from './plan';
 import { planBriefs, type PlannedBrief } from './prepare';
@@ -212,6 +212,11 @@ export class AgentService {
   /** The usage the agents reported in their agent-report.json. */
   reportedUsage(): Promise<UsageEntry[]> {
     return reportedUsage(this.ctx);
+  }
+
+  /** Brings an agent's output from its engine when it lives there (volumes); a no-op for a bind-mounted one. */
+  refreshOutput(id: string): Promise<void> {
+    return refreshAgentOutput(this.ctx, id);
   }
 
   /** The agent's JSON report from /output/agent-report.json, validated, with its deliverables checked. */

@@ -204,6 +204,28 @@ export interface PulledOutput {
   bytes: number;
   /** Links, devices and names that climb out: never unpacked. */
   skipped: string[];
+  /** The engine's copy was the one we had: ours was left as it was (no file written, no watcher woken). */
+  unchanged?: boolean;
+}
+
+/** True when the two folders hold the same names, kinds and bytes (output is capped, so reading both is cheap). */
+async function sameTree(fs: FileSystem, a: string, b: string): Promise<boolean> {
+  const [left, right] = await Promise.all([fs.readdir(a), fs.readdir(b)]);
+  if (left.length !== right.length) return false;
+  left.sort();
+  right.sort();
+  for (let i = 0; i < left.length; i++) {
+    if (left[i] !== right[i]) return false;
+    const [x, y] = [path.join(a, left[i]!), path.join(b, right[i]!)];
+    const [sx, sy] = await Promise.all([fs.lstat(x), fs.lstat(y)]);
+    if (sx.isDirectory() !== sy.isDirectory() || sx.isFile() !== sy.isFile()) return false;
+    if (sx.isDirectory()) {
+      if (!(await sameTree(fs, x, y))) return false;
+    } else if (!sx.isFile() || sx.size !== sy.size || !(await fs.readFile(x)).equals(await fs.readFile(y))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -248,9 +270,14 @@ export async function pullOutput(fs: FileSystem, client: DockerClient, container
     await removeTree(fs, incoming).catch(() => undefined);
     throw e;
   }
+  const had = await fs.lstat(outputDir).then((st) => st, () => undefined);
+  // A panel refreshing a finished agent's report pulls the same files again and again: leave ours untouched then.
+  if (had?.isDirectory() && (await sameTree(fs, outputDir, incoming).catch(() => false))) {
+    await removeTree(fs, incoming);
+    return { ...result, unchanged: true };
+  }
   const old = `${outputDir}.old`;
   await removeTree(fs, old);
-  const had = await fs.lstat(outputDir).then(() => true, () => false);
   if (had) await fs.rename(outputDir, old);
   await fs.rename(incoming, outputDir);
   if (had) await removeTree(fs, old);

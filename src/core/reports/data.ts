@@ -198,6 +198,8 @@ export interface AgentSource {
   get(id: string): Promise<AgentInfo>;
   list(): Promise<{ agents: AgentInfo[]; hosts: Array<{ host: string; hostLabel: string; reachable: boolean; error?: string }> }>;
   logs(id: string, options: { tail?: number; signal?: AbortSignal }): Promise<AsyncIterable<{ text: string }> & { close(): void }>;
+  /** Brings the output of an agent on an engine that cannot see our files into its output folder (else nothing). */
+  refreshOutput?(id: string): Promise<void>;
 }
 
 export function agentsDir(root: string): string {
@@ -342,6 +344,14 @@ export async function loadAgent(fs: FileSystem, root: string, ref: AgentRef, sou
       }
     } else if (info) {
       logNote = info.status === 'missing' ? 'The container is gone, and its log with it.' : 'The engine could not be asked for the log.';
+    }
+    // The report of an agent on a remote engine is in a volume there: read the copy brought here just now.
+    if (info && info.status !== 'missing' && info.status !== 'unknown' && source.refreshOutput) {
+      try {
+        await withTimeout(source.refreshOutput(id), timeoutMs, 'The Docker engine');
+      } catch (e) {
+        errors.push(`Output: ${describeError(e)}`);
+      }
     }
   } else {
     logNote = 'The Docker support of this installation is not available: no status or log.';

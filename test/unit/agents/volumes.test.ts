@@ -7,6 +7,9 @@ import { LABEL, MapSecretSource } from '../../../src/core/agents';
 import { agentVolumeNames } from '../../../src/core/agents/volumes';
 import { HOLDER_IMAGE, pauseProgram } from '../../../src/core/agents/holder';
 import { FederationError } from '../../../src/core/errors';
+import { loadAgent } from '../../../src/core/reports/data';
+import { nodeFileSystem } from '../../../src/node/fs';
+import { statSync } from 'node:fs';
 import { failure, filesUnder, useWorld } from './helpers';
 
 const SECRET = 'tok-remote-5b2d8f4a6c0e';
@@ -62,6 +65,34 @@ describe('agents on an engine that gets copies (volumes, FakeDockerClient)', () 
 
     await service.remove(id);
     assert.deepEqual(await w.fake.listVolumes({ labels: { [LABEL.federation]: service.federationHash } }), []);
+  });
+
+  it('the report panel\'s loader brings a remote agent\'s report here; a read with nothing new leaves our copy untouched', async () => {
+    const { w } = world;
+    const service = w.make({ transfer: 'volumes' });
+    const { agents } = await service.deploy(['reviewer.brief.md'], { operatorLevel: 'L3', secrets });
+    const id = agents[0]!.id;
+    const v = agentVolumeNames(service.federationHash, id);
+    const before = await loadAgent(nodeFileSystem, w.root, { agentId: id }, service);
+    assert.equal(before.model.report ?? undefined, undefined, 'no report written yet');
+    w.fake.writeVolumeFile(v.output, 'agent-report.json', JSON.stringify({ status: 'succeeded', summary: 'remote ok', deliverables: [{ path: 'r/a.md' }], startedAt: '2026-12-02T10:00:00Z', finishedAt: '2026-12-02T10:01:00Z' }));
+    w.fake.writeVolumeFile(v.output, 'r/a.md', 'finding\n');
+    w.fake.exit(agents[0]!.containerId!, 0);
+
+    const loaded = await loadAgent(nodeFileSystem, w.root, { agentId: id }, service);
+    assert.equal(loaded.model.report?.summary, 'remote ok');
+    assert.equal(loaded.model.error ?? undefined, undefined);
+    const report = path.join(service.folders(id).outputDir, 'agent-report.json');
+    const inode = statSync(report).ino;
+    // Again, with the same files there: no swap (a panel's folder watcher would wake on one and read again, forever).
+    const again = await loadAgent(nodeFileSystem, w.root, { agentId: id }, service);
+    assert.equal(again.model.report?.summary, 'remote ok');
+    assert.equal(statSync(report).ino, inode, 'the copy we had was kept, not replaced');
+    // A changed file there is a new copy here.
+    w.fake.writeVolumeFile(v.output, 'r/a.md', 'finding, revised\n');
+    await service.refreshOutput(id);
+    assert.equal(readFileSync(path.join(service.folders(id).outputDir, 'r', 'a.md'), 'utf8'), 'finding, revised\n');
+    assert.notEqual(statSync(report).ino, inode);
   });
 
   it('a failed deployment takes its volumes and holder with it', async () => {
