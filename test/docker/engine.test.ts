@@ -2,9 +2,8 @@
 // Needs a running engine: `bash scripts/ensure-docker.sh && npm run test:docker`.
 
 import * as assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isDockerStatus, type DockerClient } from '../../src/core/docker/client';
@@ -15,6 +14,7 @@ import { FederationError } from '../../src/core/errors';
 import { tar } from './tar';
 import { busyboxContext, buildTestImage, collect, RUN_ID, runLabels, runToExit, tcpProxyToSocket, uniqueName, useEngine } from './helpers';
 import { nodeFileSystem } from '../../src/node/fs';
+import { canRunSshd, SSHD_SKIP_NOTE, startSshd, type Sshd } from './sshd';
 
 async function rejection(p: Promise<unknown>): Promise<FederationError> {
   try {
@@ -48,28 +48,6 @@ async function silentServer(): Promise<{ server: Server; port: number; close: ()
   };
 }
 
-
-async function freePort(): Promise<number> {
-  const { port, close } = await silentServer();
-  await close();
-  return port;
-}
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Docker boundary: engine, images and errors (real engine)', function () {
   this.timeout(60_000);
@@ -181,47 +159,21 @@ describe('Docker boundary: engine, images and errors (real engine)', function ()
     });
 
     describe('over ssh://', function () {
-      // A real sshd on a loopback port, logging in with a key held by a private ssh-agent; the engine is reached
-      // through `docker system dial-stdio` on the "remote" side, as for any ssh:// DOCKER_HOST.
-      let dir: string;
+      // A real sshd on a loopback port (./sshd.ts); the engine is reached through `docker system dial-stdio`.
+      let sshd: Sshd | undefined;
       let port: number;
-      const children: ChildProcess[] = [];
-      const savedAgent = process.env['SSH_AUTH_SOCK'];
 
       before(async function () {
-        if (!existsSync('/usr/sbin/sshd') || process.getuid?.() !== 0) {
+        if (!canRunSshd()) {
           // openssh-server is not in the CI package list by default; the tcp:// test above still covers remote hosts.
-          console.log('      (skipped: needs root and /usr/sbin/sshd: apt-get install -y openssh-server)');
+          console.log(`      ${SSHD_SKIP_NOTE}`);
           this.skip();
         }
-        dir = suite.tempDir('sshd');
-        port = await freePort();
-        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
-        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
-        execFileSync('cp', [join(dir, 'client_key.pub'), join(dir, 'authorized_keys')]);
-        writeFileSync(join(dir, 'sshd_config'), [
-          `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`,
-          `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PermitRootLogin prohibit-password', 'AllowUsers root',
-          'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'StrictModes no', 'UsePAM no', `PidFile ${join(dir, 'sshd.pid')}`,
-        ].join('\n') + '\n');
-        mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege separation directory
-        const agentSocket = join(dir, 'agent.sock');
-        children.push(spawn('/usr/sbin/sshd', ['-D', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')], { stdio: 'ignore' }));
-        children.push(spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' }));
-        await waitForPort(port, 5_000);
-        for (let i = 0; !existsSync(agentSocket); i++) {
-          if (i > 100) throw new Error('ssh-agent did not start');
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        execFileSync('ssh-add', ['-q', join(dir, 'client_key')], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket } });
-        process.env['SSH_AUTH_SOCK'] = agentSocket;
+        sshd = await startSshd(suite.tempDir('sshd'));
+        port = sshd.port;
       });
 
-      after(() => {
-        if (savedAgent === undefined) delete process.env['SSH_AUTH_SOCK'];
-        else process.env['SSH_AUTH_SOCK'] = savedAgent;
-        for (const child of children) child.kill();
-      });
+      after(() => sshd?.stop());
 
       it('reaches the engine and runs a container through it', async () => {
         const remote = createDockerodeClient({ host: `ssh://root@127.0.0.1:${port}` });
