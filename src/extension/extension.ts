@@ -29,6 +29,7 @@ import { configuredBackend } from '../node/stateBackend';
 import { editorNatsCredentials } from './natsCredentials';
 import { BackendStatusItem } from './views/backendStatus';
 import type { McpServerDefinitionInfo } from './mcp/agentMcp';
+import type { AgentReportModel } from '../core/reports/protocol';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -52,6 +53,8 @@ export interface FederationExtensionApi {
   readonly mcpServerDefinitionsRegistered: () => boolean;
   /** The MCP server definitions as last handed to the editor, one per persona (waits for its first request); undefined where it took none. */
   readonly mcpServerDefinitions: () => Promise<readonly McpServerDefinitionInfo[] | undefined>;
+  /** What the open report panel of an agent last gave its page; undefined when none is open (tests read it). */
+  readonly agentReportShown: (agentId: string) => AgentReportModel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): FederationExtensionApi {
@@ -100,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       // Without a folder there is no federation to serve.
       mcpServerDefinitionsRegistered: () => false,
       mcpServerDefinitions: async () => undefined,
+      agentReportShown: () => undefined,
     };
   }
 
@@ -214,6 +218,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     onDidRefuseUntrusted,
     mcpServerDefinitionsRegistered: () => ensureFeatures().mcp.registered,
     mcpServerDefinitions: () => ensureFeatures().mcp.definitions(),
+    agentReportShown: (agentId) => ensureFeatures().panels.agentShown(agentId),
   };
 }
 

@@ -72,6 +72,11 @@ export abstract class ReportPanel<K extends PanelKind> extends Disposable {
     );
   }
 
+  /** The model last loaded: what the page was given, or is given once it is ready. */
+  get shown(): ModelOf<K> | undefined {
+    return this.model;
+  }
+
   onDidDispose(listener: () => void): void {
     this.onDisposeListeners.push(listener);
   }

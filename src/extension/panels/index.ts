@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { FederationSnapshot } from '../../core/federation/snapshot';
 import { RUN_ID_PATTERN } from '../../core/matrix/results';
 import { AGENT_ID_PATTERN } from '../../core/agents/schema';
-import { isPageState } from '../../core/reports/protocol';
+import { isPageState, type AgentReportModel } from '../../core/reports/protocol';
 import { PanelEnv, VIEW_TYPES, webviewOptions } from './base';
 import { AgentRef, AgentSource, resolveAgentRef, resolveRunId } from '../../core/reports/data';
 import { AgentReportPanel, agentKey } from './agentPanel';
@@ -117,6 +117,11 @@ export class Panels extends Disposable {
     const open = this.agents.get(key);
     if (open) return open.reveal();
     this.trackAgent(key, await AgentReportPanel.create(this.env, ref));
+  }
+
+  /** The model the open panel of this agent last loaded (what its page shows), if one is open. */
+  agentShown(agentId: string): AgentReportModel | undefined {
+    return this.agents.get(agentKey({ agentId }))?.shown;
   }
 
   async showDashboard(): Promise<void> {
