@@ -30,6 +30,7 @@ import { editorNatsCredentials } from './natsCredentials';
 import { BackendStatusItem } from './views/backendStatus';
 import type { McpServerDefinitionInfo } from './mcp/agentMcp';
 import type { AgentReportModel } from '../core/reports/protocol';
+import type { BackendStatus } from '../core/federation/state/backend';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -53,6 +54,9 @@ export interface FederationExtensionApi {
   readonly mcpServerDefinitionsRegistered: () => boolean;
   /** The MCP server definitions as last handed to the editor, one per persona (waits for its first request); undefined where it took none. */
   readonly mcpServerDefinitions: () => Promise<readonly McpServerDefinitionInfo[] | undefined>;
+  /** The state backend's connection (NATS: connected or not); undefined before it opened, or without a folder. */
+  readonly backendStatus: () => BackendStatus | undefined;
+  readonly onDidChangeBackendStatus: vscode.Event<BackendStatus>;
   /** What the open report panel of an agent last gave its page; undefined when none is open (tests read it). */
   readonly agentReportShown: (agentId: string) => AgentReportModel | undefined;
 }
@@ -77,7 +81,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
 
   const folder = vscode.workspace.workspaceFolders?.[0];
   const emptyEvent = new vscode.EventEmitter<FederationSnapshot>();
-  context.subscriptions.push(emptyEvent);
+  const noStatus = new vscode.EventEmitter<BackendStatus>();
+  context.subscriptions.push(emptyEvent, noStatus);
   if (!folder || folder.uri.scheme !== 'file') {
     // No folder: the welcome view offers to open one. Commands that need the federation, runs, agents or panels
     // refuse with the reason (a warning), the others (Show Log, Validate Brief) work. The agents' and the panels'
@@ -104,6 +109,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       mcpServerDefinitionsRegistered: () => false,
       mcpServerDefinitions: async () => undefined,
       agentReportShown: () => undefined,
+      backendStatus: () => undefined,
+      onDidChangeBackendStatus: noStatus.event,
     };
   }
 
@@ -219,6 +226,8 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     mcpServerDefinitionsRegistered: () => ensureFeatures().mcp.registered,
     mcpServerDefinitions: () => ensureFeatures().mcp.definitions(),
     agentReportShown: (agentId) => ensureFeatures().panels.agentShown(agentId),
+    backendStatus: () => state.status,
+    onDidChangeBackendStatus: state.onDidChangeStatus,
   };
 }
 

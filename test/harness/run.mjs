@@ -10,11 +10,13 @@
 //              its vscode:prepublish build and .vscodeignore), code-server installs it into the pass's own
 //              extensions folder, and the editor opens with no extensionDevelopmentPath of ours (the tests ride on
 //              test/harness/driver, an empty extension), so what runs is exactly what a user installs.
+//   nats       only *nats* suites: the demo workspace's federation moved onto a real nats-server (the shipped CLI's
+//              `migrate --to nats`), and a second workspace that shares no file with it working on it.
 //   vscode-1.103  in code-server 4.103.2 (VS Code 1.103, on its own Node 22): the trusted pass's suites again and
 //              the *vscode-1.103* ones (the MCP server-definition API, stable there; test/vscode/index.ts).
-// Each pass prints its own mocha-style summary ("N passing"), which scripts/test-all.mjs adds up.
+// (--pass all runs trusted, untrusted, installed, nats, vscode-1.103.) Each pass prints its own mocha-style summary ("N passing"), which scripts/test-all.mjs adds up.
 //
-//   node test/harness/run.mjs [--pass all|trusted|untrusted|installed|vscode-1.103] [--timeout SECONDS] [--grep PATTERN] [--keep]
+//   node test/harness/run.mjs [--pass all|trusted|untrusted|installed|nats|vscode-1.103] [--timeout SECONDS] [--grep PATTERN] [--keep]
 //                             [--extension DIR] [--tests FILE] [--workspace DIR]
 //
 //   --pass       which pass to run (default all)
@@ -76,6 +78,14 @@ const PASSES = {
     env: { FEDERATION_TEST_PASS: 'installed' },
     editor: {},
     installed: true,
+  },
+  nats: {
+    title: 'the demo federation on NATS JetStream (a real nats-server), a second workspace sharing it',
+    logDir: join(RESULTS_DIR, 'vscode-nats'),
+    resultsCopy: join(RESULTS_DIR, 'vscode-nats-results.json'),
+    env: { FEDERATION_TEST_PASS: 'nats' },
+    editor: {},
+    nats: true,
   },
   'vscode-1.103': {
     title: `VS Code ${codeServerBuild(NEWER_CODE_SERVER_VERSION).vscode} (code-server ${NEWER_CODE_SERVER_VERSION}), with the MCP server-definition API`,
@@ -180,7 +190,36 @@ function packageVsix() {
   return resolve(ROOT, out);
 }
 
-async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOptions, installed }) {
+/**
+ * The nats pass's server: one JetStream node on a free loopback port, its store beside the workspace copy, ready
+ * when it says so. The workspace copy's federation is then moved onto it by the shipped CLI (`migrate --to nats`).
+ */
+async function startNats(workspaceDir) {
+  const { spawn } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const port = await new Promise((res, rej) => {
+    const srv = createServer().once('error', rej);
+    srv.listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => res(p)); });
+  });
+  const url = `nats://127.0.0.1:${port}`;
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(workspaceDir, '..', 'nats-store')];
+  const proc = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`nats-server did not say it was ready in 10 s:\n${log}`)), 10_000);
+    proc.once('error', (e) => { clearTimeout(timer); rej(new Error(`nats-server could not start (${e.message}): apt-get install -y nats-server`)); });
+    proc.stderr.on('data', (d) => { log += d; if (/Server is ready/.test(log)) { clearTimeout(timer); res(); } });
+  });
+  const config = join(workspaceDir, '.federation', 'config.yaml');
+  writeFileSync(config, `${readFileSync(config, 'utf8')}backend:\n  kind: file\n  servers: [${url}]\n  federation: demo\n  replicas: 1\n`);
+  const moved = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--root', workspaceDir, 'migrate', '--to', 'nats'], { encoding: 'utf8', timeout: 60_000 });
+  if (moved.status !== 0) { proc.kill(); throw new Error(`federation migrate --to nats failed (exit ${moved.status}):\n${moved.stdout}${moved.stderr}`); }
+  say(`nats-server ${url}; ${moved.stdout.trim()}`);
+  // The suite kills this server and starts it again with the same arguments (the editor's disconnected state).
+  return { url, env: { FEDERATION_TEST_NATS_URL: url, FEDERATION_TEST_NATS_PID: String(proc.pid), FEDERATION_TEST_NATS_ARGS: JSON.stringify(args) }, stop: () => proc.kill('SIGKILL') };
+}
+
+async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOptions, installed, nats: withNats }) {
   const passStarted = Date.now();
   rmSync(resultsCopy, { force: true });
   const workspace = copyFixture(resolve(opts.workspace));
@@ -192,10 +231,15 @@ async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOption
   let consoleLog;
   let page;
   let results;
+  let nats;
   const deadline = passStarted + timeoutMs;
   try {
     const workDir = join(workspace.dir, '..', 'editor');
     const installedEnv = {};
+    if (withNats) {
+      nats = await startNats(workspace.dir);
+      Object.assign(installedEnv, nats.env);
+    }
     if (installed) {
       const vsix = packageVsix();
       // startEditor uses <workDir>/extensions as the editor's extensions folder.
@@ -257,6 +301,7 @@ async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOption
       await editor.stop();
       copyEditorLogs(editor.userDataDir, join(logDir, 'logs'));
     }
+    nats?.stop();
     if (existsSync(resultsFile)) copyFileSync(resultsFile, resultsCopy);
     if (opts.keep) say(`kept ${join(workspace.dir, '..')}`);
     else workspace.cleanup();

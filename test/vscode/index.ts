@@ -17,6 +17,7 @@ export const NEWER_EDITOR_PASS = 'vscode-1.103';
 /**
  * Which suites a pass runs: *untrusted* suites expect an untrusted workspace (they would fail in a trusted one,
  * and the others in theirs); *installed* suites run against the packaged .vsix installed into the editor;
+ * *nats* suites run on a workspace whose federation is on a real nats-server (FEDERATION_TEST_NATS_URL);
  * *vscode-1.103* suites need the newer editor's API and run in its pass, which runs the trusted suites too (the same
  * extension in the newer editor: about 30 s); every other suite runs in the trusted pass against the extension
  * under development.
@@ -25,10 +26,11 @@ function inPass(file: string, pass: string | undefined): boolean {
   const base = path.basename(file);
   const kind = base.includes('untrusted') ? 'untrusted'
     : base.includes('installed') ? 'installed'
+      : base.includes('nats') ? 'nats'
       : base.includes(NEWER_EDITOR_PASS) ? NEWER_EDITOR_PASS
         : 'trusted';
   if (pass === NEWER_EDITOR_PASS) return kind === NEWER_EDITOR_PASS || kind === 'trusted';
-  return kind === (pass === 'untrusted' || pass === 'installed' ? pass : 'trusted');
+  return kind === (pass === 'untrusted' || pass === 'installed' || pass === 'nats' ? pass : 'trusted');
 }
 
 export interface TestResult {
