@@ -4,7 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { MATRIX_LABEL, prepareDockerIsolation } from '../../src/core/matrix/containerRunner';
+import { MATRIX_LABEL } from '../../src/core/matrix/containerRunner';
+import { prepareDockerIsolation } from '../../src/core/matrix/dockerIsolation';
 import { planMatrix } from '../../src/core/matrix/plan';
 import { runMatrix } from '../../src/core/matrix/runner';
 import { validateMatrixConfig } from '../../src/core/matrix/validate';

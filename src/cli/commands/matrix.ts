@@ -3,7 +3,7 @@
 // failure, 2 usage, 130 cancelled by SIGINT. JSON shapes: docs/matrix.md.
 import * as path from 'node:path';
 import { FederationError, isFederationError } from '../../core/errors';
-import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/containerRunner';
+import { dockerFindings, imageFindings, ISOLATIONS, Isolation, planImages } from '../../core/matrix/dockerIsolation';
 import { RUN_ORDERS } from '../../core/matrix/history';
 import { loadMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';

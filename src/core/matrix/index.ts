@@ -15,5 +15,6 @@ export type { TaskResult, RunSummary, WaveTiming, ModuleSetupResult, RunListing,
 export { renderMarkdownReport, renderJsonReport, statusLabel } from './report';
 export { generateWorkflow, githubMatrix, githubOutputLines, workflowJobIds, WORKFLOW_FILE } from './workflow';
 export { loadMatrixConfig } from './load';
-export { ContainerProcessRunner, dockerFindings, effectiveIsolation, imageFindings, planImages, prepareDockerIsolation, removeRunContainers, unitImage, unitNetwork, ISOLATIONS, MATRIX_LABEL } from './containerRunner';
-export type { Isolation, DockerIsolationOptions } from './containerRunner';
+export { ContainerProcessRunner, MATRIX_LABEL } from './containerRunner';
+export { dockerFindings, effectiveIsolation, imageFindings, planImages, prepareDockerIsolation, removeRunContainers, unitImage, unitNetwork, ISOLATIONS } from './dockerIsolation';
+export type { Isolation, DockerIsolationOptions } from './dockerIsolation';

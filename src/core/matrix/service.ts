@@ -7,7 +7,7 @@ import type { DockerClient } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
 import { FederationError, describeError } from '../errors';
 import type { Environment, FileSystem, Logger } from '../ports';
-import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './containerRunner';
+import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './dockerIsolation';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
 import { planMatrix, type MatrixPlan } from './plan';
 import type { RunOrder } from './history';

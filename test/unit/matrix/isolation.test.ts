@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { imageFindings, unitImage, unitNetwork } from '../../../src/core/matrix/containerRunner';
+import { imageFindings, unitImage, unitNetwork } from '../../../src/core/matrix/dockerIsolation';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { formatFinding, validateMatrixConfig } from '../../../src/core/matrix/validate';
 import { useTempDir } from '../../helpers/tmp';
