@@ -87,8 +87,9 @@ export interface OtlpSendOptions {
  */
 export async function sendOtlp(runId: string, root: TraceSpan, opts: OtlpSendOptions): Promise<{ spans: number }> {
   const spans = sdkSpans(runId, root, opts.serviceVersion);
-  // No keep-alive: the CLI exits when its work is done, and an idle pooled socket would hold it open.
-  const exporter = new OTLPTraceExporter({ url: opts.url, headers: opts.headers, timeoutMillis: opts.timeoutMs, keepAlive: false });
+  // The SDK's own agent (keep-alive sockets are unref'd, so they do not hold the CLI open): passing agent options
+  // here would replace the one it builds from OTEL_EXPORTER_OTLP_CERTIFICATE and the client certificate.
+  const exporter = new OTLPTraceExporter({ url: opts.url, headers: opts.headers, timeoutMillis: opts.timeoutMs });
   const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans, resolve));
   await exporter.shutdown().catch(() => undefined);
   // 0 is ExportResultCode.SUCCESS (@opentelemetry/core, not a dependency of ours).
