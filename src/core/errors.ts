@@ -49,7 +49,10 @@ export type ErrorReason =
    */
   | 'backend-unavailable'
   /** `federation migrate`: the source changed while it was copied; config.yaml was not switched. details: problems. */
-  | 'source-changed';
+  | 'source-changed'
+  /** An export the receiver did not take (a run's trace over OTLP/HTTP): unreachable, no answer within the timeout,
+   * or refused. details: endpoint, and status (the HTTP status) when it answered, code (the socket error) when not. */
+  | 'export-failed';
 
 // Each shipped bundle (dist/extension.js, dist/cli.js, dist/docker.js) carries its own copy of this class, so
 // `instanceof` fails for an error raised in another bundle. The brand is a registered symbol, the same in every

@@ -18,6 +18,7 @@ import { loadRun } from '../../core/reports/data';
 import { exportHtml } from '../../core/reports/html';
 import type { FileSystem } from '../../core/ports';
 import { githubRun, GITHUB_RUN_SPEC } from './matrixGithub';
+import { OTLP_FLAGS, otlpReport, otlpTargets } from './matrixOtlp';
 import { boolFlag, choiceFlag, defineCommand, intFlag, listFlag, positional, stringFlag } from '../args';
 import { printable } from '../printable';
 import { CliCommand, CliContext, EXIT, ParsedArgs, UsageError } from '../types';
@@ -132,7 +133,7 @@ const CONFIG = { config: 'value' } as const;
 // A plain value: isolationFlag() checks it, so that "local" (the old name of process) stays unadvertised.
 const ISOLATION = { isolation: 'value' } as const;
 const PLAN = { only: 'list', priority: 'value', 'max-parallel': 'value' } as const;
-const REPORT_FORMATS = ['json', 'md', 'html'] as const;
+const REPORT_FORMATS = ['json', 'md', 'html', 'otlp'] as const;
 
 export const matrixCommand: CliCommand = defineCommand(
   'matrix',
@@ -156,7 +157,10 @@ export const matrixCommand: CliCommand = defineCommand(
     },
     runs: { usage: '' },
     clean: { usage: '[--run ID]   (removes task containers a crashed --isolation docker run left)', flags: { run: 'value' } },
-    report: { usage: `[--run ID] [--format ${REPORT_FORMATS.join('|')}] [--out FILE]`, flags: { run: 'value', format: REPORT_FORMATS, out: 'value' } },
+    report: {
+      usage: `[--run ID] [--format ${REPORT_FORMATS.join('|')}] [--out FILE] [--otlp-endpoint URL] [--otlp-timeout SECONDS]   (otlp: --out and/or --otlp-endpoint)`,
+      flags: { run: 'value', format: REPORT_FORMATS, out: 'value', ...OTLP_FLAGS },
+    },
     workflow: {
       usage: `[--config F] [--only TASK…] [--priority N] [--max-parallel N] [--out FILE] [--cli CMD] [--isolation process|docker]   (default out: ${WORKFLOW_FILE})`,
       flags: { ...CONFIG, ...PLAN, ...ISOLATION, out: 'value', cli: 'value' },
@@ -263,10 +267,15 @@ export const matrixCommand: CliCommand = defineCommand(
         return EXIT.ok;
       }
       case 'report': {
-        const format = choiceFlag(args, 'format', REPORT_FORMATS) ?? (ctx.json ? 'json' : 'md');
+        const otlpFlag = Object.keys(OTLP_FLAGS).find((f) => args.flags.has(f));
+        // --otlp-endpoint alone means --format otlp; with another format it is a mistake.
+        const format = choiceFlag(args, 'format', REPORT_FORMATS) ?? (otlpFlag ? 'otlp' : ctx.json ? 'json' : 'md');
+        if (otlpFlag && format !== 'otlp') throw new UsageError(`--${otlpFlag} goes with --format otlp, not ${format}`);
         const run = stringFlag(args, 'run');
         if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
+        const targets = format === 'otlp' ? otlpTargets(args) : undefined;
         const { summary, tasks } = await readRun(ctx.services.ports.fs, ctx.root, run);
+        if (targets) return otlpReport(ctx, targets, summary, tasks);
         const text = format === 'json' ? renderJsonReport(summary, tasks) : format === 'md' ? renderMarkdownReport(summary, tasks) : await htmlReport(ctx.services.ports.fs, ctx.root, summary.runId);
         const out = stringFlag(args, 'out');
         if (out !== undefined) {

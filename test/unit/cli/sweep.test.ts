@@ -84,6 +84,21 @@ const CASES: Record<string, Case> = {
   'mcp install': { argv: ['mcp', 'install', '--client', 'claude-code', '--persona', 'ghost'], when: { 'no-root': 'not-initialized', ...corrupt, 'unknown-id': 'not-found' } },
 };
 
+/**
+ * Flags whose own failures the table above cannot show (they need a run to report, or are usage errors): each
+ * with the exit code and, for exit 1, the reason. `env`: added to the environment.
+ */
+const FLAG_CASES: { name: string; argv: string[]; code: 1 | 2; reason?: string; env?: Record<string, string> }[] = [
+  { name: 'report --format otlp without --out or --otlp-endpoint', argv: ['matrix', 'report', '--format', 'otlp'], code: 2 },
+  { name: 'report --otlp-endpoint that is no http(s) URL', argv: ['matrix', 'report', '--otlp-endpoint', 'localhost:4318'], code: 2 },
+  { name: 'report --otlp-endpoint with another format', argv: ['matrix', 'report', '--format', 'md', '--otlp-endpoint', 'http://127.0.0.1:9'], code: 2 },
+  { name: 'report --otlp-timeout 0', argv: ['matrix', 'report', '--otlp-endpoint', 'http://127.0.0.1:9', '--otlp-timeout', '0'], code: 2 },
+  // Port 9 (discard) on the loopback: nothing listens, the connection is refused at once.
+  { name: 'report --otlp-endpoint with no receiver', argv: ['matrix', 'report', '--otlp-endpoint', 'http://127.0.0.1:9', '--otlp-timeout', '1'], code: 1, reason: 'export-failed' },
+  { name: 'report --otlp-endpoint, malformed FEDERATION_OTLP_HEADERS', argv: ['matrix', 'report', '--otlp-endpoint', 'http://127.0.0.1:9'], code: 1, reason: 'invalid-input', env: { FEDERATION_OTLP_HEADERS: 'x-key=1,no-equals-sign' } },
+  { name: 'report --otlp-endpoint for a run that does not exist', argv: ['matrix', 'report', '--otlp-endpoint', 'http://127.0.0.1:9', '--run', 'nope-1'], code: 1, reason: 'not-found' },
+];
+
 /** What a known failure must look like: exit 1, no stack, and (with --json) a typed error or a document. */
 function assertKnownFailure(r: CliResult, json: boolean, c: Case, reason: string | string[] | undefined, what: string): void {
   assert.equal(r.code, 1, `${what}: exit ${r.code}\nstdout: ${r.out}\nstderr: ${r.err}`);
@@ -135,6 +150,30 @@ describe('federation CLI: every subcommand against the failures that apply (as s
     mkdirSync(path.join(root, '.federation', 'locks'), { recursive: true });
     writeFileSync(path.join(root, '.federation', 'locks', 'db.lock'), '{ not json');
   }
+
+  it(`flags: ${FLAG_CASES.length} failures of single flags exit as documented, with a clear error and no stack`, async () => {
+    const root = await workspace();
+    const approvals = path.join(tmp.path, 'approvals.json');
+    const ran = await runCli(['matrix', 'run', '--no-setup', '--allow-workspace-commands'], { cwd: root, env: { FEDERATION_APPROVALS_FILE: approvals } });
+    assert.equal(ran.code, 0, ran.err);
+    const offenders: string[] = [];
+    for (const c of FLAG_CASES) {
+      for (const json of [true, false]) {
+        const r = await runCli([...(json ? ['--json'] : []), ...c.argv], { cwd: root, env: { FEDERATION_OTLP_HEADERS: undefined, OTEL_EXPORTER_OTLP_HEADERS: undefined, ...c.env } as Record<string, string | undefined> });
+        const what = `${c.name}${json ? ' --json' : ''}`;
+        try {
+          assert.equal(r.code, c.code, `${what}: exit ${r.code}\nstdout: ${r.out}\nstderr: ${r.err}`);
+          assert.equal(hasStack(r.out + r.err), false, `${what}: a stack trace\n${r.err}`);
+          assert.ok(r.err.trim() !== '', `${what}: says nothing on stderr`);
+          if (c.code === 2) assert.match(r.err, /^federation matrix: .*--(format|otlp-\w+)/m, `${what}: names the flag`);
+          else if (json) assert.equal((JSON.parse(r.err) as { error: { reason: string } }).error.reason, c.reason, `${what}: ${r.err}`);
+        } catch (e) {
+          offenders.push((e as Error).message);
+        }
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
 
   for (const condition of ['no-root', 'corrupt', 'engine-down', 'unknown-id', 'missing-run'] as const) {
     const applicable = Object.entries(CASES).filter(([, c]) => condition in c.when);

@@ -138,6 +138,20 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
+  // The OpenTelemetry SDK is for `matrix report --format otlp` alone: only its adapter imports it, and the adapter is
+  // reached by import() (esbuild makes that a lazy initializer), so no other command and not the extension evaluate it.
+  it('only src/node/otlp.ts imports @opentelemetry, and src reaches it only by dynamic import()', () => {
+    const all = files(path.join(repo, 'src'));
+    const sdk = all.filter((f) => /['"]@opentelemetry\//.test(code(f))).map((f) => path.relative(repo, f).split(path.sep).join('/'));
+    assert.deepEqual(sdk, ['src/node/otlp.ts']);
+    const adapter = path.join(repo, 'src', 'node', 'otlp');
+    const staticImports = all.flatMap((f) => [...code(f).matchAll(/(?:\bfrom\s+|\bimport\s+|\brequire\(\s*)['"]([^'"]+)['"]/g)]
+      .filter((m) => m[1]!.startsWith('.') && path.resolve(path.dirname(f), m[1]!) === adapter && !/^import\s+type\b/.test(code(f).slice(code(f).lastIndexOf('\n', m.index) + 1)))
+      .map(() => path.relative(repo, f)));
+    assert.deepEqual(staticImports, []);
+    assert.ok(all.some((f) => /\bimport\(\s*['"][./]+node\/otlp['"]\s*\)/.test(code(f))), 'the CLI imports the adapter on demand');
+  });
+
   // Test doubles (the in-memory Docker engine, fake GitHub) live under test/; shipped code never reaches them.
   it('src never imports from test/', () => {
     assert.deepEqual(importsInto('src', 'test'), []);
