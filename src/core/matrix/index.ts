@@ -15,5 +15,7 @@ export type { TaskResult, RunSummary, WaveTiming, ModuleSetupResult, RunListing,
 export { renderMarkdownReport, renderJsonReport, statusLabel } from './report';
 export { generateWorkflow, githubMatrix, githubOutputLines, workflowJobIds, WORKFLOW_FILE } from './workflow';
 export { loadMatrixConfig } from './load';
+export { buildPayload, describeDelivery, notificationVariables, redactUrl } from './notifications';
+export type { HttpPoster, NotificationDelivery, NotificationPayload } from './notifications';
 export { ContainerProcessRunner, dockerFindings, effectiveIsolation, imageFindings, planImages, prepareDockerIsolation, removeRunContainers, unitImage, unitNetwork, ISOLATIONS, MATRIX_LABEL } from './containerRunner';
 export type { Isolation, DockerIsolationOptions } from './containerRunner';
