@@ -14,6 +14,8 @@ import { UsageService } from '../core/usage/service';
 import { nodeFileSystem } from '../node/fs';
 import { newLocalProcessRunner } from '../node/process';
 import { nodeGit } from '../node/git';
+import { nodeHttpPoster } from '../node/http';
+import type { HttpPoster } from '../core/matrix/notifications';
 import { nodeHostProcesses } from '../node/processes';
 import { configuredBackend, natsCredentialsFromEnv, openBackendKind } from '../node/stateBackend';
 import type { StateBackend } from '../core/federation/state/backend';
@@ -33,6 +35,8 @@ export interface CliPorts {
   git: GitPort;
   /** This host's processes (a dead holder's state lock is taken over at once). */
   processes: HostProcesses;
+  /** HTTP POSTs: the matrix config's webhooks. */
+  http: HttpPoster;
 }
 
 export const DEFAULT_PORTS: CliPorts = {
@@ -42,6 +46,7 @@ export const DEFAULT_PORTS: CliPorts = {
   processRunnerFactory: newLocalProcessRunner,
   git: nodeGit,
   processes: nodeHostProcesses,
+  http: nodeHttpPoster,
 };
 
 const APPROVAL_HINT = 'Read them, then run again with --allow-workspace-commands to run them (they are remembered for this workspace).';
@@ -104,6 +109,7 @@ export class CliServices {
       env: this.ports.env,
       clientFactory: this.ports.clientFactory,
       processRunnerFactory: this.ports.processRunnerFactory,
+      http: this.ports.http,
       approvals: rememberedApprovals(this.ports, allowWorkspaceCommands, APPROVAL_HINT),
     });
   }

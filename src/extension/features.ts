@@ -16,6 +16,7 @@ import { Disposable, toDisposable } from './lifecycle';
 import { MatrixConfigDiagnostics } from './matrix/configDiagnostics';
 import { dockerClientLoader } from '../core/docker/loader';
 import { MatrixService } from '../core/matrix/service';
+import { nodeHttpPoster } from '../node/http';
 import { newLocalProcessRunner } from '../node/process';
 import { RunsController } from './matrix/runs';
 import { trustGate } from './trust';
@@ -72,6 +73,7 @@ export class Features extends Disposable {
         env: ports.env,
         clientFactory: dockerClientLoader(ports.fs),
         processRunnerFactory: newLocalProcessRunner,
+        http: nodeHttpPoster,
         approvals: trustGate('Running the CI matrix'),
         logger,
       });

@@ -23,3 +23,8 @@ export function operatorLevel(): OperatorLevel {
 export function matrixIsolation(): Isolation {
   return effectiveIsolation(vscode.workspace.getConfiguration('agentFederation').inspect<string>('matrix.isolation'));
 }
+
+/** Whether a matrix run's end (local, or followed on GitHub) is announced in a notification. */
+export function matrixNotifications(): boolean {
+  return vscode.workspace.getConfiguration('agentFederation').get<boolean>('matrix.notifications', true) !== false;
+}

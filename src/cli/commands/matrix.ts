@@ -9,6 +9,7 @@ import { loadMatrixConfig } from '../../core/matrix/load';
 import { MatrixPlan, planMatrix } from '../../core/matrix/plan';
 import { renderJsonReport, renderMarkdownReport, statusLabel } from '../../core/matrix/report';
 import { listRuns, readRun, RUN_ID_PATTERN, RUNS_DIR } from '../../core/matrix/results';
+import { describeDelivery, notificationVariables, type NotificationDelivery } from '../../core/matrix/notifications';
 import { MatrixEvent } from '../../core/matrix/runner';
 import { configError, MatrixService, type PlanRequest } from '../../core/matrix/service';
 import { formatFinding, MatrixFinding } from '../../core/matrix/validate';
@@ -85,6 +86,12 @@ async function planned(ctx: CliContext, args: ParsedArgs, checkModules = true): 
   return result;
 }
 
+/** Each delivery on stderr (URLs redacted already), unless --json (where they are a field of the answer). */
+function printDeliveries(ctx: CliContext, deliveries: readonly NotificationDelivery[]): void {
+  if (ctx.json) return;
+  for (const d of deliveries) ctx.err(printable(describeDelivery(d), { oneLine: true }));
+}
+
 function humanPlan(plan: MatrixPlan): string {
   const lines = [`${plan.unitCount} unit(s) from ${plan.taskCount} task(s) in ${plan.waves.length} wave(s), up to ${plan.maxAgents} agent(s) at once`];
   for (const w of plan.waves) {
@@ -155,6 +162,7 @@ export const matrixCommand: CliCommand = defineCommand(
       flags: { ...CONFIG, ...PLAN, ...ISOLATION, unit: 'value', 'run-id': 'value', 'no-setup': 'bool', 'install-command': 'value', grace: 'value', order: RUN_ORDERS, 'allow-workspace-commands': 'bool' },
       wordsOf: 'only',
     },
+    notify: { usage: '[--config F] [--run ID]   (tells the config\'s webhooks how a run ended: the workflow\'s report job)', flags: { ...CONFIG, run: 'value' } },
     runs: { usage: '' },
     clean: { usage: '[--run ID]   (removes task containers a crashed --isolation docker run left)', flags: { run: 'value' } },
     report: {
@@ -169,7 +177,7 @@ export const matrixCommand: CliCommand = defineCommand(
     'github-run': GITHUB_RUN_SPEC,
   },
   async (ctx, args) => {
-    const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, runs, clean, report, workflow, github-run)');
+    const sub = positional(args, 0, 'a matrix subcommand (validate, plan, setup, run, notify, runs, clean, report, workflow, github-run)');
     switch (sub) {
       case 'validate': {
         const isolation = isolationFlag(args);
@@ -240,7 +248,9 @@ export const matrixCommand: CliCommand = defineCommand(
               },
             });
             const s = outcome.summary;
-            ctx.print({ runId: outcome.runId, dir: path.relative(ctx.root, outcome.dir), summary: s }, () =>
+            // Before the summary: a failed delivery is a line on stderr and a field under --json, never the exit code.
+            printDeliveries(ctx, outcome.notifications);
+            ctx.print({ runId: outcome.runId, dir: path.relative(ctx.root, outcome.dir), summary: s, notifications: outcome.notifications }, () =>
               [
                 `run ${outcome.runId}: ${s.status}: ${s.counts.passed}/${s.counts.units} passed, ${s.counts.blockingFailures} blocking failure(s), ${s.counts.allowedFailures} allowed`,
                 `  ${(s.totalMs / 1000).toFixed(1)} s in all, waves ${(s.executionMs / 1000).toFixed(1)} s (lower bound ${(s.criticalPathMs / 1000).toFixed(1)} s), speedup ${s.speedup.toFixed(2)}×, efficiency ${Math.round(s.efficiency * 100)}%`,
@@ -254,6 +264,17 @@ export const matrixCommand: CliCommand = defineCommand(
           process.removeListener('SIGINT', onSigint);
         }
       }
+      case 'notify':
+        return withConfig(ctx, async () => {
+          const run = stringFlag(args, 'run');
+          if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
+          const configFile = stringFlag(args, 'config');
+          const { runId, notifications } = await service(ctx, args).notify({ ...(run !== undefined ? { runId: run } : {}), ...(configFile !== undefined ? { configFile } : {}) });
+          printDeliveries(ctx, notifications);
+          ctx.print({ runId, notifications }, () => (notifications.length ? `run ${runId}: ${notifications.filter((n) => n.ok).length}/${notifications.length} webhook(s) notified` : `run ${runId}: no webhook is due (notifications.on)`));
+          // Like a run's: a webhook that did not answer never fails the job it runs in.
+          return EXIT.ok;
+        });
       case 'clean': {
         const run = stringFlag(args, 'run');
         if (run !== undefined && !RUN_ID_PATTERN.test(run)) throw new UsageError(`--run must be a run id, got "${run}"`);
@@ -304,6 +325,7 @@ export const matrixCommand: CliCommand = defineCommand(
             configFile: loaded.shownAs.split(path.sep).join('/'),
             cli: stringFlag(args, 'cli') ?? DEFAULT_CLI,
             ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}),
+            ...(loaded.config.notifications ? { notify: { variables: notificationVariables(loaded.config.notifications) } } : {}),
           });
           const file = path.resolve(ctx.root, stringFlag(args, 'out') ?? WORKFLOW_FILE);
           await ctx.services.ports.fs.mkdir(path.dirname(file), { recursive: true });

@@ -18,3 +18,5 @@ export { loadMatrixConfig } from './load';
 export { ContainerProcessRunner, MATRIX_LABEL } from './containerRunner';
 export { dockerFindings, effectiveIsolation, imageFindings, planImages, prepareDockerIsolation, removeRunContainers, unitImage, unitNetwork, ISOLATIONS } from './dockerIsolation';
 export type { Isolation, DockerIsolationOptions } from './dockerIsolation';
+export { buildPayload, describeDelivery, notificationVariables, redactUrl } from './notifications';
+export type { HttpPoster, NotificationDelivery, NotificationPayload } from './notifications';

@@ -99,6 +99,19 @@ export const MatrixDockerSchema = z.looseObject({
   pids: z.optional(z.int().check(z.gte(16), z.lte(65536), d('Most processes in each task container (default 512).'))),
 });
 
+/** Which run endings a webhook hears of: failure = failed, success = passed, always = those and cancelled. */
+export const NOTIFY_ON = ['failure', 'success', 'always'] as const;
+export type NotifyOn = (typeof NOTIFY_ON)[number];
+
+/** Webhooks told of a run's end (src/core/matrix/notifications.ts): never a reason for the run to fail. */
+export const MatrixNotificationsSchema = z.looseObject({
+  webhooks: z.array(z.string().check(z.minLength(1))).check(d('URLs POSTed the run summary as JSON (with a Slack-compatible "text"). ${env.NAME} is replaced by that environment variable: keep secrets out of the file.')),
+  on: z.optional(z.union([z.enum(NOTIFY_ON), z.array(z.enum(NOTIFY_ON))]).check(d('failure, success or always (default always).'))),
+  timeout: z.optional(positiveNumber.check(z.lte(300), d('Seconds each attempt may take (default 10).'))),
+  retries: z.optional(z.int().check(z.nonnegative(), z.lte(5), d('Extra attempts after a network error, a timeout, a 429 or a 5xx answer (default 2).'))),
+});
+export type MatrixNotifications = z.infer<typeof MatrixNotificationsSchema>;
+
 export const MatrixConfigSchema = z.looseObject({
   version: z.optional(z.union([z.string(), z.number()])),
   tasks: z.record(z.string(), MatrixTaskSchema),
@@ -107,6 +120,7 @@ export const MatrixConfigSchema = z.looseObject({
   optimization: z.optional(MatrixOptimizationSchema),
   failure_handling: z.optional(MatrixFailureSchema),
   docker: z.optional(MatrixDockerSchema),
+  notifications: z.optional(MatrixNotificationsSchema),
   // Descriptive sections of the original format: kept as they are, never checked.
   architecture: z.optional(z.unknown()),
   rules: z.optional(z.unknown()),
@@ -117,7 +131,7 @@ export type MatrixConfig = z.infer<typeof MatrixConfigSchema>;
 
 /** Keys each object may have: anything else is reported as a warning (likely a typo) and otherwise ignored. */
 export const KNOWN_KEYS = {
-  root: ['version', 'tasks', 'priorities', 'scaling', 'optimization', 'failure_handling', 'docker', 'architecture', 'rules', 'monitoring', 'documentation'],
+  root: ['version', 'tasks', 'priorities', 'scaling', 'optimization', 'failure_handling', 'docker', 'notifications', 'architecture', 'rules', 'monitoring', 'documentation'],
   task: ['module', 'command', 'timeout', 'priority', 'description', 'requires_database', 'produces_artifacts', 'allow_warnings', 'env', 'retries', 'shards', 'image', 'network', 'cache'],
   priority: ['name', 'description', 'tasks', 'parallel_execution', 'fail_fast', 'depends_on'],
   scaling: ['default_agents', 'max_parallel_per_priority', 'max_total_agents', 'auto_scale'],
@@ -127,6 +141,7 @@ export const KNOWN_KEYS = {
   failure: ['retry', 'fail_fast', 'continue_on_error', 'rollback'],
   retry: ['enabled', 'max_attempts', 'backoff', 'initial_delay', 'max_delay'],
   docker: ['image', 'network', 'memory', 'pids'],
+  notifications: ['webhooks', 'on', 'timeout', 'retries'],
 } as const;
 
 export const DEFAULTS = {

@@ -6,13 +6,14 @@ import * as path from 'node:path';
 import type { DockerClient } from '../docker/client';
 import type { DockerClientFactory } from '../docker/loader';
 import { FederationError, describeError } from '../errors';
-import type { Environment, FileSystem, Logger } from '../ports';
+import type { Environment, FileSystem, Logger, Timers } from '../ports';
 import { dockerFindings, prepareDockerIsolation, removeRunContainers, type Isolation } from './dockerIsolation';
 import { loadMatrixConfig, type LoadedMatrixConfig } from './load';
 import { planMatrix, type MatrixPlan } from './plan';
 import type { RunOrder } from './history';
 import type { ProcessRunnerFactory } from './processPort';
-import { RUN_ID_PATTERN, type ModuleSetupResult } from './results';
+import { describeDelivery, notifyRun, type HttpPoster, type NotificationDelivery } from './notifications';
+import { readRun, runDir, RUN_ID_PATTERN, type ModuleSetupResult, type RunSummary, type TaskResult } from './results';
 import { runMatrix, type MatrixEvent, type RunOutcome } from './runner';
 import { runSetup } from './setup';
 import type { MatrixFinding } from './validate';
@@ -36,6 +37,10 @@ export interface MatrixServiceDeps {
   approvals: CommandApprovalGate;
   /** The runner of local processes, one per run or setup (the Node adapter in src/node/process). */
   processRunnerFactory: ProcessRunnerFactory;
+  /** POSTs the config's webhooks (the Node adapter in src/node/http.ts); absent, each is reported undelivered. */
+  http?: HttpPoster;
+  /** Waits between webhook attempts; default the system's. */
+  timers?: Timers;
   logger?: Logger;
 }
 
@@ -66,7 +71,15 @@ export interface RunRequest extends PlanRequest {
   onEvent?: (e: MatrixEvent) => void;
   /** The config's warnings (it has no errors), before anything runs. */
   onWarnings?: (findings: MatrixFinding[]) => void;
+  /**
+   * Tell the config's webhooks how the run ended (default true). A run of one unit (`unit`, a GitHub worker) never
+   * does: the workflow's report job tells them once for the whole run (`notify`).
+   */
+  notify?: boolean;
 }
+
+/** A run's outcome and what became of its notifications (empty when none was due). */
+export type MatrixRunOutcome = RunOutcome & { notifications: NotificationDelivery[] };
 
 export type LoadedConfig = LoadedMatrixConfig & { config: NonNullable<LoadedMatrixConfig['config']> };
 
@@ -127,7 +140,7 @@ export class MatrixService {
    * and (for docker) an engine that answers and has every image. Each attempt removes its own container; at the
    * end the run's leftovers are removed too (an engine hiccup), only this workspace's.
    */
-  async run(req: RunRequest = {}): Promise<RunOutcome> {
+  async run(req: RunRequest = {}): Promise<MatrixRunOutcome> {
     if (req.runId !== undefined && !RUN_ID_PATTERN.test(req.runId)) {
       throw new FederationError('invalid-input', `a run id is letters, digits, ., _ and -, got "${req.runId}"`, { runId: req.runId });
     }
@@ -148,8 +161,9 @@ export class MatrixService {
       strategy = await prepareDockerIsolation({ client, fs: this.deps.fs, root: this.root, config: loaded.config, plan, ...(req.signal ? { signal: req.signal } : {}) });
     }
     let runId: string | undefined;
+    let outcome: RunOutcome;
     try {
-      return await runMatrix({
+      outcome = await runMatrix({
         fs: this.deps.fs,
         env: this.deps.env,
         root: this.root,
@@ -173,6 +187,33 @@ export class MatrixService {
           this.deps.logger?.warn(`removing the task containers of run ${id}: ${describeError(e)}`));
       }
     }
+    // Not the run's signal: a cancelled run is told too (on: always), within the section's own timeout and retries.
+    const notifications = req.notify === false || req.unit !== undefined ? [] : await this.deliver(loaded.config, outcome.summary, outcome.results, outcome.dir);
+    return { ...outcome, notifications };
+  }
+
+  /**
+   * Tells the config's webhooks how a stored run ended (the latest by default), as a run does at its end: what
+   * the workflow's report job calls once the workers' results are gathered. Refuses a run still without results.
+   */
+  async notify(req: { runId?: string; configFile?: string } = {}): Promise<{ runId: string; notifications: NotificationDelivery[] }> {
+    const loaded = await this.load(req.configFile, { checkModules: false });
+    const { summary, tasks } = await readRun(this.deps.fs, this.root, req.runId);
+    return { runId: summary.runId, notifications: await this.deliver(loaded.config, summary, tasks, runDir(this.root, summary.runId)) };
+  }
+
+  private async deliver(config: LoadedConfig['config'], summary: RunSummary, tasks: readonly TaskResult[], dir: string): Promise<NotificationDelivery[]> {
+    const deliveries = await notifyRun({
+      section: config.notifications,
+      summary,
+      tasks,
+      report: reportLocation(this.deps.env, this.root, dir),
+      env: this.deps.env,
+      poster: this.deps.http,
+      ...(this.deps.timers ? { timers: this.deps.timers } : {}),
+    });
+    for (const d of deliveries) if (!d.ok) this.deps.logger?.warn(`matrix run ${summary.runId}: ${describeDelivery(d)}`);
+    return deliveries;
   }
 
   /** Installs each module's dependencies once (the setup job of a run), after approval. */
@@ -198,6 +239,15 @@ export class MatrixService {
     const client = await this.deps.clientFactory(dockerHost ? { host: dockerHost } : {});
     return removeRunContainers(this.deps.fs, client, { root: this.root, ...(runId !== undefined ? { runId } : {}) });
   }
+}
+
+/** In GitHub Actions the run's page (its summary holds the report), else the run folder relative to the root. */
+export function reportLocation(env: Environment, root: string, dir: string): string {
+  const server = env['GITHUB_SERVER_URL'];
+  const repo = env['GITHUB_REPOSITORY'];
+  const run = env['GITHUB_RUN_ID'];
+  if (env['GITHUB_ACTIONS'] === 'true' && server && repo && run && /^\d+$/.test(run)) return `${server.replace(/\/+$/, '')}/${repo}/actions/runs/${run}`;
+  return path.relative(root, dir).split(path.sep).join('/');
 }
 
 function onlyUnit(plan: MatrixPlan, unit: string): MatrixPlan {

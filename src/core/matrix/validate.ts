@@ -3,6 +3,7 @@
 // except moduleFindings, which looks at the module folders on disk (through the FileSystem port it is given).
 import * as path from 'node:path';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
+import { webhookProblem } from './notifications';
 import { KNOWN_KEYS, MatrixConfig, MatrixConfigSchema, PRIORITY_KEY_PATTERN, TASK_ID_PATTERN } from './schema';
 
 import type { Position, Range } from '../textRange';
@@ -26,7 +27,8 @@ export type FindingCode =
   | 'scaling'
   | 'module-missing'
   | 'module-symlink'
-  | 'missing-image';
+  | 'missing-image'
+  | 'webhook';
 
 export interface MatrixFinding {
   severity: 'error' | 'warning';
@@ -189,6 +191,7 @@ function unknownKeys(raw: Record<string, unknown>, add: Add): void {
   check(fh, KNOWN_KEYS.failure, ['failure_handling']);
   if (isRecord(fh)) check(fh['retry'], KNOWN_KEYS.retry, ['failure_handling', 'retry']);
   check(raw['docker'], KNOWN_KEYS.docker, ['docker']);
+  check(raw['notifications'], KNOWN_KEYS.notifications, ['notifications']);
 }
 
 /** `priority_2`, `2` → "priority_2"; anything else unchanged (reported as unknown). */
@@ -255,6 +258,10 @@ function semantic(config: MatrixConfig, add: Add): void {
   if (auto?.min_agents !== undefined && auto.max_agents !== undefined && auto.min_agents > auto.max_agents) {
     add('error', 'scaling', ['scaling', 'auto_scale', 'min_agents'], `auto_scale.min_agents (${auto.min_agents}) is above max_agents (${auto.max_agents})`);
   }
+  config.notifications?.webhooks.forEach((url, i) => {
+    const problem = webhookProblem(url);
+    if (problem) add('error', 'webhook', ['notifications', 'webhooks', i], `notifications.webhooks.${i}: ${problem}`);
+  });
 }
 
 /** Each depends_on cycle once, as a closed walk [a, b, …, a], starting from its lowest-numbered priority. */

@@ -29,6 +29,11 @@ export interface WorkflowOptions {
    * with `--isolation docker`, as a local run does. The runner never pulls by itself, so the workflow does.
    */
   docker?: { images: string[] };
+  /**
+   * The config has webhooks: the report job tells them how the run ended (`matrix notify`), once for the whole run.
+   * Each variable their URLs name comes from the repository secret of the same name.
+   */
+  notify?: { variables: string[] };
 }
 
 export { GITHUB_MATRIX_LIMIT, githubMatrix, githubOutputLines, jobTimeoutMinutes } from './workflowMatrix';
@@ -173,6 +178,14 @@ export function generateWorkflow(plan: MatrixPlan, opts: WorkflowOptions): strin
         run: `${cli} matrix report --run "$FEDERATION_RUN_ID" --format md --out ${REPORT_MARKDOWN}\ncat ${REPORT_MARKDOWN} >> "$GITHUB_STEP_SUMMARY"\n${cli} matrix report --run "$FEDERATION_RUN_ID" --format json --out ${REPORT_JSON}`,
       },
       { name: 'Upload the report', if: 'always()', uses: 'actions/upload-artifact@v4', with: { name: REPORT_ARTIFACT, path: `${REPORT_MARKDOWN}\n${REPORT_JSON}` } },
+      ...(opts.notify
+        ? [{
+            name: 'Notify',
+            if: 'always()',
+            run: `${cli} matrix notify --config ${config} --run "$FEDERATION_RUN_ID"`,
+            ...(opts.notify.variables.length ? { env: Object.fromEntries(opts.notify.variables.map((v) => [v, `\${{ secrets.${v} }}`])) } : {}),
+          }]
+        : []),
     ],
   };
   const workflow = {

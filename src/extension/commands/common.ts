@@ -3,7 +3,13 @@
 import * as vscode from 'vscode';
 import { valueOr } from '../../core/federation/snapshot';
 import { Persona, Task, TaskStatus } from '../../core/federation/state/schemas';
+import type { CommandId } from './ids';
 import type { Services } from './registry';
+
+/** Runs one of the extension's own commands: the id is checked against the registry's list when compiling. */
+export function runCommand(id: CommandId, ...args: unknown[]): Thenable<unknown> {
+  return vscode.commands.executeCommand(id, ...args);
+}
 
 type State = Pick<Services, 'state'>;
 type Acting = Pick<Services, 'state' | 'persona'>;

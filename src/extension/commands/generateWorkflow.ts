@@ -12,7 +12,7 @@ export const generateWorkflow = defineCommand({
   // From the Runs view or the palette it asks before replacing and opens the file; a script's call does neither.
   args: (a) => ({ interactive: a.fromUi }),
   async run(s, { interactive }) {
-    const { WORKFLOW_FILE, generateWorkflow: render, imageFindings, loadMatrixConfig, planImages, planMatrix } = matrix();
+    const { WORKFLOW_FILE, generateWorkflow: render, imageFindings, loadMatrixConfig, notificationVariables, planImages, planMatrix } = matrix();
     const loaded = await loadMatrixConfig(s.ports.fs, s.fed.root);
     if (!loaded.config) throw new FederationError('invalid-input', `${loaded.shownAs} has errors; fix them first (see Problems).`, { file: loaded.file });
     const configFile = path.relative(s.fed.root, loaded.file).split(path.sep).join('/');
@@ -23,7 +23,8 @@ export const generateWorkflow = defineCommand({
       const missing = imageFindings(loaded.text, loaded.shownAs, loaded.config, plan);
       if (missing.length) throw new FederationError('invalid-input', `${loaded.shownAs}: ${missing.length} task(s) name no image for Docker isolation (see Problems); no workflow was written.`, { file: loaded.file });
     }
-    const yaml = render(plan, { configFile, ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}) });
+    const notify = loaded.config.notifications ? { notify: { variables: notificationVariables(loaded.config.notifications) } } : {};
+    const yaml = render(plan, { configFile, ...(docker ? { docker: { images: planImages(loaded.config, plan) } } : {}), ...notify });
     const target = vscode.Uri.joinPath(vscode.Uri.file(s.fed.root), WORKFLOW_FILE);
     let exists = false;
     try {

@@ -6,6 +6,7 @@ import type { GithubActions } from '../../core/matrix/github';
 import type { GithubRunEvent, GithubRunOutcome } from '../../core/matrix/githubRun';
 import type { Options } from './args';
 import type { Services } from './registry';
+import { showRunEnd } from './runNotice';
 
 const GITHUB_COM_API = 'https://api.github.com';
 
@@ -110,15 +111,13 @@ export async function followInNotification(
     });
     return { cancelled: true, url: url ?? null };
   }
-  const actions = [...(outcome.report ? ['Open Report'] : []), ...(url ? ['Open on GitHub'] : [])];
-  const text = outcome.report
-    ? `GitHub run ${outcome.status}: ${outcome.report.summary.counts.passed}/${outcome.report.summary.counts.units} passed.${outcome.skippedLogs.length ? ` ${outcome.skippedLogs.length} worker log(s) not fetched (too large, or a rate limit).` : ''}`
-    : `GitHub run ${outcome.status}; no report: ${outcome.reportProblem ?? 'unknown'}.`;
-  const show = outcome.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  void show(text, ...actions).then((pick) => {
-    // A failure to open the report is shown by that command.
-    if (pick === 'Open Report') void vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId).then(undefined, () => undefined);
-    else if (pick === 'Open on GitHub' && url) void vscode.env.openExternal(vscode.Uri.parse(url));
+  showRunEnd({
+    label: 'GitHub run',
+    runId: outcome.runId,
+    status: outcome.status,
+    url: outcome.run.htmlUrl,
+    ...(outcome.report ? { summary: outcome.report.summary } : { reportProblem: outcome.reportProblem ?? 'unknown' }),
+    ...(outcome.skippedLogs.length ? { note: `${outcome.skippedLogs.length} worker log(s) not fetched (too large, or a rate limit).` } : {}),
   });
   return { runId: outcome.runId, status: outcome.status, url: outcome.run.htmlUrl, report: outcome.report ? { summary: outcome.report.summary } : null, reportProblem: outcome.reportProblem ?? null, dir: outcome.dir ?? null };
 }

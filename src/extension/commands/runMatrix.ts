@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { matrixIsolation } from '../settings';
 import { defineCommand } from './registry';
+import { showRunEnd } from './runNotice';
 
 /**
  * Runs the CI matrix locally: waves in priority order, live in the Runs view, with progress and a cancel button.
@@ -54,11 +55,7 @@ export const runMatrix = defineCommand({
         });
       },
     );
-    const c = outcome.summary.counts;
-    const text = `Matrix run ${outcome.summary.status}: ${c.passed}/${c.units} passed${c.blockingFailures ? `, ${c.blockingFailures} blocking failure(s)` : ''} in ${(outcome.summary.totalMs / 1000).toFixed(1)} s.`;
-    const show = outcome.summary.status === 'passed' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    // A failure to open the report is shown by that command.
-    void show(text, 'Open Report').then((pick) => pick && vscode.commands.executeCommand('agentFederation.showRunReport', outcome.runId)).then(undefined, () => undefined);
+    showRunEnd({ label: 'Matrix run', runId: outcome.runId, status: outcome.summary.status, summary: outcome.summary, deliveries: outcome.notifications });
     return outcome;
   },
 });

@@ -2,8 +2,8 @@
 // .federation/runs/ (watched for runs started by the CLI or another window). The Runs view is built from this.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Isolation, MatrixEvent, MatrixPlan, RunOutcome, listRuns, readRun } from '../../core/matrix';
-import type { MatrixService } from '../../core/matrix/service';
+import { Isolation, MatrixEvent, MatrixPlan, listRuns, readRun } from '../../core/matrix';
+import type { MatrixRunOutcome, MatrixService } from '../../core/matrix/service';
 import type { GithubActions } from '../../core/matrix/github';
 import { GithubRunEvent, GithubRunOutcome, resumeGithubRun, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
 import { runDir } from '../../core/matrix/results';
@@ -72,7 +72,7 @@ export class RunsController extends Disposable {
   }
 
   /** Plans from the config and runs it (through the matrix service); the view follows its events. Resolves when the run ends. */
-  async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<RunOutcome> {
+  async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<MatrixRunOutcome> {
     // Claimed before the first await: a second start meanwhile is refused.
     const active = this.slot.claim(options.signal);
     // Elapsed times of the live run move on even between events.

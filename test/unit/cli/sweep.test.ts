@@ -65,6 +65,7 @@ const CASES: Record<string, Case> = {
   'matrix plan': { argv: ['matrix', 'plan', '--unit', 'nope'], when: { 'no-root': undefined, 'unknown-id': 'not-found' }, document: true },
   'matrix setup': { argv: ['matrix', 'setup', '--unit', 'nope'], when: { 'no-root': undefined, 'unknown-id': 'not-found' }, document: true },
   'matrix run': { argv: ['matrix', 'run', '--isolation', 'docker', '--allow-workspace-commands', '--no-setup'], when: { 'no-root': undefined, 'engine-down': 'docker-unavailable' }, document: true },
+  'matrix notify': { argv: ['matrix', 'notify', '--run', 'nope-1'], when: { 'no-root': 'not-found', 'missing-run': 'not-found' } },
   'matrix runs': { argv: ['matrix', 'runs'], when: {} },
   'matrix clean': { argv: ['matrix', 'clean'], when: { 'engine-down': 'docker-unavailable' } },
   'matrix report': { argv: ['matrix', 'report', '--run', 'nope-1'], when: { 'no-root': 'not-found', 'missing-run': 'not-found' } },

@@ -34,6 +34,24 @@ describe('GitHub Actions workflow', () => {
     assert.doesNotMatch(generateWorkflow(plan, { configFile: 'c.yml' }), /isolation docker|docker pull/);
   });
 
+  it('with webhooks, the report job tells them once (matrix notify), each variable from the secret of its name; without, no such step', async function () {
+    this.timeout(30_000);
+    const plan = planMatrix(config(FIXTURE_CONFIG));
+    const yml = generateWorkflow(plan, { configFile: '.github/multi-agent-config.yml', notify: { variables: ['SLACK_WEBHOOK', 'HOOK_KEY'] } });
+    assert.deepEqual(await githubErrors(yml), [], yml);
+    const wf = (require('yaml') as typeof import('yaml')).parse(yml) as { jobs: Record<string, { if?: string; steps?: { name?: string; if?: string; run?: string; env?: Record<string, string> }[] }> };
+    const notify = wf.jobs['report']!.steps!.find((st) => st.name === 'Notify')!;
+    assert.deepEqual(notify, {
+      name: 'Notify',
+      if: 'always()',
+      run: 'npx --no-install federation matrix notify --config ".github/multi-agent-config.yml" --run "$FEDERATION_RUN_ID"',
+      env: { SLACK_WEBHOOK: '${{ secrets.SLACK_WEBHOOK }}', HOOK_KEY: '${{ secrets.HOOK_KEY }}' },
+    });
+    const workers = Object.entries(wf.jobs).filter(([id]) => id !== 'report').flatMap(([, j]) => j.steps ?? []);
+    assert.ok(!workers.some((st) => st.run?.includes('matrix notify')), 'only the report job notifies');
+    assert.doesNotMatch(generateWorkflow(plan, { configFile: 'c.yml' }), /matrix notify/);
+  });
+
   it('the parser does report errors (the check can fail)', async () => {
     const errors = await githubErrors('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    strategy:\n      fail-fast: maybe\n    steps:\n      - run: echo\n');
     assert.ok(errors.length > 0);

@@ -1,0 +1,19 @@
+// Shows how a matrix run ended (unless agentFederation.matrix.notifications is off) and runs the button picked:
+// Open Report and Rerun Failed are the extension's own commands, run as the Runs view and the report panel do.
+import * as vscode from 'vscode';
+import { OPEN_ON_GITHUB, OPEN_REPORT, RERUN_FAILED, runNotice, type RunEnd } from '../matrix/runNotice';
+import { matrixNotifications } from '../settings';
+import { runCommand } from './common';
+
+/** Never waits for the user: the command that ran the matrix returns at once. */
+export function showRunEnd(end: RunEnd): void {
+  if (!matrixNotifications()) return;
+  const n = runNotice(end);
+  const show = n.severity === 'information' ? vscode.window.showInformationMessage : n.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+  void show(n.text, ...n.actions).then((pick) => {
+    // A failure of the command picked is shown by that command (the registry's error path).
+    if (pick === OPEN_REPORT) void runCommand('agentFederation.showRunReport', end.runId).then(undefined, () => undefined);
+    else if (pick === RERUN_FAILED) void runCommand('agentFederation.rerunFailed', { runId: end.runId }).then(undefined, () => undefined);
+    else if (pick === OPEN_ON_GITHUB && end.url) void vscode.env.openExternal(vscode.Uri.parse(end.url));
+  });
+}
