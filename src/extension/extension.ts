@@ -31,6 +31,8 @@ import { BackendStatusItem } from './views/backendStatus';
 import type { McpServerDefinitionInfo } from './mcp/agentMcp';
 import type { AgentReportModel } from '../core/reports/protocol';
 import type { BackendStatus } from '../core/federation/state/backend';
+import { onDidShowRunEnd } from './commands/runNotice';
+import type { RunNotice } from './matrix/runNotice';
 
 declare const __AF_LOAD_START__: number | undefined;
 declare const __AF_LOAD_END__: number | undefined;
@@ -57,6 +59,8 @@ export interface FederationExtensionApi {
   /** The state backend's connection (NATS: connected or not); undefined before it opened, or without a folder. */
   readonly backendStatus: () => BackendStatus | undefined;
   readonly onDidChangeBackendStatus: vscode.Event<BackendStatus>;
+  /** Fires when the end of a matrix run was shown as a notification: its text, severity and buttons. */
+  readonly onDidShowRunEnd: vscode.Event<RunNotice & { runId: string }>;
   /** What the open report panel of an agent last gave its page; undefined when none is open (tests read it). */
   readonly agentReportShown: (agentId: string) => AgentReportModel | undefined;
 }
@@ -109,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
       mcpServerDefinitionsRegistered: () => false,
       mcpServerDefinitions: async () => undefined,
       agentReportShown: () => undefined,
+      onDidShowRunEnd,
       backendStatus: () => undefined,
       onDidChangeBackendStatus: noStatus.event,
     };
@@ -226,6 +231,7 @@ export function activate(context: vscode.ExtensionContext): FederationExtensionA
     mcpServerDefinitionsRegistered: () => ensureFeatures().mcp.registered,
     mcpServerDefinitions: () => ensureFeatures().mcp.definitions(),
     agentReportShown: (agentId) => ensureFeatures().panels.agentShown(agentId),
+    onDidShowRunEnd,
     backendStatus: () => state.status,
     onDidChangeBackendStatus: state.onDidChangeStatus,
   };

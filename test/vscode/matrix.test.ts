@@ -31,12 +31,21 @@ describe('Matrix runs in a real editor', function () {
       const runs = ((await tree.getChildren()) ?? []) as Node[];
       if (runs[0]) seen.push(runs[0].contextValue);
     });
-    let outcome: { runId: string; summary: { status: string; counts: { units: number } } };
+    const notices: Array<{ runId: string; severity: string; text: string; actions: string[] }> = [];
+    const noticeSub = api.onDidShowRunEnd((n) => notices.push(n));
+    let outcome: { runId: string; summary: { status: string; counts: { units: number; passed: number } } };
     try {
       outcome = (await vscode.commands.executeCommand('agentFederation.runMatrix', { maxParallel: 4 })) as typeof outcome;
     } finally {
       sub.dispose();
+      noticeSub.dispose();
     }
+    // Its end is one notification, as loud as the outcome, with the summary and the report's button.
+    assert.strictEqual(notices.length, 1, JSON.stringify(notices));
+    assert.strictEqual(notices[0]!.runId, outcome.runId);
+    assert.strictEqual(notices[0]!.severity, outcome.summary.status === 'passed' ? 'information' : outcome.summary.status === 'failed' ? 'error' : 'warning');
+    assert.ok(notices[0]!.text.includes(`${outcome.summary.counts.passed}/${outcome.summary.counts.units} passed`), notices[0]!.text);
+    assert.ok(notices[0]!.actions.includes('Open Report'), notices[0]!.actions.join(', '));
     assert.ok(seen.includes('run:running'), `the view showed the run in progress (saw ${[...new Set(seen)].join(', ')})`);
     const runs = ((await tree.getChildren()) ?? []) as Node[];
     const latest = runs[0]!;
