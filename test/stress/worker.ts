@@ -1,7 +1,8 @@
 // A separate OS process hammering the shared state, for the stress tests and the benchmarks.
 // argv: ROOT PERSONA COUNT MODE [BACKEND]   (MODE: mixed = add,claim,add,claim… | add | hold-lock;
 // BACKEND: file (default) | nats, the federation config.yaml names: see run.ts)
-// Prints one JSON line: { claimed: string[], added: number, latenciesMs: { add: number[], claim: number[] }, stats? }.
+// Prints one JSON line: { claimed: string[], added: number, latenciesMs: { add: number[], claim: number[] }, stats? }
+// (after a "progress N" line per change when FED_STRESS_PROGRESS=1, for a test that kills it mid-run).
 import type { DeferredBackend } from '../../src/core/federation/state/deferred';
 import { nodeHostProcesses } from '../../src/node/processes';
 import { newFederation } from '../helpers/federation';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     });
     return;
   }
+  const progress = process.env['FED_STRESS_PROGRESS'] === '1';
   const claimed: string[] = [];
   const lat = { add: [] as number[], claim: [] as number[] };
   let added = 0;
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
       claimed.push(r.task.id);
       lat.claim.push(performance.now() - t0);
     }
+    if (progress) process.stdout.write(`progress ${i + 1}\n`);
   }
   // The NATS backend counts its commits and the races it lost (decided again): the benchmark reports them.
   const stats = backend === 'nats' ? ((fed.store as DeferredBackend).current() as unknown as { stats?: { commits: number; conflicts: number } }).stats : undefined;
