@@ -1,22 +1,53 @@
-// Shared-state benchmarks: throughput with 1 and 8 writer processes, claim latency under contention,
-// and the time to build the Task Queue tree model for 10,000 tasks. The federations live under .tmp/ (scratch.ts).
+// Shared-state benchmarks: throughput with 1 and 8 writer processes, claim latency under contention (file
+// backend, NATS backend on a one-node nats-server, and the naive lockfile loop, in the same run), and the time to
+// build the Task Queue tree model for 10,000 tasks. The federations live under .tmp/ (scratch.ts).
 import { FederationSnapshot } from '../src/core/federation/snapshot';
 import { Task } from '../src/core/federation/state/schemas';
 import { buildTaskTree } from '../src/extension/models/taskQueueModel';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { natsServerAvailable, startNats } from '../test/helpers/natsServer';
 import { WORKER, percentile, runWorker, setupFederation } from '../test/stress/run';
 import { fileCreateUs, scratchDir, settle } from './scratch';
 
-async function writers(n: number, perWriter: number, mode: 'mixed' | 'naive' = 'mixed'): Promise<{ perSecond: number; claimMs: number[] }> {
-  const root = scratchDir(mode === 'naive' ? 'bench-naive-' : 'bench-federation-');
+interface Writers {
+  perSecond: number;
+  claimMs: number[];
+  /** NATS: races lost (a change decided again) per commit. */
+  conflictsPerCommit?: number;
+}
+
+async function writers(n: number, perWriter: number, mode: 'mixed' | 'naive' = 'mixed', nats?: { servers: string[] }): Promise<Writers> {
+  const root = scratchDir(mode === 'naive' ? 'bench-naive-' : nats ? 'bench-nats-' : 'bench-federation-');
   if (mode === 'naive') writeFileSync(path.join(root, 'naive-queue.json'), JSON.stringify({ nextId: 1, tasks: [] }));
-  else await setupFederation(root, n);
+  else await (await setupFederation(root, n, nats ? { servers: nats.servers, federation: 'bench' } : undefined)).close();
   const t0 = performance.now();
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => runWorker(root, `w${i}`, perWriter, mode)));
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => runWorker(root, `w${i}`, perWriter, mode, nats ? 'nats' : 'file')));
   const seconds = (performance.now() - t0) / 1000;
-  return { perSecond: (n * perWriter) / seconds, claimMs: results.flatMap((r) => r.latenciesMs.claim) };
+  const commits = results.reduce((s, r) => s + (r.stats?.commits ?? 0), 0);
+  const conflicts = results.reduce((s, r) => s + (r.stats?.conflicts ?? 0), 0);
+  return { perSecond: (n * perWriter) / seconds, claimMs: results.flatMap((r) => r.latenciesMs.claim), ...(nats ? { conflictsPerCommit: conflicts / Math.max(1, commits) } : {}) };
+}
+
+/** The same 8-writer workload on the NATS backend, on a one-node nats-server started for it (its store in .tmp/). */
+async function natsWriters(n: number, perWriter: number): Promise<Record<string, number>> {
+  if (!natsServerAvailable()) {
+    console.log('bench: federation on NATS skipped: no nats-server on PATH');
+    return {};
+  }
+  const server = await startNats([], scratchDir('bench-nats-server-'));
+  try {
+    const r = await writers(n, perWriter, 'mixed', { servers: server.servers });
+    return {
+      nats_mutationsPerSecond_8writers: round(r.perSecond),
+      nats_claimLatencyMs_p50_8writers: round(percentile(r.claimMs, 50)),
+      nats_claimLatencyMs_p99_8writers: round(percentile(r.claimMs, 99)),
+      nats_conflictsPerCommit_8writers: round(r.conflictsPerCommit ?? 0),
+    };
+  } finally {
+    await server.dispose();
+  }
 }
 
 function syntheticSnapshot(count: number): FederationSnapshot {
@@ -55,6 +86,8 @@ export async function benchFederation(): Promise<Record<string, number>> {
   settle();
   const naive = await writers(8, 250, 'naive');
   settle();
+  const nats = await natsWriters(8, 250);
+  settle();
   const takeover = await killedHolderTakeoverMs();
   const snap = syntheticSnapshot(10_000);
   for (let i = 0; i < 5; i++) buildTaskTree(snap); // warm up the JIT as a long-running extension host would be
@@ -71,8 +104,10 @@ export async function benchFederation(): Promise<Record<string, number>> {
     claimLatencyMs_p99_8writers: round(percentile(eight.claimMs, 99)),
     // The anchor, in the same run: a naive proper-lockfile loop (lock, read, modify, temp + fsync + rename, unlock).
     naiveMutationsPerSecond_8writers: round(naive.perSecond),
+    naiveClaimLatencyMs_p50_8writers: round(percentile(naive.claimMs, 50)),
     naiveClaimLatencyMs_p99_8writers: round(percentile(naive.claimMs, 99)),
     opsOverNaive_8writers_ratio: round(eight.perSecond / naive.perSecond),
+    ...nats,
     killedHolderTakeoverMs: round(takeover),
     taskTreeBuildMs_10000tasks_median: round(percentile(times, 50)),
     taskTreeBuildMs_10000tasks_cold: round(coldTreeBuild()),

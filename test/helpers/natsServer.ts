@@ -95,9 +95,9 @@ export interface NatsCluster {
   dispose(): Promise<void>;
 }
 
-/** One node with JetStream. */
-export async function startNats(extraArgs: string[] = []): Promise<NatsCluster> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fed-nats-'));
+/** One node with JetStream, its store in a new folder under `parent` (the benchmark keeps its files in .tmp/). */
+export async function startNats(extraArgs: string[] = [], parent = os.tmpdir()): Promise<NatsCluster> {
+  const dir = mkdtempSync(path.join(parent, 'fed-nats-'));
   const node = new NatsNode('n1', await freePort(), path.join(dir, 'n1'), extraArgs);
   await node.start();
   return {

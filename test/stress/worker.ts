@@ -1,14 +1,22 @@
-// A separate OS process hammering the shared state, for the stress test and the benchmarks.
-// argv: ROOT PERSONA COUNT MODE   (MODE: mixed = add,claim,add,claim… | add | hold-lock)
-// Prints one JSON line: { claimed: string[], added: number, latenciesMs: { add: number[], claim: number[] } }.
+// A separate OS process hammering the shared state, for the stress tests and the benchmarks.
+// argv: ROOT PERSONA COUNT MODE [BACKEND]   (MODE: mixed = add,claim,add,claim… | add | hold-lock;
+// BACKEND: file (default) | nats, the federation config.yaml names: see run.ts)
+// Prints one JSON line: { claimed: string[], added: number, latenciesMs: { add: number[], claim: number[] }, stats? }
+// (after a "progress N" line per change when FED_STRESS_PROGRESS=1, for a test that kills it mid-run).
+import type { DeferredBackend } from '../../src/core/federation/state/deferred';
 import { nodeHostProcesses } from '../../src/node/processes';
 import { newFederation } from '../helpers/federation';
+import { natsFederation } from '../helpers/natsFederation';
 
 async function main(): Promise<void> {
-  const [root, persona, countText, mode] = process.argv.slice(2);
+  const [root, persona, countText, mode, backend] = process.argv.slice(2);
   // FED_TEST_LOCK_HOST: the lock holder says it runs on another host (whose processes a waiter cannot check).
   const host = process.env['FED_TEST_LOCK_HOST'];
-  const fed = newFederation(root!, host ? { processes: { ...nodeHostProcesses, self: { ...nodeHostProcesses.self, host } } } : {});
+  // A change on NATS keeps deciding again while others land first: long enough for a slow shared machine.
+  const fed =
+    backend === 'nats'
+      ? natsFederation(root!, { nats: { contentionMs: 120_000 } })
+      : newFederation(root!, host ? { processes: { ...nodeHostProcesses, self: { ...nodeHostProcesses.self, host } } } : {});
   const count = Number(countText);
   if (mode === 'hold-lock') {
     // Takes the state lock and never lets go: the parent SIGKILLs this process while it holds it.
@@ -19,6 +27,7 @@ async function main(): Promise<void> {
     });
     return;
   }
+  const progress = process.env['FED_STRESS_PROGRESS'] === '1';
   const claimed: string[] = [];
   const lat = { add: [] as number[], claim: [] as number[] };
   let added = 0;
@@ -34,8 +43,12 @@ async function main(): Promise<void> {
       claimed.push(r.task.id);
       lat.claim.push(performance.now() - t0);
     }
+    if (progress) process.stdout.write(`progress ${i + 1}\n`);
   }
-  process.stdout.write(JSON.stringify({ claimed, added, latenciesMs: lat }) + '\n');
+  // The NATS backend counts its commits and the races it lost (decided again): the benchmark reports them.
+  const stats = backend === 'nats' ? ((fed.store as DeferredBackend).current() as unknown as { stats?: { commits: number; conflicts: number } }).stats : undefined;
+  await fed.close();
+  process.stdout.write(JSON.stringify({ claimed, added, latenciesMs: lat, ...(stats ? { stats } : {}) }) + '\n');
 }
 
 main().catch((e: unknown) => {

@@ -13,7 +13,7 @@ import type { BackendStatus, StateBackend, Subscription, Transaction } from '../
 import { emptyState, type StateFileName, type StateOf, type Task } from '../../core/federation/state/schemas';
 import type { FederationStore } from '../../core/federation/state/store';
 import type { Logger } from '../../core/ports';
-import { type NatsConnection, type NatsCredentials, followStatus, isNoAnswer, isStreamNotFound, isWrongLastSequence, openConnection, unavailable } from './connection';
+import { type NatsConnection, type NatsCredentials, followStatus, isNoAnswer, isStreamNotFound, isWrongLastSequence, openConnection, unavailable, wrongLastSequenceIs } from './connection';
 import { createFederation } from './setup';
 import { taskHistory } from './history';
 import { Materializer } from './materialize';
@@ -315,6 +315,7 @@ export class NatsBackend implements StateBackend {
     for (let attempt = 0; ; attempt++) {
       await this.connectedBy(Date.now() + (this.options.unavailableMs ?? 10_000), 'not-written');
       const staging = new Staging(this.view, this.view.seq, (r) => this.pathOf(r));
+      const decideStart = performance.now();
       let result: T;
       try {
         result = await fn(staging.tx);
@@ -325,14 +326,16 @@ export class NatsBackend implements StateBackend {
         continue;
       }
       const commit = staging.build(randomUUID(), new Date());
+      const decideMs = performance.now() - decideStart;
       if (!commit) {
         // Nothing to write is an answer only about the stream as it is now, not as this view last saw it.
         if (fresh || !(await this.caughtUp(staging.base))) return result;
         fresh = true;
         continue;
       }
-      const seq = await this.commit(commit, staging.base);
-      if (seq !== undefined) {
+      const outcome = await this.commit(commit, staging.base);
+      if (typeof outcome === 'number') {
+        const seq = outcome;
         this.stats.commits++;
         await withTimeout(this.view.reached(seq), this.options.unavailableMs ?? 10_000, () => this.unavailable(`did not deliver commit #${seq} back`, 'not-written')).catch(() => undefined);
         return result;
@@ -341,10 +344,14 @@ export class NatsBackend implements StateBackend {
         throw new FederationError('lock-timeout', `Could not change federation "${this.names.federation}" within ${Math.round((this.options.contentionMs ?? 30_000) / 1000)} s: other changes kept landing first. Nothing was changed; try again.`, { federation: this.names.federation });
       }
       this.stats.conflicts++;
-      // Lost the race: the commit that came first is on its way to this view; wait for it (and ask the stream
-      // when it does not come), then decide again, a little later the more often this one lost.
-      await withTimeout(this.view.reached(staging.base + 1), this.requestMs, () => new Error('late')).catch(() => this.sync());
-      if (attempt > 2) await sleep(Math.random() * Math.min(10, attempt));
+      // Lost the race: the commits that came first (up to the one the stream named, else the next) are on their
+      // way to this view; wait for them (and ask the stream when they do not come), then decide again. The
+      // others that lost decide again too, and all but one of them will lose again, each having spent a decision
+      // (the CPU every writer on the machine shares): each waits a random part of a few decisions' time first,
+      // so that they come one after the other (jittered back-off, in units of what deciding costs here now).
+      await withTimeout(this.view.reached(outcome.last ?? staging.base + 1), this.requestMs, () => new Error('late')).catch(() => this.sync());
+      const backoff = Math.random() * decideMs * Math.min(attempt + 1, 4);
+      if (backoff >= 1) await sleep(backoff); // a timer waits at least 1 ms: less is no wait
     }
   }
 
@@ -354,8 +361,12 @@ export class NatsBackend implements StateBackend {
     return this.view.seq > base;
   }
 
-  /** Publishes one commit; its sequence, or undefined when another commit landed first (nothing written). */
-  private async commit(commit: Commit, base: number): Promise<number | undefined> {
+  /**
+   * Publishes one commit; its sequence, or (nothing written) that another commit landed first with the stream's
+   * last sequence when it says. The view takes its own commit at once when it is the next one: a change that
+   * follows need not wait for the stream to deliver it back (it still comes, and is skipped as applied).
+   */
+  private async commit(commit: Commit, base: number): Promise<number | { last: number | undefined }> {
     const body = JSON.stringify(commit);
     const max = this.nc.info?.max_payload ?? 1024 * 1024;
     if (Buffer.byteLength(body) > max - 1024) {
@@ -369,9 +380,11 @@ export class NatsBackend implements StateBackend {
         // The commit's id is its message id: sent again after no answer, the stream tells a repeat (duplicate)
         // from a first arrival, so an answer lost on the way back never makes a second commit.
         const ack = await this.js.publish(subject, body, { msgID: commit.tx, expect: { lastSequence: base }, timeout: this.requestMs });
+        // Parsed from what was sent, so the view holds what the stream will deliver.
+        if (ack.seq === base + 1 && this.view.seq === base) this.view.apply(ack.seq, JSON.parse(body) as Commit);
         return ack.seq;
       } catch (e) {
-        if (isWrongLastSequence(e)) return sent ? this.view.committed(commit.tx) : undefined;
+        if (isWrongLastSequence(e)) return (sent ? this.view.committed(commit.tx) : undefined) ?? { last: wrongLastSequenceIs(e) };
         if (!isNoAnswer(e)) throw e;
         sent = true;
         const landed = this.view.committed(commit.tx);

@@ -89,6 +89,16 @@ export function isWrongLastSequence(e: unknown): boolean {
   return s.name === 'JetStreamApiError' && s.code === 10071;
 }
 
+/**
+ * The stream's last sequence when it refused a commit for another landed first, as its answer gives it ("wrong
+ * last sequence: N", the server's own wording, the only place it is given); undefined when it does not say.
+ * A hint only: the caller waits for that commit before deciding again, instead of for the next one.
+ */
+export function wrongLastSequenceIs(e: unknown): number | undefined {
+  const m = /wrong last sequence: (\d+)/.exec(typeof shape(e).message === 'string' ? (shape(e).message as string) : '');
+  return m ? Number(m[1]) : undefined;
+}
+
 /** The stream or a bucket does not exist (10059). */
 export function isStreamNotFound(e: unknown): boolean {
   const s = shape(e);

@@ -21,11 +21,15 @@ export interface Serialized {
   lines?: string[];
 }
 
-export function serialize<K extends StateFileName>(name: K, value: StateOf<K>): Serialized {
+/**
+ * The file's text; for an items file (the queue) one line per item. `lines`: the items' lines already made for
+ * this same list (the same change with another revision), so each item is turned into text once per change.
+ */
+export function serialize<K extends StateFileName>(name: K, value: StateOf<K>, lines?: string[]): Serialized {
   const items = STATE_FILES[name].items;
   if (!items) return { text: JSON.stringify(value, null, 2) + '\n' };
   const { [items.key]: list, ...header } = value as unknown as Record<string, unknown>;
-  const lines = (list as unknown[]).map((item) => JSON.stringify(item));
+  lines ??= (list as unknown[]).map((item) => JSON.stringify(item));
   return { text: `${JSON.stringify(header).slice(0, -1)},"${items.key}":[\n${lines.join(',\n')}${lines.length ? '\n' : ''}]}\n`, lines };
 }
 

@@ -167,8 +167,9 @@ export class FederationStore implements StateBackend {
           const next = { ...p.value, revision: revision + 1 };
           const def = STATE_FILES[p.name];
           const read = reads.get(p.name);
-          if (read?.text !== undefined && serialize(p.name, { ...p.value, revision } as StateOf<typeof p.name>).text === read.text) continue; // nothing changed
           const written = serialize(p.name, next as StateOf<typeof p.name>);
+          // Nothing changed: the same text as read, with the revision it had (the items' lines are the same list's).
+          if (read?.text !== undefined && serialize(p.name, { ...p.value, revision } as StateOf<typeof p.name>, written.lines).text === read.text) continue;
           const record = def.items && read && 'journal' in read && !options.rewrite ? journalRecord(p.name, read as ItemsState<StateOf<typeof p.name>>, next as StateOf<typeof p.name>, written) : undefined;
           if (record !== undefined && def.items) {
             await this.appendDurably(def.items.journal, record, checkLock);
