@@ -19,6 +19,8 @@ export interface WriterResult {
   claimed: string[];
   errors: { step: number; reason: string; outcome: unknown; message: string }[];
   unknown: { step: number; op: string }[];
+  /** Claims that found no queued task (possible only after claims whose outcome was unknown). */
+  empty?: number[];
   stats?: { commits: number; conflicts: number };
 }
 
@@ -93,6 +95,11 @@ export async function checkOutcome(fed: Federation, results: WriterResult[], com
   for (const id of added) assert.ok(byId.has(id), `added task ${id} is lost`);
   assert.equal(new Set(added).size, added.length, 'two writers were told of the same new task');
   assert.ok(tasks.length >= added.length && tasks.length <= added.length + unknownAdds, `${tasks.length} tasks for ${added.length} adds (${unknownAdds} unconfirmed)`);
+  // Every writer adds before it claims, so only a claim that landed unconfirmed and was tried again can leave a
+  // later claim with nothing to take.
+  const unknownClaims = results.reduce((n, r) => n + r.unknown.filter((u) => u.op === 'claim').length, 0);
+  const empty = results.reduce((n, r) => n + (r.empty?.length ?? 0), 0);
+  assert.ok(empty <= unknownClaims, `${empty} claims found nothing, with only ${unknownClaims} claims unconfirmed`);
   const claimedBy = new Map<string, string>();
   for (const r of results) {
     for (const id of r.claimed) {
