@@ -6,7 +6,10 @@ import * as assert from 'node:assert/strict';
 import { Federation } from '../../src/core/federation';
 import { NatsCluster, startNats } from '../helpers/natsServer';
 import { natsFederation, uniqueFederation, writeNatsConfig } from '../helpers/natsFederation';
-import { TASKS, allCommits, checkOutcome, runWriter, stopWriters } from './writers';
+import { allCommits, checkOutcome, runWriter, stopWriters } from './writers';
+
+/** The figure: 2,000 tasks added and claimed (FEDERATION_NATS_TASKS to change it). */
+const TASKS = Number(process.env['FEDERATION_NATS_TASKS'] ?? 2000);
 
 describe('NATS backend under concurrent writers', function () {
   this.timeout(Math.max(120_000, TASKS * 300));

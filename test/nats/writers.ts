@@ -24,7 +24,7 @@ export interface WriterResult {
   stats?: { commits: number; conflicts: number };
 }
 
-/** Tasks in the unit suite; the stress run sets FEDERATION_NATS_TASKS=2000. */
+/** Tasks of the cluster runs (half of it); the two-workspace run has its own (2,000). `npm run stress:nats` sets 2000. */
 export const TASKS = Number(process.env['FEDERATION_NATS_TASKS'] ?? 400);
 
 const running = new Set<ChildProcess>();
