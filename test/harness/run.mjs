@@ -191,32 +191,28 @@ function packageVsix() {
 }
 
 /**
- * The nats pass's server: one JetStream node on a free loopback port, its store beside the workspace copy, ready
- * when it says so. The workspace copy's federation is then moved onto it by the shipped CLI (`migrate --to nats`).
+ * The nats pass's server: one JetStream node (test/helpers/natsServer.ts, as built under out/), its store beside the
+ * workspace copy. The workspace copy's federation is then moved onto it by the shipped CLI (`migrate --to nats`).
+ * The suite kills that process and starts a node on the same port and store again (the editor's disconnected state).
  */
 async function startNats(workspaceDir) {
-  const { spawn } = await import('node:child_process');
-  const { createServer } = await import('node:net');
-  const port = await new Promise((res, rej) => {
-    const srv = createServer().once('error', rej);
-    srv.listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => res(p)); });
-  });
-  const url = `nats://127.0.0.1:${port}`;
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(workspaceDir, '..', 'nats-store')];
-  const proc = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`nats-server did not say it was ready in 10 s:\n${log}`)), 10_000);
-    proc.once('error', (e) => { clearTimeout(timer); rej(new Error(`nats-server could not start (${e.message}): apt-get install -y nats-server`)); });
-    proc.stderr.on('data', (d) => { log += d; if (/Server is ready/.test(log)) { clearTimeout(timer); res(); } });
-  });
+  const { createRequire } = await import('node:module');
+  const { natsServerAvailable, startNats: startNode } = createRequire(import.meta.url)(join(ROOT, 'out', 'test', 'helpers', 'natsServer.js'));
+  if (!natsServerAvailable()) throw new Error('the nats pass needs nats-server on PATH: apt-get install -y nats-server');
+  const nats = await startNode([], join(workspaceDir, '..'));
+  const node = nats.nodes[0];
   const config = join(workspaceDir, '.federation', 'config.yaml');
-  writeFileSync(config, `${readFileSync(config, 'utf8')}backend:\n  kind: file\n  servers: [${url}]\n  federation: demo\n  replicas: 1\n`);
+  writeFileSync(config, `${readFileSync(config, 'utf8')}backend:\n  kind: file\n  servers: [${node.url}]\n  federation: demo\n  replicas: 1\n`);
   const moved = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--root', workspaceDir, 'migrate', '--to', 'nats'], { encoding: 'utf8', timeout: 60_000 });
-  if (moved.status !== 0) { proc.kill(); throw new Error(`federation migrate --to nats failed (exit ${moved.status}):\n${moved.stdout}${moved.stderr}`); }
-  say(`nats-server ${url}; ${moved.stdout.trim()}`);
-  // The suite kills this server and starts it again with the same arguments (the editor's disconnected state).
-  return { url, env: { FEDERATION_TEST_NATS_URL: url, FEDERATION_TEST_NATS_PID: String(proc.pid), FEDERATION_TEST_NATS_ARGS: JSON.stringify(args) }, stop: () => proc.kill('SIGKILL') };
+  if (moved.status !== 0) {
+    await nats.dispose();
+    throw new Error(`federation migrate --to nats failed (exit ${moved.status}):\n${moved.stdout}${moved.stderr}`);
+  }
+  say(`nats-server ${node.url}; ${moved.stdout.trim()}`);
+  return {
+    env: { FEDERATION_TEST_NATS_URL: node.url, FEDERATION_TEST_NATS_PID: String(node.pid), FEDERATION_TEST_NATS_PORT: String(node.port), FEDERATION_TEST_NATS_STORE: node.storeDir },
+    stop: () => nats.dispose(),
+  };
 }
 
 async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOptions, installed, nats: withNats }) {
@@ -301,7 +297,7 @@ async function runPass({ logDir, resultsCopy, env: passEnv, editor: editorOption
       await editor.stop();
       copyEditorLogs(editor.userDataDir, join(logDir, 'logs'));
     }
-    nats?.stop();
+    await nats?.stop();
     if (existsSync(resultsFile)) copyFileSync(resultsFile, resultsCopy);
     if (opts.keep) say(`kept ${join(workspace.dir, '..')}`);
     else workspace.cleanup();

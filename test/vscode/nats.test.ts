@@ -3,7 +3,7 @@
 // one names the same servers and federation; what the CLI does there reaches this editor's views through the
 // backend's watches (no file, no polling), and what the editor does is what the other workspace reads.
 import * as assert from 'assert';
-import { execFile, spawn, type ChildProcess } from 'child_process';
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,6 +12,7 @@ import { EXTENSION_ID, api, root } from './editor';
 import type { BackendStatus } from '../../src/core/federation/state/backend';
 import type { FederationExtensionApi } from '../../src/extension/extension';
 import { isFederationError } from '../../src/core/errors';
+import { NatsNode } from '../helpers/natsServer';
 
 const NATS_URL = process.env['FEDERATION_TEST_NATS_URL'] ?? '';
 
@@ -71,23 +72,6 @@ function statusIs(a: FederationExtensionApi, state: BackendStatus['state'], time
   });
 }
 
-/** nats-server with the pass's own arguments (same port, same store), resolved once it says it is ready. */
-function startServerAgain(): Promise<ChildProcess> {
-  const args = JSON.parse(process.env['FEDERATION_TEST_NATS_ARGS'] ?? '[]') as string[];
-  const proc = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nats-server did not come back in 10 s:\n${log}`)), 10_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (/Server is ready/.test(log)) {
-        clearTimeout(timer);
-        resolve(proc);
-      }
-    });
-  });
-}
-
 describe('A federation on NATS JetStream in a real editor, shared with a workspace on no common disk', function () {
   this.timeout(60_000);
   let other: string;
@@ -110,9 +94,9 @@ describe('A federation on NATS JetStream in a real editor, shared with a workspa
     await cliThere('init');
   });
 
-  let restarted: ChildProcess | undefined;
-  after(() => {
-    restarted?.kill('SIGKILL');
+  let restarted: NatsNode | undefined;
+  after(async () => {
+    await restarted?.stop('SIGKILL');
     fs.rmSync(other, { recursive: true, force: true });
   });
 
@@ -158,7 +142,9 @@ describe('A federation on NATS JetStream in a real editor, shared with a workspa
     await Promise.resolve(vscode.commands.executeCommand('agentFederation.addTask', { title: 'Added while NATS was down', skills: ['writing'] })).then(undefined, (e: unknown) => (refused = e));
     assert.ok(isFederationError(refused, 'backend-unavailable'), `expected backend-unavailable, got ${String(refused)}`);
 
-    restarted = await startServerAgain();
+    // The same port and store, as a server that was restarted: the harness's process is gone.
+    restarted = new NatsNode('n1', Number(process.env['FEDERATION_TEST_NATS_PORT']), process.env['FEDERATION_TEST_NATS_STORE'] ?? '', []);
+    await restarted.start();
     await statusIs(a, 'connected', 30_000);
     await cliThere('task', 'add', 'Added after NATS came back', '--skills', 'review');
     await treeShows(a.taskQueueTree as vscode.TreeDataProvider<unknown>, 'Added after NATS came back', 15_000);
