@@ -7,6 +7,7 @@
 import { describeError } from '../errors';
 import { systemTimers, type Environment, type Timers } from '../ports';
 import { sleep } from '../sleep';
+import { countsLine } from './summaryText';
 import type { RunSummary, TaskResult } from './results';
 import type { MatrixNotifications, NotifyOn } from './schema';
 
@@ -124,12 +125,8 @@ const ICON: Record<RunSummary['status'], string> = { passed: '✅', failed: '❌
 const slack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function buildPayload(summary: RunSummary, tasks: readonly TaskResult[], report: string | null): NotificationPayload {
-  const c = summary.counts;
   const failed = tasks.filter((t) => t.blocking).map((t) => t.unit).sort();
-  const secs = (summary.totalMs / 1000).toFixed(1);
-  const lines = [
-    `${ICON[summary.status]} Matrix run ${summary.runId} ${summary.status}: ${c.passed}/${c.units} passed${c.blockingFailures ? `, ${c.blockingFailures} blocking failure(s)` : ''}${c.allowedFailures ? `, ${c.allowedFailures} allowed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''} in ${secs} s (${summary.configFile})`,
-  ];
+  const lines = [`${ICON[summary.status]} Matrix run ${summary.runId} ${summary.status}: ${countsLine(summary)} (${summary.configFile})`];
   if (failed.length) lines.push(`Failed: ${failed.slice(0, TEXT_FAILED_LIMIT).join(', ')}${failed.length > TEXT_FAILED_LIMIT ? `, … and ${failed.length - TEXT_FAILED_LIMIT} more` : ''}`);
   if (report) lines.push(`Report: ${report}`);
   return {
@@ -142,7 +139,7 @@ export function buildPayload(summary: RunSummary, tasks: readonly TaskResult[], 
     startedAt: summary.startedAt,
     endedAt: summary.endedAt,
     durationMs: summary.totalMs,
-    counts: c,
+    counts: summary.counts,
     failed,
     report,
   };

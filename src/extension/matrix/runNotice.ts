@@ -3,6 +3,7 @@
 // commands. The config's webhooks are the matrix service's (their failures are in the log), not this.
 import type { NotificationDelivery } from '../../core/matrix/notifications';
 import type { RunSummary } from '../../core/matrix/results';
+import { countsLine } from '../../core/matrix/summaryText';
 
 export const OPEN_REPORT = 'Open Report';
 export const RERUN_FAILED = 'Rerun Failed';
@@ -34,9 +35,7 @@ export interface RunNotice {
 export function runNotice(end: RunEnd): RunNotice {
   const s = end.summary;
   const c = s?.counts;
-  const counts = c
-    ? `: ${c.passed}/${c.units} passed${c.blockingFailures ? `, ${c.blockingFailures} blocking failure(s)` : ''}${c.allowedFailures ? `, ${c.allowedFailures} allowed` : ''} in ${(s.totalMs / 1000).toFixed(1)} s.`
-    : `; no report: ${end.reportProblem ?? 'unknown'}.`;
+  const counts = s ? `: ${countsLine(s)}.` : `; no report: ${end.reportProblem ?? 'unknown'}.`;
   const undelivered = (end.deliveries ?? []).filter((d) => !d.ok).length;
   const text = `${end.label} ${end.runId} ${end.status}${counts}${end.note ? ` ${end.note}` : ''}${undelivered ? ` ${undelivered} webhook(s) not notified (see the log).` : ''}`;
   // Rerun Failed runs what the rerun command would: failed, timed out or cancelled tasks of the saved run.
