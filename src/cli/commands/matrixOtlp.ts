@@ -3,9 +3,9 @@
 // never evaluate it.
 import * as path from 'node:path';
 import { FederationError } from '../../core/errors';
-import type { RunSummary, TaskResult } from '../../core/matrix/results';
+import { writeTextAtomically, type RunSummary, type TaskResult } from '../../core/matrix/results';
 import { flattenTrace, otlpTracesUrl, parseOtlpHeaders, runTrace } from '../../core/matrix/trace';
-import type { Environment, FileSystem } from '../../core/ports';
+import type { Environment } from '../../core/ports';
 import { intFlag, stringFlag } from '../args';
 import { printable } from '../printable';
 import { CliContext, EXIT, ParsedArgs, UsageError } from '../types';
@@ -44,19 +44,6 @@ export function otlpHeaders(env: Environment): Record<string, string> {
   return headers;
 }
 
-/** Written under a temporary name and renamed, so a reader (a collector watching a folder) never sees half a file. */
-async function writeAtomically(fs: FileSystem, file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
-  try {
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}
-
 export async function otlpReport(ctx: CliContext, targets: ReturnType<typeof otlpTargets>, summary: RunSummary, tasks: TaskResult[]): Promise<number> {
   const headers = targets.url ? otlpHeaders(ctx.services.ports.env) : {};
   const tree = runTrace(summary, tasks);
@@ -67,7 +54,9 @@ export async function otlpReport(ctx: CliContext, targets: ReturnType<typeof otl
   let file: string | undefined;
   if (targets.out !== undefined) {
     file = path.resolve(ctx.root, targets.out);
-    await writeAtomically(ctx.services.ports.fs, file, otlp.otlpJson(summary.runId, tree, version) + '\n');
+    // A reader (a collector watching a folder) never sees half a file.
+    await ctx.services.ports.fs.mkdir(path.dirname(file), { recursive: true });
+    await writeTextAtomically(ctx.services.ports.fs, file, otlp.otlpJson(summary.runId, tree, version) + '\n');
   }
   if (targets.url !== undefined) await otlp.sendOtlp(summary.runId, tree, { url: targets.url, headers, timeoutMs: targets.timeoutMs, ...(version ? { serviceVersion: version } : {}) });
   ctx.print({ runId: summary.runId, format: 'otlp', traceId, spans, ...(file ? { out: file } : {}), ...(targets.url ? { endpoint: targets.url } : {}) }, () =>

@@ -279,11 +279,20 @@ export function writeJsonSync(fs: FileSystem, file: string, value: unknown): voi
   }
 }
 
-/** Written to a temporary name first, so a reader never sees half a file. */
-export async function writeJson(fs: FileSystem, file: string, value: unknown): Promise<void> {
+/** Written to a temporary name first and renamed, so a reader never sees half a file; the temporary goes on failure. */
+export async function writeTextAtomically(fs: FileSystem, file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await fs.rename(tmp, file);
+  try {
+    await fs.writeFile(tmp, text);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+export function writeJson(fs: FileSystem, file: string, value: unknown): Promise<void> {
+  return writeTextAtomically(fs, file, JSON.stringify(value, null, 2) + '\n');
 }
 
 export interface RunListing {
