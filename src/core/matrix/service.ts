@@ -76,6 +76,12 @@ export interface RunRequest extends PlanRequest {
    * does: the workflow's report job tells them once for the whole run (`notify`).
    */
   notify?: boolean;
+  /**
+   * Given: the webhooks are told in the background once the run has ended, and their deliveries come here (the
+   * outcome's `notifications` is then empty), so a slow or unreachable webhook never keeps a run open (the
+   * editor's progress and one-run slot).
+   */
+  onNotified?: (deliveries: NotificationDelivery[], runId: string) => void;
 }
 
 /** A run's outcome and what became of its notifications (empty when none was due). */
@@ -188,8 +194,15 @@ export class MatrixService {
       }
     }
     // Not the run's signal: a cancelled run is told too (on: always), within the section's own timeout and retries.
-    const notifications = req.notify === false || req.unit !== undefined ? [] : await this.deliver(loaded.config, outcome.summary, outcome.results, outcome.dir);
-    return { ...outcome, notifications };
+    if (req.notify === false || req.unit !== undefined) return { ...outcome, notifications: [] };
+    const delivered = this.deliver(loaded.config, outcome.summary, outcome.results, outcome.dir);
+    if (req.onNotified) {
+      const tell = req.onNotified;
+      const runId = outcome.runId;
+      void delivered.then((d) => tell(d, runId)); // deliver() never rejects: every problem is a delivery report
+      return { ...outcome, notifications: [] };
+    }
+    return { ...outcome, notifications: await delivered };
   }
 
   /**

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { matrixIsolation } from '../settings';
 import { defineCommand } from './registry';
-import { showRunEnd } from './runNotice';
+import { showRunEnd, showUndelivered } from './runNotice';
 
 /**
  * Runs the CI matrix locally: waves in priority order, live in the Runs view, with progress and a cancel button.
@@ -43,6 +43,8 @@ export const runMatrix = defineCommand({
           isolation,
           ...(dockerHost ? { dockerHost } : {}),
           signal: abort.signal,
+          // Told after the run has ended (its progress closed, Run Matrix free again): a slow webhook waits alone.
+          onNotified: (deliveries, runId) => showUndelivered(runId, deliveries),
           onEvent: (e) => {
             if (e.type === 'run-started') total = e.plan.unitCount;
             else if (e.type === 'setup-started') progress.report({ message: `setup: ${e.modules.join(', ')}` });
@@ -55,7 +57,7 @@ export const runMatrix = defineCommand({
         });
       },
     );
-    showRunEnd({ label: 'Matrix run', runId: outcome.runId, status: outcome.summary.status, summary: outcome.summary, deliveries: outcome.notifications });
+    showRunEnd({ label: 'Matrix run', runId: outcome.runId, status: outcome.summary.status, summary: outcome.summary });
     return outcome;
   },
 });

@@ -1,7 +1,8 @@
 // Shows how a matrix run ended (unless agentFederation.matrix.notifications is off) and runs the button picked:
 // Open Report and Rerun Failed are the extension's own commands, run as the Runs view and the report panel do.
 import * as vscode from 'vscode';
-import { OPEN_ON_GITHUB, OPEN_REPORT, RERUN_FAILED, runNotice, type RunEnd, type RunNotice } from '../matrix/runNotice';
+import { OPEN_ON_GITHUB, OPEN_REPORT, RERUN_FAILED, runNotice, undeliveredNotice, type RunEnd, type RunNotice } from '../matrix/runNotice';
+import type { NotificationDelivery } from '../../core/matrix/notifications';
 import { matrixNotifications } from '../settings';
 import { runCommand } from './common';
 
@@ -21,4 +22,10 @@ export function showRunEnd(end: RunEnd): void {
     else if (pick === RERUN_FAILED) void runCommand('agentFederation.rerunFailed', { runId: end.runId }).then(undefined, () => undefined);
     else if (pick === OPEN_ON_GITHUB && end.url) void vscode.env.openExternal(vscode.Uri.parse(end.url));
   });
+}
+
+/** A local run's webhooks, told after its notice: a warning when some were not (the log has why). */
+export function showUndelivered(runId: string, deliveries: readonly NotificationDelivery[]): void {
+  const text = undeliveredNotice(runId, deliveries);
+  if (text && matrixNotifications()) void vscode.window.showWarningMessage(text);
 }

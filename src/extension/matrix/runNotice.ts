@@ -20,8 +20,6 @@ export interface RunEnd {
   url?: string;
   /** Where it ran, for the message: "Matrix run" or "GitHub run". */
   label: string;
-  /** The webhooks' deliveries (local runs). */
-  deliveries?: readonly NotificationDelivery[];
   /** Extra words after the counts (worker logs not fetched). */
   note?: string;
 }
@@ -36,10 +34,19 @@ export function runNotice(end: RunEnd): RunNotice {
   const s = end.summary;
   const c = s?.counts;
   const counts = s ? `: ${countsLine(s)}.` : `; no report: ${end.reportProblem ?? 'unknown'}.`;
-  const undelivered = (end.deliveries ?? []).filter((d) => !d.ok).length;
-  const text = `${end.label} ${end.runId} ${end.status}${counts}${end.note ? ` ${end.note}` : ''}${undelivered ? ` ${undelivered} webhook(s) not notified (see the log).` : ''}`;
+  const text = `${end.label} ${end.runId} ${end.status}${counts}${end.note ? ` ${end.note}` : ''}`;
   // Rerun Failed runs what the rerun command would: failed, timed out or cancelled tasks of the saved run.
   const rerunnable = c ? c.failed + c.timedOut + c.cancelled > 0 : false;
   const actions = [...(s ? [OPEN_REPORT] : []), ...(rerunnable ? [RERUN_FAILED] : []), ...(end.url ? [OPEN_ON_GITHUB] : [])];
   return { severity: end.status === 'passed' ? 'information' : end.status === 'failed' ? 'error' : 'warning', text, actions };
+}
+
+/**
+ * What the editor says when webhooks of a local run were not told (they are told after the run's notice, in the
+ * background); undefined when every one was.
+ */
+export function undeliveredNotice(runId: string, deliveries: readonly NotificationDelivery[]): string | undefined {
+  const undelivered = deliveries.filter((d) => !d.ok);
+  if (undelivered.length === 0) return undefined;
+  return `Matrix run ${runId}: ${undelivered.length} webhook(s) not notified (${undelivered.map((d) => d.url).join(', ')}; see the log).`;
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Isolation, MatrixEvent, MatrixPlan, listRuns, readRun } from '../../core/matrix';
 import type { MatrixRunOutcome, MatrixService } from '../../core/matrix/service';
+import type { NotificationDelivery } from '../../core/matrix/notifications';
 import type { GithubActions } from '../../core/matrix/github';
 import { GithubRunEvent, GithubRunOutcome, resumeGithubRun, runOnGithub, saveGithubPlan, saveGithubReport, unitsFromJobs } from '../../core/matrix/githubRun';
 import { runDir } from '../../core/matrix/results';
@@ -71,8 +72,14 @@ export class RunsController extends Disposable {
     return { runs, details: this.details, now: new Date() };
   }
 
-  /** Plans from the config and runs it (through the matrix service); the view follows its events. Resolves when the run ends. */
-  async start(options: { only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string; onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal }): Promise<MatrixRunOutcome> {
+  /**
+   * Plans from the config and runs it (through the matrix service); the view follows its events. Resolves when the
+   * run ends; with `onNotified`, the config's webhooks are told after that, in the background (MatrixService.run).
+   */
+  async start(options: {
+    only?: string[]; priority?: string; maxParallel?: number; isolation?: Isolation; dockerHost?: string;
+    onEvent?: (e: MatrixEvent) => void; signal?: AbortSignal; onNotified?: (deliveries: NotificationDelivery[], runId: string) => void;
+  }): Promise<MatrixRunOutcome> {
     // Claimed before the first await: a second start meanwhile is refused.
     const active = this.slot.claim(options.signal);
     // Elapsed times of the live run move on even between events.
@@ -84,6 +91,7 @@ export class RunsController extends Disposable {
         ...(options.maxParallel ? { maxParallel: options.maxParallel } : {}),
         ...(options.isolation ? { isolation: options.isolation } : {}),
         ...(options.dockerHost ? { dockerHost: options.dockerHost } : {}),
+        ...(options.onNotified ? { onNotified: options.onNotified } : {}),
         signal: active.abort.signal,
         onEvent: (e) => {
           this.apply(e);

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { planMatrix } from '../../../src/core/matrix/plan';
 import { summarizeRun, type TaskResult } from '../../../src/core/matrix/results';
-import { runNotice } from '../../../src/extension/matrix/runNotice';
+import { undeliveredNotice, runNotice } from '../../../src/extension/matrix/runNotice';
 import { config } from '../matrix/helpers';
 
 const CONFIG = 'tasks:\n  a: { module: ., command: "true" }\n  b: { module: ., command: "true" }\npriorities:\n  priority_1: { tasks: [a, b] }\n';
@@ -24,10 +24,16 @@ describe('editor: the notice of a run\'s end', () => {
     assert.deepEqual(runNotice({ label: 'Matrix run', runId: 'r', status: s.status, summary: s }), { severity: 'information', text: 'Matrix run r passed: 2/2 passed in 4.2 s.', actions: ['Open Report'] });
   });
 
-  it('failed: an error, with Rerun Failed; webhooks not notified are counted', () => {
+  it('failed: an error, with Rerun Failed', () => {
     const s = summary({ a: 'passed', b: 'failed' });
-    const n = runNotice({ label: 'Matrix run', runId: 'r', status: s.status, summary: s, deliveries: [{ url: 'https://h/…', ok: false, status: 500, attempts: 3, error: 'HTTP 500' }, { url: 'https://g/…', ok: true, status: 200, attempts: 1 }] });
-    assert.deepEqual(n, { severity: 'error', text: 'Matrix run r failed: 1/2 passed, 1 blocking failure(s) in 4.2 s. 1 webhook(s) not notified (see the log).', actions: ['Open Report', 'Rerun Failed'] });
+    const n = runNotice({ label: 'Matrix run', runId: 'r', status: s.status, summary: s });
+    assert.deepEqual(n, { severity: 'error', text: 'Matrix run r failed: 1/2 passed, 1 blocking failure(s) in 4.2 s.', actions: ['Open Report', 'Rerun Failed'] });
+  });
+
+  it('webhooks not notified (told after the notice) are counted and named, redacted; none when all were', () => {
+    const deliveries = [{ url: 'https://h/…', ok: false, status: 500, attempts: 3, error: 'HTTP 500' }, { url: 'https://g/…', ok: true, status: 200, attempts: 1 }];
+    assert.equal(undeliveredNotice('r', deliveries), 'Matrix run r: 1 webhook(s) not notified (https://h/…; see the log).');
+    assert.equal(undeliveredNotice('r', deliveries.filter((d) => d.ok)), undefined);
   });
 
   it('cancelled: a warning; the cancelled tasks can be rerun', () => {

@@ -9,6 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, type CliResult } from '../../helpers/cli';
 import { useTempDir } from '../../helpers/tmp';
+import { MatrixService } from '../../../src/core/matrix/service';
+import type { NotificationDelivery } from '../../../src/core/matrix/notifications';
+import { nodeFileSystem } from '../../../src/node/fs';
+import { nodeHttpPoster } from '../../../src/node/http';
+import { newLocalProcessRunner } from '../../../src/node/process/localRunner';
 
 interface Received {
   path: string;
@@ -157,5 +162,24 @@ describe('federation matrix: notifications to a real webhook server (as shipped)
     assert.equal(r.code, 1);
     assert.match(r.err, /^\.github\/multi-agent-config\.yml:\d+:\d+: notifications\.webhooks\.0: "\$\{SLACK_URL\}" is not a placeholder; write \$\{env\.NAME\}/m);
     assert.equal(server.received.length, 0);
+  });
+
+  it('onNotified (the editor\'s runs): the run resolves while a webhook still hangs; the deliveries come afterwards', async () => {
+    writeConfig(['notifications:', '  timeout: 1', '  retries: 0', '  webhooks:', `    - "${server.base}/hang"`, `    - "${server.base}/ok"`, ''].join('\n'), false);
+    const service = new MatrixService({
+      root: tmp.path, fs: nodeFileSystem, env: process.env, clientFactory: async () => { throw new Error('no docker here'); },
+      processRunnerFactory: newLocalProcessRunner, http: nodeHttpPoster, approvals: { approve: async () => undefined },
+    });
+    let told: ((d: NotificationDelivery[]) => void) | undefined;
+    const delivered = new Promise<NotificationDelivery[]>((resolve) => (told = resolve));
+    let settled = false;
+    void delivered.then(() => (settled = true));
+    const outcome = await service.run({ onNotified: (d) => told!(d) });
+    assert.equal(outcome.summary.status, 'passed');
+    assert.deepEqual(outcome.notifications, []);
+    assert.equal(settled, false, 'the run resolved before the silent webhook\'s 1 s timeout: it did not wait for them');
+    const deliveries = await delivered;
+    assert.deepEqual(deliveries.map((d) => [d.ok, d.status]), [[false, null], [true, 200]]);
+    assert.match(deliveries[0]!.error ?? '', /no answer within 1 s/);
   });
 });
