@@ -88,12 +88,20 @@ export async function report(ctx: AgentContext, id: string): Promise<ReportResul
 }
 
 /**
- * The latest copy of the agent's output brought here when it lives on its engine (volumes); nothing for an agent
- * whose /output is our folder. For readers of the output folder that are not `report` (the report panel).
+ * The agent's output brought here when it lives on its engine (volumes), for readers of the output folder that are
+ * not `report` (the report panel, which loads every few seconds while an agent runs). Only once the agent has
+ * stopped (its report is written at the end, and the archive can be large), and once per stop: `brought` remembers
+ * the container and stop time each copy was made after. Nothing for an agent whose /output is our folder.
  */
-export async function refreshAgentOutput(ctx: AgentContext, id: string): Promise<void> {
+export async function refreshAgentOutput(ctx: AgentContext, id: string, brought: Map<string, string>): Promise<void> {
   const loc = await locate(ctx, id);
+  if (!loc.record?.volumes) return;
+  const container = await inspectIfThere(loc.client, loc.containerId);
+  if (!container || container.running) return;
+  const stamp = `${loc.containerId}@${container.finishedAt?.toISOString() ?? ''}`;
+  if (brought.get(loc.id) === stamp) return;
   await refreshOutput(ctx, loc);
+  brought.set(loc.id, stamp);
 }
 
 /**

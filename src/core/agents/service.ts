@@ -214,9 +214,12 @@ export class AgentService {
     return reportedUsage(this.ctx);
   }
 
-  /** Brings an agent's output from its engine when it lives there (volumes); a no-op for a bind-mounted one. */
+  /** Which stop of each remote agent its output was last brought after (refreshOutput). */
+  private readonly outputBrought = new Map<string, string>();
+
+  /** Brings a stopped agent's output from its engine when it lives there (volumes), once per stop; else nothing. */
   refreshOutput(id: string): Promise<void> {
-    return refreshAgentOutput(this.ctx, id);
+    return refreshAgentOutput(this.ctx, id, this.outputBrought);
   }
 
   /** The agent's JSON report from /output/agent-report.json, validated, with its deliverables checked. */

@@ -84,13 +84,16 @@ describe('agents on an engine that gets copies (volumes, FakeDockerClient)', () 
     assert.equal(loaded.model.error ?? undefined, undefined);
     const report = path.join(service.folders(id).outputDir, 'agent-report.json');
     const inode = statSync(report).ino;
-    // Again, with the same files there: no swap (a panel's folder watcher would wake on one and read again, forever).
+    // Again: not pulled again for the same stop, and a pull with the same files (report) swaps nothing in (a panel's
+    // folder watcher would wake on a swap and read again, forever).
     const again = await loadAgent(nodeFileSystem, w.root, { agentId: id }, service);
     assert.equal(again.model.report?.summary, 'remote ok');
     assert.equal(statSync(report).ino, inode, 'the copy we had was kept, not replaced');
-    // A changed file there is a new copy here.
+    await service.report(id);
+    assert.equal(statSync(report).ino, inode, 'the same files pulled: nothing swapped in');
+    // A changed file there is a new copy here (report and collect always ask the engine).
     w.fake.writeVolumeFile(v.output, 'r/a.md', 'finding, revised\n');
-    await service.refreshOutput(id);
+    await service.report(id);
     assert.equal(readFileSync(path.join(service.folders(id).outputDir, 'r', 'a.md'), 'utf8'), 'finding, revised\n');
     assert.notEqual(statSync(report).ino, inode);
   });
