@@ -66,8 +66,8 @@ export type FileSystem = Pick<
 > & {
   readonly sync: Pick<
     typeof NodeFs,
-    | 'existsSync' | 'lstatSync' | 'mkdirSync' | 'readdirSync' | 'readFileSync' | 'realpathSync' | 'renameSync' | 'rmSync'
-    | 'rmdirSync' | 'statSync' | 'writeFileSync'
+    | 'closeSync' | 'existsSync' | 'fdatasyncSync' | 'fstatSync' | 'lstatSync' | 'mkdirSync' | 'openSync' | 'readdirSync'
+    | 'readFileSync' | 'realpathSync' | 'renameSync' | 'rmSync' | 'rmdirSync' | 'statSync' | 'utimesSync' | 'writeFileSync' | 'writeSync'
   >;
   readonly createWriteStream: typeof NodeFs.createWriteStream;
   readonly watch: typeof NodeFs.watch;

@@ -10,9 +10,11 @@ export const nodeFileSystem: FileSystem = {
   readFile: p.readFile, readlink: p.readlink, realpath: p.realpath, rename: p.rename, rm: p.rm, rmdir: p.rmdir, stat: p.stat,
   symlink: p.symlink, unlink: p.unlink, utimes: p.utimes, writeFile: p.writeFile,
   sync: {
-    existsSync: fs.existsSync, lstatSync: fs.lstatSync, mkdirSync: fs.mkdirSync, readdirSync: fs.readdirSync,
+    closeSync: fs.closeSync, existsSync: fs.existsSync, fdatasyncSync: fs.fdatasyncSync, fstatSync: fs.fstatSync,
+    lstatSync: fs.lstatSync, mkdirSync: fs.mkdirSync, openSync: fs.openSync, readdirSync: fs.readdirSync,
     readFileSync: fs.readFileSync, realpathSync: fs.realpathSync, renameSync: fs.renameSync, rmSync: fs.rmSync,
-    rmdirSync: fs.rmdirSync, statSync: fs.statSync, writeFileSync: fs.writeFileSync,
+    rmdirSync: fs.rmdirSync, statSync: fs.statSync, utimesSync: fs.utimesSync, writeFileSync: fs.writeFileSync,
+    writeSync: fs.writeSync,
   },
   createWriteStream: fs.createWriteStream,
   watch: fs.watch,

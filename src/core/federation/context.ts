@@ -4,6 +4,7 @@
 import { FederationError } from '../errors';
 import type { Clock, FileSystem, Logger, ProcessIdentity } from '../ports';
 import type { StateBackend } from './state/backend';
+import { editable } from './state/frozen';
 import type { ConfigFile, Persona, Task } from './state/schemas';
 
 export interface FederationContext {
@@ -33,4 +34,9 @@ export function requireTask(tasks: Task[], id: string): Task {
   const t = tasks.find((x) => x.id === id);
   if (!t) throw new FederationError('not-found', `No task "${id}" in the queue.`, { task: id });
   return t;
+}
+
+/** The task to change, inside a transaction: an editable copy put in `tasks` in its place (state/frozen.ts). */
+export function editTask(tasks: Task[], id: string): Task {
+  return editable(tasks, requireTask(tasks, id));
 }

@@ -2,7 +2,7 @@
 // can read, written from one template so that the receiving persona always finds the same sections. The receiver
 // acknowledges it by claiming the task (tasks.ts).
 import { FederationError } from '../errors';
-import { FederationContext, requirePersona, requireTask } from './context';
+import { FederationContext, editTask, requirePersona } from './context';
 import { requireScope } from './personas';
 import { Task } from './state/schemas';
 import { canTransition, transition, transitionError } from './taskTransitions';
@@ -75,7 +75,7 @@ export async function handOff(ctx: FederationContext, taskId: string, input: Han
     const receiver = requirePersona(personas.personas, input.to);
     if (input.from === input.to) throw new FederationError('invalid-input', 'A task cannot be handed off to the persona that holds it.', { field: 'to' });
     const queue = await tx.get('queue');
-    const task = requireTask(queue.tasks, taskId);
+    const task = editTask(queue.tasks, taskId);
     // Only the persona holding the task hands it off: a queued task is held by nobody (claim it first), and
     // the sender of an earlier handoff no longer holds it. Checked before the status, as for start/complete.
     if (task.assignee !== input.from) {

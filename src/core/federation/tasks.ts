@@ -3,11 +3,12 @@
 // Dependencies (dependencies.ts) decide which queued tasks are ready.
 import { FederationError } from '../errors';
 import { isAvailable } from './calendar';
-import { FederationContext, requirePersona, requireTask } from './context';
+import { FederationContext, editTask, requirePersona, requireTask } from './context';
 import { blockedError, blockersOf, checkDependencies, describeBlockers, isReady, statusIndex } from './dependencies';
 import { acknowledgeHandoff } from './handoff';
 import { hasSkills, normalizeSkills, requireScope, touchPersona } from './personas';
 import type { Transaction } from './state/backend';
+import { editable } from './state/frozen';
 import { Persona, PersonaCalendar, Task, TaskEvent, TaskWorktree, Usage, UsageRecord, UsageSchema, WorktreeConfig } from './state/schemas';
 import { TASK_TRANSITIONS, canTransition, record, transition, transitionError } from './taskTransitions';
 
@@ -128,11 +129,12 @@ export async function claimNext(ctx: FederationContext, personaId: string): Prom
     const queue = await tx.get('queue');
     const picked = selectNext(persona, queue.tasks, calendar, now);
     if (!picked.task) return picked;
-    await applyClaim(tx, picked.task, persona, now);
+    const task = editable(queue.tasks, picked.task);
+    await applyClaim(tx, task, persona, now);
     tx.set('queue', queue);
     touchPersona(persona, now, 'active');
     tx.set('personas', personas);
-    return picked;
+    return { task };
   });
 }
 
@@ -170,7 +172,7 @@ export async function claimTask(ctx: FederationContext, taskId: string, personaI
     const personas = await tx.get('personas');
     const persona = requirePersona(personas.personas, personaId);
     const queue = await tx.get('queue');
-    const task = requireTask(queue.tasks, taskId);
+    const task = editTask(queue.tasks, taskId);
     const now = ctx.clock.now();
     checkClaim(task, persona, queue.tasks, (await tx.get('calendar')).calendars[personaId], now);
     await applyClaim(tx, task, persona, now);
@@ -227,7 +229,7 @@ export async function changeAssigned(
     const personas = await tx.get('personas');
     const persona = requirePersona(personas.personas, personaId);
     const queue = await tx.get('queue');
-    const task = requireTask(queue.tasks, taskId);
+    const task = editTask(queue.tasks, taskId);
     requireScope(persona, task, step);
     if (task.assignee !== personaId) {
       throw new FederationError('not-assignee', `${taskId} is assigned to ${task.assignee ?? 'nobody'}, not ${personaId}.`, { task: taskId, assignee: task.assignee, persona: personaId });
@@ -283,7 +285,7 @@ function recordUsage(task: Task, by: string, outcome: UsageRecord['outcome'], us
 export async function cancelTask(ctx: FederationContext, taskId: string, by: string, reason?: string): Promise<Task> {
   return ctx.store.transaction(async (tx) => {
     const queue = await tx.get('queue');
-    const task = requireTask(queue.tasks, taskId);
+    const task = editTask(queue.tasks, taskId);
     if (!canTransition('cancel', task.status)) throw transitionError(task, 'cancelled');
     transition(task, 'cancelled', by, 'cancelled', ctx.clock.now().toISOString(), reason);
     tx.set('queue', queue);
@@ -295,7 +297,7 @@ export async function cancelTask(ctx: FederationContext, taskId: string, by: str
 export async function requeueTask(ctx: FederationContext, taskId: string, by: string, note?: string): Promise<Task> {
   return ctx.store.transaction(async (tx) => {
     const queue = await tx.get('queue');
-    const task = requireTask(queue.tasks, taskId);
+    const task = editTask(queue.tasks, taskId);
     if (!canTransition('requeue', task.status)) throw transitionError(task, 'queued');
     transition(task, 'queued', by, 'requeued', ctx.clock.now().toISOString(), note);
     task.assignee = null;
@@ -313,7 +315,7 @@ export async function requeueTask(ctx: FederationContext, taskId: string, by: st
 export async function setDependencies(ctx: FederationContext, taskId: string, dependsOn: string[], by: string): Promise<Task> {
   return ctx.store.transaction(async (tx) => {
     const queue = await tx.get('queue');
-    const task = requireTask(queue.tasks, taskId);
+    const task = editTask(queue.tasks, taskId);
     if (task.status === 'done') {
       throw new FederationError('invalid-transition', `${taskId} is done; its dependencies no longer matter.`, { task: taskId, status: task.status });
     }

@@ -2,7 +2,7 @@
 // core/worktrees/). The task keeps its worktree record, with mergedAt or removedAt, as history; a done task whose
 // worktree is not merged is awaiting review and blocks its dependents (dependencies.ts).
 import { FederationError } from '../errors';
-import { FederationContext, requireTask } from './context';
+import { FederationContext, editTask } from './context';
 import { Task, TaskWorktree } from './state/schemas';
 import { record, transition } from './taskTransitions';
 
@@ -19,7 +19,7 @@ export function liveWorktree(task: Task): TaskWorktree {
 function update(ctx: FederationContext, taskId: string, branch: string, change: (task: Task, wt: TaskWorktree, at: string) => void): Promise<Task> {
   return ctx.store.transaction(async (tx) => {
     const queue = await tx.get('queue');
-    const task = requireTask(queue.tasks, taskId);
+    const task = editTask(queue.tasks, taskId);
     const wt = liveWorktree(task);
     // The branch decides: a record replaced meanwhile (a new claim made a new worktree) is not this change's.
     if (wt.branch !== branch) throw new FederationError('invalid-transition', `${taskId}'s worktree changed meanwhile (now ${wt.branch}).`, { task: taskId });

@@ -64,6 +64,7 @@ describe('the file backend\'s state lock when its holder is killed', function ()
     const waited = Date.now() - t0;
     assert.ok(waited < 500, `waited ${waited} ms after the holder died (target < 500 ms; stale window ${LOCK_TIMINGS.staleMs} ms)`);
     assert.equal((await fed.listTasks()).length, 1);
+    await fed.close(); // lets go of the lock kept for a next change (stateLock.ts)
     assert.equal(existsSync(path.join(tmp.path, '.federation', 'state.lock.owner')), false, 'the note goes with the lock');
   });
 

@@ -6,6 +6,7 @@
 // string comparison); only lines that differ there are looked up in the set, which has to hash them. With eight
 // writers on a 1,000-task queue, hashing every line on every read and write cost more than the write itself.
 import { StateFileError } from '../../errors';
+import { deepFreeze } from './frozen';
 import { STATE_FILES, StateFileName, StateOf } from './schemas';
 
 const validatedLines = new Set<string>();
@@ -31,6 +32,16 @@ export function serialize<K extends StateFileName>(name: K, value: StateOf<K>, l
   const { [items.key]: list, ...header } = value as unknown as Record<string, unknown>;
   lines ??= (list as unknown[]).map((item) => JSON.stringify(item));
   return { text: `${JSON.stringify(header).slice(0, -1)},"${items.key}":[\n${lines.join(',\n')}${lines.length ? '\n' : ''}]}\n`, lines };
+}
+
+/**
+ * The item lines of `list` (what serialize would make of them): an item that is the same object as the one at its
+ * place in `before` keeps that one's line, which is exact because shared items are frozen (frozen.ts).
+ */
+export function itemLines(list: readonly unknown[], before: readonly unknown[] | undefined, beforeLines: readonly string[] | undefined): string[] {
+  const out = new Array<string>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = before && beforeLines && list[i] === before[i] && beforeLines[i] !== undefined ? beforeLines[i]! : JSON.stringify(list[i]);
+  return out;
 }
 
 /** What we wrote came out of validated state: our own next read of `file` need not check these lines again. */
@@ -116,6 +127,58 @@ export function validate<K extends StateFileName>(name: K, text: string, data: u
 }
 
 /**
+ * An items file read again by a process that knows an earlier version of it (`known`: its item lines and the
+ * frozen items they are), line by line instead of parsing the whole text: a line the same as the one at its place
+ * in `known` is that item, and only the others are parsed and validated. After another process folds the queue's
+ * journal (every JOURNAL_LIMITS.maxRecords changes) each process reads the file again, and parsing, validating and
+ * freezing 1,000 tasks each time was most of what a change cost. Undefined when the text is not exactly our
+ * layout (a hand edit): the caller reads it in full, which also names what is wrong.
+ */
+export function revalidate<K extends StateFileName>(name: K, text: string, known: { lines: readonly string[]; list: readonly unknown[] }): ReadState<StateOf<K>> | undefined {
+  const def = STATE_FILES[name];
+  const items = def.items;
+  if (!items) return undefined;
+  const rows = text.split('\n');
+  const count = rows.length - 3;
+  if (count < 0 || !rows[0]!.endsWith(`"${items.key}":[`) || rows[count + 1] !== ']}' || rows[count + 2] !== '') return undefined;
+  let head: unknown;
+  try {
+    head = JSON.parse(`${rows[0]}]}`);
+  } catch {
+    return undefined;
+  }
+  const header = (def.schema as unknown as Parser).safeParse(head);
+  if (!header.success) return undefined;
+  const lines = new Array<string>(count);
+  const list = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const raw = rows[i + 1]!;
+    const last = i === count - 1;
+    if (raw.endsWith(',') === last) return undefined; // every item line but the last ends with a comma
+    const line = last ? raw : raw.slice(0, -1);
+    if (known.lines[i] === line) {
+      lines[i] = known.lines[i]!;
+      list[i] = known.list[i];
+      continue;
+    }
+    let item: unknown;
+    try {
+      item = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    if (!validatedLines.has(line)) {
+      const parsed = (items.schema as unknown as Parser).safeParse(item);
+      if (!parsed.success || JSON.stringify(parsed.data) !== line) return undefined; // invalid, or not canonical
+      remember(line);
+    }
+    lines[i] = line;
+    list[i] = deepFreeze(item);
+  }
+  return { value: { ...(header.data as Record<string, unknown>), [items.key]: list } as StateOf<K>, lines };
+}
+
+/**
  * The journal of an items file: one line per committed change, `{"revision":R,"header":{…},"items":[…]}` with the
  * file's other fields and every item the change added or replaced (matched by id). A change appends one short
  * line and syncs it, instead of rewriting and syncing the whole file: on a 1,000-task queue that write was most of
@@ -141,34 +204,51 @@ export interface ItemsState<V> extends ReadState<V> {
   journal: JournalState;
   /** Item ids in order, to check that a change keeps them (replay matches by id). */
   ids: unknown[];
+  /** Where each id is in the list; absent until a record or a change needed it. */
+  index?: Map<unknown, number>;
 }
 
 type Json = Record<string, unknown>;
 
-/** Applies `journal` (the journal file's text, if any) to the file's validated value. */
+/** Where each item's id is in `list` (the last place, if one is there twice). */
+export function indexItems(list: readonly Json[], idField: string): Map<unknown, number> {
+  const index = new Map<unknown, number>();
+  for (let i = 0; i < list.length; i++) index.set(list[i]![idField], i);
+  return index;
+}
+
+/**
+ * Applies `journal` (the journal file's text, if any) to the file's validated value. Given a state that already
+ * has a journal applied (`base` is an ItemsState), `journal` is what was appended after it, its first line being
+ * line `firstLine + 1`; `base` is then changed in place and must not be used again if this throws. `freeze`: the
+ * items the records bring are frozen (the value is shared between transactions: frozen.ts).
+ */
 export async function applyJournal<K extends StateFileName>(
   name: K,
-  base: ReadState<StateOf<K>>,
+  base: ReadState<StateOf<K>> | ItemsState<StateOf<K>>,
   journal: string | undefined,
   file: string,
   keepAside: () => Promise<string | undefined>,
+  options: { firstLine?: number; freeze?: boolean } = {},
 ): Promise<ItemsState<StateOf<K>>> {
   const def = STATE_FILES[name];
   const items = def.items!;
-  const state: JournalState = { applied: 0, stale: 0, bytes: journal?.length ?? 0, torn: false };
+  const prior = 'journal' in base ? base : undefined;
+  const state: JournalState = prior ? { ...prior.journal, bytes: prior.journal.bytes + (journal?.length ?? 0) } : { applied: 0, stale: 0, bytes: journal?.length ?? 0, torn: false };
   let value = base.value as unknown as Json & { revision: number };
   const list = value[items.key] as Json[];
   const lines = base.lines;
+  const ids = prior ? prior.ids : undefined;
+  let index = prior?.index;
   if (journal) {
     const records = journal.split('\n');
     if (records.pop() !== '') state.torn = true; // a trailing partial line is not a committed change
     const fail = async (where: string, message: string): Promise<never> => {
       throw new StateFileError(file, where, message, await keepAside());
     };
-    let index: Map<unknown, number> | undefined;
     let revision = value.revision;
     for (let n = 0; n < records.length; n++) {
-      const where = `line ${n + 1}`;
+      const where = `line ${(options.firstLine ?? 0) + n + 1}`;
       let rec: Json;
       try {
         rec = JSON.parse(records[n]!) as Json;
@@ -200,15 +280,14 @@ export async function applyJournal<K extends StateFileName>(
           if (canonical === line) remember(line);
           line = canonical;
         }
-        if (!index) {
-          index = new Map();
-          for (let i = 0; i < list.length; i++) index.set(list[i]![items.id], i);
-        }
+        if (options.freeze) deepFreeze(item);
+        index ??= indexItems(list, items.id);
         const at = index.get(item[items.id]);
         if (at === undefined) {
           index.set(item[items.id], list.length);
           list.push(item);
           lines?.push(line);
+          ids?.push(item[items.id]);
         } else {
           list[at] = item;
           if (lines) lines[at] = line;
@@ -219,24 +298,23 @@ export async function applyJournal<K extends StateFileName>(
       state.applied++;
     }
   }
-  return { value: value as unknown as StateOf<K>, lines, journal: state, ids: list.map((item) => item[items.id]) };
+  return { value: value as unknown as StateOf<K>, lines, journal: state, ids: ids ?? list.map((item) => item[items.id]), ...(index ? { index } : {}) };
 }
 
 /**
- * The journal line for changing a file from `read` to `next` (already serialized), or undefined when the change
+ * The journal line for changing a file from `read` to `next` (`after`: its item lines), or undefined when the change
  * needs a full rewrite: no line layout to compare with, a journal due for compaction or left torn or stale,
  * items removed or reordered, or an id changed.
  */
-export function journalRecord<K extends StateFileName>(name: K, read: ItemsState<StateOf<K>>, next: StateOf<K>, written: Serialized): string | undefined {
+export function journalRecord<K extends StateFileName>(name: K, read: ItemsState<StateOf<K>>, next: StateOf<K>, after: string[] | undefined): string | undefined {
   const items = STATE_FILES[name].items;
   const before = read.lines;
-  const after = written.lines;
   const j = read.journal;
   if (!items || !before || !after || j.torn || j.stale > 0 || j.applied >= JOURNAL_LIMITS.maxRecords || j.bytes >= JOURNAL_LIMITS.maxBytes) return undefined;
   if (after.length < before.length) return undefined;
   // Replay matches by id: with an id twice in the list (a hand edit, a merge), it would change the wrong one.
-  const ids = new Set(read.ids);
-  if (ids.size !== read.ids.length) return undefined;
+  const known = read.index ?? new Map(read.ids.map((id, i) => [id, i]));
+  if (known.size !== read.ids.length) return undefined;
   const { [items.key]: list, revision, ...header } = next as unknown as Json;
   const nextList = list as Json[];
   const changed: string[] = [];
@@ -246,10 +324,11 @@ export function journalRecord<K extends StateFileName>(name: K, read: ItemsState
     changed.push(after[i]!);
   }
   if (after.length > before.length) {
+    const added = new Set<unknown>();
     for (let i = before.length; i < after.length; i++) {
       const id = nextList[i]![items.id];
-      if (ids.has(id)) return undefined;
-      ids.add(id);
+      if (known.has(id) || added.has(id)) return undefined;
+      added.add(id);
       changed.push(after[i]!);
     }
   }

@@ -28,6 +28,11 @@ export interface FairLockOptions {
   onCompromised: (err: Error) => void;
   /** This host's processes: with it, a dead holder on this host is taken over at once (see above). */
   processes?: HostProcesses;
+  /**
+   * Called each time a waiter wakes while the lock is another's (a hand-over ahead of it, or the holder's
+   * refresh): work that is cheaper done while waiting than once the lock is ours. What it throws is ignored.
+   */
+  whileWaiting?: () => void;
 }
 
 interface OwnerNote {
@@ -115,6 +120,7 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
         const before = path.join(queueDir, tickets[ahead - 1]!);
         if (await dropIfStale(fs, before, opts.staleMs)) continue;
         await watchOnce(fs, before, 500, Math.min(1 + ahead, 8) + Math.random() * 2);
+        idle(opts);
         continue;
       }
       try {
@@ -141,10 +147,19 @@ export async function acquireFair(target: string, lockfilePath: string, queueDir
         // The holder's release removes the lock folder. The timer bounds the wait for a lost event and paces
         // proper-lockfile's check for a holder that stopped refreshing (crashed), and ours for one that died.
         await watchOnce(fs, lockfilePath, 100, 1 + Math.random());
+        idle(opts);
       }
     }
   } finally {
     sync.rmSync(ticketPath, { force: true });
+  }
+}
+
+function idle(opts: FairLockOptions): void {
+  try {
+    opts.whileWaiting?.();
+  } catch {
+    // Only a head start: the holder's own read, inside the lock, reports what is wrong.
   }
 }
 
@@ -203,23 +218,37 @@ interface LockfileFs {
 }
 
 // One object per file system, kept: proper-lockfile caches the probed mtime precision on it, and a new object per
-// lock would probe again (a utimes and a stat) on every transaction.
-const lockfileFsByFs = new WeakMap<FileSystem, LockfileFs>();
-
-function lockfileFs(fs: FileSystem): LockfileFs {
-  let lf = lockfileFsByFs.get(fs);
-  if (lf) return lf;
-  const done = (cb: (err: NodeJS.ErrnoException | null) => void) => [() => cb(null), (e: NodeJS.ErrnoException) => cb(e)] as const;
-  lf = {
-    mkdir: (p, cb) => void fs.mkdir(p).then(...done(cb)),
-    stat: (p, cb) => void fs.stat(p).then((st) => cb(null, st), (e: NodeJS.ErrnoException) => cb(e)),
-    utimes: (p, atime, mtime, cb) => void fs.utimes(p, atime, mtime).then(...done(cb)),
-    rmdir: (p, cb) => void fs.rmdir(p).then(...done(cb)),
-    rmdirSync: (p) => fs.sync.rmdirSync(p),
+// lock would probe again (a utimes and a stat) on every transaction. The calls are synchronous (each a few
+// microseconds, like the waiting list's): as thread-pool round trips, the mkdir and stat of taking the lock and
+// the rmdir of letting it go were most of the time between one holder and the next.
+const lockfileFs = (() => {
+  const byFs = new WeakMap<FileSystem, LockfileFs>();
+  // The callback runs outside the try, so that what it throws is not taken for the file call's error.
+  const call = <T>(f: () => T, cb: (err: NodeJS.ErrnoException | null, value?: T) => void): void => {
+    let value: T;
+    try {
+      value = f();
+    } catch (e) {
+      cb(e as NodeJS.ErrnoException);
+      return;
+    }
+    cb(null, value);
   };
-  lockfileFsByFs.set(fs, lf);
-  return lf;
-}
+  return (fs: FileSystem): LockfileFs => {
+    let lf = byFs.get(fs);
+    if (lf) return lf;
+    const sync = fs.sync;
+    lf = {
+      mkdir: (p, cb) => call(() => void sync.mkdirSync(p), cb),
+      stat: (p, cb) => call(() => sync.statSync(p), cb),
+      utimes: (p, atime, mtime, cb) => call(() => sync.utimesSync(p, atime, mtime), cb),
+      rmdir: (p, cb) => call(() => sync.rmdirSync(p), cb),
+      rmdirSync: (p) => sync.rmdirSync(p),
+    };
+    byFs.set(fs, lf);
+    return lf;
+  };
+})();
 
 function writeTicket(fs: FileSystem, ticketPath: string): void {
   try {

@@ -3,15 +3,17 @@
 // readers that hold the lock), reads inside the lock, writes a temp file, fsyncs and renames it into place, and bumps
 // the file's revision. A file that does not parse is never overwritten: a copy is kept aside and the change refused.
 // The file system is the FileSystem port (FederationOptions.fs, from the composition root), not node:fs.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { FederationError, StateFileError } from '../../errors';
 import { FileSystem, HostProcesses, Logger, silentLogger } from '../../ports';
 import type { StateBackend, Transaction } from './backend';
-import { ItemsState, ReadState, applyJournal, journalRecord, noteWritten, serialize, validate } from './codec';
-import { FairLockTimeout, acquireFair } from './fairLock';
+import { ItemsState, ReadState, applyJournal, indexItems, itemLines, journalRecord, noteWritten, revalidate, serialize, validate } from './codec';
+import { FairLockTimeout } from './fairLock';
+import { type HeldLock, StateLock } from './stateLock';
+import { cloneJson, deepFreeze, thaw } from './frozen';
 import { STATE_FILES, StateFileName, StateOf, emptyState } from './schemas';
-import { errno, exists } from './fsutil';
+import { appendDurably, countLines, errno, exists, jsonErrorLocation, readOptional, readOptionalSync, statKey, writeAtomic } from './fsutil';
 import { initFederation } from '../init';
 
 export { errno, exists } from './fsutil';
@@ -54,12 +56,23 @@ export class FederationStore implements StateBackend {
   private readonly processes: HostProcesses | undefined;
   /** See readItemsBase. */
   private readonly baseCache = new Map<StateFileName, { text: string; value: unknown; lines: string[] }>();
+  /** See readForChange. */
+  private readonly materialized = new Map<StateFileName, Materialized>();
+  private readonly lock: StateLock;
+  /** A catch-up read of the queue running (catchUp). */
+  private catchingUp: Promise<unknown> | undefined;
 
   constructor(readonly root: string, options: StoreOptions) {
     this.dir = path.join(root, FEDERATION_DIR);
     this.fs = options.fs;
     this.logger = options.logger ?? silentLogger;
     this.processes = options.processes;
+    this.lock = new StateLock(
+      { target: this.dir, lockfile: this.pathOf('state.lock'), queueDir: this.pathOf('state.waiting') },
+      { fs: this.fs, ...LOCK_TIMINGS, ...(this.processes ? { processes: this.processes } : {}) },
+      this.logger,
+      () => this.catchUp(),
+    );
   }
 
   pathOf(rel: string): string {
@@ -102,21 +115,9 @@ export class FederationStore implements StateBackend {
     if (!fs.sync.existsSync(this.dir)) {
       throw new FederationError('not-initialized', `No federation here: ${this.dir} does not exist. Run "federation init" or the "Initialize Federation" command.`, { dir: this.dir });
     }
-    let compromised: Error | undefined;
-    let release: () => Promise<void>;
+    let lock: HeldLock;
     try {
-      release = await acquireFair(this.dir, this.pathOf('state.lock'), this.pathOf('state.waiting'), {
-        fs,
-        staleMs: LOCK_TIMINGS.staleMs,
-        updateMs: LOCK_TIMINGS.updateMs,
-        timeoutMs: LOCK_TIMINGS.timeoutMs,
-        ...(this.processes ? { processes: this.processes } : {}),
-        // The default throws from a timer and would crash the host; record it and refuse to write instead.
-        onCompromised: (err) => {
-          compromised = err;
-          this.logger.warn(`state lock compromised: ${err.message}`);
-        },
-      });
+      lock = await this.lock.take();
     } catch (e) {
       if (e instanceof FairLockTimeout) {
         throw new FederationError('lock-timeout', `Could not take the federation state lock (${this.pathOf('state.lock')}) within ${LOCK_TIMINGS.timeoutMs / 1000} s: another process holds it.`, { lock: this.pathOf('state.lock') }, { cause: e });
@@ -126,14 +127,14 @@ export class FederationStore implements StateBackend {
 
     const cache = new Map<StateFileName, unknown>();
     const revisions = new Map<StateFileName, number>();
-    const reads = new Map<StateFileName, ReadState<unknown> | ItemsState<unknown>>();
+    const reads = new Map<StateFileName, ReadState<unknown> | ChangeRead>();
     const pending: Pending[] = [];
     const tx: Transaction = {
-      // The value read inside the lock is handed out as is (no copy: copying a large queue cost more than the
-      // whole write); the revision is remembered separately so a callback that edits it cannot skew the counter.
+      // The value read inside the lock is the callback's to change (the queue's tasks are shared and frozen:
+      // frozen.ts); the revision is remembered separately so a callback that edits it cannot skew the counter.
       get: async <K extends StateFileName>(name: K) => {
         if (!cache.has(name)) {
-          const read = await this.readState(name);
+          const read = (await this.readForChange(name)) as ReadState<StateOf<K>>;
           cache.set(name, read.value);
           reads.set(name, read);
           revisions.set(name, read.value.revision);
@@ -156,7 +157,7 @@ export class FederationStore implements StateBackend {
     try {
       const result = await fn(tx);
       const checkLock = () => {
-        if (compromised) {
+        if (lock.compromised) {
           throw new FederationError('lock-compromised', 'The federation state lock was lost while changing state (the process stalled past the stale window); the change was not written. Try again.', {});
         }
       };
@@ -164,41 +165,149 @@ export class FederationStore implements StateBackend {
         checkLock();
         if (p.kind === 'state') {
           const revision = revisions.get(p.name) ?? (await this.readFile(p.name)).revision;
-          const next = { ...p.value, revision: revision + 1 };
-          const def = STATE_FILES[p.name];
+          const next = { ...p.value, revision: revision + 1 } as StateOf<typeof p.name>;
           const read = reads.get(p.name);
-          const written = serialize(p.name, next as StateOf<typeof p.name>);
-          // Nothing changed: the same text as read, with the revision it had (the items' lines are the same list's).
-          if (read?.text !== undefined && serialize(p.name, { ...p.value, revision } as StateOf<typeof p.name>, written.lines).text === read.text) continue;
-          const record = def.items && read && 'journal' in read && !options.rewrite ? journalRecord(p.name, read as ItemsState<StateOf<typeof p.name>>, next as StateOf<typeof p.name>, written) : undefined;
-          if (record !== undefined && def.items) {
-            await this.appendDurably(def.items.journal, record, checkLock);
-            const items = read as ItemsState<unknown>;
-            items.lines = written.lines;
-            items.ids = (next as unknown as Record<string, Record<string, unknown>[]>)[def.items.key]!.map((item) => item[def.items.id]);
-            items.journal = { ...items.journal, applied: items.journal.applied + 1, bytes: items.journal.bytes + record.length };
+          if (STATE_FILES[p.name].items) {
+            const committed = await this.commitItems(p.name, read && 'shared' in read ? read : undefined, next, options.rewrite === true, checkLock, () => lock.compromised === undefined);
+            reads.set(p.name, committed);
           } else {
-            await this.writeAtomic(def.file, written.text, false, checkLock);
-            noteWritten(this.pathOf(def.file), written);
-            // The file now holds every change: the journal's records are folded in. Only while the lock is ours
-            // (a stalled writer must not remove a journal others appended to since), and a failure here is no
-            // failure of the change, which is committed: the records left are skipped by revision and folded later.
-            if (def.items && !compromised) {
-              await fs.rm(this.pathOf(def.items.journal), { force: true }).catch((e: unknown) => this.logger.warn(`removing the folded journal: ${String(e)}`));
-            }
-            reads.delete(p.name);
+            const written = serialize(p.name, next);
+            // Nothing changed: the same text as read, with the revision it had.
+            if (read?.text !== undefined && serialize(p.name, { ...p.value, revision } as StateOf<typeof p.name>).text === read.text) continue;
+            await writeAtomic(this.fs, this.pathOf(STATE_FILES[p.name].file), written.text, false, checkLock);
           }
           revisions.set(p.name, revision + 1);
         } else if (p.kind === 'text') {
-          await this.writeAtomic(p.rel, p.content, p.exclusive, checkLock);
+          await writeAtomic(this.fs, this.pathOf(p.rel), p.content, p.exclusive, checkLock);
         } else {
           await fs.rm(this.pathOf(p.rel), { force: true });
         }
       }
-      return result;
+      // The caller gets its own objects: no frozen task escapes the transaction (frozen.ts).
+      return thaw(result);
     } finally {
-      await release().catch((e: unknown) => this.logger.warn(`releasing the state lock: ${String(e)}`));
+      await this.lock.give(lock);
     }
+  }
+
+  /** Lets go of the state lock if it is kept from the last change (stateLock.ts). */
+  async close(): Promise<void> {
+    await this.lock.close();
+  }
+
+  /**
+   * Commits a new value of an items file (the queue): one journal line with the items that are not the objects
+   * read (frozen.ts), or the whole file when the change cannot be a journal line or `rewrite` asks for it (then
+   * the journal is folded in and removed). Returns the state now committed, as the next set in this transaction
+   * reads it; it is also what the next transaction of this process starts from.
+   */
+  private async commitItems<K extends StateFileName>(name: K, read: ChangeRead | undefined, next: StateOf<K>, rewrite: boolean, checkLock: () => void, lockIsOurs: () => boolean): Promise<ChangeRead> {
+    const def = STATE_FILES[name];
+    const items = def.items!;
+    const from = this.materialized.get(name);
+    // Until this change is in place and remembered, nothing remembered may be trusted (a failed append).
+    this.materialized.delete(name);
+    const { [items.key]: nextList, ...header } = next as unknown as Json;
+    const list = nextList as Json[];
+    const lines = itemLines(list, read?.shared, read?.lines);
+    const record = read && !rewrite ? journalRecord(name, read as ItemsState<StateOf<K>>, next, lines) : undefined;
+    // What stays shared: the items read, and frozen copies of those changed (the caller keeps its own objects).
+    const shared = list.map((item, i) => (read && item === read.shared[i] ? item : deepFreeze(cloneJson(item))));
+    const value = { ...cloneJson(header), [items.key]: shared } as unknown as StateOf<K>;
+    let state: ItemsState<unknown>;
+    if (record !== undefined && read) {
+      await appendDurably(this.fs, this.pathOf(items.journal), record, checkLock);
+      const index = read.index ?? indexItems(read.shared as Json[], items.id);
+      for (let i = read.ids.length; i < shared.length; i++) {
+        index.set(shared[i]![items.id], i);
+        read.ids.push(shared[i]![items.id]);
+      }
+      state = { value, lines, journal: { ...read.journal, applied: read.journal.applied + 1, bytes: read.journal.bytes + record.length }, ids: read.ids, index };
+      if (from && from.state.lines === read.lines) this.remember(name, { baseText: from.baseText, baseKey: from.baseKey, journalText: from.journalText + record, lineCount: from.lineCount + 1, state });
+    } else {
+      const written = serialize(name, next, lines);
+      await writeAtomic(this.fs, this.pathOf(def.file), written.text, false, checkLock);
+      noteWritten(this.pathOf(def.file), written);
+      // The file now holds every change: the journal's records are folded in. Only while the lock is ours
+      // (a stalled writer must not remove a journal others appended to since), and a failure here is no
+      // failure of the change, which is committed: the records left are skipped by revision and folded later.
+      if (lockIsOurs()) {
+        await this.fs.rm(this.pathOf(items.journal), { force: true }).catch((e: unknown) => this.logger.warn(`removing the folded journal: ${String(e)}`));
+      }
+      state = { value, lines, journal: { applied: 0, stale: 0, bytes: 0, torn: false }, ids: shared.map((item) => item[items.id]), index: indexItems(shared, items.id) };
+      this.remember(name, { baseText: written.text, baseKey: statKey(this.fs, this.pathOf(def.file)), journalText: '', lineCount: 0, state });
+    }
+    return handOut(state, items.key);
+  }
+
+  /**
+   * Brings the queue as this process knows it up to date while waiting for the lock, so that what others changed
+   * meanwhile is applied before the lock is ours rather than after: with the lock handed round eight writers,
+   * applying the others' changes was most of the first change of each turn. Without the lock, a read may meet a
+   * fold half-way or a line being written; such a state is not kept (remember), and the read in the lock decides.
+   */
+  private catchUp(): void {
+    if (this.catchingUp) return;
+    const name = 'queue';
+    if (!this.materialized.has(name)) return; // nothing to bring up to date: the read in the lock reads it whole
+    this.catchingUp = this.readForChange(name)
+      .catch(() => undefined)
+      .finally(() => (this.catchingUp = undefined));
+  }
+
+  /** Keeps `m` for the next change unless its journal needs folding first; whether it was kept. */
+  private remember(name: StateFileName, m: Materialized): boolean {
+    if (m.state.journal.torn || m.state.journal.stale > 0) return false;
+    this.materialized.set(name, m);
+    return true;
+  }
+
+  /**
+   * A state file as a change reads it. An items file (the queue) is kept here as last committed or read, its
+   * items frozen, and brought up to date from what others appended to its journal since: when the file's text is
+   * the same and the journal still begins with the text applied, only the rest is read and applied. So a change
+   * on a 1,000-task queue neither parses nor copies the queue; anything else (a fold, a hand edit, a rewritten
+   * journal) reads it whole again. The change gets a new list of the shared items (see frozen.ts).
+   */
+  private async readForChange<K extends StateFileName>(name: K): Promise<ReadState<StateOf<K>> | ChangeRead> {
+    const { file, items } = STATE_FILES[name];
+    if (!items) return this.readState(name);
+    while (this.catchingUp) await this.catchingUp;
+    // The journal before the file: see JOURNAL_LIMITS in codec.ts for why this order is always consistent. Only
+    // whole lines are applied: a line being written (a catch-up reads without the lock) or left half-written by a
+    // writer that died is no committed change; the latter makes the next change fold the journal (torn).
+    const journalFile = this.pathOf(items.journal);
+    const raw = readOptionalSync(this.fs, journalFile) ?? '';
+    const journal = raw.slice(0, raw.lastIndexOf('\n') + 1);
+    const full = this.pathOf(file);
+    const m = this.materialized.get(name);
+    // The file is read again only when its identity and times moved (statted before it is read, so a key never
+    // stands for older text than it was taken with); its text decides, as readItemsBase's cache does.
+    const baseKey = statKey(this.fs, full);
+    const text = m && baseKey !== undefined && baseKey === m.baseKey ? m.baseText : readOptionalSync(this.fs, full);
+    const keep = () => this.keepAside(journalFile, raw);
+    this.materialized.delete(name); // back once it is consistent again: applying may fail half-way
+    let state: ItemsState<unknown>;
+    if (m && text === m.baseText && journal.startsWith(m.journalText)) {
+      const tail = journal.slice(m.journalText.length);
+      state = tail ? await applyJournal(name, m.state as ItemsState<StateOf<K>>, tail, journalFile, keep, { firstLine: m.lineCount, freeze: true }) : m.state;
+      this.remember(name, { baseText: m.baseText, baseKey, journalText: journal, lineCount: m.lineCount + countLines(tail), state });
+    } else {
+      const known = m?.state.lines ? { lines: m.state.lines, list: (m.state.value as unknown as Record<string, unknown[]>)[items.key]! } : undefined;
+      let base = text !== undefined && known ? revalidate(name, text, known) : undefined;
+      if (!base) {
+        base = text === undefined ? { value: emptyState(name), lines: undefined } : await this.readItemsBase(name, full, text);
+        for (const item of (base.value as unknown as Record<string, unknown[]>)[items.key]!) deepFreeze(item);
+      }
+      state = await applyJournal(name, base, journal || undefined, journalFile, keep, { freeze: true });
+      state.index ??= indexItems((state.value as unknown as Record<string, Json[]>)[items.key]!, items.id);
+      // A state that cannot be kept (a fold met half-way) leaves the last one kept, which this did not change:
+      // the next read still compares its lines instead of validating the whole queue.
+      const kept = text !== undefined && this.remember(name, { baseText: text, baseKey, journalText: journal, lineCount: countLines(journal), state });
+      if (!kept && m) this.materialized.set(name, m);
+    }
+    if (raw !== journal) state = { ...state, journal: { ...state.journal, torn: true } };
+    return handOut(state, items.key) as ChangeRead<StateOf<K>>;
   }
 
   /** Folds every journal into its file now (otherwise done every JOURNAL_LIMITS.maxRecords changes). */
@@ -211,51 +320,6 @@ export class FederationStore implements StateBackend {
       },
       { rewrite: true },
     );
-  }
-
-  private async writeAtomic(rel: string, content: string, exclusive: boolean, beforeRename: () => void): Promise<void> {
-    const fs = this.fs;
-    const target = this.pathOf(rel);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    if (exclusive && (await exists(fs, target))) {
-      throw new FederationError('already-exists', `${target} already exists; it was not overwritten.`, { file: target });
-    }
-    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await fs.open(tmp, 'w', 0o644);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      beforeRename();
-      await fs.rename(tmp, target);
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw e;
-    }
-  }
-
-  /**
-   * Appends one line and syncs it before the lock is let go. If the journal was replaced meanwhile (this writer
-   * stalled past the stale window and another folded the queue), the line went to a removed file: the change is
-   * reported as not written.
-   */
-  private async appendDurably(rel: string, line: string, beforeWrite: () => void): Promise<void> {
-    beforeWrite();
-    const file = this.pathOf(rel);
-    const handle = await this.fs.open(file, 'a', 0o644);
-    try {
-      await handle.appendFile(line, 'utf8');
-      await handle.datasync();
-      const [mine, there] = [await handle.stat(), this.fs.sync.statSync(file, { throwIfNoEntry: false })];
-      if (!there || there.ino !== mine.ino || there.dev !== mine.dev) {
-        throw new FederationError('lock-compromised', 'The federation state lock was lost while changing the queue (the process stalled past the stale window); the change was not written. Try again.', {});
-      }
-    } finally {
-      await handle.close();
-    }
   }
 
   private async readFile<K extends StateFileName>(name: K): Promise<StateOf<K>> {
@@ -287,8 +351,8 @@ export class FederationStore implements StateBackend {
    * system's timestamps and inode reuse, and copying is a third of the cost of parsing and validating. The cache
    * only ever holds copies, so callers can change what they get.
    */
-  private async readItemsBase<K extends StateFileName>(name: K, full: string): Promise<ReadState<StateOf<K>>> {
-    const text = readOptionalSync(this.fs, full);
+  private async readItemsBase<K extends StateFileName>(name: K, full: string, known?: string): Promise<ReadState<StateOf<K>>> {
+    const text = known ?? readOptionalSync(this.fs, full);
     if (text === undefined) return { value: emptyState(name), lines: undefined };
     const hit = this.baseCache.get(name);
     if (hit && hit.text === text) return { value: cloneJson(hit.value) as StateOf<K>, lines: hit.lines.slice() };
@@ -327,47 +391,23 @@ export class FederationStore implements StateBackend {
   }
 }
 
-function jsonErrorLocation(text: string, e: unknown): string {
-  const m = /position (\d+)/.exec(e instanceof Error ? e.message : '');
-  if (!m) return '';
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const col = pos - before.lastIndexOf('\n');
-  return ` at line ${line}, column ${col}`;
+type Json = Record<string, unknown>;
+
+/** What a change read of an items file: its value (a new list of the shared items) and the list itself. */
+type ChangeRead<V = unknown> = ItemsState<V> & { shared: Json[] };
+
+/** An items file as this process last read or committed it (readForChange). */
+interface Materialized {
+  /** The file's text, and the journal's text applied on top of it. */
+  baseText: string;
+  /** The file's device, inode, size and times when its text was read (statKey). */
+  baseKey: string | undefined;
+  journalText: string;
+  lineCount: number;
+  state: ItemsState<unknown>;
 }
 
-/** A deep copy of parsed JSON (plain objects, arrays, primitives): about three times cheaper than parsing it. */
-function cloneJson(v: unknown): unknown {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
-    return out;
-  }
-  const out: Record<string, unknown> = {};
-  for (const k in v) out[k] = cloneJson((v as Record<string, unknown>)[k]);
-  return out;
-}
-
-/**
- * State files are read synchronously: they are small (the queue is a few hundred KB), and a transaction made some
- * thirty asynchronous file calls, each a thread-pool round trip that under eight writers cost more than the work.
- */
-function readOptionalSync(fs: FileSystem, p: string): string | undefined {
-  try {
-    return fs.sync.readFileSync(p, 'utf8');
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-async function readOptional(fs: FileSystem, p: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(p, 'utf8');
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    throw e;
-  }
+function handOut(state: ItemsState<unknown>, key: string): ChangeRead {
+  const { [key]: list, ...header } = state.value as unknown as Json;
+  return { ...state, value: { ...cloneJson(header), [key]: (list as unknown[]).slice() }, shared: list as Json[] };
 }
