@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
+import { waitForGo } from './go';
 
 interface NaiveTask {
   id: string;
@@ -41,6 +42,7 @@ async function change(root: string, fn: (q: { nextId: number; tasks: NaiveTask[]
 async function main(): Promise<void> {
   const [root, persona, countText] = process.argv.slice(2);
   const count = Number(countText);
+  await waitForGo();
   const claimed: string[] = [];
   const lat = { add: [] as number[], claim: [] as number[] };
   let added = 0;

@@ -7,6 +7,7 @@ import type { DeferredBackend } from '../../src/core/federation/state/deferred';
 import { nodeHostProcesses } from '../../src/node/processes';
 import { newFederation } from '../helpers/federation';
 import { natsFederation } from '../helpers/natsFederation';
+import { waitForGo } from './go';
 
 async function main(): Promise<void> {
   const [root, persona, countText, mode, backend] = process.argv.slice(2);
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     });
     return;
   }
+  await waitForGo();
   const progress = process.env['FED_STRESS_PROGRESS'] === '1';
   const claimed: string[] = [];
   const lat = { add: [] as number[], claim: [] as number[] };
