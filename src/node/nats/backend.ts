@@ -19,6 +19,7 @@ import { taskHistory } from './history';
 import { Materializer } from './materialize';
 import { type Bucket, type FederationNames, federationNames, textItem, textName } from './names';
 import { Staging, primaryOf } from './staging';
+import { thaw } from '../../core/federation/state/frozen';
 import { type Commit, View } from './view';
 
 export interface NatsBackendOptions {
@@ -329,7 +330,7 @@ export class NatsBackend implements StateBackend {
       const decideMs = performance.now() - decideStart;
       if (!commit) {
         // Nothing to write is an answer only about the stream as it is now, not as this view last saw it.
-        if (fresh || !(await this.caughtUp(staging.base))) return result;
+        if (fresh || !(await this.caughtUp(staging.base))) return thaw(result);
         fresh = true;
         continue;
       }
@@ -338,7 +339,8 @@ export class NatsBackend implements StateBackend {
         const seq = outcome;
         this.stats.commits++;
         await withTimeout(this.view.reached(seq), this.options.unavailableMs ?? 10_000, () => this.unavailable(`did not deliver commit #${seq} back`, 'not-written')).catch(() => undefined);
-        return result;
+        // The caller gets its own objects: no shared (frozen) task escapes the change.
+        return thaw(result);
       }
       if (Date.now() > contentionDeadline) {
         throw new FederationError('lock-timeout', `Could not change federation "${this.names.federation}" within ${Math.round((this.options.contentionMs ?? 30_000) / 1000)} s: other changes kept landing first. Nothing was changed; try again.`, { federation: this.names.federation });

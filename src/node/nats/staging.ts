@@ -24,7 +24,7 @@ export class Staging {
 
   readonly tx: Transaction = {
     get: async <K extends StateFileName>(name: K) => {
-      if (!this.read.has(name)) this.read.set(name, this.view.document(name));
+      if (!this.read.has(name)) this.read.set(name, this.view.document(name, name === 'queue'));
       return this.read.get(name) as StateOf<K>;
     },
     set: (name, value) => void this.sets.set(name, value),
@@ -107,6 +107,8 @@ export class Staging {
       seen.add(key);
       const value = valueOf(item);
       const before = this.view.items[bucket].get(key);
+      // The same object is the same task: a shared one is frozen, and an edited one is a copy (frozen.ts).
+      if (before && !before.bad && before.value === value) continue;
       if (before && !before.bad && sameJson(before.value, value)) continue;
       const parsed = schema.safeParse(value);
       if (!parsed.success) {

@@ -4,6 +4,7 @@
 // reads of its part, named, as a bad file does in the file backend.
 import { StateFileError } from '../../core/errors';
 import { PersonaCalendarSchema, PersonaSchema, ResourceLockSchema, TaskSchema, type StateFileName, type StateOf } from '../../core/federation/state/schemas';
+import { deepFreeze } from '../../core/federation/state/frozen';
 import { BUCKETS, type Bucket } from './names';
 
 /** One commit as published: its id (the publish's Nats-Msg-Id too), when, and every item it writes (null: removed). */
@@ -17,7 +18,7 @@ export interface Commit {
 export interface Entry {
   /** The item as JSON text (validated), or as it came when `bad` says why it is not valid. */
   json: string;
-  /** The item parsed: shared, never handed out (document() hands out copies). */
+  /** The item parsed: shared; a task is frozen and handed to changes as it is, readers get copies. */
   value: unknown;
   seq: number;
   bad?: string;
@@ -44,6 +45,7 @@ export class View {
   private readonly txs = new Map<string, number>();
   private waiters: { seq: number; resolve: () => void }[] = [];
   private readonly listeners = new Set<() => void>();
+  private tasksSorted: { seq: number; list: unknown[] } | undefined;
 
   constructor(private readonly where: (bucket: Bucket, key: string) => string) {}
 
@@ -80,7 +82,8 @@ export class View {
     if (bucket === 'docs') return typeof value === 'string' ? { json: JSON.stringify(value), value, seq } : { json: JSON.stringify(value), value, seq, bad: 'a handoff document is text' };
     if (!schema) return { json: JSON.stringify(value), value, seq };
     const parsed = schema.safeParse(value);
-    if (parsed.success) return { json: JSON.stringify(parsed.data), value: parsed.data, seq };
+    // A task is shared with the changes that read it, frozen (core/federation/state/frozen.ts).
+    if (parsed.success) return { json: JSON.stringify(parsed.data), value: bucket === 'tasks' ? deepFreeze(parsed.data) : parsed.data, seq };
     const issue = parsed.error.issues[0]!;
     return { json: JSON.stringify(value), value, seq, bad: `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` };
   }
@@ -101,9 +104,18 @@ export class View {
     return () => this.listeners.delete(listener);
   }
 
-  /** The document as the file backend would read it: fresh objects the caller may change. */
-  document<K extends StateFileName>(name: K): StateOf<K> {
+  /**
+   * The document as the file backend would read it: fresh objects the caller may change, or with `sharedTasks`
+   * (a change deciding) the queue's tasks themselves, frozen, in a new list: a change then copies only the tasks
+   * it edits, and what it changed is found by identity (frozen.ts).
+   */
+  document<K extends StateFileName>(name: K, sharedTasks = false): StateOf<K> {
     const revision = this.revisions[name];
+    if (name === 'queue' && sharedTasks) {
+      const meta = this.items.meta.get('queue');
+      const nextId = meta ? (meta.value as { nextId: number }).nextId : 1;
+      return { version: 1, revision, nextId, tasks: this.sortedTasks().slice() } as StateOf<K>;
+    }
     if (name === 'personas') {
       const personas = this.values('personas') as StateOf<'personas'>['personas'];
       personas.sort((a, b) => a.registeredAt.localeCompare(b.registeredAt) || a.id.localeCompare(b.id));
@@ -119,6 +131,19 @@ export class View {
     const calendars: Record<string, unknown> = {};
     for (const key of [...this.items.calendar.keys()].sort()) calendars[key] = this.value('calendar', key);
     return { version: 1, revision, calendars } as StateOf<K>;
+  }
+
+  /** The tasks in id order, shared; sorted again only after a commit changed the view. */
+  private sortedTasks(): unknown[] {
+    if (this.tasksSorted?.seq === this.seq) return this.tasksSorted.list;
+    const list: { id: string }[] = [];
+    for (const [key, e] of this.items.tasks) {
+      if (e.bad) throw new StateFileError(this.where('tasks', key), e.bad.split(':')[0]!, e.bad.slice(e.bad.indexOf(':') + 2));
+      list.push(e.value as { id: string });
+    }
+    list.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+    this.tasksSorted = { seq: this.seq, list };
+    return list;
   }
 
   /** A text item (a lock as JSON, a handoff document), or undefined. */
