@@ -1,7 +1,8 @@
-// One attempt at a transaction on the NATS backend: the callback reads fresh copies of the view as of commit
-// `base` and stages whole documents, as it does on the file backend; what it changed is then found item by item
-// (a task, a persona, a lock, a document) and becomes one commit. The commit is published on the condition that
-// `base` is still the stream's last commit, so every item it read is as it was: a compare-and-set on all of them.
+// One attempt at a transaction on the NATS backend: the callback reads the view as of commit `base` (copies of
+// personas and calendars, the queue's tasks shared and frozen as on the file backend) and stages whole documents;
+// what it changed is then found item by item (a task, a persona, a lock, a document) and becomes one commit. The
+// commit is published on the condition that `base` is still the stream's last commit, so every item it read is as
+// it was: a compare-and-set on all of them.
 import { FederationError } from '../../core/errors';
 import type { Transaction } from '../../core/federation/state/backend';
 import { PersonaCalendarSchema, PersonaSchema, ResourceLockSchema, TaskSchema, type StateFileName, type StateOf } from '../../core/federation/state/schemas';

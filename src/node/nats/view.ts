@@ -182,8 +182,9 @@ export function cloneJson(v: unknown): unknown {
 
 /**
  * Whether two parsed JSON values are equal (what a change left as it was is not written); a field that is
- * undefined counts as absent, as in JSON. Every change compares every item of the documents it wrote, so this
- * walks keys without making arrays of them (three times faster than Object.keys and filter on tasks).
+ * undefined counts as absent, as in JSON. A change compares every item of the documents it wrote that is not the
+ * very object it read (personas, calendars, edited tasks), so this walks keys without making arrays of them
+ * (three times faster than Object.keys and filter on tasks).
  */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
