@@ -133,6 +133,24 @@ export function defineStressSuite(backend: BackendUnderTest, timeoutMs = 180_000
       assert.ok((await reopen().listTasks()).some((t) => t.id === after.id));
     });
 
+    it('a change reads the shared tasks, frozen: one changed in place is refused and nothing is written; results are the caller\'s own', async () => {
+      const fed = await setup(1);
+      await fed.addTask({ title: 'a' });
+      const before = await backend.stored(tmp.path, fed);
+      await assert.rejects(
+        fed.store.transaction(async (tx) => {
+          const q = await tx.get('queue');
+          q.tasks[0]!.title = 'changed in place';
+          tx.set('queue', q);
+        }),
+        TypeError,
+      );
+      assert.equal(await backend.stored(tmp.path, fed), before, 'nothing was written');
+      const got = await fed.store.transaction(async (tx) => (await tx.get('queue')).tasks);
+      got[0]!.title = 'mine to change';
+      assert.equal((await fed.listTasks())[0]!.title, 'a');
+    });
+
     it('a task that breaks the schema is named with its field; changes to the queue are refused, nothing is written over it, the rest goes on', async () => {
       const fed = await setup(1);
       await fed.addTask({ title: 'good one' });
